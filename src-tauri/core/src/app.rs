@@ -1,0 +1,379 @@
+//! The Portdesk service: one per process, shared by every window. Every UI command enters
+//! through [`Portdesk::dispatch`], which checks the caller's role before doing anything.
+
+use crate::accounts::{self, User};
+use crate::audit;
+use crate::config::{self, Config};
+use crate::erp::Erp;
+use crate::error::{CoreError, Result};
+use crate::paths::AppPaths;
+use crate::secrets::{self, SecretStore};
+use crate::store::Store;
+use portdesk_types::api::*;
+use portdesk_types::modules::{ModuleId, ModuleInfo};
+use portdesk_types::settings::{ErpSettings, StoreSettings};
+use portdesk_types::{ApiError, Command, ErrorKind, Role};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+use tokio::sync::{Mutex, RwLock};
+
+/// Who may call a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Before sign-in (status, first run, sign-in itself).
+    Public,
+    /// Any signed-in user, even one who must still change a temporary password.
+    SignedIn,
+    /// Signed in with one of these roles and no pending password change.
+    Roles(&'static [Role]),
+}
+
+/// The access rule of every command; the dispatch and the role-matrix tests both read it.
+pub fn access(command: &str) -> Option<Access> {
+    const ADMIN: &[Role] = &[Role::Admin];
+    Some(match command {
+        AppStatus::NAME | CreateFirstAdmin::NAME | Login::NAME => Access::Public,
+        Logout::NAME | ChangePassword::NAME => Access::SignedIn,
+        ListModules::NAME => Access::Roles(&Role::ALL),
+        // The module's own role set is checked inside.
+        OpenModule::NAME => Access::Roles(&Role::ALL),
+        GetSettings::NAME | SaveSettings::NAME | TestErpConnection::NAME | TestStoreConnection::NAME => Access::Roles(ADMIN),
+        ErpCustomers::NAME => Access::Roles(&Role::STAFF),
+        _ => return None,
+    })
+}
+
+pub struct Portdesk {
+    paths: AppPaths,
+    secrets: Arc<dyn SecretStore>,
+    config: RwLock<Config>,
+    config_warning: Option<String>,
+    store: RwLock<std::result::Result<Store, String>>,
+    erp: Mutex<Option<Arc<Erp>>>,
+    /// The signed-in user's id. One user per desktop process; every window shares it.
+    session: RwLock<Option<i64>>,
+    restart_required: AtomicBool,
+}
+
+impl Portdesk {
+    /// Starts the service. It never fails: a store or config problem is kept and shown to the
+    /// user (the app keeps running so it can be fixed).
+    pub async fn start(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Arc<Portdesk> {
+        let (config, config_warning) = config::load(&paths.config_file);
+        let store = open_store(&config.store, &paths, secrets.as_ref()).await;
+        match &store {
+            Ok(s) => tracing::info!(store = s.description(), "portal store open"),
+            Err(e) => tracing::error!("{e}"),
+        }
+        Arc::new(Portdesk {
+            paths,
+            secrets,
+            config: RwLock::new(config),
+            config_warning,
+            store: RwLock::new(store),
+            erp: Mutex::new(None),
+            session: RwLock::new(None),
+            restart_required: AtomicBool::new(false),
+        })
+    }
+
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    pub async fn store(&self) -> Result<Store> {
+        self.store.read().await.clone().map_err(|e| CoreError::Store(crate::store::StoreError::Unavailable(e)))
+    }
+
+    /// The ERP, opened on first use and kept until its settings change.
+    pub async fn erp(&self) -> Result<Arc<Erp>> {
+        let mut slot = self.erp.lock().await;
+        if let Some(erp) = slot.as_ref() {
+            return Ok(erp.clone());
+        }
+        let settings = self.config.read().await.erp.clone();
+        let password = match &settings {
+            ErpSettings::SqlServer(_) => self.secrets.get(secrets::ERP_PASSWORD)?,
+            ErpSettings::Demo { .. } => None,
+        };
+        let erp = Arc::new(Erp::open(&settings, &self.paths, password).await?);
+        *slot = Some(erp.clone());
+        Ok(erp)
+    }
+
+    /// The signed-in user, re-read from the store on every command so that a deactivation or
+    /// role change takes effect at once.
+    pub async fn current_user(&self) -> Result<User> {
+        let Some(id) = *self.session.read().await else { return Err(CoreError::Unauthenticated) };
+        let store = self.store().await?;
+        match accounts::by_id(&store, id).await? {
+            Some(u) if u.active => Ok(u),
+            _ => {
+                *self.session.write().await = None;
+                Err(CoreError::Unauthenticated)
+            }
+        }
+    }
+
+    async fn require(&self, rule: Access) -> Result<Option<User>> {
+        match rule {
+            Access::Public => Ok(None),
+            Access::SignedIn => self.current_user().await.map(Some),
+            Access::Roles(roles) => {
+                let user = self.current_user().await?;
+                if user.must_change_password {
+                    return Err(CoreError::Conflict { field: None, message: "Choose a new password first.".into() });
+                }
+                if !roles.contains(&user.role) {
+                    tracing::warn!(user_id = user.id, role = %user.role, "forbidden command");
+                    return Err(CoreError::Forbidden);
+                }
+                Ok(Some(user))
+            }
+        }
+    }
+
+    /// The single entry point of UI commands: checks access, decodes the request, runs the
+    /// handler, encodes the reply. Payloads are never logged: they may hold passwords.
+    pub async fn dispatch(&self, command: &str, payload: serde_json::Value) -> std::result::Result<serde_json::Value, ApiError> {
+        let rule = access(command).ok_or_else(|| ApiError::new(ErrorKind::NotFound, format!("Unknown command \"{command}\".")))?;
+        tracing::debug!(command, "command");
+        let user = self.require(rule).await.map_err(ApiError::from)?;
+
+        macro_rules! route {
+            ($($cmd:ty => $handler:ident),* $(,)?) => {
+                $(
+                    if command == <$cmd>::NAME {
+                        let req: <$cmd as Command>::Request = serde_json::from_value(payload).map_err(|e| {
+                            ApiError::new(ErrorKind::Validation, format!("Malformed request for {command}: {e}"))
+                        })?;
+                        let reply = self.$handler(user, req).await.map_err(ApiError::from)?;
+                        return serde_json::to_value(reply).map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()));
+                    }
+                )*
+            };
+        }
+        route! {
+            AppStatus => status,
+            CreateFirstAdmin => create_first_admin,
+            Login => login,
+            Logout => logout,
+            ChangePassword => change_password,
+            ListModules => list_modules,
+            OpenModule => open_module,
+            GetSettings => get_settings,
+            SaveSettings => save_settings,
+            TestErpConnection => test_erp_connection,
+            TestStoreConnection => test_store_connection,
+            ErpCustomers => erp_customers,
+        }
+        Err(ApiError::new(ErrorKind::Internal, format!("Command \"{command}\" has no handler.")))
+    }
+
+    // ---- handlers: `user` is the caller, already checked against `access(command)` ----
+
+    pub async fn status(&self, _: Option<User>, _: ()) -> Result<StatusReply> {
+        let (store, store_error, first_run) = match self.store().await {
+            Ok(s) => (s.description().to_owned(), None, accounts::count(&s).await? == 0),
+            Err(e) => ("unavailable".to_owned(), Some(e.to_string()), false),
+        };
+        let session = match self.current_user().await {
+            Ok(u) => Some(u.session_info()),
+            Err(_) => None,
+        };
+        let erp = match &self.config.read().await.erp {
+            ErpSettings::Demo { .. } => "Demo ERP (bundled)".to_owned(),
+            ErpSettings::SqlServer(s) => format!("SQL Server {}:{}/{}", s.host, s.port, s.database),
+        };
+        Ok(StatusReply {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            first_run,
+            session,
+            store,
+            store_error,
+            erp,
+            config_warning: self.config_warning.clone(),
+        })
+    }
+
+    pub async fn create_first_admin(&self, _: Option<User>, req: NewAdmin) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        let user = accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
+        *self.session.write().await = Some(user.id);
+        tracing::info!(user_id = user.id, "first admin created and signed in");
+        Ok(user.session_info())
+    }
+
+    pub async fn login(&self, _: Option<User>, req: LoginRequest) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        let user = accounts::authenticate(&store, &req.email, &req.password).await?;
+        *self.session.write().await = Some(user.id);
+        tracing::info!(user_id = user.id, role = %user.role, "signed in");
+        Ok(user.session_info())
+    }
+
+    pub async fn logout(&self, user: Option<User>, _: ()) -> Result<()> {
+        *self.session.write().await = None;
+        if let Some(u) = user {
+            let store = self.store().await?;
+            let mut conn = store.pool().acquire().await?;
+            audit::record(&mut conn, &u.actor(), "auth.sign_out", Some(("user", u.id.to_string())), None).await?;
+            tracing::info!(user_id = u.id, "signed out");
+        }
+        Ok(())
+    }
+
+    pub async fn change_password(&self, user: Option<User>, req: ChangePasswordRequest) -> Result<SessionInfo> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        let store = self.store().await?;
+        Ok(accounts::change_password(&store, user.id, &req.current, &req.new).await?.session_info())
+    }
+
+    pub async fn list_modules(&self, user: Option<User>, _: ()) -> Result<Vec<ModuleInfo>> {
+        let role = user.ok_or(CoreError::Unauthenticated)?.role;
+        Ok(ModuleId::ALL.into_iter().filter(|m| m.allows(role)).map(ModuleInfo::from).collect())
+    }
+
+    /// Authorises opening a module window; the shell opens it when this succeeds.
+    pub async fn open_module(&self, user: Option<User>, module: ModuleId) -> Result<()> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        if !module.allows(user.role) {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(())
+    }
+
+    pub async fn get_settings(&self, _: Option<User>, _: ()) -> Result<SettingsView> {
+        let cfg = self.config.read().await.clone();
+        Ok(SettingsView {
+            erp: cfg.erp,
+            store: cfg.store,
+            erp_password_saved: self.secrets.get(secrets::ERP_PASSWORD)?.is_some(),
+            store_password_saved: self.secrets.get(secrets::STORE_PASSWORD)?.is_some(),
+            config_path: self.paths.config_file.display().to_string(),
+            data_dir: self.paths.data_dir.display().to_string(),
+            log_dir: self.paths.log_dir.display().to_string(),
+            restart_required: self.restart_required.load(Ordering::Relaxed),
+        })
+    }
+
+    pub async fn save_settings(&self, user: Option<User>, req: SaveSettingsRequest) -> Result<SettingsView> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        validate_erp(&req.erp)?;
+        validate_store(&req.store)?;
+        let new = Config { erp: req.erp, store: req.store };
+        let old = self.config.read().await.clone();
+        // The file first: if it cannot be written, nothing else changes.
+        config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
+        for (key, value) in [(secrets::ERP_PASSWORD, &req.erp_password), (secrets::STORE_PASSWORD, &req.store_password)] {
+            match value {
+                Some(p) if p.is_empty() => self.secrets.delete(key)?,
+                Some(p) => self.secrets.set(key, p)?,
+                None => {}
+            }
+        }
+        if new.erp != old.erp || req.erp_password.is_some() {
+            *self.erp.lock().await = None;
+        }
+        if new.store != old.store || req.store_password.is_some() {
+            self.restart_required.store(true, Ordering::Relaxed);
+        }
+        *self.config.write().await = new;
+        if let Ok(store) = self.store().await {
+            let mut conn = store.pool().acquire().await?;
+            audit::record(&mut conn, &user.actor(), "settings.update", Some(("settings", "connections".into())), None).await?;
+        }
+        tracing::info!(user_id = user.id, "connection settings saved");
+        self.get_settings(Some(user), ()).await
+    }
+
+    pub async fn test_erp_connection(&self, _: Option<User>, req: TestErpRequest) -> Result<ConnectionTest> {
+        validate_erp(&req.erp)?;
+        let started = Instant::now();
+        let password = match req.password {
+            Some(p) => Some(p),
+            None => self.secrets.get(secrets::ERP_PASSWORD)?,
+        };
+        let result = async { Erp::open(&req.erp, &self.paths, password).await?.test().await }.await;
+        Ok(connection_test(started, result.map_err(|e| e.to_string())))
+    }
+
+    pub async fn test_store_connection(&self, _: Option<User>, req: TestStoreRequest) -> Result<ConnectionTest> {
+        validate_store(&req.store)?;
+        let started = Instant::now();
+        let password = match req.password {
+            Some(p) => Some(p),
+            None => self.secrets.get(secrets::STORE_PASSWORD)?,
+        };
+        let result = Store::probe(&req.store, &self.paths.default_store_file(), password.as_ref()).await;
+        Ok(connection_test(started, result.map_err(|e| e.to_string())))
+    }
+
+    pub async fn erp_customers(&self, _: Option<User>, req: ErpCustomerQuery) -> Result<Vec<ErpCustomer>> {
+        Ok(self.erp().await?.customers(req.search.as_deref()).await?)
+    }
+}
+
+async fn open_store(settings: &StoreSettings, paths: &AppPaths, secrets: &dyn SecretStore) -> std::result::Result<Store, String> {
+    let password = match settings {
+        StoreSettings::Postgres(_) => secrets.get(secrets::STORE_PASSWORD).map_err(|e| e.to_string())?,
+        StoreSettings::Sqlite { .. } => None,
+    };
+    Store::open(settings, &paths.default_store_file(), password.as_ref()).await.map_err(|e| e.to_string())
+}
+
+fn connection_test(started: Instant, result: std::result::Result<String, String>) -> ConnectionTest {
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(message) => ConnectionTest { ok: true, message, elapsed_ms },
+        Err(message) => ConnectionTest { ok: false, message, elapsed_ms },
+    }
+}
+
+fn check_timeout(field: &'static str, secs: u32) -> Result<()> {
+    if !(1..=600).contains(&secs) {
+        return Err(CoreError::validation(field, "Timeout must be between 1 and 600 seconds."));
+    }
+    Ok(())
+}
+
+fn validate_erp(erp: &ErpSettings) -> Result<()> {
+    if let ErpSettings::SqlServer(s) = erp {
+        if s.host.trim().is_empty() {
+            return Err(CoreError::validation("erp.host", "ERP server host is required."));
+        }
+        if s.port == 0 {
+            return Err(CoreError::validation("erp.port", "ERP server port must be between 1 and 65535."));
+        }
+        if s.database.trim().is_empty() {
+            return Err(CoreError::validation("erp.database", "ERP database name is required."));
+        }
+        if s.user.trim().is_empty() {
+            return Err(CoreError::validation("erp.user", "ERP user is required."));
+        }
+        check_timeout("erp.connect_timeout_secs", s.connect_timeout_secs)?;
+        check_timeout("erp.command_timeout_secs", s.command_timeout_secs)?;
+    }
+    Ok(())
+}
+
+fn validate_store(store: &StoreSettings) -> Result<()> {
+    if let StoreSettings::Postgres(pg) = store {
+        if pg.host.trim().is_empty() {
+            return Err(CoreError::validation("store.host", "PostgreSQL host is required."));
+        }
+        if pg.port == 0 {
+            return Err(CoreError::validation("store.port", "PostgreSQL port must be between 1 and 65535."));
+        }
+        if pg.database.trim().is_empty() {
+            return Err(CoreError::validation("store.database", "PostgreSQL database name is required."));
+        }
+        if pg.user.trim().is_empty() {
+            return Err(CoreError::validation("store.user", "PostgreSQL user is required."));
+        }
+        check_timeout("store.connect_timeout_secs", pg.connect_timeout_secs)?;
+    }
+    Ok(())
+}
+

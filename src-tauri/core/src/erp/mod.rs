@@ -1,0 +1,84 @@
+//! The ERP, read-only, behind one interface with two sources: Microsoft SQL Server (through
+//! tiberius) and the bundled demo ERP (a generated SQLite file of the same shape).
+
+pub mod cells;
+pub mod demo;
+pub mod mssql;
+
+use crate::paths::AppPaths;
+use portdesk_types::Secret;
+use portdesk_types::api::ErpCustomer;
+use portdesk_types::settings::ErpSettings;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ErpError {
+    #[error("The ERP server {server} cannot be reached: {reason}")]
+    Unreachable { server: String, reason: String },
+    #[error("The ERP server {server} did not answer within {secs} s while {stage}.")]
+    Timeout { server: String, secs: u64, stage: &'static str },
+    #[error("The ERP refused the sign-in of user \"{user}\": {message}")]
+    Login { user: String, message: String },
+    #[error("The ERP denied access: {message} (SQL Server error {code}). Ask the ERP administrator to grant this user read access.")]
+    Permission { code: u32, message: String },
+    #[error("The ERP query failed: {message} (SQL Server error {code}).")]
+    Server { code: u32, message: String },
+    #[error("The secure connection to the ERP failed: {0}")]
+    Tls(String),
+    #[error("The ERP returned data Portdesk cannot read: {0}")]
+    Data(String),
+    #[error("The demo ERP file {path} cannot be used: {reason}")]
+    Demo { path: PathBuf, reason: String },
+}
+
+impl ErpError {
+    /// The ERP cannot be reached now (as opposed to refusing what was asked).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ErpError::Unreachable { .. } | ErpError::Timeout { .. } | ErpError::Tls(_) | ErpError::Demo { .. })
+    }
+}
+
+pub enum Erp {
+    Demo(demo::DemoErp),
+    SqlServer(mssql::MssqlErp),
+}
+
+impl Erp {
+    /// Opens the configured source. The demo ERP is generated on first use (default size).
+    pub async fn open(settings: &ErpSettings, paths: &AppPaths, password: Option<Secret>) -> Result<Erp, ErpError> {
+        match settings {
+            ErpSettings::Demo { path } => {
+                let path = path.as_deref().map(PathBuf::from).unwrap_or_else(|| paths.default_demo_erp_file());
+                Ok(Erp::Demo(demo::DemoErp::open_or_generate(&path).await?))
+            }
+            ErpSettings::SqlServer(s) => Ok(Erp::SqlServer(mssql::MssqlErp::new(s.clone(), password))),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Erp::Demo(d) => format!("Demo ERP ({})", d.path().display()),
+            Erp::SqlServer(m) => format!("SQL Server {}", m.server()),
+        }
+    }
+
+    /// Customers whose name or code contains `search` (case-insensitive), by name.
+    pub async fn customers(&self, search: Option<&str>) -> Result<Vec<ErpCustomer>, ErpError> {
+        match self {
+            Erp::Demo(d) => d.customers(search).await,
+            Erp::SqlServer(m) => m.customers(search).await,
+        }
+    }
+
+    /// Whether a customer of exactly this name exists in the ERP.
+    pub async fn customer_exists(&self, name: &str) -> Result<bool, ErpError> {
+        let name = name.trim();
+        Ok(self.customers(Some(name)).await?.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// Connects, signs in and reads the customer list: a "Test connection" for Settings.
+    pub async fn test(&self) -> Result<String, ErpError> {
+        let n = self.customers(None).await?.len();
+        Ok(format!("Connected to {}: {n} customer(s) visible.", self.describe()))
+    }
+}

@@ -1,0 +1,169 @@
+//! The ERP on Microsoft SQL Server, read-only, through tiberius: TLS, connect / sign-in /
+//! command timeouts, a small pool of idle connections, parameters always bound.
+
+use super::{ErpError, cells};
+use portdesk_types::Secret;
+use portdesk_types::api::ErpCustomer;
+use portdesk_types::settings::{SqlServerSettings, TlsMode};
+use std::time::Duration;
+use tiberius::{AuthMethod, Client, Config, EncryptionLevel, SqlBrowser};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+
+type TdsClient = Client<Compat<TcpStream>>;
+
+/// The customer list. Sites expose a view of this shape (see docs/ERP.md):
+/// `PORTDESK_CUSTOMERS(CUSTOMER_CODE, CUSTOMER_NAME, CITY NULL)`.
+pub const CUSTOMERS_QUERY: &str =
+    "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_NAME LIKE @P1 ESCAPE '\\' OR CUSTOMER_CODE LIKE @P1 ESCAPE '\\' ORDER BY CUSTOMER_NAME";
+
+const MAX_IDLE: usize = 4;
+
+pub struct MssqlErp {
+    settings: SqlServerSettings,
+    password: Option<Secret>,
+    idle: Mutex<Vec<TdsClient>>,
+}
+
+impl MssqlErp {
+    pub fn new(settings: SqlServerSettings, password: Option<Secret>) -> Self {
+        MssqlErp { settings, password, idle: Mutex::new(Vec::new()) }
+    }
+
+    pub fn server(&self) -> String {
+        let s = &self.settings;
+        if s.instance.is_empty() {
+            format!("{}:{}/{}", s.host, s.port, s.database)
+        } else {
+            format!("{}\\{}/{}", s.host, s.instance, s.database)
+        }
+    }
+
+    fn config(&self) -> Config {
+        let s = &self.settings;
+        let mut c = Config::new();
+        c.host(&s.host);
+        c.port(s.port);
+        if !s.instance.is_empty() {
+            c.instance_name(&s.instance);
+        }
+        c.database(&s.database);
+        c.application_name("Portdesk");
+        c.readonly(true);
+        c.authentication(AuthMethod::sql_server(&s.user, self.password.as_ref().map(Secret::expose).unwrap_or("")));
+        c.encryption(match s.tls {
+            TlsMode::Required => EncryptionLevel::Required,
+            TlsMode::LoginOnly => EncryptionLevel::Off,
+            TlsMode::Disabled => EncryptionLevel::NotSupported,
+        });
+        if s.trust_server_certificate {
+            c.trust_cert();
+        }
+        c
+    }
+
+    fn timeout(&self, secs: u32, stage: &'static str) -> ErpError {
+        ErpError::Timeout { server: self.server(), secs: u64::from(secs), stage }
+    }
+
+    async fn connect(&self) -> Result<TdsClient, ErpError> {
+        let config = self.config();
+        let secs = self.settings.connect_timeout_secs.max(1);
+        let limit = Duration::from_secs(u64::from(secs));
+        let tcp = if self.settings.instance.is_empty() {
+            tokio::time::timeout(limit, TcpStream::connect(config.get_addr())).await.map_err(|_| self.timeout(secs, "connecting"))?.map_err(
+                |e| ErpError::Unreachable { server: self.server(), reason: e.to_string() },
+            )?
+        } else {
+            tokio::time::timeout(limit, TcpStream::connect_named(&config))
+                .await
+                .map_err(|_| self.timeout(secs, "asking SQL Browser for the instance's port"))?
+                .map_err(|e| self.map_err(e))?
+        };
+        let _ = tcp.set_nodelay(true);
+        tokio::time::timeout(limit, Client::connect(config, tcp.compat_write()))
+            .await
+            .map_err(|_| self.timeout(secs, "signing in"))?
+            .map_err(|e| self.map_err(e))
+    }
+
+    async fn checkout(&self) -> Result<TdsClient, ErpError> {
+        if let Some(c) = self.idle.lock().await.pop() {
+            return Ok(c);
+        }
+        self.connect().await
+    }
+
+    async fn checkin(&self, client: TdsClient) {
+        let mut idle = self.idle.lock().await;
+        if idle.len() < MAX_IDLE {
+            idle.push(client);
+        }
+    }
+
+    /// Runs a parameterised query and returns its rows; a connection that failed or timed out
+    /// is dropped rather than returned to the pool.
+    async fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<tiberius::Row>, ErpError> {
+        let mut client = self.checkout().await?;
+        let secs = self.settings.command_timeout_secs.max(1);
+        let run = async {
+            let mut q = tiberius::Query::new(sql);
+            for p in params {
+                q.bind(*p);
+            }
+            q.query(&mut client).await?.into_first_result().await
+        };
+        let rows = tokio::time::timeout(Duration::from_secs(u64::from(secs)), run)
+            .await
+            .map_err(|_| self.timeout(secs, "running the query"))?
+            .map_err(|e| self.map_err(e))?;
+        self.checkin(client).await;
+        Ok(rows)
+    }
+
+    pub async fn customers(&self, search: Option<&str>) -> Result<Vec<ErpCustomer>, ErpError> {
+        let pattern = super::demo::like_contains(search.unwrap_or_default());
+        let rows = self.query(CUSTOMERS_QUERY, &[&pattern]).await?;
+        map_customers(rows)
+    }
+
+    fn map_err(&self, e: tiberius::error::Error) -> ErpError {
+        use tiberius::error::Error as E;
+        match e {
+            E::Server(t) => match t.code() {
+                18456 | 18452 | 18470 | 18486 | 18487 | 18488 | 4060 => {
+                    ErpError::Login { user: self.settings.user.clone(), message: t.message().to_owned() }
+                }
+                229 | 230 | 262 | 297 | 300 | 916 => ErpError::Permission { code: t.code(), message: t.message().to_owned() },
+                code => ErpError::Server { code, message: t.message().to_owned() },
+            },
+            E::Io { message, .. } => ErpError::Unreachable { server: self.server(), reason: message },
+            E::Tls(m) => ErpError::Tls(m),
+            E::Routing { host, port } => {
+                ErpError::Unreachable { server: self.server(), reason: format!("the server redirects to {host}:{port}; enter that server instead") }
+            }
+            other => ErpError::Data(other.to_string()),
+        }
+    }
+}
+
+/// Maps rows of the customers query; a row without a code is skipped with a warning.
+pub fn map_customers(rows: Vec<tiberius::Row>) -> Result<Vec<ErpCustomer>, ErpError> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let cols = first.columns().to_vec();
+    let idx = |name| cells::column_index(&cols, name).map_err(ErpError::Data);
+    let (ci, ni, ti) = (idx("CUSTOMER_CODE")?, idx("CUSTOMER_NAME")?, idx("CITY")?);
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let cells: Vec<_> = row.into_iter().collect();
+        let Some(code) = cells.get(ci).and_then(cells::text) else {
+            tracing::warn!("ERP customer row without CUSTOMER_CODE skipped");
+            continue;
+        };
+        let name = cells.get(ni).and_then(cells::text).unwrap_or_else(|| code.clone());
+        let city = cells.get(ti).and_then(cells::text).filter(|c| !c.is_empty());
+        out.push(ErpCustomer { code, name, city });
+    }
+    Ok(out)
+}

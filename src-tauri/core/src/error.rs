@@ -1,0 +1,69 @@
+use crate::erp::ErpError;
+use crate::secrets::SecretError;
+use crate::store::StoreError;
+use portdesk_types::{ApiError, ErrorKind};
+
+/// Every failure of a core operation. Turned into an [`ApiError`] (a user message) at the shell.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{message}")]
+    Validation { field: &'static str, message: String },
+    #[error("E-mail or password is wrong.")]
+    InvalidCredentials,
+    #[error("This account is locked after too many failed sign-ins. Try again in {minutes} minute(s) or ask an administrator to unlock it.")]
+    Locked { minutes: i64 },
+    #[error("Please sign in first.")]
+    Unauthenticated,
+    #[error("Your role does not allow this action.")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Conflict { field: Option<&'static str>, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Erp(#[from] ErpError),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    #[error("{0}")]
+    Config(String),
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        CoreError::Validation { field, message: message.into() }
+    }
+}
+
+impl From<sqlx::Error> for CoreError {
+    fn from(e: sqlx::Error) -> Self {
+        CoreError::Store(StoreError::from(e))
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        let message = e.to_string();
+        let (kind, field) = match &e {
+            CoreError::Validation { field, .. } => (ErrorKind::Validation, Some(*field)),
+            CoreError::InvalidCredentials => (ErrorKind::InvalidCredentials, None),
+            CoreError::Locked { .. } => (ErrorKind::Locked, None),
+            CoreError::Unauthenticated => (ErrorKind::Unauthenticated, None),
+            CoreError::Forbidden => (ErrorKind::Forbidden, None),
+            CoreError::NotFound(_) => (ErrorKind::NotFound, None),
+            CoreError::Conflict { field, .. } => (ErrorKind::Conflict, *field),
+            CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
+            CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
+            CoreError::Config(_) => (ErrorKind::Unavailable, None),
+            CoreError::Store(_) | CoreError::Erp(_) | CoreError::Secrets(_) | CoreError::Internal(_) => {
+                (ErrorKind::Internal, None)
+            }
+        };
+        ApiError { kind, message, field: field.map(str::to_owned) }
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! Portdesk's core: everything the app does, without Tauri or a webview.
+//!
+//! The Tauri shell holds one [`app::Portdesk`] and forwards every UI command to
+//! [`app::Portdesk::dispatch`], which is where roles are checked.
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod erp;
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod secrets;
+pub mod settings;
+pub mod store;
+
+pub use app::Portdesk;
+pub use error::CoreError;
+
+/// Milliseconds since the Unix epoch: the one timestamp format of the portal store,
+/// identical on SQLite and PostgreSQL.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

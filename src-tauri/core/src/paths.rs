@@ -1,0 +1,46 @@
+use std::path::{Path, PathBuf};
+
+/// Where Portdesk keeps its files on this machine.
+#[derive(Debug, Clone)]
+pub struct AppPaths {
+    /// Portal store (SQLite), demo ERP, ERP cache.
+    pub data_dir: PathBuf,
+    pub config_file: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+/// Overrides every location with one folder (tests, portable installs, kiosks).
+pub const HOME_ENV: &str = "PORTDESK_HOME";
+
+impl AppPaths {
+    /// The OS locations (e.g. `%LOCALAPPDATA%\Portdesk` on Windows, `~/.local/share/portdesk`
+    /// on Linux), or `$PORTDESK_HOME` when set.
+    pub fn detect() -> Result<Self, String> {
+        if let Some(home) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
+            return Ok(Self::in_folder(Path::new(&home)));
+        }
+        let dirs = directories::ProjectDirs::from("com", "Portdesk", "Portdesk")
+            .ok_or("cannot find the user's home folder to keep Portdesk's data in")?;
+        Ok(AppPaths {
+            data_dir: dirs.data_local_dir().to_path_buf(),
+            config_file: dirs.config_dir().join("portdesk.toml"),
+            log_dir: dirs.data_local_dir().join("logs"),
+        })
+    }
+
+    pub fn in_folder(dir: &Path) -> Self {
+        AppPaths {
+            data_dir: dir.to_path_buf(),
+            config_file: dir.join("portdesk.toml"),
+            log_dir: dir.join("logs"),
+        }
+    }
+
+    pub fn default_store_file(&self) -> PathBuf {
+        self.data_dir.join("portdesk.db")
+    }
+
+    pub fn default_demo_erp_file(&self) -> PathBuf {
+        self.data_dir.join("demo-erp.db")
+    }
+}

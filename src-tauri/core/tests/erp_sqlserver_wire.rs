@@ -1,0 +1,180 @@
+//! The SQL Server ERP source over the real TDS wire protocol, against Microsoft's
+//! `mssql-mock-tds` server on 127.0.0.1. The mock matches SQL text in upper case, which is
+//! how Portdesk's default queries are written.
+
+use mssql_mock_tds::{ColumnDefinition, ColumnValue, LOGIN_DELAY_KEY, MockTdsServer, QueryResponse, Row, SqlDataType, TerminalError};
+use portdesk_core::erp::mssql::{CUSTOMERS_QUERY, MssqlErp};
+use portdesk_core::erp::{Erp, ErpError};
+use portdesk_types::Secret;
+use portdesk_types::settings::{SqlServerSettings, TlsMode};
+use std::time::{Duration, Instant};
+
+fn utf16(s: &str) -> Vec<Vec<u16>> {
+    vec![s.encode_utf16().collect()]
+}
+
+struct Mock {
+    port: u16,
+    registry: std::sync::Arc<tokio::sync::Mutex<mssql_mock_tds::QueryRegistry>>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start_mock() -> Mock {
+    let server = MockTdsServer::new("127.0.0.1:0").await.unwrap();
+    let port = server.local_addr().port();
+    let registry = server.query_registry();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(server.run_with_shutdown(rx));
+    Mock { port, registry, _stop: tx }
+}
+
+fn settings(port: u16, timeout: u32) -> SqlServerSettings {
+    SqlServerSettings {
+        host: "127.0.0.1".into(),
+        port,
+        database: "ERP".into(),
+        user: "portdesk_reader".into(),
+        tls: TlsMode::Disabled,
+        connect_timeout_secs: timeout,
+        command_timeout_secs: timeout,
+        ..Default::default()
+    }
+}
+
+fn erp(port: u16, timeout: u32) -> MssqlErp {
+    MssqlErp::new(settings(port, timeout), Some(Secret::new("reader-Password-1")))
+}
+
+#[tokio::test]
+async fn lists_customers_with_a_bound_parameter_and_maps_null() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        CUSTOMERS_QUERY,
+        QueryResponse::new(
+            vec![
+                ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar),
+                ColumnDefinition::new("CUSTOMER_NAME", SqlDataType::NVarChar),
+                ColumnDefinition::new("CITY", SqlDataType::NVarCharMax),
+            ],
+            vec![
+                Row::new(vec![ColumnValue::NVarChar("C10000".into()), ColumnValue::NVarChar("Northwind Foods".into()), ColumnValue::NVarCharMax(utf16("Łódź"))]),
+                Row::new(vec![ColumnValue::NVarChar("C10001".into()), ColumnValue::NVarChar("Bluewater Trading".into()), ColumnValue::NVarCharMaxNull]),
+            ],
+        ),
+    );
+    let erp = erp(mock.port, 5);
+    let customers = erp.customers(Some("north")).await.unwrap();
+    assert_eq!(customers.len(), 2);
+    assert_eq!(customers[0].code, "C10000");
+    assert_eq!(customers[0].name, "Northwind Foods");
+    assert_eq!(customers[0].city.as_deref(), Some("Łódź"));
+    assert_eq!(customers[1].city, None, "NULL maps to None");
+
+    // The pooled connection is reused for the next query.
+    assert_eq!(erp.customers(None).await.unwrap().len(), 2);
+    let via_interface = Erp::SqlServer(erp);
+    assert!(via_interface.test().await.unwrap().contains("2 customer(s)"));
+}
+
+#[tokio::test]
+async fn integer_customer_codes_are_accepted() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        CUSTOMERS_QUERY,
+        QueryResponse::new(
+            vec![
+                ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::Int),
+                ColumnDefinition::new("CUSTOMER_NAME", SqlDataType::NVarChar),
+                ColumnDefinition::new("CITY", SqlDataType::NVarCharMax),
+            ],
+            vec![Row::new(vec![ColumnValue::Int(4711), ColumnValue::NVarChar("Kestrel Pharma".into()), ColumnValue::NVarCharMaxNull])],
+        ),
+    );
+    let c = erp(mock.port, 5).customers(None).await.unwrap();
+    assert_eq!(c[0].code, "4711");
+}
+
+#[tokio::test]
+async fn a_missing_column_is_named() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        CUSTOMERS_QUERY,
+        QueryResponse::new(
+            vec![ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar), ColumnDefinition::new("NAME", SqlDataType::NVarChar)],
+            vec![Row::new(vec![ColumnValue::NVarChar("C1".into()), ColumnValue::NVarChar("X".into())])],
+        ),
+    );
+    let e = erp(mock.port, 5).customers(None).await.unwrap_err();
+    assert!(e.to_string().contains("\"CUSTOMER_NAME\""), "{e}");
+}
+
+#[tokio::test]
+async fn permission_denied_is_a_clear_message() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        CUSTOMERS_QUERY,
+        QueryResponse::error_only(TerminalError::new(
+            229,
+            14,
+            "The SELECT permission was denied on the object 'PORTDESK_CUSTOMERS', database 'ERP', schema 'dbo'.",
+        )),
+    );
+    let e = erp(mock.port, 5).customers(None).await.unwrap_err();
+    assert!(matches!(e, ErpError::Permission { code: 229, .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("SELECT permission was denied") && msg.contains("229") && msg.contains("grant"), "{msg}");
+    assert!(!e.is_unavailable());
+}
+
+#[tokio::test]
+async fn unreachable_server_fails_fast_with_its_address() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let started = Instant::now();
+    let e = erp(port, 3).customers(None).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(matches!(e, ErpError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")), "{e}");
+    assert!(e.is_unavailable());
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_within_the_configured_limit() {
+    // Accepts the TCP connection and then never says a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let started = Instant::now();
+    let e = erp(port, 1).customers(None).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "took {took:?}");
+    assert!(matches!(e, ErpError::Timeout { stage: "signing in", .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_stalled_login_on_a_real_tds_server_times_out() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(LOGIN_DELAY_KEY, QueryResponse::select_one().with_delay(Duration::from_secs(10)));
+    let started = Instant::now();
+    let e = erp(mock.port, 1).customers(None).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(e.to_string().contains("did not answer within 1 s while signing in"), "{e}");
+}
+
+#[tokio::test]
+async fn a_slow_query_times_out_with_the_command_timeout() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        CUSTOMERS_QUERY,
+        QueryResponse::new(vec![ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar)], vec![]).with_delay(Duration::from_secs(10)),
+    );
+    let e = erp(mock.port, 1).customers(None).await.unwrap_err();
+    assert!(matches!(e, ErpError::Timeout { stage: "running the query", .. }), "{e:?}");
+}

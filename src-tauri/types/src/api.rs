@@ -1,0 +1,165 @@
+//! Every command between UI and core: name, request, reply.
+//!
+//! The Tauri shell registers one handler per command under `C::NAME`, taking a single
+//! argument `req: C::Request`; the UI calls `call::<C>(&req)`.
+
+use crate::modules::{ModuleId, ModuleInfo};
+use crate::roles::Role;
+use crate::secret::Secret;
+use crate::settings::{ErpSettings, StoreSettings};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+pub trait Command {
+    const NAME: &'static str;
+    type Request: Serialize + DeserializeOwned;
+    type Reply: Serialize + DeserializeOwned;
+}
+
+macro_rules! commands {
+    ($($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $ty;
+            impl Command for $ty {
+                const NAME: &'static str = $name;
+                type Request = $req;
+                type Reply = $rep;
+            }
+        )*
+        /// Names of all commands, for the shell's registration check and the role-matrix test.
+        pub const ALL_COMMANDS: &[&str] = &[$($name),*];
+    };
+}
+
+commands! {
+    /// Whether this is a first run, who is signed in, and the health of the stores.
+    AppStatus = "app_status": () => StatusReply;
+    /// Creates the first admin; refused once any account exists.
+    CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo;
+    Login = "login": LoginRequest => SessionInfo;
+    Logout = "logout": () => ();
+    ChangePassword = "change_password": ChangePasswordRequest => SessionInfo;
+    /// The modules the signed-in role may open.
+    ListModules = "list_modules": () => Vec<ModuleInfo>;
+    /// Opens (or focuses) a module's native window.
+    OpenModule = "open_module": ModuleId => ();
+    GetSettings = "get_settings": () => SettingsView;
+    SaveSettings = "save_settings": SaveSettingsRequest => SettingsView;
+    TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
+    TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
+    /// Customers known to the ERP (staff only).
+    ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// The user signed in with a temporary password and must choose a new one.
+    pub must_change_password: bool,
+    /// For customer accounts: the ERP customer whose data they may see.
+    pub erp_customer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReply {
+    pub version: String,
+    /// No account exists yet: the UI asks for the first admin.
+    pub first_run: bool,
+    pub session: Option<SessionInfo>,
+    /// e.g. "SQLite at /home/.../portdesk.db" or "PostgreSQL db.example:5432/portdesk".
+    pub store: String,
+    /// Set when the portal store could not be opened; the app keeps running and says why.
+    pub store_error: Option<String>,
+    pub erp: String,
+    /// Set when the config file could not be read; defaults are in use and the file is untouched.
+    pub config_warning: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAdmin {
+    pub name: String,
+    pub email: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub current: Secret,
+    pub new: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub erp: ErpSettings,
+    pub store: StoreSettings,
+    pub erp_password_saved: bool,
+    pub store_password_saved: bool,
+    pub config_path: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    /// A store change applies at the next start; this says so when one is pending.
+    pub restart_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveSettingsRequest {
+    pub erp: ErpSettings,
+    pub store: StoreSettings,
+    /// `Some` replaces the saved password in the keyring; `None` keeps it.
+    pub erp_password: Option<Secret>,
+    pub store_password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestErpRequest {
+    pub erp: ErpSettings,
+    /// A password typed but not saved yet; `None` uses the saved one.
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestStoreRequest {
+    pub store: StoreSettings,
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionTest {
+    pub ok: bool,
+    pub message: String,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ErpCustomerQuery {
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErpCustomer {
+    pub code: String,
+    pub name: String,
+    pub city: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_names_are_unique() {
+        let mut names = ALL_COMMANDS.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL_COMMANDS.len());
+    }
+}

@@ -1,0 +1,18 @@
+//! Types shared by the Portdesk UI (compiled to wasm32) and the backend.
+//!
+//! Every command the UI can call is a zero-sized type implementing [`Command`]: its name,
+//! request and reply are defined here once, so the two sides cannot drift apart.
+
+pub mod api;
+pub mod error;
+pub mod modules;
+pub mod password;
+pub mod roles;
+pub mod secret;
+pub mod settings;
+
+pub use api::Command;
+pub use error::{ApiError, ErrorKind};
+pub use modules::ModuleId;
+pub use roles::Role;
+pub use secret::Secret;

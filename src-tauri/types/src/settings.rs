@@ -1,0 +1,107 @@
+//! Connection settings edited in the Settings window and kept in the config file.
+//! Passwords are never part of these: they live in the OS keyring.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum ErpSettings {
+    /// The bundled demo ERP (a generated SQLite file); `path` overrides its location.
+    Demo {
+        #[serde(default)]
+        path: Option<String>,
+    },
+    SqlServer(SqlServerSettings),
+}
+
+impl Default for ErpSettings {
+    fn default() -> Self {
+        ErpSettings::Demo { path: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsMode {
+    /// Encrypt the whole connection; fail when the server cannot.
+    #[default]
+    Required,
+    /// Encrypt the login only (SQL Server's "encrypt=false").
+    LoginOnly,
+    /// No TLS at all (test servers and legacy instances only).
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SqlServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Named instance (e.g. `SQLEXPRESS`); empty for the default instance.
+    pub instance: String,
+    pub database: String,
+    pub user: String,
+    pub tls: TlsMode,
+    /// Accept a self-signed server certificate (common on-premises).
+    pub trust_server_certificate: bool,
+    pub connect_timeout_secs: u32,
+    pub command_timeout_secs: u32,
+}
+
+impl Default for SqlServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 1433,
+            instance: String::new(),
+            database: "ERP".into(),
+            user: "portdesk_reader".into(),
+            tls: TlsMode::Required,
+            trust_server_certificate: false,
+            connect_timeout_secs: 10,
+            command_timeout_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "snake_case")]
+pub enum StoreSettings {
+    /// Embedded SQLite file; `path` overrides the default in the app-data folder.
+    Sqlite {
+        #[serde(default)]
+        path: Option<String>,
+    },
+    Postgres(PostgresSettings),
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings::Sqlite { path: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostgresSettings {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    /// Require TLS to the server.
+    pub tls: bool,
+    pub connect_timeout_secs: u32,
+}
+
+impl Default for PostgresSettings {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 5432,
+            database: "portdesk".into(),
+            user: "portdesk".into(),
+            tls: false,
+            connect_timeout_secs: 10,
+        }
+    }
+}
