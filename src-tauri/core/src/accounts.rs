@@ -76,7 +76,11 @@ pub struct NewUser {
 
 /// argon2id with OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
 fn hasher() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"),
+    )
 }
 
 /// Hashing costs tens of milliseconds of CPU: keep it off the async executor.
@@ -97,7 +101,9 @@ pub async fn hash_password(password: &Secret) -> Result<String> {
 async fn verify_password(hash: String, password: &Secret) -> bool {
     let pw = password.clone();
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|h| hasher().verify_password(pw.expose().as_bytes(), &h).is_ok()).unwrap_or(false)
+        PasswordHash::new(&hash)
+            .map(|h| hasher().verify_password(pw.expose().as_bytes(), &h).is_ok())
+            .unwrap_or(false)
     })
     .await
     .unwrap_or(false)
@@ -110,7 +116,10 @@ fn dummy_hash() -> String {
     DUMMY
         .get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
-            hasher().hash_password(b"portdesk-timing-equaliser", &salt).map(|h| h.to_string()).unwrap_or_default()
+            hasher()
+                .hash_password(b"portdesk-timing-equaliser", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
         })
         .clone()
 }
@@ -120,12 +129,23 @@ fn validate_new(u: &NewUser) -> Result<()> {
         return Err(CoreError::validation("name", "Name is required."));
     }
     if u.name.trim().chars().count() > 200 {
-        return Err(CoreError::validation("name", "Name must be at most 200 characters."));
+        return Err(CoreError::validation(
+            "name",
+            "Name must be at most 200 characters.",
+        ));
     }
     check_email(&u.email).map_err(|m| CoreError::validation("email", m))?;
-    check_password(u.password.expose(), &u.email).map_err(|m| CoreError::validation("password", m))?;
-    if u.role == Role::Customer && u.erp_customer.as_deref().is_none_or(|c| c.trim().is_empty()) {
-        return Err(CoreError::validation("erp_customer", "A customer account must be linked to an ERP customer."));
+    check_password(u.password.expose(), &u.email)
+        .map_err(|m| CoreError::validation("password", m))?;
+    if u.role == Role::Customer
+        && u.erp_customer
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+    {
+        return Err(CoreError::validation(
+            "erp_customer",
+            "A customer account must be linked to an ERP customer.",
+        ));
     }
     Ok(())
 }
@@ -141,20 +161,27 @@ fn map_unique(e: sqlx::Error, email: &str) -> CoreError {
 }
 
 pub async fn count(store: &Store) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(store.pool()).await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(store.pool())
+        .await?;
     Ok(n)
 }
 
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(store.pool()).await?;
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
     row.as_ref().map(User::from_row).transpose()
 }
 
 pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE lower(email) = $1"))
-        .bind(normalize_email(email))
-        .fetch_optional(store.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLS} FROM users WHERE lower(email) = $1"
+    ))
+    .bind(normalize_email(email))
+    .fetch_optional(store.pool())
+    .await?;
     row.as_ref().map(User::from_row).transpose()
 }
 
@@ -164,7 +191,14 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> Result<User> 
     let hash = hash_password(&new.password).await?;
     let mut tx = store.pool().begin().await?;
     let user = insert(&mut tx, &new, &hash).await?;
-    audit::record(&mut tx, actor, "user.create", Some(("user", user.id.to_string())), Some(&format!("role={}", user.role))).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.create",
+        Some(("user", user.id.to_string())),
+        Some(&format!("role={}", user.role)),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, role = %user.role, "account created");
     Ok(user)
@@ -192,7 +226,12 @@ async fn insert(conn: &mut sqlx::AnyConnection, new: &NewUser, hash: &str) -> Re
 
 /// The first run: creates the first admin, refused as soon as any account exists. A settings
 /// row with a unique key makes two racing first runs (two windows, two desktops) create one.
-pub async fn create_first_admin(store: &Store, name: &str, email: &str, password: &Secret) -> Result<User> {
+pub async fn create_first_admin(
+    store: &Store,
+    name: &str,
+    email: &str,
+    password: &Secret,
+) -> Result<User> {
     let new = NewUser {
         name: name.to_owned(),
         email: email.to_owned(),
@@ -204,17 +243,31 @@ pub async fn create_first_admin(store: &Store, name: &str, email: &str, password
     validate_new(&new)?;
     let hash = hash_password(password).await?;
     let mut tx = store.pool().begin().await?;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
-    let guard = sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('setup.first_admin', $1, $2)")
-        .bind(normalize_email(email))
-        .bind(crate::now_ms())
-        .execute(&mut *tx)
-        .await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *tx)
+        .await?;
+    let guard = sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('setup.first_admin', $1, $2)",
+    )
+    .bind(normalize_email(email))
+    .bind(crate::now_ms())
+    .execute(&mut *tx)
+    .await;
     if n > 0 || guard.is_err() {
-        return Err(CoreError::Conflict { field: None, message: "Portdesk is already set up: sign in instead.".into() });
+        return Err(CoreError::Conflict {
+            field: None,
+            message: "Portdesk is already set up: sign in instead.".into(),
+        });
     }
     let user = insert(&mut tx, &new, &hash).await?;
-    audit::record(&mut tx, &Actor::system("first-run"), "user.create_first_admin", Some(("user", user.id.to_string())), None).await?;
+    audit::record(
+        &mut tx,
+        &Actor::system("first-run"),
+        "user.create_first_admin",
+        Some(("user", user.id.to_string())),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -226,19 +279,48 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
     let Some(user) = by_email(store, email).await? else {
         let _ = verify_password(dummy_hash(), password).await;
         let mut conn = store.pool().acquire().await?;
-        audit::record(&mut conn, &Actor::system("anonymous"), "auth.sign_in_failed", None, Some("unknown e-mail")).await?;
+        audit::record(
+            &mut conn,
+            &Actor::system("anonymous"),
+            "auth.sign_in_failed",
+            None,
+            Some("unknown e-mail"),
+        )
+        .await?;
         return Err(CoreError::InvalidCredentials);
     };
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
         let _ = verify_password(dummy_hash(), password).await;
         let mut conn = store.pool().acquire().await?;
-        audit::record(&mut conn, &user.actor(), "auth.sign_in_while_locked", Some(("user", user.id.to_string())), None).await?;
-        return Err(CoreError::Locked { minutes: ((until - now) as f64 / 60_000.0).ceil() as i64 });
+        audit::record(
+            &mut conn,
+            &user.actor(),
+            "auth.sign_in_while_locked",
+            Some(("user", user.id.to_string())),
+            None,
+        )
+        .await?;
+        return Err(CoreError::Locked {
+            minutes: ((until - now) as f64 / 60_000.0).ceil() as i64,
+        });
     }
-    let hash: (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1").bind(user.id).fetch_one(store.pool()).await?;
+    let hash: (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(store.pool())
+        .await?;
     if !verify_password(hash.0, password).await {
-        let max = settings::get_i64(store.pool(), settings::MAX_FAILED_LOGINS, DEFAULT_MAX_FAILED_LOGINS).await?;
-        let minutes = settings::get_i64(store.pool(), settings::LOCKOUT_MINUTES, DEFAULT_LOCKOUT_MINUTES).await?;
+        let max = settings::get_i64(
+            store.pool(),
+            settings::MAX_FAILED_LOGINS,
+            DEFAULT_MAX_FAILED_LOGINS,
+        )
+        .await?;
+        let minutes = settings::get_i64(
+            store.pool(),
+            settings::LOCKOUT_MINUTES,
+            DEFAULT_LOCKOUT_MINUTES,
+        )
+        .await?;
         let mut tx = store.pool().begin().await?;
         // One statement, so concurrent failures are all counted.
         let (locked,): (i64,) = sqlx::query_as(
@@ -254,39 +336,90 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let action = if locked == 1 { "auth.account_locked" } else { "auth.sign_in_failed" };
-        audit::record(&mut tx, &user.actor(), action, Some(("user", user.id.to_string())), Some("wrong password")).await?;
+        let action = if locked == 1 {
+            "auth.account_locked"
+        } else {
+            "auth.sign_in_failed"
+        };
+        audit::record(
+            &mut tx,
+            &user.actor(),
+            action,
+            Some(("user", user.id.to_string())),
+            Some("wrong password"),
+        )
+        .await?;
         tx.commit().await?;
-        return Err(if locked == 1 { CoreError::Locked { minutes } } else { CoreError::InvalidCredentials });
+        return Err(if locked == 1 {
+            CoreError::Locked { minutes }
+        } else {
+            CoreError::InvalidCredentials
+        });
     }
     if !user.active {
         let mut conn = store.pool().acquire().await?;
-        audit::record(&mut conn, &user.actor(), "auth.sign_in_deactivated", Some(("user", user.id.to_string())), None).await?;
+        audit::record(
+            &mut conn,
+            &user.actor(),
+            "auth.sign_in_deactivated",
+            Some(("user", user.id.to_string())),
+            None,
+        )
+        .await?;
         return Err(CoreError::Conflict {
             field: None,
             message: "This account is deactivated. Ask an administrator to activate it.".into(),
         });
     }
     let mut tx = store.pool().begin().await?;
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1")
-        .bind(user.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(&mut tx, &user.actor(), "auth.sign_in", Some(("user", user.id.to_string())), None).await?;
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
+    )
+    .bind(user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &user.actor(),
+        "auth.sign_in",
+        Some(("user", user.id.to_string())),
+        None,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(User { failed_logins: 0, locked_until: None, ..user })
+    Ok(User {
+        failed_logins: 0,
+        locked_until: None,
+        ..user
+    })
 }
 
 /// The user's own change: needs the current password; clears "must change".
-pub async fn change_password(store: &Store, user_id: i64, current: &Secret, new: &Secret) -> Result<User> {
-    let user = by_id(store, user_id).await?.ok_or(CoreError::Unauthenticated)?;
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(store.pool()).await?;
+pub async fn change_password(
+    store: &Store,
+    user_id: i64,
+    current: &Secret,
+    new: &Secret,
+) -> Result<User> {
+    let user = by_id(store, user_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(store.pool())
+        .await?;
     if !verify_password(hash, current).await {
-        return Err(CoreError::validation("current", "The current password is wrong."));
+        return Err(CoreError::validation(
+            "current",
+            "The current password is wrong.",
+        ));
     }
     if current == new {
-        return Err(CoreError::validation("new", "The new password must differ from the current one."));
+        return Err(CoreError::validation(
+            "new",
+            "The new password must differ from the current one.",
+        ));
     }
     check_password(new.expose(), &user.email).map_err(|m| CoreError::validation("new", m))?;
     let hash = hash_password(new).await?;
@@ -297,19 +430,40 @@ pub async fn change_password(store: &Store, user_id: i64, current: &Secret, new:
         .bind(crate::now_ms())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, &user.actor(), "auth.password_changed", Some(("user", user_id.to_string())), None).await?;
+    audit::record(
+        &mut tx,
+        &user.actor(),
+        "auth.password_changed",
+        Some(("user", user_id.to_string())),
+        None,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(User { must_change_password: false, ..user })
+    Ok(User {
+        must_change_password: false,
+        ..user
+    })
 }
 
 /// An admin's local reset: sets a temporary password (generated when none is given) that the
 /// user must replace at the next sign-in; also lifts a lockout. Returns the temporary password
 /// so it can be shown once; it is never stored or logged in clear.
-pub async fn reset_password(store: &Store, actor: &Actor, email: &str, temporary: Option<Secret>) -> Result<(User, Secret)> {
-    let user = by_email(store, email).await?.ok_or_else(|| CoreError::NotFound(format!("No account has the e-mail {}.", normalize_email(email))))?;
+pub async fn reset_password(
+    store: &Store,
+    actor: &Actor,
+    email: &str,
+    temporary: Option<Secret>,
+) -> Result<(User, Secret)> {
+    let user = by_email(store, email).await?.ok_or_else(|| {
+        CoreError::NotFound(format!(
+            "No account has the e-mail {}.",
+            normalize_email(email)
+        ))
+    })?;
     let temp = match temporary {
         Some(t) => {
-            check_password(t.expose(), &user.email).map_err(|m| CoreError::validation("password", m))?;
+            check_password(t.expose(), &user.email)
+                .map_err(|m| CoreError::validation("password", m))?;
             t
         }
         None => generate_password(&user.email),
@@ -322,9 +476,24 @@ pub async fn reset_password(store: &Store, actor: &Actor, email: &str, temporary
         .bind(crate::now_ms())
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut tx, actor, "user.password_reset", Some(("user", user.id.to_string())), None).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.password_reset",
+        Some(("user", user.id.to_string())),
+        None,
+    )
+    .await?;
     tx.commit().await?;
-    Ok((User { must_change_password: true, failed_logins: 0, locked_until: None, ..user }, temp))
+    Ok((
+        User {
+            must_change_password: true,
+            failed_logins: 0,
+            locked_until: None,
+            ..user
+        },
+        temp,
+    ))
 }
 
 /// A 16-character random password from the OS generator; 64 symbols, so no modulo bias.
@@ -333,7 +502,10 @@ pub fn generate_password(email: &str) -> Secret {
     loop {
         let mut bytes = [0u8; 16];
         OsRng.fill_bytes(&mut bytes);
-        let pw: String = bytes.iter().map(|b| ALPHABET[usize::from(b & 63)] as char).collect();
+        let pw: String = bytes
+            .iter()
+            .map(|b| ALPHABET[usize::from(b & 63)] as char)
+            .collect();
         if check_password(&pw, email).is_ok() {
             return Secret::new(pw);
         }

@@ -38,11 +38,23 @@ pub fn access(command: &str) -> Option<Access> {
         ListModules::NAME => Access::Roles(&Role::ALL),
         // The module's own role set is checked inside.
         OpenModule::NAME => Access::Roles(&Role::ALL),
-        GetSettings::NAME | SaveSettings::NAME | TestErpConnection::NAME | TestStoreConnection::NAME => Access::Roles(ADMIN),
+        GetSettings::NAME
+        | SaveSettings::NAME
+        | TestErpConnection::NAME
+        | TestStoreConnection::NAME => Access::Roles(ADMIN),
         ErpCustomers::NAME => Access::Roles(&Role::STAFF),
         _ => return None,
     })
 }
+
+/// `dispatch`'s future, boxed and `Send` so the shell can run it on any runtime thread.
+pub type DispatchFuture<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = std::result::Result<serde_json::Value, ApiError>>
+            + Send
+            + 'a,
+    >,
+>;
 
 pub struct Portdesk {
     paths: AppPaths,
@@ -83,7 +95,11 @@ impl Portdesk {
     }
 
     pub async fn store(&self) -> Result<Store> {
-        self.store.read().await.clone().map_err(|e| CoreError::Store(crate::store::StoreError::Unavailable(e)))
+        self.store
+            .read()
+            .await
+            .clone()
+            .map_err(|e| CoreError::Store(crate::store::StoreError::Unavailable(e)))
     }
 
     /// The ERP, opened on first use and kept until its settings change.
@@ -105,7 +121,9 @@ impl Portdesk {
     /// The signed-in user, re-read from the store on every command so that a deactivation or
     /// role change takes effect at once.
     pub async fn current_user(&self) -> Result<User> {
-        let Some(id) = *self.session.read().await else { return Err(CoreError::Unauthenticated) };
+        let Some(id) = *self.session.read().await else {
+            return Err(CoreError::Unauthenticated);
+        };
         let store = self.store().await?;
         match accounts::by_id(&store, id).await? {
             Some(u) if u.active => Ok(u),
@@ -123,7 +141,10 @@ impl Portdesk {
             Access::Roles(roles) => {
                 let user = self.current_user().await?;
                 if user.must_change_password {
-                    return Err(CoreError::Conflict { field: None, message: "Choose a new password first.".into() });
+                    return Err(CoreError::Conflict {
+                        field: None,
+                        message: "Choose a new password first.".into(),
+                    });
                 }
                 if !roles.contains(&user.role) {
                     tracing::warn!(user_id = user.id, role = %user.role, "forbidden command");
@@ -136,8 +157,25 @@ impl Portdesk {
 
     /// The single entry point of UI commands: checks access, decodes the request, runs the
     /// handler, encodes the reply. Payloads are never logged: they may hold passwords.
-    pub async fn dispatch(&self, command: &str, payload: serde_json::Value) -> std::result::Result<serde_json::Value, ApiError> {
-        let rule = access(command).ok_or_else(|| ApiError::new(ErrorKind::NotFound, format!("Unknown command \"{command}\".")))?;
+    pub fn dispatch<'a>(
+        &'a self,
+        command: &'a str,
+        payload: serde_json::Value,
+    ) -> DispatchFuture<'a> {
+        Box::pin(self.dispatch_inner(command, payload))
+    }
+
+    async fn dispatch_inner(
+        &self,
+        command: &str,
+        payload: serde_json::Value,
+    ) -> std::result::Result<serde_json::Value, ApiError> {
+        let rule = access(command).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!("Unknown command \"{command}\"."),
+            )
+        })?;
         tracing::debug!(command, "command");
         let user = self.require(rule).await.map_err(ApiError::from)?;
 
@@ -168,14 +206,21 @@ impl Portdesk {
             TestStoreConnection => test_store_connection,
             ErpCustomers => erp_customers,
         }
-        Err(ApiError::new(ErrorKind::Internal, format!("Command \"{command}\" has no handler.")))
+        Err(ApiError::new(
+            ErrorKind::Internal,
+            format!("Command \"{command}\" has no handler."),
+        ))
     }
 
     // ---- handlers: `user` is the caller, already checked against `access(command)` ----
 
     pub async fn status(&self, _: Option<User>, _: ()) -> Result<StatusReply> {
         let (store, store_error, first_run) = match self.store().await {
-            Ok(s) => (s.description().to_owned(), None, accounts::count(&s).await? == 0),
+            Ok(s) => (
+                s.description().to_owned(),
+                None,
+                accounts::count(&s).await? == 0,
+            ),
             Err(e) => ("unavailable".to_owned(), Some(e.to_string()), false),
         };
         let session = match self.current_user().await {
@@ -199,7 +244,8 @@ impl Portdesk {
 
     pub async fn create_first_admin(&self, _: Option<User>, req: NewAdmin) -> Result<SessionInfo> {
         let store = self.store().await?;
-        let user = accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
+        let user =
+            accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
         *self.session.write().await = Some(user.id);
         tracing::info!(user_id = user.id, "first admin created and signed in");
         Ok(user.session_info())
@@ -218,21 +264,40 @@ impl Portdesk {
         if let Some(u) = user {
             let store = self.store().await?;
             let mut conn = store.pool().acquire().await?;
-            audit::record(&mut conn, &u.actor(), "auth.sign_out", Some(("user", u.id.to_string())), None).await?;
+            audit::record(
+                &mut conn,
+                &u.actor(),
+                "auth.sign_out",
+                Some(("user", u.id.to_string())),
+                None,
+            )
+            .await?;
             tracing::info!(user_id = u.id, "signed out");
         }
         Ok(())
     }
 
-    pub async fn change_password(&self, user: Option<User>, req: ChangePasswordRequest) -> Result<SessionInfo> {
+    pub async fn change_password(
+        &self,
+        user: Option<User>,
+        req: ChangePasswordRequest,
+    ) -> Result<SessionInfo> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
         let store = self.store().await?;
-        Ok(accounts::change_password(&store, user.id, &req.current, &req.new).await?.session_info())
+        Ok(
+            accounts::change_password(&store, user.id, &req.current, &req.new)
+                .await?
+                .session_info(),
+        )
     }
 
     pub async fn list_modules(&self, user: Option<User>, _: ()) -> Result<Vec<ModuleInfo>> {
         let role = user.ok_or(CoreError::Unauthenticated)?.role;
-        Ok(ModuleId::ALL.into_iter().filter(|m| m.allows(role)).map(ModuleInfo::from).collect())
+        Ok(ModuleId::ALL
+            .into_iter()
+            .filter(|m| m.allows(role))
+            .map(ModuleInfo::from)
+            .collect())
     }
 
     /// Authorises opening a module window; the shell opens it when this succeeds.
@@ -258,15 +323,25 @@ impl Portdesk {
         })
     }
 
-    pub async fn save_settings(&self, user: Option<User>, req: SaveSettingsRequest) -> Result<SettingsView> {
+    pub async fn save_settings(
+        &self,
+        user: Option<User>,
+        req: SaveSettingsRequest,
+    ) -> Result<SettingsView> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
         validate_erp(&req.erp)?;
         validate_store(&req.store)?;
-        let new = Config { erp: req.erp, store: req.store };
+        let new = Config {
+            erp: req.erp,
+            store: req.store,
+        };
         let old = self.config.read().await.clone();
         // The file first: if it cannot be written, nothing else changes.
         config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
-        for (key, value) in [(secrets::ERP_PASSWORD, &req.erp_password), (secrets::STORE_PASSWORD, &req.store_password)] {
+        for (key, value) in [
+            (secrets::ERP_PASSWORD, &req.erp_password),
+            (secrets::STORE_PASSWORD, &req.store_password),
+        ] {
             match value {
                 Some(p) if p.is_empty() => self.secrets.delete(key)?,
                 Some(p) => self.secrets.set(key, p)?,
@@ -282,58 +357,110 @@ impl Portdesk {
         *self.config.write().await = new;
         if let Ok(store) = self.store().await {
             let mut conn = store.pool().acquire().await?;
-            audit::record(&mut conn, &user.actor(), "settings.update", Some(("settings", "connections".into())), None).await?;
+            audit::record(
+                &mut conn,
+                &user.actor(),
+                "settings.update",
+                Some(("settings", "connections".into())),
+                None,
+            )
+            .await?;
         }
         tracing::info!(user_id = user.id, "connection settings saved");
         self.get_settings(Some(user), ()).await
     }
 
-    pub async fn test_erp_connection(&self, _: Option<User>, req: TestErpRequest) -> Result<ConnectionTest> {
+    pub async fn test_erp_connection(
+        &self,
+        _: Option<User>,
+        req: TestErpRequest,
+    ) -> Result<ConnectionTest> {
         validate_erp(&req.erp)?;
         let started = Instant::now();
         let password = match req.password {
             Some(p) => Some(p),
             None => self.secrets.get(secrets::ERP_PASSWORD)?,
         };
-        let result = async { Erp::open(&req.erp, &self.paths, password).await?.test().await }.await;
+        let result = async {
+            Erp::open(&req.erp, &self.paths, password)
+                .await?
+                .test()
+                .await
+        }
+        .await;
         Ok(connection_test(started, result.map_err(|e| e.to_string())))
     }
 
-    pub async fn test_store_connection(&self, _: Option<User>, req: TestStoreRequest) -> Result<ConnectionTest> {
+    pub async fn test_store_connection(
+        &self,
+        _: Option<User>,
+        req: TestStoreRequest,
+    ) -> Result<ConnectionTest> {
         validate_store(&req.store)?;
         let started = Instant::now();
         let password = match req.password {
             Some(p) => Some(p),
             None => self.secrets.get(secrets::STORE_PASSWORD)?,
         };
-        let result = Store::probe(&req.store, &self.paths.default_store_file(), password.as_ref()).await;
+        let result = Store::probe(
+            &req.store,
+            &self.paths.default_store_file(),
+            password.as_ref(),
+        )
+        .await;
         Ok(connection_test(started, result.map_err(|e| e.to_string())))
     }
 
-    pub async fn erp_customers(&self, _: Option<User>, req: ErpCustomerQuery) -> Result<Vec<ErpCustomer>> {
+    pub async fn erp_customers(
+        &self,
+        _: Option<User>,
+        req: ErpCustomerQuery,
+    ) -> Result<Vec<ErpCustomer>> {
         Ok(self.erp().await?.customers(req.search.as_deref()).await?)
     }
 }
 
-async fn open_store(settings: &StoreSettings, paths: &AppPaths, secrets: &dyn SecretStore) -> std::result::Result<Store, String> {
+async fn open_store(
+    settings: &StoreSettings,
+    paths: &AppPaths,
+    secrets: &dyn SecretStore,
+) -> std::result::Result<Store, String> {
     let password = match settings {
-        StoreSettings::Postgres(_) => secrets.get(secrets::STORE_PASSWORD).map_err(|e| e.to_string())?,
+        StoreSettings::Postgres(_) => secrets
+            .get(secrets::STORE_PASSWORD)
+            .map_err(|e| e.to_string())?,
         StoreSettings::Sqlite { .. } => None,
     };
-    Store::open(settings, &paths.default_store_file(), password.as_ref()).await.map_err(|e| e.to_string())
+    Store::open(settings, &paths.default_store_file(), password.as_ref())
+        .await
+        .map_err(|e| e.to_string())
 }
 
-fn connection_test(started: Instant, result: std::result::Result<String, String>) -> ConnectionTest {
+fn connection_test(
+    started: Instant,
+    result: std::result::Result<String, String>,
+) -> ConnectionTest {
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match result {
-        Ok(message) => ConnectionTest { ok: true, message, elapsed_ms },
-        Err(message) => ConnectionTest { ok: false, message, elapsed_ms },
+        Ok(message) => ConnectionTest {
+            ok: true,
+            message,
+            elapsed_ms,
+        },
+        Err(message) => ConnectionTest {
+            ok: false,
+            message,
+            elapsed_ms,
+        },
     }
 }
 
 fn check_timeout(field: &'static str, secs: u32) -> Result<()> {
     if !(1..=600).contains(&secs) {
-        return Err(CoreError::validation(field, "Timeout must be between 1 and 600 seconds."));
+        return Err(CoreError::validation(
+            field,
+            "Timeout must be between 1 and 600 seconds.",
+        ));
     }
     Ok(())
 }
@@ -341,13 +468,22 @@ fn check_timeout(field: &'static str, secs: u32) -> Result<()> {
 fn validate_erp(erp: &ErpSettings) -> Result<()> {
     if let ErpSettings::SqlServer(s) = erp {
         if s.host.trim().is_empty() {
-            return Err(CoreError::validation("erp.host", "ERP server host is required."));
+            return Err(CoreError::validation(
+                "erp.host",
+                "ERP server host is required.",
+            ));
         }
         if s.port == 0 {
-            return Err(CoreError::validation("erp.port", "ERP server port must be between 1 and 65535."));
+            return Err(CoreError::validation(
+                "erp.port",
+                "ERP server port must be between 1 and 65535.",
+            ));
         }
         if s.database.trim().is_empty() {
-            return Err(CoreError::validation("erp.database", "ERP database name is required."));
+            return Err(CoreError::validation(
+                "erp.database",
+                "ERP database name is required.",
+            ));
         }
         if s.user.trim().is_empty() {
             return Err(CoreError::validation("erp.user", "ERP user is required."));
@@ -361,19 +497,30 @@ fn validate_erp(erp: &ErpSettings) -> Result<()> {
 fn validate_store(store: &StoreSettings) -> Result<()> {
     if let StoreSettings::Postgres(pg) = store {
         if pg.host.trim().is_empty() {
-            return Err(CoreError::validation("store.host", "PostgreSQL host is required."));
+            return Err(CoreError::validation(
+                "store.host",
+                "PostgreSQL host is required.",
+            ));
         }
         if pg.port == 0 {
-            return Err(CoreError::validation("store.port", "PostgreSQL port must be between 1 and 65535."));
+            return Err(CoreError::validation(
+                "store.port",
+                "PostgreSQL port must be between 1 and 65535.",
+            ));
         }
         if pg.database.trim().is_empty() {
-            return Err(CoreError::validation("store.database", "PostgreSQL database name is required."));
+            return Err(CoreError::validation(
+                "store.database",
+                "PostgreSQL database name is required.",
+            ));
         }
         if pg.user.trim().is_empty() {
-            return Err(CoreError::validation("store.user", "PostgreSQL user is required."));
+            return Err(CoreError::validation(
+                "store.user",
+                "PostgreSQL user is required.",
+            ));
         }
         check_timeout("store.connect_timeout_secs", pg.connect_timeout_secs)?;
     }
     Ok(())
 }
-

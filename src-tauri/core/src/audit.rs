@@ -13,10 +13,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(label: &str) -> Self {
-        Actor { id: None, label: label.to_owned() }
+        Actor {
+            id: None,
+            label: label.to_owned(),
+        }
     }
     pub fn user(id: i64, email: &str) -> Self {
-        Actor { id: Some(id), label: email.to_owned() }
+        Actor {
+            id: Some(id),
+            label: email.to_owned(),
+        }
     }
 }
 

@@ -43,7 +43,8 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
 pub fn save(path: &Path, cfg: &Config) -> Result<(), String> {
     let text = toml::to_string_pretty(cfg).map_err(|e| format!("cannot encode settings: {e}"))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
     let tmp = path.with_extension("toml.tmp");
     std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| {
@@ -73,7 +74,10 @@ mod tests {
         let (cfg, warn) = load(&p);
         assert_eq!(cfg, Config::default());
         let warn = warn.unwrap();
-        assert!(warn.contains("malformed") && warn.contains("portdesk.toml"), "{warn}");
+        assert!(
+            warn.contains("malformed") && warn.contains("portdesk.toml"),
+            "{warn}"
+        );
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "[erp\nsource = ");
     }
 

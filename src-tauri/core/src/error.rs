@@ -7,10 +7,15 @@ use portdesk_types::{ApiError, ErrorKind};
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     #[error("{message}")]
-    Validation { field: &'static str, message: String },
+    Validation {
+        field: &'static str,
+        message: String,
+    },
     #[error("E-mail or password is wrong.")]
     InvalidCredentials,
-    #[error("This account is locked after too many failed sign-ins. Try again in {minutes} minute(s) or ask an administrator to unlock it.")]
+    #[error(
+        "This account is locked after too many failed sign-ins. Try again in {minutes} minute(s) or ask an administrator to unlock it."
+    )]
     Locked { minutes: i64 },
     #[error("Please sign in first.")]
     Unauthenticated,
@@ -19,7 +24,10 @@ pub enum CoreError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    Conflict { field: Option<&'static str>, message: String },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -34,7 +42,10 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
-        CoreError::Validation { field, message: message.into() }
+        CoreError::Validation {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -58,11 +69,16 @@ impl From<CoreError> for ApiError {
             CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Config(_) => (ErrorKind::Unavailable, None),
-            CoreError::Store(_) | CoreError::Erp(_) | CoreError::Secrets(_) | CoreError::Internal(_) => {
-                (ErrorKind::Internal, None)
-            }
+            CoreError::Store(_)
+            | CoreError::Erp(_)
+            | CoreError::Secrets(_)
+            | CoreError::Internal(_) => (ErrorKind::Internal, None),
         };
-        ApiError { kind, message, field: field.map(str::to_owned) }
+        ApiError {
+            kind,
+            message,
+            field: field.map(str::to_owned),
+        }
     }
 }
 

@@ -16,27 +16,43 @@ pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
 /// Starts logging. When the log folder cannot be written, logs go to stderr only and the
 /// returned warning says why.
 pub fn init(log_dir: &Path, default_filter: &str) -> (LogGuard, Option<String>) {
-    let filter = || EnvFilter::try_from_env("PORTDESK_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let stderr = fmt::layer().with_writer(Redacting(io::stderr)).with_target(false);
-    let file = std::fs::create_dir_all(log_dir).map_err(|e| e.to_string()).and_then(|_| {
-        Builder::new()
-            .rotation(Rotation::DAILY)
-            .filename_prefix("portdesk")
-            .filename_suffix("log")
-            .max_log_files(14)
-            .build(log_dir)
-            .map_err(|e| e.to_string())
-    });
+    let filter = || {
+        EnvFilter::try_from_env("PORTDESK_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter))
+    };
+    let stderr = fmt::layer()
+        .with_writer(Redacting(io::stderr))
+        .with_target(false);
+    let file = std::fs::create_dir_all(log_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            Builder::new()
+                .rotation(Rotation::DAILY)
+                .filename_prefix("portdesk")
+                .filename_suffix("log")
+                .max_log_files(14)
+                .build(log_dir)
+                .map_err(|e| e.to_string())
+        });
     match file {
         Ok(appender) => {
             let (nb, guard) = tracing_appender::non_blocking(appender);
             let file_layer = fmt::layer().with_ansi(false).with_writer(Redacting(nb));
-            let _ = tracing_subscriber::registry().with(filter()).with(stderr).with(file_layer).try_init();
+            let _ = tracing_subscriber::registry()
+                .with(filter())
+                .with(stderr)
+                .with(file_layer)
+                .try_init();
             (LogGuard(Some(guard)), None)
         }
         Err(e) => {
-            let _ = tracing_subscriber::registry().with(filter()).with(stderr).try_init();
-            let msg = format!("Logs cannot be written to {} ({e}); logging to the console only.", log_dir.display());
+            let _ = tracing_subscriber::registry()
+                .with(filter())
+                .with(stderr)
+                .try_init();
+            let msg = format!(
+                "Logs cannot be written to {} ({e}); logging to the console only.",
+                log_dir.display()
+            );
             tracing::warn!("{msg}");
             (LogGuard(None), Some(msg))
         }
@@ -100,7 +116,9 @@ pub fn redact(line: &str) -> String {
         if let Some(start) = hit {
             out.push_str(&line[i..start]);
             let mut end = start;
-            while end < line.len() && !matches!(bytes[end], b';' | b' ' | b'"' | b',' | b'\n' | b'}' | b'\'') {
+            while end < line.len()
+                && !matches!(bytes[end], b';' | b' ' | b'"' | b',' | b'\n' | b'}' | b'\'')
+            {
                 end += 1;
             }
             if end > start {
@@ -123,7 +141,9 @@ fn redact_url_credentials(line: &str) -> String {
     while let Some(pos) = rest.find("://") {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
-        let authority_end = tail.find(|c: char| c == '/' || c.is_whitespace()).unwrap_or(tail.len());
+        let authority_end = tail
+            .find(|c: char| c == '/' || c.is_whitespace())
+            .unwrap_or(tail.len());
         let authority = &tail[..authority_end];
         match (authority.rfind('@'), authority.find(':')) {
             (Some(at), Some(colon)) if colon < at => {
@@ -145,16 +165,34 @@ mod tests {
 
     #[test]
     fn masks_url_credentials() {
-        assert_eq!(redact("cannot reach postgres://ann:s3cr%40t@db:5432/p"), "cannot reach postgres://ann:***@db:5432/p");
-        assert_eq!(redact("see https://example.com/a:b@c"), "see https://example.com/a:b@c");
+        assert_eq!(
+            redact("cannot reach postgres://ann:s3cr%40t@db:5432/p"),
+            "cannot reach postgres://ann:***@db:5432/p"
+        );
+        assert_eq!(
+            redact("see https://example.com/a:b@c"),
+            "see https://example.com/a:b@c"
+        );
     }
 
     #[test]
     fn masks_secret_pairs_and_keeps_the_rest() {
-        assert_eq!(redact("Server=erp;User Id=sa;Password=Tr0ub4dor&3;"), "Server=erp;User Id=sa;Password=***;");
-        assert_eq!(redact(r#"{"password":"s3cret","email":"a@b.c"}"#), r#"{"password":"***","email":"a@b.c"}"#);
-        assert_eq!(redact("postgres connect failed pwd: hunter2 at host"), "postgres connect failed pwd: *** at host");
-        assert_eq!(redact("user ann signed in; no secrets here — Łódź"), "user ann signed in; no secrets here — Łódź");
+        assert_eq!(
+            redact("Server=erp;User Id=sa;Password=Tr0ub4dor&3;"),
+            "Server=erp;User Id=sa;Password=***;"
+        );
+        assert_eq!(
+            redact(r#"{"password":"s3cret","email":"a@b.c"}"#),
+            r#"{"password":"***","email":"a@b.c"}"#
+        );
+        assert_eq!(
+            redact("postgres connect failed pwd: hunter2 at host"),
+            "postgres connect failed pwd: *** at host"
+        );
+        assert_eq!(
+            redact("user ann signed in; no secrets here — Łódź"),
+            "user ann signed in; no secrets here — Łódź"
+        );
         assert_eq!(redact("password_policy ok"), "password_policy ok");
     }
 }

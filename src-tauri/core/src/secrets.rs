@@ -31,7 +31,9 @@ pub struct KeyringSecrets {
 
 impl KeyringSecrets {
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, action: &'static str, key: &str) -> Result<keyring::Entry, SecretError> {
@@ -46,7 +48,11 @@ impl Default for KeyringSecrets {
 }
 
 fn err(action: &'static str, key: &str, e: keyring::Error) -> SecretError {
-    SecretError { action, key: key.to_owned(), reason: e.to_string() }
+    SecretError {
+        action,
+        key: key.to_owned(),
+        reason: e.to_string(),
+    }
 }
 
 impl SecretStore for KeyringSecrets {
@@ -59,7 +65,9 @@ impl SecretStore for KeyringSecrets {
     }
 
     fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
-        self.entry("save", key)?.set_password(value.expose()).map_err(|e| err("save", key, e))
+        self.entry("save", key)?
+            .set_password(value.expose())
+            .map_err(|e| err("save", key, e))
     }
 
     fn delete(&self, key: &str) -> Result<(), SecretError> {
@@ -79,7 +87,10 @@ impl SecretStore for MemorySecrets {
         Ok(self.0.lock().expect("secrets lock").get(key).cloned())
     }
     fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
-        self.0.lock().expect("secrets lock").insert(key.to_owned(), value.clone());
+        self.0
+            .lock()
+            .expect("secrets lock")
+            .insert(key.to_owned(), value.clone());
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {
@@ -95,8 +106,18 @@ pub fn join_private_session_keyring() -> std::io::Result<()> {
     const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
     // SAFETY: KEYCTL_JOIN_SESSION_KEYRING with a NULL name creates an anonymous keyring and
     // reads no memory of ours.
-    let r = unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<libc::c_char>()) };
-    if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        )
+    };
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -109,13 +130,29 @@ mod tests {
         join_private_session_keyring().expect("join a private session keyring");
         let store = KeyringSecrets::new("portdesk-test");
         assert_eq!(store.get(ERP_PASSWORD).unwrap(), None);
-        store.set(ERP_PASSWORD, &Secret::new("first-Secret-1")).unwrap();
-        assert_eq!(store.get(ERP_PASSWORD).unwrap().unwrap().expose(), "first-Secret-1");
-        store.set(ERP_PASSWORD, &Secret::new("second-Secret-2")).unwrap();
-        assert_eq!(store.get(ERP_PASSWORD).unwrap().unwrap().expose(), "second-Secret-2");
-        assert_eq!(store.get(STORE_PASSWORD).unwrap(), None, "entries are separate");
+        store
+            .set(ERP_PASSWORD, &Secret::new("first-Secret-1"))
+            .unwrap();
+        assert_eq!(
+            store.get(ERP_PASSWORD).unwrap().unwrap().expose(),
+            "first-Secret-1"
+        );
+        store
+            .set(ERP_PASSWORD, &Secret::new("second-Secret-2"))
+            .unwrap();
+        assert_eq!(
+            store.get(ERP_PASSWORD).unwrap().unwrap().expose(),
+            "second-Secret-2"
+        );
+        assert_eq!(
+            store.get(STORE_PASSWORD).unwrap(),
+            None,
+            "entries are separate"
+        );
         store.delete(ERP_PASSWORD).unwrap();
         assert_eq!(store.get(ERP_PASSWORD).unwrap(), None);
-        store.delete(ERP_PASSWORD).expect("deleting a missing entry is not an error");
+        store
+            .delete(ERP_PASSWORD)
+            .expect("deleting a missing entry is not an error");
     }
 }

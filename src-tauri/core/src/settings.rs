@@ -8,12 +8,22 @@ pub const MAX_FAILED_LOGINS: &str = "auth.max_failed_logins";
 pub const LOCKOUT_MINUTES: &str = "auth.lockout_minutes";
 
 pub async fn get<'c, E: Executor<'c, Database = Any>>(db: E, key: &str) -> Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(db).await?;
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(db)
+        .await?;
     Ok(row.map(|r| r.0))
 }
 
-pub async fn get_i64<'c, E: Executor<'c, Database = Any>>(db: E, key: &str, default: i64) -> Result<i64> {
-    Ok(get(db, key).await?.and_then(|v| v.trim().parse().ok()).unwrap_or(default))
+pub async fn get_i64<'c, E: Executor<'c, Database = Any>>(
+    db: E,
+    key: &str,
+    default: i64,
+) -> Result<i64> {
+    Ok(get(db, key)
+        .await?
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default))
 }
 
 pub async fn set<'c, E: Executor<'c, Database = Any>>(db: E, key: &str, value: &str) -> Result<()> {

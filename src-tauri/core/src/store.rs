@@ -36,8 +36,13 @@ pub enum StoreError {
 impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::SqliteOpen { .. } | StoreError::PostgresConnect { .. } | StoreError::Unavailable(_) => true,
-            StoreError::Query(e) => matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed),
+            StoreError::SqliteOpen { .. }
+            | StoreError::PostgresConnect { .. }
+            | StoreError::Unavailable(_) => true,
+            StoreError::Query(e) => matches!(
+                e,
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+            ),
             StoreError::Migrate(_) => false,
         }
     }
@@ -52,10 +57,17 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the configured store and applies pending migrations.
-    pub async fn open(settings: &StoreSettings, default_sqlite: &Path, password: Option<&Secret>) -> Result<Store, StoreError> {
+    pub async fn open(
+        settings: &StoreSettings,
+        default_sqlite: &Path,
+        password: Option<&Secret>,
+    ) -> Result<Store, StoreError> {
         match settings {
             StoreSettings::Sqlite { path } => {
-                let path = path.as_deref().map(PathBuf::from).unwrap_or_else(|| default_sqlite.to_path_buf());
+                let path = path
+                    .as_deref()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| default_sqlite.to_path_buf());
                 Store::open_sqlite(&path).await
             }
             StoreSettings::Postgres(pg) => Store::open_postgres(pg, password).await,
@@ -63,12 +75,17 @@ impl Store {
     }
 
     pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        let fail = |reason: String| StoreError::SqliteOpen { path: path.to_path_buf(), reason };
+        let fail = |reason: String| StoreError::SqliteOpen {
+            path: path.to_path_buf(),
+            reason,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create folder {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create folder {}: {e}", dir.display())))?;
         }
         sqlx::any::install_default_drivers();
-        let opts = AnyConnectOptions::from_str(&sqlite_url(path, "rwc")).map_err(|e| fail(e.to_string()))?;
+        let opts = AnyConnectOptions::from_str(&sqlite_url(path, "rwc"))
+            .map_err(|e| fail(e.to_string()))?;
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -84,7 +101,10 @@ impl Store {
             .await
             .map_err(|e| fail(e.to_string()))?;
         // WAL is a property of the file; setting it once is enough and must not race the pool.
-        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode = WAL").fetch_one(&pool).await.map_err(|e| fail(e.to_string()))?;
+        let mode: (String,) = sqlx::query_as("PRAGMA journal_mode = WAL")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
         if !mode.0.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode = %mode.0, "SQLite store is not in WAL mode");
         }
@@ -92,28 +112,50 @@ impl Store {
             sqlx::migrate::MigrateError::Execute(inner) => fail(inner.to_string()),
             other => StoreError::Migrate(other.to_string()),
         })?;
-        Ok(Store { pool, backend: Backend::Sqlite, description: format!("SQLite at {}", path.display()) })
+        Ok(Store {
+            pool,
+            backend: Backend::Sqlite,
+            description: format!("SQLite at {}", path.display()),
+        })
     }
 
-    pub async fn open_postgres(pg: &PostgresSettings, password: Option<&Secret>) -> Result<Store, StoreError> {
+    pub async fn open_postgres(
+        pg: &PostgresSettings,
+        password: Option<&Secret>,
+    ) -> Result<Store, StoreError> {
         let server = format!("{}:{}/{}", pg.host, pg.port, pg.database);
         sqlx::any::install_default_drivers();
         let url = postgres_url(pg, password);
-        let opts = AnyConnectOptions::from_str(&url)
-            .map_err(|e| StoreError::PostgresConnect { server: server.clone(), reason: e.to_string() })?;
+        let opts = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::PostgresConnect {
+            server: server.clone(),
+            reason: e.to_string(),
+        })?;
         let timeout = Duration::from_secs(u64::from(pg.connect_timeout_secs.max(1)));
         let pool = tokio::time::timeout(
             timeout,
-            AnyPoolOptions::new().max_connections(8).acquire_timeout(timeout).connect_with(opts),
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(timeout)
+                .connect_with(opts),
         )
         .await
         .map_err(|_| StoreError::PostgresConnect {
             server: server.clone(),
             reason: format!("no answer within {} s", timeout.as_secs()),
         })?
-        .map_err(|e| StoreError::PostgresConnect { server: server.clone(), reason: e.to_string() })?;
-        POSTGRES_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Store { pool, backend: Backend::Postgres, description: format!("PostgreSQL {server}") })
+        .map_err(|e| StoreError::PostgresConnect {
+            server: server.clone(),
+            reason: e.to_string(),
+        })?;
+        POSTGRES_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+            description: format!("PostgreSQL {server}"),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -151,7 +193,9 @@ fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -161,8 +205,17 @@ fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
         _ => enc(&pg.user),
     };
     let ssl = if pg.tls { "require" } else { "prefer" };
-    let host = if pg.host.contains(':') { format!("[{}]", pg.host) } else { pg.host.clone() };
-    format!("postgres://{auth}@{host}:{}/{}?sslmode={ssl}&connect_timeout={}", pg.port, enc(&pg.database), pg.connect_timeout_secs.max(1))
+    let host = if pg.host.contains(':') {
+        format!("[{}]", pg.host)
+    } else {
+        pg.host.clone()
+    };
+    format!(
+        "postgres://{auth}@{host}:{}/{}?sslmode={ssl}&connect_timeout={}",
+        pg.port,
+        enc(&pg.database),
+        pg.connect_timeout_secs.max(1)
+    )
 }
 
 #[cfg(test)]
@@ -171,54 +224,102 @@ mod tests {
 
     #[test]
     fn sqlite_url_escapes_awkward_paths() {
-        assert_eq!(sqlite_url(Path::new("/tmp/a b/x#?.db"), "rwc"), "sqlite:/tmp/a%20b/x%23%3F.db?mode=rwc");
-        assert_eq!(sqlite_url(Path::new(r"C:\Users\Ann\p.db"), "ro"), "sqlite:C:/Users/Ann/p.db?mode=ro");
+        assert_eq!(
+            sqlite_url(Path::new("/tmp/a b/x#?.db"), "rwc"),
+            "sqlite:/tmp/a%20b/x%23%3F.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url(Path::new(r"C:\Users\Ann\p.db"), "ro"),
+            "sqlite:C:/Users/Ann/p.db?mode=ro"
+        );
     }
 
     #[test]
     fn postgres_url_encodes_credentials() {
-        let pg = PostgresSettings { user: "ann@x".into(), ..Default::default() };
+        let pg = PostgresSettings {
+            user: "ann@x".into(),
+            ..Default::default()
+        };
         let url = postgres_url(&pg, Some(&Secret::new("p@ss:/w")));
-        assert!(url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"), "{url}");
+        assert!(
+            url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"),
+            "{url}"
+        );
     }
 }
 
 impl Store {
     /// Checks that a store can be reached with these settings, without creating or changing
     /// anything (Settings' "Test connection").
-    pub async fn probe(settings: &StoreSettings, default_sqlite: &Path, password: Option<&Secret>) -> Result<String, StoreError> {
+    pub async fn probe(
+        settings: &StoreSettings,
+        default_sqlite: &Path,
+        password: Option<&Secret>,
+    ) -> Result<String, StoreError> {
         sqlx::any::install_default_drivers();
         match settings {
             StoreSettings::Sqlite { path } => {
-                let path = path.as_deref().map(PathBuf::from).unwrap_or_else(|| default_sqlite.to_path_buf());
-                let fail = |reason: String| StoreError::SqliteOpen { path: path.clone(), reason };
+                let path = path
+                    .as_deref()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| default_sqlite.to_path_buf());
+                let fail = |reason: String| StoreError::SqliteOpen {
+                    path: path.clone(),
+                    reason,
+                };
                 if path.exists() {
-                    let opts = AnyConnectOptions::from_str(&sqlite_url(&path, "rw")).map_err(|e| fail(e.to_string()))?;
-                    let mut conn = sqlx::ConnectOptions::connect(&opts).await.map_err(|e| fail(e.to_string()))?;
-                    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sqlite_master").fetch_one(&mut conn).await.map_err(|e| fail(e.to_string()))?;
+                    let opts = AnyConnectOptions::from_str(&sqlite_url(&path, "rw"))
+                        .map_err(|e| fail(e.to_string()))?;
+                    let mut conn = sqlx::ConnectOptions::connect(&opts)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?;
+                    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sqlite_master")
+                        .fetch_one(&mut conn)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?;
                     let _ = sqlx::Connection::close(conn).await;
-                    Ok(format!("SQLite file {} opens ({n} schema objects).", path.display()))
+                    Ok(format!(
+                        "SQLite file {} opens ({n} schema objects).",
+                        path.display()
+                    ))
                 } else {
                     let dir = path.parent().unwrap_or(Path::new("."));
-                    let meta = std::fs::metadata(dir).map_err(|e| fail(format!("folder {}: {e}", dir.display())))?;
+                    let meta = std::fs::metadata(dir)
+                        .map_err(|e| fail(format!("folder {}: {e}", dir.display())))?;
                     if !meta.is_dir() || meta.permissions().readonly() {
                         return Err(fail(format!("folder {} is not writable", dir.display())));
                     }
-                    Ok(format!("SQLite file {} will be created at the next start.", path.display()))
+                    Ok(format!(
+                        "SQLite file {} will be created at the next start.",
+                        path.display()
+                    ))
                 }
             }
             StoreSettings::Postgres(pg) => {
                 let server = format!("{}:{}/{}", pg.host, pg.port, pg.database);
-                let fail = |reason: String| StoreError::PostgresConnect { server: server.clone(), reason };
-                let opts = AnyConnectOptions::from_str(&postgres_url(pg, password)).map_err(|e| fail(e.to_string()))?;
-                let secs = u64::from(pg.connect_timeout_secs.max(1));
-                let mut conn = tokio::time::timeout(Duration::from_secs(secs), sqlx::ConnectOptions::connect(&opts))
-                    .await
-                    .map_err(|_| fail(format!("no answer within {secs} s")))?
+                let fail = |reason: String| StoreError::PostgresConnect {
+                    server: server.clone(),
+                    reason,
+                };
+                let opts = AnyConnectOptions::from_str(&postgres_url(pg, password))
                     .map_err(|e| fail(e.to_string()))?;
-                let (v,): (String,) = sqlx::query_as("SELECT version()").fetch_one(&mut conn).await.map_err(|e| fail(e.to_string()))?;
+                let secs = u64::from(pg.connect_timeout_secs.max(1));
+                let mut conn = tokio::time::timeout(
+                    Duration::from_secs(secs),
+                    sqlx::ConnectOptions::connect(&opts),
+                )
+                .await
+                .map_err(|_| fail(format!("no answer within {secs} s")))?
+                .map_err(|e| fail(e.to_string()))?;
+                let (v,): (String,) = sqlx::query_as("SELECT version()")
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
                 let _ = sqlx::Connection::close(conn).await;
-                Ok(format!("Connected to {server}: {}", v.split(',').next().unwrap_or(&v)))
+                Ok(format!(
+                    "Connected to {server}: {}",
+                    v.split(',').next().unwrap_or(&v)
+                ))
             }
         }
     }

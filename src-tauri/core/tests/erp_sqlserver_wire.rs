@@ -2,7 +2,10 @@
 //! `mssql-mock-tds` server on 127.0.0.1. The mock matches SQL text in upper case, which is
 //! how Portdesk's default queries are written.
 
-use mssql_mock_tds::{ColumnDefinition, ColumnValue, LOGIN_DELAY_KEY, MockTdsServer, QueryResponse, Row, SqlDataType, TerminalError};
+use mssql_mock_tds::{
+    ColumnDefinition, ColumnValue, LOGIN_DELAY_KEY, MockTdsServer, QueryResponse, Row, SqlDataType,
+    TerminalError,
+};
 use portdesk_core::erp::mssql::{CUSTOMERS_QUERY, MssqlErp};
 use portdesk_core::erp::{Erp, ErpError};
 use portdesk_types::Secret;
@@ -25,7 +28,11 @@ async fn start_mock() -> Mock {
     let registry = server.query_registry();
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(server.run_with_shutdown(rx));
-    Mock { port, registry, _stop: tx }
+    Mock {
+        port,
+        registry,
+        _stop: tx,
+    }
 }
 
 fn settings(port: u16, timeout: u32) -> SqlServerSettings {
@@ -42,7 +49,10 @@ fn settings(port: u16, timeout: u32) -> SqlServerSettings {
 }
 
 fn erp(port: u16, timeout: u32) -> MssqlErp {
-    MssqlErp::new(settings(port, timeout), Some(Secret::new("reader-Password-1")))
+    MssqlErp::new(
+        settings(port, timeout),
+        Some(Secret::new("reader-Password-1")),
+    )
 }
 
 #[tokio::test]
@@ -57,8 +67,16 @@ async fn lists_customers_with_a_bound_parameter_and_maps_null() {
                 ColumnDefinition::new("CITY", SqlDataType::NVarCharMax),
             ],
             vec![
-                Row::new(vec![ColumnValue::NVarChar("C10000".into()), ColumnValue::NVarChar("Northwind Foods".into()), ColumnValue::NVarCharMax(utf16("Łódź"))]),
-                Row::new(vec![ColumnValue::NVarChar("C10001".into()), ColumnValue::NVarChar("Bluewater Trading".into()), ColumnValue::NVarCharMaxNull]),
+                Row::new(vec![
+                    ColumnValue::NVarChar("C10000".into()),
+                    ColumnValue::NVarChar("Northwind Foods".into()),
+                    ColumnValue::NVarCharMax(utf16("Łódź")),
+                ]),
+                Row::new(vec![
+                    ColumnValue::NVarChar("C10001".into()),
+                    ColumnValue::NVarChar("Bluewater Trading".into()),
+                    ColumnValue::NVarCharMaxNull,
+                ]),
             ],
         ),
     );
@@ -73,7 +91,13 @@ async fn lists_customers_with_a_bound_parameter_and_maps_null() {
     // The pooled connection is reused for the next query.
     assert_eq!(erp.customers(None).await.unwrap().len(), 2);
     let via_interface = Erp::SqlServer(erp);
-    assert!(via_interface.test().await.unwrap().contains("2 customer(s)"));
+    assert!(
+        via_interface
+            .test()
+            .await
+            .unwrap()
+            .contains("2 customer(s)")
+    );
 }
 
 #[tokio::test]
@@ -87,7 +111,11 @@ async fn integer_customer_codes_are_accepted() {
                 ColumnDefinition::new("CUSTOMER_NAME", SqlDataType::NVarChar),
                 ColumnDefinition::new("CITY", SqlDataType::NVarCharMax),
             ],
-            vec![Row::new(vec![ColumnValue::Int(4711), ColumnValue::NVarChar("Kestrel Pharma".into()), ColumnValue::NVarCharMaxNull])],
+            vec![Row::new(vec![
+                ColumnValue::Int(4711),
+                ColumnValue::NVarChar("Kestrel Pharma".into()),
+                ColumnValue::NVarCharMaxNull,
+            ])],
         ),
     );
     let c = erp(mock.port, 5).customers(None).await.unwrap();
@@ -100,8 +128,14 @@ async fn a_missing_column_is_named() {
     mock.registry.lock().await.register(
         CUSTOMERS_QUERY,
         QueryResponse::new(
-            vec![ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar), ColumnDefinition::new("NAME", SqlDataType::NVarChar)],
-            vec![Row::new(vec![ColumnValue::NVarChar("C1".into()), ColumnValue::NVarChar("X".into())])],
+            vec![
+                ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar),
+                ColumnDefinition::new("NAME", SqlDataType::NVarChar),
+            ],
+            vec![Row::new(vec![
+                ColumnValue::NVarChar("C1".into()),
+                ColumnValue::NVarChar("X".into()),
+            ])],
         ),
     );
     let e = erp(mock.port, 5).customers(None).await.unwrap_err();
@@ -122,7 +156,12 @@ async fn permission_denied_is_a_clear_message() {
     let e = erp(mock.port, 5).customers(None).await.unwrap_err();
     assert!(matches!(e, ErpError::Permission { code: 229, .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains("SELECT permission was denied") && msg.contains("229") && msg.contains("grant"), "{msg}");
+    assert!(
+        msg.contains("SELECT permission was denied")
+            && msg.contains("229")
+            && msg.contains("grant"),
+        "{msg}"
+    );
     assert!(!e.is_unavailable());
 }
 
@@ -154,18 +193,37 @@ async fn a_silent_server_times_out_within_the_configured_limit() {
     let started = Instant::now();
     let e = erp(port, 1).customers(None).await.unwrap_err();
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "took {took:?}");
-    assert!(matches!(e, ErpError::Timeout { stage: "signing in", .. }), "{e:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "took {took:?}"
+    );
+    assert!(
+        matches!(
+            e,
+            ErpError::Timeout {
+                stage: "signing in",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_stalled_login_on_a_real_tds_server_times_out() {
     let mock = start_mock().await;
-    mock.registry.lock().await.register(LOGIN_DELAY_KEY, QueryResponse::select_one().with_delay(Duration::from_secs(10)));
+    mock.registry.lock().await.register(
+        LOGIN_DELAY_KEY,
+        QueryResponse::select_one().with_delay(Duration::from_secs(10)),
+    );
     let started = Instant::now();
     let e = erp(mock.port, 1).customers(None).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(4));
-    assert!(e.to_string().contains("did not answer within 1 s while signing in"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("did not answer within 1 s while signing in"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -173,8 +231,24 @@ async fn a_slow_query_times_out_with_the_command_timeout() {
     let mock = start_mock().await;
     mock.registry.lock().await.register(
         CUSTOMERS_QUERY,
-        QueryResponse::new(vec![ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar)], vec![]).with_delay(Duration::from_secs(10)),
+        QueryResponse::new(
+            vec![ColumnDefinition::new(
+                "CUSTOMER_CODE",
+                SqlDataType::NVarChar,
+            )],
+            vec![],
+        )
+        .with_delay(Duration::from_secs(10)),
     );
     let e = erp(mock.port, 1).customers(None).await.unwrap_err();
-    assert!(matches!(e, ErpError::Timeout { stage: "running the query", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ErpError::Timeout {
+                stage: "running the query",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }

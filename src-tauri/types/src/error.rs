@@ -34,13 +34,24 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), field: None }
+        Self {
+            kind,
+            message: message.into(),
+            field: None,
+        }
     }
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Validation, message: message.into(), field: Some(field.to_owned()) }
+        Self {
+            kind: ErrorKind::Validation,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
     pub fn forbidden() -> Self {
-        Self::new(ErrorKind::Forbidden, "Your role does not allow this action.")
+        Self::new(
+            ErrorKind::Forbidden,
+            "Your role does not allow this action.",
+        )
     }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorKind::Unauthenticated, "Please sign in first.")

@@ -55,7 +55,9 @@ impl ModuleId {
 
     pub fn description(self) -> &'static str {
         match self {
-            ModuleId::Inventory => "Stock held for a customer, live from the ERP, with Excel export.",
+            ModuleId::Inventory => {
+                "Stock held for a customer, live from the ERP, with Excel export."
+            }
             ModuleId::Customers => "Customer and staff accounts, password resets, audit log.",
             ModuleId::Procurement => "Automatic procurement requests, approvals, purchase orders.",
             ModuleId::Forecasts => "S&OP cycles and monthly forecasts per customer and product.",
@@ -114,8 +116,16 @@ mod tests {
 
     #[test]
     fn customers_never_reach_staff_modules() {
-        for m in [ModuleId::Customers, ModuleId::Procurement, ModuleId::Forecasts, ModuleId::Settings] {
-            assert!(!m.allows(Role::Customer), "{m:?} must not be open to customers");
+        for m in [
+            ModuleId::Customers,
+            ModuleId::Procurement,
+            ModuleId::Forecasts,
+            ModuleId::Settings,
+        ] {
+            assert!(
+                !m.allows(Role::Customer),
+                "{m:?} must not be open to customers"
+            );
         }
         assert!(ModuleId::Inventory.allows(Role::Customer));
     }

@@ -10,7 +10,9 @@ const COMMON: &str = include_str!("common_passwords.txt");
 pub fn check_password(password: &str, email: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_LEN {
-        return Err(format!("Password must be at least {MIN_PASSWORD_LEN} characters long."));
+        return Err(format!(
+            "Password must be at least {MIN_PASSWORD_LEN} characters long."
+        ));
     }
     if chars > 256 {
         return Err("Password must be at most 256 characters long.".into());
@@ -29,7 +31,11 @@ pub fn check_password(password: &str, email: &str) -> Result<(), String> {
     if distinct.len() < 4 {
         return Err("Password is too simple: use at least 4 different characters.".into());
     }
-    if COMMON.lines().map(str::trim).any(|c| !c.is_empty() && c == lower) {
+    if COMMON
+        .lines()
+        .map(str::trim)
+        .any(|c| !c.is_empty() && c == lower)
+    {
         return Err("Password is on the list of commonly used passwords; choose another.".into());
     }
     Ok(())
@@ -71,10 +77,21 @@ pub fn check_email(email: &str) -> Result<(), String> {
         return Err("E-mail is longer than 254 characters.".into());
     }
     let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err(format!("\"{email}\" is not an e-mail address: it has no @."));
+        return Err(format!(
+            "\"{email}\" is not an e-mail address: it has no @."
+        ));
     };
-    let bad = |s: &str| s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
-    if bad(local) || bad(domain) || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+    let bad = |s: &str| {
+        s.is_empty()
+            || s.chars()
+                .any(|c| c.is_whitespace() || c == '@' || c.is_control())
+    };
+    if bad(local)
+        || bad(domain)
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
         return Err(format!("\"{email}\" is not a valid e-mail address."));
     }
     Ok(())
@@ -86,19 +103,43 @@ mod tests {
 
     #[test]
     fn short_common_and_email_like_passwords_are_refused() {
-        assert!(check_password("short", "a@b.co").unwrap_err().contains("at least 10"));
-        assert!(check_password("password123", "a@b.co").unwrap_err().contains("commonly used"));
-        assert!(check_password("Qwertyuiop", "a@b.co").unwrap_err().contains("commonly used"));
+        assert!(
+            check_password("short", "a@b.co")
+                .unwrap_err()
+                .contains("at least 10")
+        );
+        assert!(
+            check_password("password123", "a@b.co")
+                .unwrap_err()
+                .contains("commonly used")
+        );
+        assert!(
+            check_password("Qwertyuiop", "a@b.co")
+                .unwrap_err()
+                .contains("commonly used")
+        );
         assert!(check_password("ANNA.SMITH@example.com", "anna.smith@example.com").is_err());
         assert!(check_password("xx-anna.smith-xx", "anna.smith@example.com").is_err());
-        assert!(check_password("aaaaaaaaaaaa", "a@b.co").unwrap_err().contains("different"));
+        assert!(
+            check_password("aaaaaaaaaaaa", "a@b.co")
+                .unwrap_err()
+                .contains("different")
+        );
         assert!(check_password("Forklift-Harbour-42", "anna@example.com").is_ok());
     }
 
     #[test]
     fn email_syntax() {
         assert!(check_email("anna@example.com").is_ok());
-        for bad in ["", "anna", "anna@", "@example.com", "an na@example.com", "anna@example", "a@b@c.com"] {
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.com",
+            "an na@example.com",
+            "anna@example",
+            "a@b@c.com",
+        ] {
             assert!(check_email(bad).is_err(), "{bad} should be refused");
         }
         assert_eq!(normalize_email("  Anna@Example.COM "), "anna@example.com");

@@ -22,8 +22,13 @@ impl Role {
         Role::Customer,
     ];
     /// Every role but `Customer`.
-    pub const STAFF: [Role; 5] =
-        [Role::Admin, Role::Warehouse, Role::Procurement, Role::SalesRep, Role::Support];
+    pub const STAFF: [Role; 5] = [
+        Role::Admin,
+        Role::Warehouse,
+        Role::Procurement,
+        Role::SalesRep,
+        Role::Support,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn text_accepts_strings_numbers_and_null() {
-        assert_eq!(text(&ColumnData::String(Some(Cow::Borrowed("ACME  ")))), Some("ACME".into()));
+        assert_eq!(
+            text(&ColumnData::String(Some(Cow::Borrowed("ACME  ")))),
+            Some("ACME".into())
+        );
         assert_eq!(text(&ColumnData::I32(Some(42))), Some("42".into()));
         assert_eq!(text(&ColumnData::I64(Some(-7))), Some("-7".into()));
         assert_eq!(text(&ColumnData::String(None)), None);
@@ -66,9 +69,20 @@ mod tests {
         assert_eq!(number(&ColumnData::F64(Some(2.5))), Some(2.5));
         assert_eq!(number(&ColumnData::F32(Some(0.5))), Some(0.5));
         assert_eq!(number(&ColumnData::U8(Some(3))), Some(3.0));
-        assert_eq!(number(&ColumnData::Numeric(Some(Numeric::new_with_scale(12345, 2)))), Some(123.45));
-        assert_eq!(number(&ColumnData::String(Some(Cow::Borrowed(" 12.5 ")))), Some(12.5));
-        assert_eq!(number(&ColumnData::String(Some(Cow::Borrowed("n/a")))), None);
+        assert_eq!(
+            number(&ColumnData::Numeric(Some(Numeric::new_with_scale(
+                12345, 2
+            )))),
+            Some(123.45)
+        );
+        assert_eq!(
+            number(&ColumnData::String(Some(Cow::Borrowed(" 12.5 ")))),
+            Some(12.5)
+        );
+        assert_eq!(
+            number(&ColumnData::String(Some(Cow::Borrowed("n/a")))),
+            None
+        );
         assert_eq!(number(&ColumnData::F64(None)), None);
     }
 }

@@ -48,7 +48,11 @@ impl Default for DemoOptions {
     fn default() -> Self {
         use chrono::Datelike;
         let today = chrono::Utc::now().date_naive();
-        DemoOptions { stock_rows: DEFAULT_STOCK_ROWS, seed: DEFAULT_SEED, last_month: (today.year(), today.month()) }
+        DemoOptions {
+            stock_rows: DEFAULT_STOCK_ROWS,
+            seed: DEFAULT_SEED,
+            last_month: (today.year(), today.month()),
+        }
     }
 }
 
@@ -60,27 +64,122 @@ pub struct DemoSummary {
     pub history_rows: usize,
 }
 
-const CITIES: &[&str] = &["Rotterdam", "Hamburg", "Antwerp", "Lyon", "Milan", "Gdańsk", "Leeds", "Porto", "Malmö", "Zürich", "Łódź", "Brno"];
-const CO_A: &[&str] = &["Northwind", "Bluewater", "Harbor", "Summit", "Evergreen", "Ironbridge", "Redcliff", "Silverline", "Oakfield", "Westgate", "Kestrel", "Aurora", "Granite", "Lakeside", "Pioneer", "Meridian"];
-const CO_B: &[&str] = &["Foods", "Trading", "Logistics", "Retail", "Pharma", "Tools", "Textiles", "Beverages", "Electronics", "Garden", "Paper", "Cosmetics"];
-const ADJ: &[&str] = &["Steel", "Plastic", "Organic", "Frozen", "Large", "Small", "Premium", "Eco", "Heavy-duty", "Compact", "Blue", "Red", "Dried", "Sparkling"];
-const NOUN: &[&str] = &["pallet wrap", "carton", "bolt M8", "olive oil 1L", "detergent 5L", "gloves", "cable tie", "water 0.5L", "coffee beans", "notebook", "shampoo", "tape", "paint 2.5L", "rice 5kg", "LED bulb", "hinge"];
+const CITIES: &[&str] = &[
+    "Rotterdam",
+    "Hamburg",
+    "Antwerp",
+    "Lyon",
+    "Milan",
+    "Gdańsk",
+    "Leeds",
+    "Porto",
+    "Malmö",
+    "Zürich",
+    "Łódź",
+    "Brno",
+];
+const CO_A: &[&str] = &[
+    "Northwind",
+    "Bluewater",
+    "Harbor",
+    "Summit",
+    "Evergreen",
+    "Ironbridge",
+    "Redcliff",
+    "Silverline",
+    "Oakfield",
+    "Westgate",
+    "Kestrel",
+    "Aurora",
+    "Granite",
+    "Lakeside",
+    "Pioneer",
+    "Meridian",
+];
+const CO_B: &[&str] = &[
+    "Foods",
+    "Trading",
+    "Logistics",
+    "Retail",
+    "Pharma",
+    "Tools",
+    "Textiles",
+    "Beverages",
+    "Electronics",
+    "Garden",
+    "Paper",
+    "Cosmetics",
+];
+const ADJ: &[&str] = &[
+    "Steel",
+    "Plastic",
+    "Organic",
+    "Frozen",
+    "Large",
+    "Small",
+    "Premium",
+    "Eco",
+    "Heavy-duty",
+    "Compact",
+    "Blue",
+    "Red",
+    "Dried",
+    "Sparkling",
+];
+const NOUN: &[&str] = &[
+    "pallet wrap",
+    "carton",
+    "bolt M8",
+    "olive oil 1L",
+    "detergent 5L",
+    "gloves",
+    "cable tie",
+    "water 0.5L",
+    "coffee beans",
+    "notebook",
+    "shampoo",
+    "tape",
+    "paint 2.5L",
+    "rice 5kg",
+    "LED bulb",
+    "hinge",
+];
 const UNITS: &[&str] = &["EA", "BOX", "KG", "CS", "PAL", "L"];
 
 fn demo_err(path: &Path, e: impl std::fmt::Display) -> ErpError {
-    ErpError::Demo { path: path.to_path_buf(), reason: e.to_string() }
+    ErpError::Demo {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 /// Writes a demo ERP to `path` (through a temp file renamed at the end, so a failed or
 /// interrupted run never leaves a half-written ERP behind). Same options, same data.
+///
+/// Generation is CPU-bound: it runs on a blocking thread with a runtime of its own, so it
+/// never stalls the app's executor.
 pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, ErpError> {
+    let (path, opts) = (path.to_path_buf(), opts.clone());
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| demo_err(&path, e))?;
+        rt.block_on(generate_here(&path, &opts))
+    })
+    .await
+    .map_err(|e| ErpError::Data(format!("demo ERP generation stopped: {e}")))?
+}
+
+async fn generate_here(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, ErpError> {
     let rows = opts.stock_rows.max(1);
     let n_customers = (rows / 500).clamp(8, 200);
     let n_parts = (rows / 10).clamp(100, 20_000);
     let mut rng = fastrand::Rng::with_seed(opts.seed);
 
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| demo_err(path, format!("cannot create folder {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| demo_err(path, format!("cannot create folder {}: {e}", dir.display())))?;
     }
     let tmp = path.with_extension("db.partial");
     let _ = std::fs::remove_file(&tmp);
@@ -100,10 +199,22 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
 
         let customers: Vec<(String, String, Option<&str>)> = (0..n_customers)
             .map(|i| {
-                let name = format!("{} {}", CO_A[i % CO_A.len()], CO_B[(i / CO_A.len() + i) % CO_B.len()]);
-                let name = if i >= CO_A.len() * CO_B.len() { format!("{name} {}", i) } else { name };
+                let name = format!(
+                    "{} {}",
+                    CO_A[i % CO_A.len()],
+                    CO_B[(i / CO_A.len() + i) % CO_B.len()]
+                );
+                let name = if i >= CO_A.len() * CO_B.len() {
+                    format!("{name} {}", i)
+                } else {
+                    name
+                };
                 // Every 7th customer has no city: the NULL case is part of the shape.
-                let city = if i % 7 == 3 { None } else { Some(CITIES[i % CITIES.len()]) };
+                let city = if i % 7 == 3 {
+                    None
+                } else {
+                    Some(CITIES[i % CITIES.len()])
+                };
                 (format!("C{:05}", 10_000 + i), name, city)
             })
             .collect();
@@ -117,15 +228,29 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
 
         let parts: Vec<(String, String, &str, f64)> = (0..n_parts)
             .map(|i| {
-                let desc = format!("{} {}", ADJ[rng.usize(..ADJ.len())], NOUN[rng.usize(..NOUN.len())]);
+                let desc = format!(
+                    "{} {}",
+                    ADJ[rng.usize(..ADJ.len())],
+                    NOUN[rng.usize(..NOUN.len())]
+                );
                 let cost = (rng.f64() * 200.0 * 100.0).round() / 100.0 + 0.05;
-                (format!("P-{:06}", 100_000 + i), desc, UNITS[rng.usize(..UNITS.len())], cost)
+                (
+                    format!("P-{:06}", 100_000 + i),
+                    desc,
+                    UNITS[rng.usize(..UNITS.len())],
+                    cost,
+                )
             })
             .collect();
         for chunk in parts.chunks(500) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO parts (part, description, unit, unit_cost) ");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO parts (part, description, unit, unit_cost) ",
+            );
             q.push_values(chunk, |mut b, p| {
-                b.push_bind(&p.0).push_bind(&p.1).push_bind(p.2).push_bind(p.3);
+                b.push_bind(&p.0)
+                    .push_bind(&p.1)
+                    .push_bind(p.2)
+                    .push_bind(p.3);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -143,13 +268,28 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
                 rng.u32(0..5000) as f64
             };
             let allocated = (on_hand * rng.f64() * 0.6).floor();
-            let bin = format!("{}-{:02}-{:02}", (b'A' + rng.u8(0..8)) as char, rng.u8(1..41), rng.u8(1..7));
-            let lot = if rng.u8(0..10) == 0 { None } else { Some(format!("L{:02}{:02}-{:04}", ly % 100, rng.u8(1..13), rng.u16(0..10_000))) };
+            let bin = format!(
+                "{}-{:02}-{:02}",
+                (b'A' + rng.u8(0..8)) as char,
+                rng.u8(1..41),
+                rng.u8(1..7)
+            );
+            let lot = if rng.u8(0..10) == 0 {
+                None
+            } else {
+                Some(format!(
+                    "L{:02}{:02}-{:04}",
+                    ly % 100,
+                    rng.u8(1..13),
+                    rng.u16(0..10_000)
+                ))
+            };
             let received = if rng.u8(0..20) == 0 {
                 None
             } else {
                 let back = rng.i64(0..730);
-                let d = chrono::NaiveDate::from_ymd_opt(ly, lm, 1).unwrap_or_default() - chrono::Duration::days(back);
+                let d = chrono::NaiveDate::from_ymd_opt(ly, lm, 1).unwrap_or_default()
+                    - chrono::Duration::days(back);
                 Some(d.format("%Y-%m-%d").to_string())
             };
             batch.push((c, p, bin, lot, on_hand, allocated, received));
@@ -175,16 +315,29 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
                 for m in 0..24 {
                     let total = ly * 12 + lm as i32 - 1 - m;
                     let month = format!("{:04}-{:02}", total / 12, total % 12 + 1);
-                    let season = 1.0 + 0.3 * ((total % 12) as f64 / 12.0 * std::f64::consts::TAU).sin();
+                    let season =
+                        1.0 + 0.3 * ((total % 12) as f64 / 12.0 * std::f64::consts::TAU).sin();
                     let qty = (base * season * (0.7 + rng.f64() * 0.6)).round();
-                    history.push((c.0.clone(), parts[p].0.clone(), month, qty, (qty * parts[p].3 * 1.3 * 100.0).round() / 100.0));
+                    history.push((
+                        c.0.clone(),
+                        parts[p].0.clone(),
+                        month,
+                        qty,
+                        (qty * parts[p].3 * 1.3 * 100.0).round() / 100.0,
+                    ));
                 }
             }
         }
         for chunk in history.chunks(1000) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO sales_history (customer_code, part, month, quantity, revenue) ");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO sales_history (customer_code, part, month, quantity, revenue) ",
+            );
             q.push_values(chunk, |mut b, h| {
-                b.push_bind(&h.0).push_bind(&h.1).push_bind(&h.2).push_bind(h.3).push_bind(h.4);
+                b.push_bind(&h.0)
+                    .push_bind(&h.1)
+                    .push_bind(&h.2)
+                    .push_bind(h.3)
+                    .push_bind(h.4);
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -195,7 +348,12 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
             .await?;
         tx.commit().await?;
         pool.close().await;
-        Ok::<_, sqlx::Error>(DemoSummary { customers: n_customers, parts: n_parts, stock_rows: rows, history_rows: history.len() })
+        Ok::<_, sqlx::Error>(DemoSummary {
+            customers: n_customers,
+            parts: n_parts,
+            stock_rows: rows,
+            history_rows: history.len(),
+        })
     }
     .await;
     match result {
@@ -210,7 +368,15 @@ pub async fn generate(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, Er
     }
 }
 
-type StockRow = (usize, usize, String, Option<String>, f64, f64, Option<String>);
+type StockRow = (
+    usize,
+    usize,
+    String,
+    Option<String>,
+    f64,
+    f64,
+    Option<String>,
+);
 
 async fn insert_stock(
     tx: &mut sqlx::SqliteConnection,
@@ -218,7 +384,9 @@ async fn insert_stock(
     customers: &[(String, String, Option<&str>)],
     parts: &[(String, String, &str, f64)],
 ) -> Result<(), sqlx::Error> {
-    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO stock (customer_code, part, bin, lot, on_hand, allocated, last_received) ");
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO stock (customer_code, part, bin, lot, on_hand, allocated, last_received) ",
+    );
     q.push_values(batch, |mut b, r| {
         b.push_bind(&customers[r.0].0)
             .push_bind(&parts[r.1].0)
@@ -249,7 +417,10 @@ impl DemoErp {
             .connect_with(SqliteConnectOptions::new().filename(path).read_only(true))
             .await
             .map_err(|e| demo_err(path, e))?;
-        Ok(DemoErp { path: path.to_path_buf(), pool })
+        Ok(DemoErp {
+            path: path.to_path_buf(),
+            pool,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -269,7 +440,10 @@ impl DemoErp {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| demo_err(&self.path, e))?;
-        Ok(rows.into_iter().map(|(code, name, city)| ErpCustomer { code, name, city }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, city)| ErpCustomer { code, name, city })
+            .collect())
     }
 }
 
@@ -292,7 +466,11 @@ mod tests {
     use super::*;
 
     fn opts(rows: usize) -> DemoOptions {
-        DemoOptions { stock_rows: rows, seed: 7, last_month: (2026, 10) }
+        DemoOptions {
+            stock_rows: rows,
+            seed: 7,
+            last_month: (2026, 10),
+        }
     }
 
     #[tokio::test]
@@ -305,7 +483,10 @@ mod tests {
         assert_eq!(sa.stock_rows, 3_000);
         assert!(!dir.path().join("a.db.partial").exists());
 
-        let (ea, eb) = (DemoErp::open_or_generate(&a).await.unwrap(), DemoErp::open_or_generate(&b).await.unwrap());
+        let (ea, eb) = (
+            DemoErp::open_or_generate(&a).await.unwrap(),
+            DemoErp::open_or_generate(&b).await.unwrap(),
+        );
         let dump = |e: &DemoErp| {
             let pool = e.pool().clone();
             async move {
@@ -321,10 +502,20 @@ mod tests {
         let (ra, rb) = (dump(&ea).await, dump(&eb).await);
         assert_eq!(ra.len(), 3_000);
         assert_eq!(ra, rb, "same seed, same rows");
-        assert!(ra.iter().all(|r| r.5 <= r.4), "allocated never exceeds on hand");
-        assert!(ra.iter().any(|r| r.3.is_none()) && ra.iter().any(|r| r.6.is_none()), "NULL lots and dates occur");
+        assert!(
+            ra.iter().all(|r| r.5 <= r.4),
+            "allocated never exceeds on hand"
+        );
+        assert!(
+            ra.iter().any(|r| r.3.is_none()) && ra.iter().any(|r| r.6.is_none()),
+            "NULL lots and dates occur"
+        );
 
-        let months: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT month FROM sales_history ORDER BY month").fetch_all(ea.pool()).await.unwrap();
+        let months: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT month FROM sales_history ORDER BY month")
+                .fetch_all(ea.pool())
+                .await
+                .unwrap();
         assert_eq!(months.len(), 24);
         assert_eq!(months.first().unwrap().0, "2024-11");
         assert_eq!(months.last().unwrap().0, "2026-10");
@@ -342,8 +533,16 @@ mod tests {
         let hits = erp.customers(Some("northwind")).await.unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].name, "Northwind Foods");
-        assert!(erp.customers(Some("%")).await.unwrap().is_empty(), "% is a literal, not a wildcard");
-        assert!(erp.customers(Some("'; DROP TABLE customers; --")).await.unwrap().is_empty());
+        assert!(
+            erp.customers(Some("%")).await.unwrap().is_empty(),
+            "% is a literal, not a wildcard"
+        );
+        assert!(
+            erp.customers(Some("'; DROP TABLE customers; --"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(erp.customers(None).await.unwrap().len(), 8, "still there");
     }
 }

@@ -16,10 +16,16 @@ pub enum ErpError {
     #[error("The ERP server {server} cannot be reached: {reason}")]
     Unreachable { server: String, reason: String },
     #[error("The ERP server {server} did not answer within {secs} s while {stage}.")]
-    Timeout { server: String, secs: u64, stage: &'static str },
+    Timeout {
+        server: String,
+        secs: u64,
+        stage: &'static str,
+    },
     #[error("The ERP refused the sign-in of user \"{user}\": {message}")]
     Login { user: String, message: String },
-    #[error("The ERP denied access: {message} (SQL Server error {code}). Ask the ERP administrator to grant this user read access.")]
+    #[error(
+        "The ERP denied access: {message} (SQL Server error {code}). Ask the ERP administrator to grant this user read access."
+    )]
     Permission { code: u32, message: String },
     #[error("The ERP query failed: {message} (SQL Server error {code}).")]
     Server { code: u32, message: String },
@@ -34,7 +40,13 @@ pub enum ErpError {
 impl ErpError {
     /// The ERP cannot be reached now (as opposed to refusing what was asked).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, ErpError::Unreachable { .. } | ErpError::Timeout { .. } | ErpError::Tls(_) | ErpError::Demo { .. })
+        matches!(
+            self,
+            ErpError::Unreachable { .. }
+                | ErpError::Timeout { .. }
+                | ErpError::Tls(_)
+                | ErpError::Demo { .. }
+        )
     }
 }
 
@@ -45,13 +57,22 @@ pub enum Erp {
 
 impl Erp {
     /// Opens the configured source. The demo ERP is generated on first use (default size).
-    pub async fn open(settings: &ErpSettings, paths: &AppPaths, password: Option<Secret>) -> Result<Erp, ErpError> {
+    pub async fn open(
+        settings: &ErpSettings,
+        paths: &AppPaths,
+        password: Option<Secret>,
+    ) -> Result<Erp, ErpError> {
         match settings {
             ErpSettings::Demo { path } => {
-                let path = path.as_deref().map(PathBuf::from).unwrap_or_else(|| paths.default_demo_erp_file());
+                let path = path
+                    .as_deref()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| paths.default_demo_erp_file());
                 Ok(Erp::Demo(demo::DemoErp::open_or_generate(&path).await?))
             }
-            ErpSettings::SqlServer(s) => Ok(Erp::SqlServer(mssql::MssqlErp::new(s.clone(), password))),
+            ErpSettings::SqlServer(s) => {
+                Ok(Erp::SqlServer(mssql::MssqlErp::new(s.clone(), password)))
+            }
         }
     }
 
@@ -73,12 +94,19 @@ impl Erp {
     /// Whether a customer of exactly this name exists in the ERP.
     pub async fn customer_exists(&self, name: &str) -> Result<bool, ErpError> {
         let name = name.trim();
-        Ok(self.customers(Some(name)).await?.iter().any(|c| c.name.eq_ignore_ascii_case(name)))
+        Ok(self
+            .customers(Some(name))
+            .await?
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(name)))
     }
 
     /// Connects, signs in and reads the customer list: a "Test connection" for Settings.
     pub async fn test(&self) -> Result<String, ErpError> {
         let n = self.customers(None).await?.len();
-        Ok(format!("Connected to {}: {n} customer(s) visible.", self.describe()))
+        Ok(format!(
+            "Connected to {}: {n} customer(s) visible.",
+            self.describe()
+        ))
     }
 }

@@ -15,8 +15,7 @@ type TdsClient = Client<Compat<TcpStream>>;
 
 /// The customer list. Sites expose a view of this shape (see docs/ERP.md):
 /// `PORTDESK_CUSTOMERS(CUSTOMER_CODE, CUSTOMER_NAME, CITY NULL)`.
-pub const CUSTOMERS_QUERY: &str =
-    "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_NAME LIKE @P1 ESCAPE '\\' OR CUSTOMER_CODE LIKE @P1 ESCAPE '\\' ORDER BY CUSTOMER_NAME";
+pub const CUSTOMERS_QUERY: &str = "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_NAME LIKE @P1 ESCAPE '\\' OR CUSTOMER_CODE LIKE @P1 ESCAPE '\\' ORDER BY CUSTOMER_NAME";
 
 const MAX_IDLE: usize = 4;
 
@@ -28,7 +27,11 @@ pub struct MssqlErp {
 
 impl MssqlErp {
     pub fn new(settings: SqlServerSettings, password: Option<Secret>) -> Self {
-        MssqlErp { settings, password, idle: Mutex::new(Vec::new()) }
+        MssqlErp {
+            settings,
+            password,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn server(&self) -> String {
@@ -51,7 +54,10 @@ impl MssqlErp {
         c.database(&s.database);
         c.application_name("Portdesk");
         c.readonly(true);
-        c.authentication(AuthMethod::sql_server(&s.user, self.password.as_ref().map(Secret::expose).unwrap_or("")));
+        c.authentication(AuthMethod::sql_server(
+            &s.user,
+            self.password.as_ref().map(Secret::expose).unwrap_or(""),
+        ));
         c.encryption(match s.tls {
             TlsMode::Required => EncryptionLevel::Required,
             TlsMode::LoginOnly => EncryptionLevel::Off,
@@ -64,7 +70,11 @@ impl MssqlErp {
     }
 
     fn timeout(&self, secs: u32, stage: &'static str) -> ErpError {
-        ErpError::Timeout { server: self.server(), secs: u64::from(secs), stage }
+        ErpError::Timeout {
+            server: self.server(),
+            secs: u64::from(secs),
+            stage,
+        }
     }
 
     async fn connect(&self) -> Result<TdsClient, ErpError> {
@@ -72,9 +82,13 @@ impl MssqlErp {
         let secs = self.settings.connect_timeout_secs.max(1);
         let limit = Duration::from_secs(u64::from(secs));
         let tcp = if self.settings.instance.is_empty() {
-            tokio::time::timeout(limit, TcpStream::connect(config.get_addr())).await.map_err(|_| self.timeout(secs, "connecting"))?.map_err(
-                |e| ErpError::Unreachable { server: self.server(), reason: e.to_string() },
-            )?
+            tokio::time::timeout(limit, TcpStream::connect(config.get_addr()))
+                .await
+                .map_err(|_| self.timeout(secs, "connecting"))?
+                .map_err(|e| ErpError::Unreachable {
+                    server: self.server(),
+                    reason: e.to_string(),
+                })?
         } else {
             tokio::time::timeout(limit, TcpStream::connect_named(&config))
                 .await
@@ -132,17 +146,28 @@ impl MssqlErp {
         use tiberius::error::Error as E;
         match e {
             E::Server(t) => match t.code() {
-                18456 | 18452 | 18470 | 18486 | 18487 | 18488 | 4060 => {
-                    ErpError::Login { user: self.settings.user.clone(), message: t.message().to_owned() }
-                }
-                229 | 230 | 262 | 297 | 300 | 916 => ErpError::Permission { code: t.code(), message: t.message().to_owned() },
-                code => ErpError::Server { code, message: t.message().to_owned() },
+                18456 | 18452 | 18470 | 18486 | 18487 | 18488 | 4060 => ErpError::Login {
+                    user: self.settings.user.clone(),
+                    message: t.message().to_owned(),
+                },
+                229 | 230 | 262 | 297 | 300 | 916 => ErpError::Permission {
+                    code: t.code(),
+                    message: t.message().to_owned(),
+                },
+                code => ErpError::Server {
+                    code,
+                    message: t.message().to_owned(),
+                },
             },
-            E::Io { message, .. } => ErpError::Unreachable { server: self.server(), reason: message },
+            E::Io { message, .. } => ErpError::Unreachable {
+                server: self.server(),
+                reason: message,
+            },
             E::Tls(m) => ErpError::Tls(m),
-            E::Routing { host, port } => {
-                ErpError::Unreachable { server: self.server(), reason: format!("the server redirects to {host}:{port}; enter that server instead") }
-            }
+            E::Routing { host, port } => ErpError::Unreachable {
+                server: self.server(),
+                reason: format!("the server redirects to {host}:{port}; enter that server instead"),
+            },
             other => ErpError::Data(other.to_string()),
         }
     }
@@ -150,7 +175,9 @@ impl MssqlErp {
 
 /// Maps rows of the customers query; a row without a code is skipped with a warning.
 pub fn map_customers(rows: Vec<tiberius::Row>) -> Result<Vec<ErpCustomer>, ErpError> {
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
     let cols = first.columns().to_vec();
     let idx = |name| cells::column_index(&cols, name).map_err(ErpError::Data);
     let (ci, ni, ti) = (idx("CUSTOMER_CODE")?, idx("CUSTOMER_NAME")?, idx("CITY")?);
@@ -161,8 +188,14 @@ pub fn map_customers(rows: Vec<tiberius::Row>) -> Result<Vec<ErpCustomer>, ErpEr
             tracing::warn!("ERP customer row without CUSTOMER_CODE skipped");
             continue;
         };
-        let name = cells.get(ni).and_then(cells::text).unwrap_or_else(|| code.clone());
-        let city = cells.get(ti).and_then(cells::text).filter(|c| !c.is_empty());
+        let name = cells
+            .get(ni)
+            .and_then(cells::text)
+            .unwrap_or_else(|| code.clone());
+        let city = cells
+            .get(ti)
+            .and_then(cells::text)
+            .filter(|c| !c.is_empty());
         out.push(ErpCustomer { code, name, city });
     }
     Ok(out)

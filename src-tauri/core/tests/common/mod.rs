@@ -9,7 +9,9 @@ use sqlx::Connection;
 /// A store in a fresh SQLite file; keep the TempDir alive for the test's duration.
 pub async fn sqlite_store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("portal.db")).await.unwrap();
+    let store = Store::open_sqlite(&dir.path().join("portal.db"))
+        .await
+        .unwrap();
     (store, dir)
 }
 
@@ -21,7 +23,10 @@ pub fn pg_settings() -> PostgresSettings {
     );
     PostgresSettings {
         host,
-        port: std::env::var("PORTDESK_TEST_PG_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5432),
+        port: std::env::var("PORTDESK_TEST_PG_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5432),
         database: "postgres".into(),
         user: std::env::var("PORTDESK_TEST_PG_USER").unwrap_or_else(|_| "postgres".into()),
         tls: false,
@@ -33,11 +38,27 @@ pub fn pg_settings() -> PostgresSettings {
 pub async fn pg_store() -> Store {
     let admin = pg_settings();
     let db = format!("portdesk_t_{}_{}", std::process::id(), fastrand::u64(..));
-    let url = format!("postgres://{}@{}:{}/postgres", admin.user, admin.host, admin.port);
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect to the test PostgreSQL server");
-    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut conn).await.unwrap();
+    let url = format!(
+        "postgres://{}@{}:{}/postgres",
+        admin.user, admin.host, admin.port
+    );
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     conn.close().await.unwrap();
-    Store::open_postgres(&PostgresSettings { database: db, ..admin }, None::<&Secret>).await.unwrap()
+    Store::open_postgres(
+        &PostgresSettings {
+            database: db,
+            ..admin
+        },
+        None::<&Secret>,
+    )
+    .await
+    .unwrap()
 }
 
 /// Runs the same async test body on SQLite and on PostgreSQL.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of Portdesk on a Debian/Ubuntu machine, installing what is missing first:
+# formatting and lints, unit tests, store tests on SQLite and on a real PostgreSQL server,
+# the SQL Server wire test (mssql-mock-tds), keyring tests (kernel keyutils), and the
+# end-to-end test of the real app in a real webview (tauri-driver + WebKitWebDriver, Xvfb).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+t0=$(date +%s)
+stage() {
+  local name=$1; shift
+  local s; s=$(date +%s)
+  echo "::: $name"
+  "$@"
+  echo "::: $name took $(( $(date +%s) - s )) s"
+}
+
+stage "setup (skips what is installed)" bash scripts/setup.sh
+stage "fetch crates" cargo fetch --locked
+stage "build UI (trunk)" bash -c 'cd ui && trunk build --offline'
+stage "rustfmt" cargo fmt --all --check
+stage "clippy (native)" cargo clippy --locked --workspace --exclude portdesk-ui --all-targets -- -D warnings
+stage "clippy (UI, wasm32)" cargo clippy --locked -p portdesk-ui --target wasm32-unknown-unknown -- -D warnings
+
+pgdir=$(mktemp -d /tmp/portdesk-pg.XXXXXX)
+trap 'scripts/pg-test.sh stop "$pgdir"' EXIT
+eval "$(scripts/pg-test.sh start "$pgdir")"
+echo "::: PostgreSQL test server on 127.0.0.1:$PORTDESK_TEST_PG_PORT"
+
+# Every test, E2E included, inside a display of its own and a session keyring of its own.
+stage "tests" xvfb-run -a -s "-screen 0 1280x800x24" \
+  keyctl session - cargo test --locked --workspace --exclude portdesk-ui -- --test-threads 4
+
+echo "::: all tests passed in $(( $(date +%s) - t0 )) s; screenshots in target/e2e-screenshots/"

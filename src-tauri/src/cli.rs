@@ -1,0 +1,235 @@
+//! The headless CLI: `portdesk admin create|reset-password|unlock`, `portdesk demo-erp generate`.
+
+use clap::{Parser, Subcommand};
+use portdesk_core::Portdesk;
+use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::audit::Actor;
+use portdesk_core::erp::demo::{self, DemoOptions};
+use portdesk_core::paths::AppPaths;
+use portdesk_core::secrets::KeyringSecrets;
+use portdesk_types::{Role, Secret};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "portdesk",
+    version,
+    about = "Portdesk: customer and operations portal. Without a command, opens the app."
+)]
+pub struct Args {
+    /// Keep all data, config and logs in this folder (same as PORTDESK_HOME).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Manage accounts without the UI.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// The bundled demo ERP.
+    #[command(subcommand, name = "demo-erp")]
+    DemoErp(DemoCmd),
+}
+
+#[derive(Subcommand)]
+pub enum AdminCmd {
+    /// Create an admin account.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a temporary password (generated and shown once unless given on stdin); the user
+    /// must choose a new one at the next sign-in. Also lifts a lockout.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DemoCmd {
+    /// Write a demo ERP (SQLite). Default location: the data folder's demo-erp.db.
+    Generate {
+        /// Stock rows to generate (e.g. 20000, or 1000000 for load tests).
+        #[arg(long, default_value_t = demo::DEFAULT_STOCK_ROWS)]
+        rows: usize,
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+impl Args {
+    /// Parses the command line. A launcher (WebKitWebDriver in tests, a kiosk wrapper) may add
+    /// arguments of its own when starting the app; those must not stop the GUI from opening,
+    /// so only a CLI command gets strict parsing.
+    pub fn parse_for_gui_or_cli() -> Args {
+        let argv: Vec<String> = std::env::args().collect();
+        match Args::try_parse_from(&argv) {
+            Ok(a) => a,
+            Err(e) => {
+                let cli_intended = argv
+                    .iter()
+                    .skip(1)
+                    .any(|a| matches!(a.as_str(), "admin" | "demo-erp" | "help"))
+                    || matches!(
+                        e.kind(),
+                        clap::error::ErrorKind::DisplayHelp
+                            | clap::error::ErrorKind::DisplayVersion
+                    );
+                if cli_intended {
+                    e.exit();
+                }
+                let data_dir = argv
+                    .iter()
+                    .position(|a| a == "--data-dir")
+                    .and_then(|i| argv.get(i + 1))
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        argv.iter()
+                            .find_map(|a| a.strip_prefix("--data-dir=").map(PathBuf::from))
+                    });
+                Args {
+                    data_dir,
+                    command: None,
+                }
+            }
+        }
+    }
+}
+
+pub fn run(cmd: Cmd) -> ExitCode {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run_async(cmd)) {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_password(from_stdin: bool, confirm: bool) -> Result<Secret, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        return Ok(Secret::new(line.trim_end_matches(['\r', '\n'])));
+    }
+    let first = rpassword::prompt_password("Password: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    if confirm {
+        let again = rpassword::prompt_password("Repeat password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        if again != first {
+            return Err("the two passwords differ".into());
+        }
+    }
+    Ok(Secret::new(first))
+}
+
+async fn run_async(cmd: Cmd) -> Result<String, String> {
+    let paths = AppPaths::detect()?;
+    match cmd {
+        Cmd::DemoErp(DemoCmd::Generate { rows, seed, out }) => {
+            let out = out.unwrap_or_else(|| paths.default_demo_erp_file());
+            let started = std::time::Instant::now();
+            let s = demo::generate(
+                &out,
+                &DemoOptions {
+                    stock_rows: rows,
+                    seed,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Demo ERP written to {} in {:.1} s: {} customers, {} parts, {} stock rows, {} sales-history rows.",
+                out.display(),
+                started.elapsed().as_secs_f64(),
+                s.customers,
+                s.parts,
+                s.stock_rows,
+                s.history_rows
+            ))
+        }
+        Cmd::Admin(admin) => {
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let store = core.store().await.map_err(|e| e.to_string())?;
+            let actor = Actor::system("cli");
+            match admin {
+                AdminCmd::Create {
+                    name,
+                    email,
+                    password_stdin,
+                } => {
+                    let password = read_password(password_stdin, true)?;
+                    let new = NewUser {
+                        name,
+                        email,
+                        role: Role::Admin,
+                        erp_customer: None,
+                        password,
+                        must_change_password: false,
+                    };
+                    let u = accounts::create(&store, &actor, new)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("Admin account {} created.", u.email))
+                }
+                AdminCmd::ResetPassword {
+                    email,
+                    password_stdin,
+                } => {
+                    let given = if password_stdin {
+                        Some(read_password(true, false)?)
+                    } else {
+                        None
+                    };
+                    let shown = given.is_none();
+                    let (u, temp) = accounts::reset_password(&store, &actor, &email, given)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(if shown {
+                        format!(
+                            "Temporary password for {} (shown once; it must be changed at the next sign-in):\n{}",
+                            u.email,
+                            temp.expose()
+                        )
+                    } else {
+                        format!(
+                            "Temporary password set for {}; it must be changed at the next sign-in.",
+                            u.email
+                        )
+                    })
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! A module's own native window. Settings and the ERP link of Inventory work; the modules not
+//! built yet say so plainly.
+
+use crate::ipc::{call, listen};
+use crate::widgets::{Field, error_line};
+use portdesk_types::api::*;
+use portdesk_types::settings::{
+    ErpSettings, PostgresSettings, SqlServerSettings, StoreSettings, TlsMode,
+};
+use portdesk_types::{ApiError, ModuleId, Role, Secret};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ModuleProps {
+    pub module: ModuleId,
+}
+
+#[function_component(ModuleWindow)]
+pub fn module_window(p: &ModuleProps) -> Html {
+    let status = use_state(|| None::<Result<StatusReply, ApiError>>);
+    {
+        let status = status.clone();
+        use_effect_with((), move |_| {
+            let load = move || {
+                let status = status.clone();
+                spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
+            };
+            load();
+            listen("session-changed", move |_| load());
+        });
+    }
+    let me = match &*status {
+        Some(Ok(s)) => s.session.clone(),
+        _ => None,
+    };
+    let body = match (&*status, &me) {
+        (None, _) => html! { <p class="muted">{ "Loading…" }</p> },
+        (Some(Err(e)), _) => html! { <div class="banner err">{ e.message.clone() }</div> },
+        (Some(Ok(_)), None) => {
+            html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
+        }
+        (Some(Ok(_)), Some(me)) => match p.module {
+            ModuleId::Settings => html! { <SettingsPage /> },
+            ModuleId::Inventory => html! { <InventoryView me={me.clone()} /> },
+            other => not_built(other),
+        },
+    };
+    html! {
+        <>
+            <header class="bar">
+                <h1 id="module-title">{ p.module.title() }</h1>
+                if let Some(me) = &me { <span class="who">{ format!("{} · {}", me.name, me.role.label()) }</span> }
+            </header>
+            <main>{ body }</main>
+        </>
+    }
+}
+
+fn not_built(m: ModuleId) -> Html {
+    html! {
+        <div class="card" id="module-status">
+            <h2>{ format!("{} is not built yet", m.title()) }</h2>
+            <p>{ m.description() }</p>
+            <p class="muted">{ "This window opens and checks your role today; the module itself arrives in a later release." }</p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MeProps {
+    me: SessionInfo,
+}
+
+#[function_component(InventoryView)]
+fn inventory_view(p: &MeProps) -> Html {
+    let search = use_state(String::new);
+    let customers = use_state(|| None::<Result<Vec<ErpCustomer>, ApiError>>);
+    let staff = p.me.role.is_staff();
+    {
+        let customers = customers.clone();
+        use_effect_with(((*search).clone(), staff), move |(q, staff)| {
+            if *staff {
+                let req = ErpCustomerQuery {
+                    search: Some(q.clone()).filter(|s| !s.is_empty()),
+                };
+                spawn_local(async move { customers.set(Some(call::<ErpCustomers>(&req).await)) });
+            }
+        });
+    }
+    let intro = html! {
+        <div class="card" id="module-status">
+            <h2>{ "Inventory grid: not built yet" }</h2>
+            <p>{ "The stock grid (filter, sort, Excel export, offline cache) is not built yet. Until then this window shows the ERP link it will use." }</p>
+        </div>
+    };
+    if p.me.role == Role::Customer {
+        return html! {
+            <>
+                { intro }
+                <div class="card"><p id="inventory-customer">{ format!("Your account is linked to ERP customer: {}", p.me.erp_customer.clone().unwrap_or_default()) }</p></div>
+            </>
+        };
+    }
+    let list = match &*customers {
+        None => html! { <p class="muted">{ "Reading the ERP…" }</p> },
+        Some(Err(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
+        Some(Ok(list)) => html! {
+            <>
+                <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", list.len()) }</p>
+                <table id="erp-customers">
+                    <thead><tr><th>{ "Code" }</th><th>{ "Customer" }</th><th>{ "City" }</th></tr></thead>
+                    <tbody>
+                        { for list.iter().take(200).map(|c| html! {
+                            <tr><td>{ c.code.clone() }</td><td>{ c.name.clone() }</td><td>{ c.city.clone().unwrap_or_default() }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </>
+        },
+    };
+    let s = search.clone();
+    html! {
+        <>
+            { intro }
+            <div class="card">
+                <Field id="erp-customer-search" label="ERP customers" value={(*search).clone()} oninput={Callback::from(move |v| s.set(v))} hint="Type to search by name or code." />
+                { list }
+            </div>
+        </>
+    }
+}
+
+/// A callback that edits a field of the state's value.
+fn edit<T: Clone + 'static>(
+    state: &UseStateHandle<T>,
+    f: impl Fn(&mut T, String) + 'static,
+) -> Callback<String> {
+    let state = state.clone();
+    Callback::from(move |v: String| {
+        let mut next = (*state).clone();
+        f(&mut next, v);
+        state.set(next);
+    })
+}
+
+fn num<N: std::str::FromStr + Default>(v: &str) -> N {
+    v.trim().parse().unwrap_or_default()
+}
+
+#[function_component(SettingsPage)]
+fn settings_view() -> Html {
+    let loaded = use_state(|| None::<Result<SettingsView, ApiError>>);
+    let erp = use_state(ErpSettings::default);
+    let store = use_state(StoreSettings::default);
+    let erp_password = use_state(|| None::<String>);
+    let store_password = use_state(|| None::<String>);
+    let erp_test = use_state(|| None::<ConnectionTest>);
+    let store_test = use_state(|| None::<ConnectionTest>);
+    let busy = use_state(|| None::<&'static str>);
+    let error = use_state(|| None::<ApiError>);
+    let saved = use_state(|| false);
+    {
+        let (loaded, erp, store) = (loaded.clone(), erp.clone(), store.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                let r = call::<GetSettings>(&()).await;
+                if let Ok(v) = &r {
+                    erp.set(v.erp.clone());
+                    store.set(v.store.clone());
+                }
+                loaded.set(Some(r));
+            });
+        });
+    }
+    let view = match &*loaded {
+        None => return html! { <p class="muted">{ "Loading settings…" }</p> },
+        Some(Err(e)) => return html! { <div class="banner err">{ e.message.clone() }</div> },
+        Some(Ok(v)) => v.clone(),
+    };
+
+    let on_erp_source = {
+        let erp = erp.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            erp.set(if v == "sql_server" {
+                ErpSettings::SqlServer(SqlServerSettings::default())
+            } else {
+                ErpSettings::Demo { path: None }
+            });
+        })
+    };
+    let on_store_backend = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            store.set(if v == "postgres" {
+                StoreSettings::Postgres(PostgresSettings::default())
+            } else {
+                StoreSettings::Sqlite { path: None }
+            });
+        })
+    };
+    let on_tls = {
+        let erp = erp.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let ErpSettings::SqlServer(mut s) = (*erp).clone() {
+                s.tls = match v.as_str() {
+                    "login_only" => TlsMode::LoginOnly,
+                    "disabled" => TlsMode::Disabled,
+                    _ => TlsMode::Required,
+                };
+                erp.set(ErpSettings::SqlServer(s));
+            }
+        })
+    };
+    let sql = |f: fn(&mut SqlServerSettings, String)| {
+        edit(&erp, move |e, v| {
+            if let ErpSettings::SqlServer(s) = e {
+                f(s, v)
+            }
+        })
+    };
+    let pg = |f: fn(&mut PostgresSettings, String)| {
+        edit(&store, move |st, v| {
+            if let StoreSettings::Postgres(p) = st {
+                f(p, v)
+            }
+        })
+    };
+    let pw = |s: &UseStateHandle<Option<String>>| {
+        let s = s.clone();
+        Callback::from(move |v: String| s.set(Some(v)))
+    };
+
+    let erp_fields = match &*erp {
+        ErpSettings::Demo { .. } => {
+            html! { <p class="muted">{ "The bundled demo ERP: generated sample customers, parts and stock. No server needed." }</p> }
+        }
+        ErpSettings::SqlServer(s) => html! {
+            <>
+                <div class="grid2">
+                    <div><Field id="erp-host" label="Server" value={s.host.clone()} oninput={sql(|s, v| s.host = v)} /></div>
+                    <div><Field id="erp-port" label="Port" value={s.port.to_string()} oninput={sql(|s, v| s.port = num(&v))} /></div>
+                    <div><Field id="erp-instance" label="Instance (optional)" value={s.instance.clone()} oninput={sql(|s, v| s.instance = v)} /></div>
+                    <div><Field id="erp-database" label="Database" value={s.database.clone()} oninput={sql(|s, v| s.database = v)} /></div>
+                    <div><Field id="erp-user" label="User" value={s.user.clone()} oninput={sql(|s, v| s.user = v)} /></div>
+                    <div><Field id="erp-password" label="Password" kind="password" value={(*erp_password).clone().unwrap_or_default()} oninput={pw(&erp_password)}
+                        hint={if view.erp_password_saved { "Saved in the OS keyring; leave empty to keep it." } else { "Stored in the OS keyring, never in a file." }} /></div>
+                    <div>
+                        <label for="erp-tls">{ "Encryption" }</label>
+                        <select id="erp-tls" onchange={on_tls}>
+                            <option value="required" selected={s.tls == TlsMode::Required}>{ "TLS required" }</option>
+                            <option value="login_only" selected={s.tls == TlsMode::LoginOnly}>{ "Sign-in only" }</option>
+                            <option value="disabled" selected={s.tls == TlsMode::Disabled}>{ "None (test servers only)" }</option>
+                        </select>
+                    </div>
+                    <div><Field id="erp-timeout" label="Connect timeout (s)" value={s.connect_timeout_secs.to_string()} oninput={sql(|s, v| s.connect_timeout_secs = num(&v))} /></div>
+                </div>
+            </>
+        },
+    };
+    let store_fields = match &*store {
+        StoreSettings::Sqlite { .. } => {
+            html! { <p class="muted">{ format!("Embedded SQLite file in {}", view.data_dir) }</p> }
+        }
+        StoreSettings::Postgres(p) => html! {
+            <div class="grid2">
+                <div><Field id="store-host" label="Server" value={p.host.clone()} oninput={pg(|p, v| p.host = v)} /></div>
+                <div><Field id="store-port" label="Port" value={p.port.to_string()} oninput={pg(|p, v| p.port = num(&v))} /></div>
+                <div><Field id="store-database" label="Database" value={p.database.clone()} oninput={pg(|p, v| p.database = v)} /></div>
+                <div><Field id="store-user" label="User" value={p.user.clone()} oninput={pg(|p, v| p.user = v)} /></div>
+                <div><Field id="store-password" label="Password" kind="password" value={(*store_password).clone().unwrap_or_default()} oninput={pw(&store_password)}
+                    hint={if view.store_password_saved { "Saved in the OS keyring; leave empty to keep it." } else { "Stored in the OS keyring, never in a file." }} /></div>
+            </div>
+        },
+    };
+
+    let test_erp = {
+        let (erp, erp_password, erp_test, busy) = (
+            erp.clone(),
+            erp_password.clone(),
+            erp_test.clone(),
+            busy.clone(),
+        );
+        Callback::from(move |_| {
+            let req = TestErpRequest {
+                erp: (*erp).clone(),
+                password: (*erp_password)
+                    .clone()
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new),
+            };
+            let (erp_test, busy) = (erp_test.clone(), busy.clone());
+            busy.set(Some("Testing the ERP connection…"));
+            spawn_local(async move {
+                erp_test.set(Some(call::<TestErpConnection>(&req).await.unwrap_or_else(
+                    |e| ConnectionTest {
+                        ok: false,
+                        message: e.message,
+                        elapsed_ms: 0,
+                    },
+                )));
+                busy.set(None);
+            });
+        })
+    };
+    let test_store = {
+        let (store, store_password, store_test, busy) = (
+            store.clone(),
+            store_password.clone(),
+            store_test.clone(),
+            busy.clone(),
+        );
+        Callback::from(move |_| {
+            let req = TestStoreRequest {
+                store: (*store).clone(),
+                password: (*store_password)
+                    .clone()
+                    .filter(|p| !p.is_empty())
+                    .map(Secret::new),
+            };
+            let (store_test, busy) = (store_test.clone(), busy.clone());
+            busy.set(Some("Testing the store connection…"));
+            spawn_local(async move {
+                store_test.set(Some(
+                    call::<TestStoreConnection>(&req)
+                        .await
+                        .unwrap_or_else(|e| ConnectionTest {
+                            ok: false,
+                            message: e.message,
+                            elapsed_ms: 0,
+                        }),
+                ));
+                busy.set(None);
+            });
+        })
+    };
+    let save = {
+        let (erp, store, ep, sp, loaded, error, saved) = (
+            erp.clone(),
+            store.clone(),
+            erp_password.clone(),
+            store_password.clone(),
+            loaded.clone(),
+            error.clone(),
+            saved.clone(),
+        );
+        Callback::from(move |_| {
+            let req = SaveSettingsRequest {
+                erp: (*erp).clone(),
+                store: (*store).clone(),
+                erp_password: (*ep).clone().filter(|p| !p.is_empty()).map(Secret::new),
+                store_password: (*sp).clone().filter(|p| !p.is_empty()).map(Secret::new),
+            };
+            let (loaded, error, saved, ep, sp) = (
+                loaded.clone(),
+                error.clone(),
+                saved.clone(),
+                ep.clone(),
+                sp.clone(),
+            );
+            spawn_local(async move {
+                match call::<SaveSettings>(&req).await {
+                    Ok(v) => {
+                        loaded.set(Some(Ok(v)));
+                        error.set(None);
+                        saved.set(true);
+                        ep.set(None);
+                        sp.set(None);
+                    }
+                    Err(e) => {
+                        saved.set(false);
+                        error.set(Some(e));
+                    }
+                }
+            });
+        })
+    };
+    let result = |id: &'static str, t: &Option<ConnectionTest>| match t {
+        Some(t) => {
+            html! { <p id={id} class={if t.ok { "ok" } else { "error" }}>{ format!("{} ({} ms)", t.message, t.elapsed_ms) }</p> }
+        }
+        None => html! {},
+    };
+    let is_sql = matches!(*erp, ErpSettings::SqlServer(_));
+    let is_pg = matches!(*store, StoreSettings::Postgres(_));
+    html! {
+        <>
+            if let Some(b) = *busy { <div class="banner info" id="busy">{ b }</div> }
+            <div class="card">
+                <h2>{ "ERP source" }</h2>
+                <label for="erp-source">{ "Source" }</label>
+                <select id="erp-source" onchange={on_erp_source}>
+                    <option value="demo" selected={!is_sql}>{ "Demo ERP (bundled)" }</option>
+                    <option value="sql_server" selected={is_sql}>{ "Microsoft SQL Server" }</option>
+                </select>
+                { erp_fields }
+                <div class="actions"><button id="erp-test" class="secondary" onclick={test_erp} disabled={busy.is_some()}>{ "Test connection" }</button></div>
+                { result("erp-test-result", &erp_test) }
+            </div>
+            <div class="card">
+                <h2>{ "Portal store" }</h2>
+                <label for="store-backend">{ "Store" }</label>
+                <select id="store-backend" onchange={on_store_backend}>
+                    <option value="sqlite" selected={!is_pg}>{ "SQLite on this computer" }</option>
+                    <option value="postgres" selected={is_pg}>{ "PostgreSQL server (shared by a team)" }</option>
+                </select>
+                { store_fields }
+                <div class="actions"><button id="store-test" class="secondary" onclick={test_store} disabled={busy.is_some()}>{ "Test connection" }</button></div>
+                { result("store-test-result", &store_test) }
+            </div>
+            <div class="card">
+                <div class="actions" style="margin-top:0">
+                    <button id="settings-save" onclick={save}>{ "Save settings" }</button>
+                    if *saved { <span class="ok" id="settings-saved">{ "Saved." }</span> }
+                </div>
+                { error_line("settings-error", &error) }
+                if view.restart_required { <div class="banner warn" style="margin-top:1rem">{ "The store change applies when Portdesk is started again." }</div> }
+                <p class="muted">{ format!("Config: {} · Data: {} · Logs: {}", view.config_path, view.data_dir, view.log_dir) }</p>
+            </div>
+        </>
+    }
+}

@@ -1,0 +1,54 @@
+//! Small form helpers shared by the views.
+
+use portdesk_types::ApiError;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    #[prop_or_default]
+    pub kind: Option<AttrValue>,
+    pub value: AttrValue,
+    pub oninput: Callback<String>,
+    #[prop_or_default]
+    pub hint: Option<AttrValue>,
+    #[prop_or_default]
+    pub autocomplete: Option<AttrValue>,
+}
+
+/// A labelled input whose value lives in the parent's state.
+#[function_component(Field)]
+pub fn field(p: &FieldProps) -> Html {
+    let oninput = {
+        let cb = p.oninput.clone();
+        Callback::from(move |e: InputEvent| {
+            cb.emit(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    html! {
+        <>
+            <label for={p.id.clone()}>{ p.label.clone() }</label>
+            <input id={p.id.clone()} type={p.kind.clone().unwrap_or("text".into())} value={p.value.clone()} {oninput}
+                autocomplete={p.autocomplete.clone()} />
+            if let Some(h) = &p.hint { <div class="hint">{ h.clone() }</div> }
+        </>
+    }
+}
+
+/// The error line under a form; names the field when the core did.
+pub fn error_line(id: &str, err: &Option<ApiError>) -> Html {
+    match err {
+        Some(e) => {
+            html! { <p id={id.to_owned()} class="error" role="alert">{ e.message.clone() }</p> }
+        }
+        None => html! {},
+    }
+}
+
+/// Sets `state` from an input callback.
+pub fn setter(state: &UseStateHandle<String>) -> Callback<String> {
+    let s = state.clone();
+    Callback::from(move |v: String| s.set(v))
+}
