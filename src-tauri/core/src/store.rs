@@ -218,36 +218,6 @@ fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_url_escapes_awkward_paths() {
-        assert_eq!(
-            sqlite_url(Path::new("/tmp/a b/x#?.db"), "rwc"),
-            "sqlite:/tmp/a%20b/x%23%3F.db?mode=rwc"
-        );
-        assert_eq!(
-            sqlite_url(Path::new(r"C:\Users\Ann\p.db"), "ro"),
-            "sqlite:C:/Users/Ann/p.db?mode=ro"
-        );
-    }
-
-    #[test]
-    fn postgres_url_encodes_credentials() {
-        let pg = PostgresSettings {
-            user: "ann@x".into(),
-            ..Default::default()
-        };
-        let url = postgres_url(&pg, Some(&Secret::new("p@ss:/w")));
-        assert!(
-            url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"),
-            "{url}"
-        );
-    }
-}
-
 impl Store {
     /// Checks that a store can be reached with these settings, without creating or changing
     /// anything (Settings' "Test connection").
@@ -322,5 +292,35 @@ impl Store {
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_url_escapes_awkward_paths() {
+        assert_eq!(
+            sqlite_url(Path::new("/tmp/a b/x#?.db"), "rwc"),
+            "sqlite:/tmp/a%20b/x%23%3F.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url(Path::new(r"C:\Users\Ann\p.db"), "ro"),
+            "sqlite:C:/Users/Ann/p.db?mode=ro"
+        );
+    }
+
+    #[test]
+    fn postgres_url_encodes_credentials() {
+        let pg = PostgresSettings {
+            user: "ann@x".into(),
+            ..Default::default()
+        };
+        let url = postgres_url(&pg, Some(&Secret::new("p@ss:/w")));
+        assert!(
+            url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"),
+            "{url}"
+        );
     }
 }

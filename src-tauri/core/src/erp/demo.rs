@@ -465,6 +465,16 @@ pub fn like_contains(s: &str) -> String {
 mod tests {
     use super::*;
 
+    type StockDump = (
+        String,
+        String,
+        String,
+        Option<String>,
+        f64,
+        f64,
+        Option<String>,
+    );
+
     fn opts(rows: usize) -> DemoOptions {
         DemoOptions {
             stock_rows: rows,
@@ -490,7 +500,7 @@ mod tests {
         let dump = |e: &DemoErp| {
             let pool = e.pool().clone();
             async move {
-                let rows: Vec<(String, String, String, Option<String>, f64, f64, Option<String>)> = sqlx::query_as(
+                let rows: Vec<StockDump> = sqlx::query_as(
                     "SELECT customer_code, part, bin, lot, on_hand, allocated, last_received FROM stock ORDER BY id",
                 )
                 .fetch_all(&pool)
