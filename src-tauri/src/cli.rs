@@ -57,6 +57,11 @@ pub enum AdminCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Lift a lockout after too many failed sign-ins.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -202,6 +207,12 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                         .await
                         .map_err(|e| e.to_string())?;
                     Ok(format!("Admin account {} created.", u.email))
+                }
+                AdminCmd::Unlock { email } => {
+                    let row = accounts::unlock_by_email(&store, &actor, &email)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!("Account {} unlocked.", row.email))
                 }
                 AdminCmd::ResetPassword {
                     email,

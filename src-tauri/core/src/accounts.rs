@@ -3,9 +3,13 @@
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
 use crate::settings;
+use crate::store::Backend;
 use crate::store::Store;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use portdesk_types::accounts::{
+    AccountKind, AccountPage, AccountQuery, AccountRow, AccountSort, AccountStatus, AccountUpdate,
+};
 use portdesk_types::api::SessionInfo;
 use portdesk_types::password::{check_email, check_password, normalize_email};
 use portdesk_types::{Role, Secret};
@@ -28,9 +32,28 @@ pub struct User {
     pub must_change_password: bool,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    pub erp_verified: bool,
+    pub last_login_at: Option<i64>,
+    pub created_at: i64,
 }
 
 impl User {
+    pub fn to_row(&self, now: i64) -> AccountRow {
+        AccountRow {
+            id: self.id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            erp_customer: self.erp_customer.clone(),
+            erp_verified: self.erp_verified,
+            active: self.active,
+            locked: self.locked_until.is_some_and(|u| u > now),
+            must_change_password: self.must_change_password,
+            last_login_at: self.last_login_at,
+            created_at: self.created_at,
+        }
+    }
+
     pub fn session_info(&self) -> SessionInfo {
         SessionInfo {
             user_id: self.id,
@@ -58,11 +81,14 @@ impl User {
             must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             failed_logins: r.try_get("failed_logins")?,
             locked_until: r.try_get("locked_until")?,
+            erp_verified: r.try_get::<i64, _>("erp_verified")? != 0,
+            last_login_at: r.try_get("last_login_at")?,
+            created_at: r.try_get("created_at")?,
         })
     }
 }
 
-const USER_COLS: &str = "id, name, email, role, erp_customer, active, must_change_password, failed_logins, locked_until";
+const USER_COLS: &str = "id, name, email, role, erp_customer, active, must_change_password, failed_logins, locked_until, erp_verified, last_login_at, created_at";
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -72,6 +98,26 @@ pub struct NewUser {
     pub erp_customer: Option<String>,
     pub password: Secret,
     pub must_change_password: bool,
+}
+
+impl NewUser {
+    /// An account made by an admin: a temporary password that must be changed at first sign-in.
+    pub fn by_admin(
+        name: &str,
+        email: &str,
+        role: Role,
+        erp_customer: Option<String>,
+        password: Secret,
+    ) -> Self {
+        NewUser {
+            name: name.to_owned(),
+            email: email.to_owned(),
+            role,
+            erp_customer,
+            password,
+            must_change_password: true,
+        }
+    }
 }
 
 /// argon2id with OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane.
@@ -187,10 +233,27 @@ pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
 
 /// Creates a user after checking every rule; the insert and its audit entry commit together.
 pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> Result<User> {
+    create_checked(store, actor, new, true).await
+}
+
+/// As [`create`], recording whether the ERP customer was confirmed by the ERP.
+pub async fn create_checked(
+    store: &Store,
+    actor: &Actor,
+    new: NewUser,
+    erp_verified: bool,
+) -> Result<User> {
     validate_new(&new)?;
     let hash = hash_password(&new.password).await?;
     let mut tx = store.pool().begin().await?;
-    let user = insert(&mut tx, &new, &hash).await?;
+    let mut user = insert(&mut tx, &new, &hash).await?;
+    if !erp_verified {
+        sqlx::query("UPDATE users SET erp_verified = 0 WHERE id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        user.erp_verified = false;
+    }
     audit::record(
         &mut tx,
         actor,
@@ -496,6 +559,16 @@ pub async fn reset_password(
     ))
 }
 
+pub async fn reset_password_by_id(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    temporary: Option<Secret>,
+) -> Result<(User, Secret)> {
+    let user = by_id(store, id).await?.ok_or_else(|| not_found(id))?;
+    reset_password(store, actor, &user.email, temporary).await
+}
+
 /// A 16-character random password from the OS generator; 64 symbols, so no modulo bias.
 pub fn generate_password(email: &str) -> Secret {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-+=!@#*";
@@ -535,4 +608,251 @@ mod tests {
         assert_ne!(a, b);
         assert!(check_password(a.expose(), "ann@example.com").is_ok());
     }
+}
+
+// ---- administration ----
+
+fn not_found(id: i64) -> CoreError {
+    CoreError::NotFound(format!("No account has the id {id}."))
+}
+
+async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<User> {
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref()
+        .map(User::from_row)
+        .transpose()?
+        .ok_or_else(|| not_found(id))
+}
+
+/// One page of accounts. Sorting comes from a fixed list of columns; every value is bound.
+pub async fn list(store: &Store, q: &AccountQuery) -> Result<AccountPage> {
+    let now = crate::now_ms();
+    let order = match q.sort {
+        AccountSort::Name => "lower(name)",
+        AccountSort::Email => "email",
+        AccountSort::ErpCustomer => "lower(coalesce(erp_customer, ''))",
+        AccountSort::Role => "role",
+        AccountSort::LastLogin => "coalesce(last_login_at, 0)",
+        AccountSort::Created => "created_at",
+    };
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let kind = match q.kind {
+        AccountKind::Customers => "customers",
+        AccountKind::Staff => "staff",
+    };
+    let status = match q.status {
+        AccountStatus::All => "all",
+        AccountStatus::Active => "active",
+        AccountStatus::Inactive => "inactive",
+        AccountStatus::Locked => "locked",
+    };
+    let search = q.search.trim().to_lowercase();
+    let pattern = crate::erp::demo::like_contains(&search);
+    let filter = "WHERE (($1 = 'customers' AND role = 'customer') OR ($1 = 'staff' AND role <> 'customer')) \
+         AND ($2 = '' OR lower(name) LIKE $3 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\' OR lower(coalesce(erp_customer, '')) LIKE $3 ESCAPE '\\') \
+         AND ($4 = 'all' OR ($4 = 'active' AND active = 1) OR ($4 = 'inactive' AND active = 0) OR ($4 = 'locked' AND coalesce(locked_until, 0) > $5))";
+    let page_size = q.page_size.clamp(1, 500);
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM users {filter}"))
+        .bind(kind)
+        .bind(&search)
+        .bind(&pattern)
+        .bind(status)
+        .bind(now)
+        .fetch_one(store.pool())
+        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLS} FROM users {filter} ORDER BY {order} {dir}, id {dir} LIMIT $6 OFFSET $7"
+    ))
+    .bind(kind)
+    .bind(&search)
+    .bind(&pattern)
+    .bind(status)
+    .bind(now)
+    .bind(i64::from(page_size))
+    .bind(i64::from(q.page) * i64::from(page_size))
+    .fetch_all(store.pool())
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| User::from_row(r).map(|u| u.to_row(now)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(AccountPage {
+        rows,
+        total: total as u64,
+        page: q.page,
+        page_size,
+    })
+}
+
+/// Refuses a change that would leave no active admin. The admin rows are locked first, so
+/// two admins demoting each other at once cannot both succeed.
+async fn guard_last_admin(conn: &mut sqlx::AnyConnection, backend: Backend, id: i64) -> Result<()> {
+    match backend {
+        Backend::Postgres => {
+            sqlx::query("SELECT id FROM users WHERE role = 'admin' AND active = 1 FOR UPDATE")
+                .fetch_all(&mut *conn)
+                .await?;
+        }
+        // A write takes SQLite's single write lock for the rest of the transaction.
+        Backend::Sqlite => {
+            sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    let (others,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if others == 0 {
+        return Err(CoreError::Conflict {
+            field: None,
+            message: "Portdesk needs at least one active administrator; this is the last one."
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Edits name, e-mail, role and ERP customer. `erp_verified` says whether the ERP confirmed
+/// the customer.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    upd: &AccountUpdate,
+    erp_verified: bool,
+) -> Result<AccountRow> {
+    if upd.name.trim().is_empty() {
+        return Err(CoreError::validation("name", "Name is required."));
+    }
+    check_email(&upd.email).map_err(|m| CoreError::validation("email", m))?;
+    let erp_customer = upd
+        .erp_customer
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if upd.role == Role::Customer && erp_customer.is_none() {
+        return Err(CoreError::validation(
+            "erp_customer",
+            "A customer account must be linked to an ERP customer.",
+        ));
+    }
+    let mut tx = store.pool().begin().await?;
+    let before = load(&mut tx, upd.id).await?;
+    if (before.role == Role::Customer) != (upd.role == Role::Customer) {
+        return Err(CoreError::validation(
+            "role",
+            "A customer account cannot become a staff account or the other way round; create a new account.",
+        ));
+    }
+    if before.role == Role::Admin && before.active && upd.role != Role::Admin {
+        guard_last_admin(&mut tx, store.backend(), upd.id).await?;
+    }
+    let email = normalize_email(&upd.email);
+    sqlx::query(
+        "UPDATE users SET name = $2, email = $3, role = $4, erp_customer = $5, erp_verified = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(upd.id)
+    .bind(upd.name.trim())
+    .bind(&email)
+    .bind(upd.role.as_str())
+    .bind(erp_customer)
+    .bind(i64::from(erp_verified))
+    .bind(crate::now_ms())
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| map_unique(e, &email))?;
+    let mut changes = Vec::new();
+    if before.email != email {
+        changes.push(format!("email {} -> {email}", before.email));
+    }
+    if before.role != upd.role {
+        changes.push(format!("role {} -> {}", before.role, upd.role));
+    }
+    if before.erp_customer.as_deref() != erp_customer {
+        changes.push(format!(
+            "erp_customer {:?} -> {:?}",
+            before.erp_customer.unwrap_or_default(),
+            erp_customer.unwrap_or_default()
+        ));
+    }
+    if before.name != upd.name.trim() {
+        changes.push("name".into());
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "user.update",
+        Some(("user", upd.id.to_string())),
+        Some(&changes.join("; ")),
+    )
+    .await?;
+    let after = load(&mut tx, upd.id).await?;
+    tx.commit().await?;
+    Ok(after.to_row(crate::now_ms()))
+}
+
+/// Activates or deactivates. A deactivated user cannot sign in, and their open session ends
+/// at their next action (the session is re-read on every command).
+pub async fn set_active(store: &Store, actor: &Actor, id: i64, active: bool) -> Result<AccountRow> {
+    let mut tx = store.pool().begin().await?;
+    let before = load(&mut tx, id).await?;
+    if !active && before.role == Role::Admin && before.active {
+        guard_last_admin(&mut tx, store.backend(), id).await?;
+    }
+    sqlx::query("UPDATE users SET active = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(i64::from(active))
+        .bind(crate::now_ms())
+        .execute(&mut *tx)
+        .await?;
+    let action = if active {
+        "user.activate"
+    } else {
+        "user.deactivate"
+    };
+    audit::record(&mut tx, actor, action, Some(("user", id.to_string())), None).await?;
+    let after = load(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(after.to_row(crate::now_ms()))
+}
+
+/// Lifts a lockout and clears the failure count.
+pub async fn unlock(store: &Store, actor: &Actor, id: i64) -> Result<AccountRow> {
+    let mut tx = store.pool().begin().await?;
+    load(&mut tx, id).await?;
+    sqlx::query(
+        "UPDATE users SET locked_until = NULL, failed_logins = 0, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(crate::now_ms())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.unlock",
+        Some(("user", id.to_string())),
+        None,
+    )
+    .await?;
+    let after = load(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(after.to_row(crate::now_ms()))
+}
+
+pub async fn unlock_by_email(store: &Store, actor: &Actor, email: &str) -> Result<AccountRow> {
+    let user = by_email(store, email).await?.ok_or_else(|| {
+        CoreError::NotFound(format!(
+            "No account has the e-mail {}.",
+            normalize_email(email)
+        ))
+    })?;
+    unlock(store, actor, user.id).await
 }

@@ -9,6 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::paths::AppPaths;
 use crate::secrets::{self, SecretStore};
 use crate::store::Store;
+use portdesk_types::accounts::*;
 use portdesk_types::api::*;
 use portdesk_types::modules::{ModuleId, ModuleInfo};
 use portdesk_types::settings::{ErpSettings, StoreSettings};
@@ -43,6 +44,14 @@ pub fn access(command: &str) -> Option<Access> {
         | TestErpConnection::NAME
         | TestStoreConnection::NAME => Access::Roles(ADMIN),
         ErpCustomers::NAME => Access::Roles(&Role::STAFF),
+        ListAccounts::NAME
+        | CreateAccount::NAME
+        | UpdateAccount::NAME
+        | SetAccountActive::NAME
+        | UnlockAccount::NAME
+        | ResetAccountPassword::NAME
+        | ListAudit::NAME
+        | ExportAudit::NAME => Access::Roles(ADMIN),
         _ => return None,
     })
 }
@@ -205,6 +214,14 @@ impl Portdesk {
             TestErpConnection => test_erp_connection,
             TestStoreConnection => test_store_connection,
             ErpCustomers => erp_customers,
+            ListAccounts => list_accounts,
+            CreateAccount => create_account,
+            UpdateAccount => update_account,
+            SetAccountActive => set_account_active,
+            UnlockAccount => unlock_account,
+            ResetAccountPassword => reset_account_password,
+            ListAudit => list_audit,
+            ExportAudit => export_audit,
         }
         Err(ApiError::new(
             ErrorKind::Internal,
@@ -417,6 +434,196 @@ impl Portdesk {
         req: ErpCustomerQuery,
     ) -> Result<Vec<ErpCustomer>> {
         Ok(self.erp().await?.customers(req.search.as_deref()).await?)
+    }
+}
+
+impl Portdesk {
+    /// Checks an ERP customer name against the ERP. Unknown name: refused. ERP unreachable:
+    /// accepted but flagged unverified, with a warning for the admin.
+    async fn verify_erp_customer(&self, name: Option<&str>) -> Result<(bool, Option<String>)> {
+        let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+            return Ok((true, None));
+        };
+        let unverified = |e: &dyn std::fmt::Display| {
+            Ok((
+                false,
+                Some(format!(
+                    "The ERP could not be asked ({e}). The account is saved and marked unverified until the ERP confirms \"{name}\"."
+                )),
+            ))
+        };
+        let erp = match self.erp().await {
+            Ok(erp) => erp,
+            Err(CoreError::Erp(e)) if e.is_unavailable() => return unverified(&e),
+            Err(e) => return Err(e),
+        };
+        match erp.customer_exists(name).await {
+            Ok(true) => Ok((true, None)),
+            Ok(false) => Err(CoreError::validation(
+                "erp_customer",
+                format!("The ERP has no customer named \"{name}\"."),
+            )),
+            Err(e) if e.is_unavailable() => unverified(&e),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn actor(user: Option<User>) -> Result<(User, audit::Actor)> {
+        let u = user.ok_or(CoreError::Unauthenticated)?;
+        let a = u.actor();
+        Ok((u, a))
+    }
+
+    pub async fn list_accounts(&self, _: Option<User>, q: AccountQuery) -> Result<AccountPage> {
+        accounts::list(&self.store().await?, &q).await
+    }
+
+    pub async fn create_account(
+        &self,
+        user: Option<User>,
+        req: NewAccount,
+    ) -> Result<CreatedAccount> {
+        let (_, actor) = Self::actor(user)?;
+        let store = self.store().await?;
+        let erp_customer = if req.role == Role::Customer {
+            req.erp_customer.clone()
+        } else {
+            None
+        };
+        let (verified, erp_warning) = if req.role == Role::Customer {
+            self.verify_erp_customer(erp_customer.as_deref()).await?
+        } else {
+            (true, None)
+        };
+        let password = match req.temporary_password.filter(|p| !p.is_empty()) {
+            Some(p) => p,
+            None => accounts::generate_password(&req.email),
+        };
+        let new = accounts::NewUser::by_admin(
+            &req.name,
+            &req.email,
+            req.role,
+            erp_customer,
+            password.clone(),
+        );
+        let user = accounts::create_checked(&store, &actor, new, verified).await?;
+        Ok(CreatedAccount {
+            account: user.to_row(crate::now_ms()),
+            temporary_password: password,
+            erp_warning,
+        })
+    }
+
+    pub async fn update_account(
+        &self,
+        user: Option<User>,
+        req: AccountUpdate,
+    ) -> Result<AccountRow> {
+        let (_, actor) = Self::actor(user)?;
+        let store = self.store().await?;
+        let erp_customer = if req.role == Role::Customer {
+            req.erp_customer.clone()
+        } else {
+            None
+        };
+        let (verified, _) = if req.role == Role::Customer {
+            self.verify_erp_customer(erp_customer.as_deref()).await?
+        } else {
+            (true, None)
+        };
+        accounts::update(
+            &store,
+            &actor,
+            &AccountUpdate {
+                erp_customer,
+                ..req
+            },
+            verified,
+        )
+        .await
+    }
+
+    pub async fn set_account_active(
+        &self,
+        user: Option<User>,
+        req: SetActiveRequest,
+    ) -> Result<AccountRow> {
+        let (_, actor) = Self::actor(user)?;
+        accounts::set_active(&self.store().await?, &actor, req.id, req.active).await
+    }
+
+    pub async fn unlock_account(&self, user: Option<User>, req: AccountRef) -> Result<AccountRow> {
+        let (_, actor) = Self::actor(user)?;
+        accounts::unlock(&self.store().await?, &actor, req.id).await
+    }
+
+    pub async fn reset_account_password(
+        &self,
+        user: Option<User>,
+        req: ResetPasswordRequest,
+    ) -> Result<ResetPasswordReply> {
+        let (_, actor) = Self::actor(user)?;
+        let temp = req.temporary_password.filter(|p| !p.is_empty());
+        let (u, temporary_password) =
+            accounts::reset_password_by_id(&self.store().await?, &actor, req.id, temp).await?;
+        Ok(ResetPasswordReply {
+            email: u.email,
+            temporary_password,
+        })
+    }
+
+    pub async fn list_audit(&self, _: Option<User>, q: AuditQuery) -> Result<AuditPage> {
+        audit::list(&self.store().await?, &q).await
+    }
+
+    pub async fn export_audit(
+        &self,
+        user: Option<User>,
+        req: ExportRequest<AuditQuery>,
+    ) -> Result<ExportReply> {
+        let (_, actor) = Self::actor(user)?;
+        let path = self.export_path(&req.path, "audit-log")?;
+        let store = self.store().await?;
+        let rows = audit::export_xlsx(&store, &req.query, &path).await?;
+        let mut conn = store.pool().acquire().await?;
+        audit::record(
+            &mut conn,
+            &actor,
+            "audit.export",
+            None,
+            Some(&format!("{rows} rows to {}", path.display())),
+        )
+        .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
+    /// The file an export goes to: the one asked for (must end in .xlsx), or a dated file in
+    /// the user's Downloads folder.
+    fn export_path(&self, asked: &str, stem: &str) -> Result<std::path::PathBuf> {
+        let asked = asked.trim();
+        if !asked.is_empty() {
+            if !asked.to_ascii_lowercase().ends_with(".xlsx") {
+                return Err(CoreError::validation(
+                    "path",
+                    "The export file name must end in .xlsx.",
+                ));
+            }
+            return Ok(std::path::PathBuf::from(asked));
+        }
+        let dir = directories::UserDirs::new()
+            .and_then(|d| d.download_dir().map(|p| p.to_path_buf()))
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(|| self.paths.data_dir.join("exports"));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CoreError::validation("path", format!("Cannot create {}: {e}", dir.display()))
+        })?;
+        Ok(dir.join(format!(
+            "portdesk-{stem}-{}.xlsx",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        )))
     }
 }
 

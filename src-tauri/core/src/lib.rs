@@ -9,6 +9,7 @@ pub mod audit;
 pub mod config;
 pub mod erp;
 pub mod error;
+pub mod files;
 pub mod logging;
 pub mod paths;
 pub mod secrets;

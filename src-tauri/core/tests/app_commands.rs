@@ -522,3 +522,332 @@ async fn an_unusable_data_folder_is_reported() {
         "{err}"
     );
 }
+
+use portdesk_types::accounts::*;
+
+#[tokio::test]
+async fn admin_creates_a_customer_linked_to_an_erp_customer() {
+    let h = start().await;
+    h.first_admin().await;
+    let unknown = h
+        .call::<CreateAccount>(NewAccount {
+            name: "Cara".into(),
+            email: "cara@example.com".into(),
+            role: Role::Customer,
+            erp_customer: Some("No Such Company".into()),
+            temporary_password: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.field.as_deref(), Some("erp_customer"));
+    assert!(unknown.message.contains("No Such Company"));
+
+    let created = h
+        .call::<CreateAccount>(NewAccount {
+            name: "Cara".into(),
+            email: "Cara@Example.com".into(),
+            role: Role::Customer,
+            erp_customer: Some("northwind foods".into()),
+            temporary_password: None,
+        })
+        .await
+        .unwrap();
+    assert!(created.account.erp_verified && created.erp_warning.is_none());
+    assert!(created.account.must_change_password);
+    let temp = created.temporary_password;
+    assert_eq!(temp.expose().len(), 16);
+
+    let page = h
+        .call::<ListAccounts>(AccountQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+
+    // The customer signs in with the temporary password and must choose a new one.
+    h.call::<Logout>(()).await.unwrap();
+    let me = h
+        .call::<Login>(LoginRequest {
+            email: "cara@example.com".into(),
+            password: temp,
+        })
+        .await
+        .unwrap();
+    assert!(me.must_change_password);
+    assert_eq!(me.erp_customer.as_deref(), Some("northwind foods"));
+}
+
+#[tokio::test]
+async fn with_the_erp_down_a_customer_is_saved_unverified() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        dir.path().join("portdesk.toml"),
+        format!("[erp]\nsource = \"sql_server\"\nhost = \"127.0.0.1\"\nport = {port}\nconnect_timeout_secs = 2\n"),
+    )
+    .unwrap();
+    let h = start_in(dir).await;
+    h.first_admin().await;
+    let created = h
+        .call::<CreateAccount>(NewAccount {
+            name: "Dan".into(),
+            email: "dan@example.com".into(),
+            role: Role::Customer,
+            erp_customer: Some("Typed While Offline".into()),
+            temporary_password: Some(Secret::new("Temporary-Pass-77")),
+        })
+        .await
+        .unwrap();
+    assert!(!created.account.erp_verified);
+    let warning = created.erp_warning.unwrap();
+    assert!(
+        warning.contains("unverified") && warning.contains("cannot be reached"),
+        "{warning}"
+    );
+}
+
+#[tokio::test]
+async fn admin_resets_unlocks_and_deactivates() {
+    let h = start().await;
+    h.first_admin().await;
+    h.add_user("wh@example.com", Role::Warehouse).await;
+    let id = h
+        .call::<ListAccounts>(AccountQuery {
+            kind: AccountKind::Staff,
+            search: "wh@".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
+
+    let weak = h
+        .call::<ResetAccountPassword>(ResetPasswordRequest {
+            id,
+            temporary_password: Some(Secret::new("123")),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(weak.field.as_deref(), Some("password"));
+    let reset = h
+        .call::<ResetAccountPassword>(ResetPasswordRequest {
+            id,
+            temporary_password: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(reset.email, "wh@example.com");
+
+    let off = h
+        .call::<SetAccountActive>(SetActiveRequest { id, active: false })
+        .await
+        .unwrap();
+    assert!(!off.active);
+    h.call::<Logout>(()).await.unwrap();
+    let e = h
+        .call::<Login>(LoginRequest {
+            email: "wh@example.com".into(),
+            password: reset.temporary_password.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("deactivated"), "{e:?}");
+
+    let me = h.sign_in_as("ada@example.com").await;
+    let own = h
+        .call::<SetAccountActive>(SetActiveRequest {
+            id: me.user_id,
+            active: false,
+        })
+        .await
+        .unwrap_err();
+    assert!(own.message.contains("at least one active administrator"));
+    let missing = h
+        .call::<UnlockAccount>(AccountRef { id: 999_999 })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn audit_log_filters_and_exports_to_xlsx() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let h = start().await;
+    h.first_admin().await;
+    h.call::<Logout>(()).await.unwrap();
+    let _ = h
+        .call::<Login>(LoginRequest {
+            email: "ada@example.com".into(),
+            password: Secret::new("Wrong-Password-1"),
+        })
+        .await;
+    h.sign_in_as("ada@example.com").await;
+
+    let all = h.call::<ListAudit>(AuditQuery::default()).await.unwrap();
+    assert!(all.total >= 4, "{all:?}");
+    let failed = h
+        .call::<ListAudit>(AuditQuery {
+            action: "auth.sign_in_failed".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(failed.total, 1);
+    let auth = h
+        .call::<ListAudit>(AuditQuery {
+            action: "auth.".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(auth.rows.iter().all(|r| r.action.starts_with("auth.")));
+    let future = h
+        .call::<ListAudit>(AuditQuery {
+            from_ms: Some(portdesk_core::now_ms() + 60_000),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(future.total, 0);
+
+    let path = h.dir.path().join("audit.xlsx");
+    let q = AuditQuery {
+        action: "auth.".into(),
+        ..Default::default()
+    };
+    let reply = h
+        .call::<ExportAudit>(ExportRequest {
+            query: q,
+            path: path.display().to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply.rows, auth.total);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = wb.worksheet_range("Audit log").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][0], Data::String("When (UTC)".into()));
+    assert_eq!(rows.len() as u64, auth.total + 1);
+    assert!(
+        matches!(rows[1][0], Data::DateTime(_)),
+        "dates are dates: {:?}",
+        rows[1][0]
+    );
+    assert_eq!(
+        rows[1][2],
+        Data::String(auth.rows[0].action.clone()),
+        "newest first, as on screen"
+    );
+
+    let bad = h
+        .call::<ExportAudit>(ExportRequest {
+            query: AuditQuery::default(),
+            path: h
+                .dir
+                .path()
+                .join("no/such/dir/a.xlsx")
+                .display()
+                .to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("path"));
+    assert!(bad.message.contains("does not exist"), "{bad:?}");
+    let not_xlsx = h
+        .call::<ExportAudit>(ExportRequest {
+            query: AuditQuery::default(),
+            path: "/tmp/a.csv".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(not_xlsx.field.as_deref(), Some("path"));
+    let leftovers: Vec<_> = std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+/// Everything the app logs while passwords fly around: no password, hash or temporary
+/// password may appear, even at trace level and before redaction.
+#[test]
+fn no_secret_reaches_the_log() {
+    use std::sync::{Arc as SArc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(SArc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let temp = tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let h = start().await;
+            h.first_admin().await;
+            h.call::<Logout>(()).await.unwrap();
+            let _ = h
+                .call::<Login>(LoginRequest {
+                    email: "ada@example.com".into(),
+                    password: Secret::new("Wrong-Secret-Typed-9"),
+                })
+                .await;
+            h.sign_in_as("ada@example.com").await;
+            h.add_user("wh@example.com", Role::Warehouse).await;
+            let id = h
+                .call::<ListAccounts>(AccountQuery {
+                    kind: AccountKind::Staff,
+                    search: "wh@".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .rows[0]
+                .id;
+            let r = h
+                .call::<ResetAccountPassword>(ResetPasswordRequest {
+                    id,
+                    temporary_password: None,
+                })
+                .await
+                .unwrap();
+            let store = h.app.store().await.unwrap();
+            let (hash,): (String,) =
+                sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            (r.temporary_password, hash)
+        })
+    });
+    let log = String::from_utf8_lossy(&buf.0.lock().unwrap()).to_string();
+    assert!(log.contains("signed in"), "the log was captured: {log}");
+    for secret in [
+        GOOD,
+        "Wrong-Secret-Typed-9",
+        temp.0.expose(),
+        &temp.1,
+        "$argon2id$",
+    ] {
+        assert!(!log.contains(secret), "secret {secret:?} found in the log");
+    }
+}

@@ -284,3 +284,333 @@ on_both_backends!(
         assert!(e.to_string().contains("deactivated"), "{e}");
     }
 );
+
+use portdesk_types::accounts::{
+    AccountKind, AccountQuery, AccountSort, AccountStatus, AccountUpdate,
+};
+
+fn customer(name: &str, email: &str, erp: &str) -> NewUser {
+    NewUser::by_admin(
+        name,
+        email,
+        Role::Customer,
+        Some(erp.into()),
+        Secret::new(GOOD),
+    )
+}
+
+on_both_backends!(
+    admin_list_searches_filters_sorts_and_pages,
+    |store: Store| async move {
+        let a = Actor::system("t");
+        accounts::create(
+            &store,
+            &a,
+            customer("Zoe Zed", "zoe@northwind.example", "Northwind Foods"),
+        )
+        .await
+        .unwrap();
+        accounts::create(
+            &store,
+            &a,
+            customer("Adam Ant", "adam@bluewater.example", "Bluewater Trading"),
+        )
+        .await
+        .unwrap();
+        accounts::create(
+            &store,
+            &a,
+            customer("Mia Mu", "mia@harbor.example", "Harbor Logistics"),
+        )
+        .await
+        .unwrap();
+        accounts::create(&store, &a, staff("wh@example.com", Role::Warehouse))
+            .await
+            .unwrap();
+
+        let q = AccountQuery {
+            kind: AccountKind::Customers,
+            ..Default::default()
+        };
+        let page = accounts::list(&store, &q).await.unwrap();
+        assert_eq!(page.total, 3, "staff are not in the customer list");
+        let names: Vec<_> = page.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Adam Ant", "Mia Mu", "Zoe Zed"]);
+
+        let desc = accounts::list(
+            &store,
+            &AccountQuery {
+                sort: AccountSort::ErpCustomer,
+                descending: true,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            desc.rows[0].erp_customer.as_deref(),
+            Some("Northwind Foods")
+        );
+
+        let hit = accounts::list(
+            &store,
+            &AccountQuery {
+                search: "NORTHWIND".into(),
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(hit.total, 1);
+        assert_eq!(hit.rows[0].name, "Zoe Zed");
+        let literal = accounts::list(
+            &store,
+            &AccountQuery {
+                search: "%' OR 1=1 --".into(),
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(literal.total, 0, "search text is data, never SQL");
+
+        let paged = accounts::list(
+            &store,
+            &AccountQuery {
+                page: 1,
+                page_size: 2,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!((paged.total, paged.rows.len()), (3, 1));
+        assert_eq!(paged.rows[0].name, "Zoe Zed");
+
+        let staff_page = accounts::list(
+            &store,
+            &AccountQuery {
+                kind: AccountKind::Staff,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(staff_page.total, 1);
+
+        // Lock Mia by failing five times; the "locked" filter finds her, unlock frees her.
+        for _ in 0..5 {
+            let _ = accounts::authenticate(
+                &store,
+                "mia@harbor.example",
+                &Secret::new("Wrong-Password-1"),
+            )
+            .await;
+        }
+        let locked = accounts::list(
+            &store,
+            &AccountQuery {
+                status: AccountStatus::Locked,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(locked.rows.len(), 1);
+        assert!(locked.rows[0].locked);
+        let row = accounts::unlock(&store, &a, locked.rows[0].id)
+            .await
+            .unwrap();
+        assert!(!row.locked);
+        accounts::authenticate(&store, "mia@harbor.example", &Secret::new(GOOD))
+            .await
+            .unwrap();
+
+        let inactive = accounts::list(
+            &store,
+            &AccountQuery {
+                status: AccountStatus::Inactive,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(inactive.total, 0);
+        accounts::set_active(&store, &a, row.id, false)
+            .await
+            .unwrap();
+        let inactive = accounts::list(
+            &store,
+            &AccountQuery {
+                status: AccountStatus::Inactive,
+                ..q
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(inactive.rows[0].id, row.id);
+        let actions: Vec<String> = audit::recent(&store, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert!(
+            actions.contains(&"user.unlock".into()) && actions.contains(&"user.deactivate".into()),
+            "{actions:?}"
+        );
+    }
+);
+
+on_both_backends!(the_last_active_admin_stays, |store: Store| async move {
+    let a = Actor::system("t");
+    let first = accounts::create_first_admin(&store, "Ada", "ada@example.com", &Secret::new(GOOD))
+        .await
+        .unwrap();
+    let e = accounts::set_active(&store, &a, first.id, false)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("at least one active administrator"),
+        "{e}"
+    );
+    let demote = AccountUpdate {
+        id: first.id,
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        role: Role::Warehouse,
+        erp_customer: None,
+    };
+    assert!(accounts::update(&store, &a, &demote, true).await.is_err());
+    assert_eq!(
+        accounts::by_id(&store, first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Admin,
+        "nothing half-applied"
+    );
+
+    let second = accounts::create(&store, &a, staff("bob@example.com", Role::Admin))
+        .await
+        .unwrap();
+    accounts::update(&store, &a, &demote, true).await.unwrap();
+    assert_eq!(
+        accounts::by_id(&store, first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Warehouse
+    );
+    assert!(
+        accounts::set_active(&store, &a, second.id, false)
+            .await
+            .is_err(),
+        "bob is now the last admin"
+    );
+
+    // Two admins deactivating each other at once: one of them must stay.
+    let third = accounts::create(&store, &a, staff("cy@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let (s1, s2) = (store.clone(), store.clone());
+    let t1 = tokio::spawn(async move {
+        accounts::set_active(&s1, &Actor::system("x"), second.id, false).await
+    });
+    let t2 = tokio::spawn(async move {
+        accounts::set_active(&s2, &Actor::system("y"), third.id, false).await
+    });
+    let (r1, r2) = (t1.await.unwrap(), t2.await.unwrap());
+    assert!(
+        r1.is_ok() != r2.is_ok() || (r1.is_err() && r2.is_err()),
+        "never both: {r1:?} {r2:?}"
+    );
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert!(n >= 1);
+});
+
+on_both_backends!(
+    updates_check_rules_and_are_audited,
+    |store: Store| async move {
+        let a = Actor::system("t");
+        let ann = accounts::create(
+            &store,
+            &a,
+            customer("Ann", "ann@example.com", "Northwind Foods"),
+        )
+        .await
+        .unwrap();
+        accounts::create(
+            &store,
+            &a,
+            customer("Ben", "ben@example.com", "Northwind Foods"),
+        )
+        .await
+        .unwrap();
+        let dup = AccountUpdate {
+            id: ann.id,
+            name: "Ann".into(),
+            email: "BEN@example.com".into(),
+            role: Role::Customer,
+            erp_customer: Some("Northwind Foods".into()),
+        };
+        let e = accounts::update(&store, &a, &dup, true).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CoreError::Conflict {
+                    field: Some("email"),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let to_staff = AccountUpdate {
+            role: Role::Warehouse,
+            email: "ann@example.com".into(),
+            ..dup.clone()
+        };
+        assert!(matches!(
+            accounts::update(&store, &a, &to_staff, true)
+                .await
+                .unwrap_err(),
+            CoreError::Validation { field: "role", .. }
+        ));
+        let no_erp = AccountUpdate {
+            email: "ann@example.com".into(),
+            erp_customer: Some("  ".into()),
+            ..dup.clone()
+        };
+        assert!(matches!(
+            accounts::update(&store, &a, &no_erp, true)
+                .await
+                .unwrap_err(),
+            CoreError::Validation {
+                field: "erp_customer",
+                ..
+            }
+        ));
+
+        let ok = AccountUpdate {
+            email: "Ann.New@Example.com".into(),
+            erp_customer: Some("Bluewater Trading".into()),
+            ..dup
+        };
+        let row = accounts::update(&store, &a, &ok, false).await.unwrap();
+        assert_eq!(row.email, "ann.new@example.com");
+        assert!(!row.erp_verified);
+        let last = &audit::recent(&store, 1).await.unwrap()[0];
+        assert_eq!(last.action, "user.update");
+        let detail = last.detail.clone().unwrap();
+        assert!(
+            detail.contains("ann.new@example.com") && detail.contains("Bluewater Trading"),
+            "{detail}"
+        );
+    }
+);

@@ -3,6 +3,7 @@
 //! The Tauri shell registers one handler per command under `C::NAME`, taking a single
 //! argument `req: C::Request`; the UI calls `call::<C>(&req)`.
 
+use crate::accounts::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
@@ -49,6 +50,17 @@ commands! {
     TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
     /// Customers known to the ERP (staff only).
     ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>;
+    /// Customer or staff accounts, filtered, sorted, one page (admin).
+    ListAccounts = "list_accounts": AccountQuery => AccountPage;
+    CreateAccount = "create_account": NewAccount => CreatedAccount;
+    UpdateAccount = "update_account": AccountUpdate => AccountRow;
+    /// Deactivating ends the user's session at their next action.
+    SetAccountActive = "set_account_active": SetActiveRequest => AccountRow;
+    UnlockAccount = "unlock_account": AccountRef => AccountRow;
+    /// A local reset: a temporary password, shown once, to be changed at next sign-in.
+    ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
+    ListAudit = "list_audit": AuditQuery => AuditPage;
+    ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! Every command the UI can call is a zero-sized type implementing [`Command`]: its name,
 //! request and reply are defined here once, so the two sides cannot drift apart.
 
+pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod modules;

@@ -1,0 +1,185 @@
+//! Account administration (admin only): customer and staff accounts, resets, the audit log.
+
+use crate::roles::Role;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    #[default]
+    Customers,
+    Staff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    #[default]
+    All,
+    Active,
+    Inactive,
+    Locked,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSort {
+    #[default]
+    Name,
+    Email,
+    ErpCustomer,
+    Role,
+    LastLogin,
+    Created,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountQuery {
+    pub kind: AccountKind,
+    pub status: AccountStatus,
+    /// Matches name, e-mail or ERP customer, anywhere, ignoring case.
+    pub search: String,
+    pub sort: AccountSort,
+    pub descending: bool,
+    /// Zero-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl Default for AccountQuery {
+    fn default() -> Self {
+        AccountQuery {
+            kind: AccountKind::Customers,
+            status: AccountStatus::All,
+            search: String::new(),
+            sort: AccountSort::Name,
+            descending: false,
+            page: 0,
+            page_size: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub erp_customer: Option<String>,
+    /// False when the ERP customer was typed while the ERP was unreachable.
+    pub erp_verified: bool,
+    pub active: bool,
+    pub locked: bool,
+    pub must_change_password: bool,
+    pub last_login_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub rows: Vec<AccountRow>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccount {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// Required for customers: the ERP customer name whose data they see.
+    pub erp_customer: Option<String>,
+    /// `None` generates one; either way it is shown once and must be changed at first sign-in.
+    pub temporary_password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAccount {
+    pub account: AccountRow,
+    pub temporary_password: Secret,
+    /// Set when the ERP could not be asked; the account is flagged unverified.
+    pub erp_warning: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUpdate {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub erp_customer: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRef {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetActiveRequest {
+    pub id: i64,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetPasswordRequest {
+    pub id: i64,
+    /// `None` generates one.
+    pub temporary_password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetPasswordReply {
+    pub email: String,
+    /// Shown once; never stored in clear.
+    pub temporary_password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct AuditQuery {
+    /// Part of the actor's e-mail or label.
+    pub actor: String,
+    /// Action prefix, e.g. `auth.` or `user.create`.
+    pub action: String,
+    /// Unix milliseconds, inclusive.
+    pub from_ms: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub to_ms: Option<i64>,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditEntry>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest<Q> {
+    pub query: Q,
+    /// Where to write the .xlsx; empty means the user's Downloads folder.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportReply {
+    pub path: String,
+    pub rows: u64,
+}
