@@ -241,6 +241,134 @@ async fn journey(c: &Client) -> Result<(), String> {
     wait_text(c, "#erp-customers tbody", |t| t.contains("Northwind Foods")).await;
     shot(c, "05-inventory.png").await;
     desktop_shot("06-desktop.png");
-    c.switch_to_window(main).await.map_err(|e| e.to_string())?;
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // 6. The admin creates a customer account in the Customers window.
+    let customers = open_module(c, &main, "customers").await?;
+    wait_text(c, "#module-title", |t| t == "Customers").await;
+    wait_for(c, "#accounts-count").await;
+    click(c, "#account-new").await;
+    type_into(c, "#acc-name", "Cara Customer").await;
+    type_into(c, "#acc-email", "cara@example.com").await;
+    type_into(c, "#acc-erp", "No Such Company").await;
+    click(c, "#acc-save").await;
+    wait_text(c, "#account-error", |t| {
+        t.contains("The ERP has no customer named")
+    })
+    .await;
+    type_into(c, "#acc-erp", "Northwind Foods").await;
+    click(c, "#acc-save").await;
+    let temp = wait_text(c, "#temp-password", |t| t.len() == 16).await;
+    wait_text(c, "#accounts-count", |t| t.starts_with("1 account(s)")).await;
+    shot(c, "07-customers.png").await;
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = customers;
+
+    // 7. The customer signs in with it and must choose a new password first.
+    click(c, "#logout").await;
+    wait_for(c, "#login-form").await;
+    type_into(c, "#login-email", "cara@example.com").await;
+    type_into(c, "#login-password", &temp).await;
+    click(c, "#login-submit").await;
+    wait_for(c, "#change-password-form").await;
+    shot(c, "08-change-password.png").await;
+    type_into(c, "#cp-current", &temp).await;
+    type_into(c, "#cp-new", "Harbour-Crane-Night-5").await;
+    type_into(c, "#cp-confirm", "Harbour-Crane-Night-5").await;
+    click(c, "#cp-submit").await;
+    wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
+    let tiles = c
+        .find_all(Locator::Css("#module-list .tile"))
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        tiles.len(),
+        3,
+        "a customer sees Inventory, Shop and Support only"
+    );
+    assert!(
+        c.find(Locator::Css("#open-settings")).await.is_err(),
+        "no staff module for a customer"
+    );
+
+    // 8. Five wrong passwords lock the account.
+    click(c, "#logout").await;
+    wait_for(c, "#login-form").await;
+    for _ in 0..5 {
+        type_into(c, "#login-email", "cara@example.com").await;
+        type_into(c, "#login-password", "Wrong-Password-1").await;
+        click(c, "#login-submit").await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    wait_text(c, "#login-error", |t| t.contains("locked")).await;
+    shot(c, "09-locked.png").await;
+
+    // 9. The admin finds and unlocks it; the audit log shows what happened.
+    type_into(c, "#login-email", "ada@example.com").await;
+    type_into(c, "#login-password", PASSWORD).await;
+    click(c, "#login-submit").await;
+    wait_text(c, "#home-title", |t| t == "Welcome, Ada Admin").await;
+    open_module(c, &main, "customers").await?;
+    wait_for(c, "#accounts-count").await;
+    let status = c
+        .find(Locator::Css("#accounts-status"))
+        .await
+        .map_err(|e| e.to_string())?;
+    status
+        .select_by_value("locked")
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_text(c, "#accounts-table tbody", |t| {
+        t.contains("cara@example.com") && t.contains("locked")
+    })
+    .await;
+    click(c, "#accounts-table .act-unlock").await;
+    wait_text(c, "#accounts-count", |t| t.starts_with("0 account(s)")).await;
+    click(c, "#tab-audit").await;
+    wait_text(c, "#audit-table", |t| {
+        t.contains("user.unlock") && t.contains("auth.account_locked")
+    })
+    .await;
+    shot(c, "10-audit-log.png").await;
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    click(c, "#logout").await;
+    wait_for(c, "#login-form").await;
+    type_into(c, "#login-email", "cara@example.com").await;
+    type_into(c, "#login-password", "Harbour-Crane-Night-5").await;
+    click(c, "#login-submit").await;
+    wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
     Ok(())
+}
+
+/// Clicks a module tile in the main window and switches to the window it opens.
+async fn open_module(
+    c: &Client,
+    main: &fantoccini::wd::WindowHandle,
+    module: &str,
+) -> Result<fantoccini::wd::WindowHandle, String> {
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let before = c.windows().await.map_err(|e| e.to_string())?;
+    click(c, &format!("#open-{module}")).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = c.windows().await.map_err(|e| e.to_string())?;
+        if let Some(h) = now.into_iter().find(|h| !before.contains(h)) {
+            c.switch_to_window(h.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(h);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the {module} window never opened"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -1,6 +1,7 @@
 //! Portdesk's UI: one Yew app, one view per native window. The main window signs in and
 //! lists modules; each module window shows its module (`window.__PORTDESK_MODULE__`).
 
+mod customers;
 mod ipc;
 mod main_window;
 mod module_window;

@@ -43,6 +43,7 @@ pub fn module_window(p: &ModuleProps) -> Html {
         }
         (Some(Ok(_)), Some(me)) => match p.module {
             ModuleId::Settings => html! { <SettingsPage /> },
+            ModuleId::Customers => html! { <crate::customers::CustomersPage /> },
             ModuleId::Inventory => html! { <InventoryView me={me.clone()} /> },
             other => not_built(other),
         },

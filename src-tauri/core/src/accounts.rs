@@ -585,31 +585,6 @@ pub fn generate_password(email: &str) -> Secret {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn hashes_are_argon2id_salted_and_verify() {
-        let pw = Secret::new("Forklift-Harbour-42");
-        let a = hash_password(&pw).await.unwrap();
-        let b = hash_password(&pw).await.unwrap();
-        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
-        assert_ne!(a, b, "each hash has its own salt");
-        assert!(verify_password(a.clone(), &pw).await);
-        assert!(!verify_password(a, &Secret::new("Forklift-Harbour-43")).await);
-    }
-
-    #[test]
-    fn generated_passwords_pass_the_policy_and_differ() {
-        let a = generate_password("ann@example.com");
-        let b = generate_password("ann@example.com");
-        assert_eq!(a.expose().len(), 16);
-        assert_ne!(a, b);
-        assert!(check_password(a.expose(), "ann@example.com").is_ok());
-    }
-}
-
 // ---- administration ----
 
 fn not_found(id: i64) -> CoreError {
@@ -855,4 +830,29 @@ pub async fn unlock_by_email(store: &Store, actor: &Actor, email: &str) -> Resul
         ))
     })?;
     unlock(store, actor, user.id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_salted_and_verify() {
+        let pw = Secret::new("Forklift-Harbour-42");
+        let a = hash_password(&pw).await.unwrap();
+        let b = hash_password(&pw).await.unwrap();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password(a.clone(), &pw).await);
+        assert!(!verify_password(a, &Secret::new("Forklift-Harbour-43")).await);
+    }
+
+    #[test]
+    fn generated_passwords_pass_the_policy_and_differ() {
+        let a = generate_password("ann@example.com");
+        let b = generate_password("ann@example.com");
+        assert_eq!(a.expose().len(), 16);
+        assert_ne!(a, b);
+        assert!(check_password(a.expose(), "ann@example.com").is_ok());
+    }
 }

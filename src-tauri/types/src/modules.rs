@@ -83,7 +83,7 @@ impl ModuleId {
 
     /// Whether the module does its job yet; an unbuilt one says so in its window.
     pub fn is_built(self) -> bool {
-        matches!(self, ModuleId::Settings)
+        matches!(self, ModuleId::Settings | ModuleId::Customers)
     }
 
     pub fn allows(self, role: Role) -> bool {
