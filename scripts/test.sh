@@ -29,7 +29,19 @@ eval "$(scripts/pg-test.sh start "$pgdir")"
 echo "::: PostgreSQL test server on 127.0.0.1:$PORTDESK_TEST_PG_PORT"
 
 # Every test, E2E included, inside a display of its own and a session keyring of its own.
-stage "tests" xvfb-run -a -s "-screen 0 1280x800x24" \
-  keyctl session - cargo test --locked --workspace --exclude portdesk-ui -- --test-threads 4
+log=$(mktemp /tmp/portdesk-tests.XXXXXX)
+run_tests() {
+  xvfb-run -a -s "-screen 0 1280x800x24" \
+    keyctl session - cargo test --locked --workspace --exclude portdesk-ui -- --test-threads 4 2>&1 | tee "$log"
+  return "${PIPESTATUS[0]}"
+}
+status=0
+stage "tests" run_tests || status=$?
 
-echo "::: all tests passed in $(( $(date +%s) - t0 )) s; screenshots in target/e2e-screenshots/"
+# One closing line for the whole run (cargo prints one per test binary).
+passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+echo "::: tests finished in $(( $(date +%s) - t0 )) s; screenshots in target/e2e-screenshots/"
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -23,6 +23,9 @@ pub struct Args {
     /// Keep all data, config and logs in this folder (same as PORTDESK_HOME).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Run as a customer kiosk: full-screen, customers only, signed out when idle.
+    #[arg(long)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -110,6 +113,7 @@ impl Args {
                     });
                 Args {
                     data_dir,
+                    kiosk: argv.iter().any(|a| a == "--kiosk"),
                     command: None,
                 }
             }

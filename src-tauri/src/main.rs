@@ -18,6 +18,6 @@ fn main() -> ExitCode {
     }
     match args.command {
         Some(cmd) => cli::run(cmd),
-        None => shell::run(),
+        None => shell::run(args.kiosk),
     }
 }

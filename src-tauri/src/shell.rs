@@ -18,7 +18,7 @@ const MODULE_PREFIX: &str = "module-";
 /// Emitted to every window when someone signs in or out.
 const SESSION_CHANGED: &str = "session-changed";
 
-pub fn run() -> ExitCode {
+pub fn run(kiosk: bool) -> ExitCode {
     let paths = match AppPaths::detect() {
         Ok(p) => p,
         Err(e) => {
@@ -31,8 +31,11 @@ pub fn run() -> ExitCode {
         eprintln!("{w}");
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data = %paths.data_dir.display(), "Portdesk starting");
-    let core =
-        tauri::async_runtime::block_on(Portdesk::start(paths, Arc::new(KeyringSecrets::default())));
+    let core = tauri::async_runtime::block_on(Portdesk::start_with(
+        paths,
+        Arc::new(KeyringSecrets::default()),
+        kiosk,
+    ));
 
     let result = tauri::Builder::default()
         .manage(core)
@@ -49,13 +52,21 @@ pub fn run() -> ExitCode {
                     .dispatch(&command, payload.clone())
                     .await
                     .map_err(to_invoke_error)?;
-                after_command(&app, &command, payload).map_err(to_invoke_error)?;
+                after_command(&app, &core, &command, payload)
+                    .await
+                    .map_err(to_invoke_error)?;
                 Ok(reply)
             });
             true
         })
         .setup(|app| {
             setup_tray(app.handle())?;
+            let core = app.state::<Arc<Portdesk>>().inner().clone();
+            if tauri::async_runtime::block_on(core.kiosk()).is_some()
+                && let Some(main) = app.get_webview_window("main")
+            {
+                main.set_fullscreen(true)?;
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -82,12 +93,17 @@ fn to_invoke_error(e: ApiError) -> InvokeError {
 }
 
 /// Window effects of a command the core has already allowed and carried out.
-fn after_command(app: &AppHandle, command: &str, payload: Value) -> Result<(), ApiError> {
+async fn after_command(
+    app: &AppHandle,
+    core: &Portdesk,
+    command: &str,
+    payload: Value,
+) -> Result<(), ApiError> {
     match command {
         OpenModule::NAME => {
             let module: ModuleId = serde_json::from_value(payload)
                 .map_err(|e| ApiError::validation("module", e.to_string()))?;
-            open_module_window(app, module)
+            open_module_window(app, module, core.kiosk().await.is_some())
         }
         Logout::NAME => {
             for (label, window) in app.webview_windows() {
@@ -106,7 +122,7 @@ fn after_command(app: &AppHandle, command: &str, payload: Value) -> Result<(), A
     }
 }
 
-fn open_module_window(app: &AppHandle, module: ModuleId) -> Result<(), ApiError> {
+fn open_module_window(app: &AppHandle, module: ModuleId, kiosk: bool) -> Result<(), ApiError> {
     let label = format!("{MODULE_PREFIX}{}", module.as_str());
     if let Some(existing) = app.get_webview_window(&label) {
         let _ = existing.unminimize();
@@ -117,6 +133,7 @@ fn open_module_window(app: &AppHandle, module: ModuleId) -> Result<(), ApiError>
         .title(format!("Portdesk — {}", module.title()))
         .inner_size(1100.0, 720.0)
         .min_inner_size(640.0, 480.0)
+        .fullscreen(kiosk)
         // The UI routes on this: one Yew app, one view per window.
         .initialization_script(format!(
             "window.__PORTDESK_MODULE__ = {:?};",

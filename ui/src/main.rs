@@ -3,6 +3,7 @@
 
 mod customers;
 mod ipc;
+mod kiosk;
 mod main_window;
 mod module_window;
 mod widgets;

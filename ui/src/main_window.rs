@@ -27,6 +27,18 @@ pub fn main_window() -> Html {
             listen("session-changed", move |_| r.emit(()));
         });
     }
+    // On a kiosk, watch for idleness while someone is signed in.
+    let kiosk_session = match &*status {
+        Some(Ok(s)) => s.kiosk.filter(|_| s.session.is_some()),
+        _ => None,
+    };
+    {
+        let refresh = refresh.clone();
+        use_effect_with(kiosk_session.is_some(), move |on| {
+            let guard = on.then(|| crate::kiosk::install(true, move || refresh.emit(())));
+            move || drop(guard)
+        });
+    }
     let body = match &*status {
         None => html! { <p class="muted">{ "Starting…" }</p> },
         Some(Err(e)) => html! { <div class="banner err">{ e.message.clone() }</div> },
@@ -35,6 +47,9 @@ pub fn main_window() -> Html {
                 <>
                     if let Some(w) = &s.config_warning { <div id="config-warning" class="banner warn">{ w.clone() }</div> }
                     if let Some(e) = &s.store_error { <div id="store-error" class="banner err">{ e.clone() }</div> }
+                    if let Some(k) = &s.kiosk {
+                        <div id="kiosk-banner" class="banner info">{ format!("Customer kiosk: sign in with your customer account. You are signed out after {} seconds without activity.", k.idle_seconds) }</div>
+                    }
                 </>
             };
             let view = if s.store_error.is_some() {

@@ -35,6 +35,11 @@ pub fn module_window(p: &ModuleProps) -> Html {
         Some(Ok(s)) => s.session.clone(),
         _ => None,
     };
+    let kiosk_on = matches!(&*status, Some(Ok(s)) if s.kiosk.is_some() && s.session.is_some());
+    use_effect_with(kiosk_on, move |on| {
+        let guard = on.then(|| crate::kiosk::install(false, || ()));
+        move || drop(guard)
+    });
     let body = match (&*status, &me) {
         (None, _) => html! { <p class="muted">{ "Loading…" }</p> },
         (Some(Err(e)), _) => html! { <div class="banner err">{ e.message.clone() }</div> },

@@ -587,6 +587,33 @@ pub fn generate_password(email: &str) -> Secret {
 
 // ---- administration ----
 
+/// Inserts an account whose password cannot be used until an admin resets it (imports).
+pub async fn insert_without_password(
+    conn: &mut sqlx::AnyConnection,
+    name: &str,
+    email: &str,
+    role: Role,
+    erp_customer: Option<&str>,
+    erp_verified: bool,
+) -> Result<User> {
+    let email = normalize_email(email);
+    let now = crate::now_ms();
+    let row = sqlx::query(&format!(
+        "INSERT INTO users (name, email, role, erp_customer, password_hash, active, must_change_password, failed_logins, erp_verified, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, '!', 1, 1, 0, $5, $6, $6) RETURNING {USER_COLS}"
+    ))
+    .bind(name.trim())
+    .bind(&email)
+    .bind(role.as_str())
+    .bind(erp_customer.map(str::trim))
+    .bind(i64::from(erp_verified))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| map_unique(e, &email))?;
+    User::from_row(&row)
+}
+
 fn not_found(id: i64) -> CoreError {
     CoreError::NotFound(format!("No account has the id {id}."))
 }

@@ -35,7 +35,7 @@ pub fn access(command: &str) -> Option<Access> {
     const ADMIN: &[Role] = &[Role::Admin];
     Some(match command {
         AppStatus::NAME | CreateFirstAdmin::NAME | Login::NAME => Access::Public,
-        Logout::NAME | ChangePassword::NAME => Access::SignedIn,
+        Logout::NAME | ChangePassword::NAME | KeepAlive::NAME => Access::SignedIn,
         ListModules::NAME => Access::Roles(&Role::ALL),
         // The module's own role set is checked inside.
         OpenModule::NAME => Access::Roles(&Role::ALL),
@@ -50,6 +50,8 @@ pub fn access(command: &str) -> Option<Access> {
         | SetAccountActive::NAME
         | UnlockAccount::NAME
         | ResetAccountPassword::NAME
+        | ExportAccounts::NAME
+        | ImportAccounts::NAME
         | ListAudit::NAME
         | ExportAudit::NAME => Access::Roles(ADMIN),
         _ => return None,
@@ -65,6 +67,13 @@ pub type DispatchFuture<'a> = std::pin::Pin<
     >,
 >;
 
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    user_id: i64,
+    /// Last command; a kiosk session ends after `idle_seconds` without one.
+    last_seen: tokio::time::Instant,
+}
+
 pub struct Portdesk {
     paths: AppPaths,
     secrets: Arc<dyn SecretStore>,
@@ -72,8 +81,8 @@ pub struct Portdesk {
     config_warning: Option<String>,
     store: RwLock<std::result::Result<Store, String>>,
     erp: Mutex<Option<Arc<Erp>>>,
-    /// The signed-in user's id. One user per desktop process; every window shares it.
-    session: RwLock<Option<i64>>,
+    /// The signed-in user. One user per desktop process; every window shares it.
+    session: RwLock<Option<Session>>,
     restart_required: AtomicBool,
 }
 
@@ -81,7 +90,18 @@ impl Portdesk {
     /// Starts the service. It never fails: a store or config problem is kept and shown to the
     /// user (the app keeps running so it can be fixed).
     pub async fn start(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Arc<Portdesk> {
-        let (config, config_warning) = config::load(&paths.config_file);
+        Self::start_with(paths, secrets, false).await
+    }
+
+    /// As [`Portdesk::start`]; `force_kiosk` turns kiosk mode on whatever the config says
+    /// (`portdesk --kiosk`).
+    pub async fn start_with(
+        paths: AppPaths,
+        secrets: Arc<dyn SecretStore>,
+        force_kiosk: bool,
+    ) -> Arc<Portdesk> {
+        let (mut config, config_warning) = config::load(&paths.config_file);
+        config.kiosk.enabled |= force_kiosk;
         let store = open_store(&config.store, &paths, secrets.as_ref()).await;
         match &store {
             Ok(s) => tracing::info!(store = s.description(), "portal store open"),
@@ -127,19 +147,67 @@ impl Portdesk {
         Ok(erp)
     }
 
+    /// Kiosk settings when this desktop is a kiosk.
+    pub async fn kiosk(&self) -> Option<portdesk_types::settings::KioskSettings> {
+        let k = self.config.read().await.kiosk;
+        k.enabled.then_some(k)
+    }
+
+    async fn begin_session(&self, user_id: i64) {
+        *self.session.write().await = Some(Session {
+            user_id,
+            last_seen: tokio::time::Instant::now(),
+        });
+    }
+
     /// The signed-in user, re-read from the store on every command so that a deactivation or
-    /// role change takes effect at once.
+    /// role change takes effect at once. On a kiosk, an idle session ends here.
     pub async fn current_user(&self) -> Result<User> {
-        let Some(id) = *self.session.read().await else {
+        let Some(session) = *self.session.read().await else {
             return Err(CoreError::Unauthenticated);
         };
         let store = self.store().await?;
-        match accounts::by_id(&store, id).await? {
+        if let Some(k) = self.kiosk().await
+            && session.last_seen.elapsed()
+                >= std::time::Duration::from_secs(u64::from(k.idle_seconds.max(10)))
+        {
+            *self.session.write().await = None;
+            let mut conn = store.pool().acquire().await?;
+            let actor = audit::Actor {
+                id: Some(session.user_id),
+                label: "kiosk".into(),
+            };
+            audit::record(
+                &mut conn,
+                &actor,
+                "auth.idle_sign_out",
+                Some(("user", session.user_id.to_string())),
+                None,
+            )
+            .await?;
+            return Err(CoreError::Unauthenticated);
+        }
+        match accounts::by_id(&store, session.user_id).await? {
             Some(u) if u.active => Ok(u),
             _ => {
                 *self.session.write().await = None;
                 Err(CoreError::Unauthenticated)
             }
+        }
+    }
+
+    /// Test support: makes the session look idle for `by` longer (instead of sleeping).
+    #[doc(hidden)]
+    pub async fn age_session(&self, by: std::time::Duration) {
+        if let Some(s) = self.session.write().await.as_mut() {
+            s.last_seen = s.last_seen.checked_sub(by).unwrap_or(s.last_seen);
+        }
+    }
+
+    /// Records activity for the kiosk idle timer.
+    async fn touch(&self) {
+        if let Some(s) = self.session.write().await.as_mut() {
+            s.last_seen = tokio::time::Instant::now();
         }
     }
 
@@ -187,6 +255,10 @@ impl Portdesk {
         })?;
         tracing::debug!(command, "command");
         let user = self.require(rule).await.map_err(ApiError::from)?;
+        // A status poll is not activity: it must not keep an idle kiosk signed in.
+        if user.is_some() && command != AppStatus::NAME {
+            self.touch().await;
+        }
 
         macro_rules! route {
             ($($cmd:ty => $handler:ident),* $(,)?) => {
@@ -206,6 +278,7 @@ impl Portdesk {
             CreateFirstAdmin => create_first_admin,
             Login => login,
             Logout => logout,
+            KeepAlive => keep_alive,
             ChangePassword => change_password,
             ListModules => list_modules,
             OpenModule => open_module,
@@ -220,6 +293,8 @@ impl Portdesk {
             SetAccountActive => set_account_active,
             UnlockAccount => unlock_account,
             ResetAccountPassword => reset_account_password,
+            ExportAccounts => export_accounts,
+            ImportAccounts => import_accounts,
             ListAudit => list_audit,
             ExportAudit => export_audit,
         }
@@ -256,14 +331,23 @@ impl Portdesk {
             store_error,
             erp,
             config_warning: self.config_warning.clone(),
+            kiosk: self.kiosk().await,
         })
     }
 
     pub async fn create_first_admin(&self, _: Option<User>, req: NewAdmin) -> Result<SessionInfo> {
+        if self.kiosk().await.is_some() {
+            return Err(CoreError::Conflict {
+                field: None,
+                message:
+                    "Set Portdesk up on a staff desktop first; a kiosk only signs customers in."
+                        .into(),
+            });
+        }
         let store = self.store().await?;
         let user =
             accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
-        *self.session.write().await = Some(user.id);
+        self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, "first admin created and signed in");
         Ok(user.session_info())
     }
@@ -271,7 +355,19 @@ impl Portdesk {
     pub async fn login(&self, _: Option<User>, req: LoginRequest) -> Result<SessionInfo> {
         let store = self.store().await?;
         let user = accounts::authenticate(&store, &req.email, &req.password).await?;
-        *self.session.write().await = Some(user.id);
+        if self.kiosk().await.is_some() && user.role != Role::Customer {
+            let mut conn = store.pool().acquire().await?;
+            audit::record(
+                &mut conn,
+                &user.actor(),
+                "auth.kiosk_staff_refused",
+                Some(("user", user.id.to_string())),
+                None,
+            )
+            .await?;
+            return Err(CoreError::Forbidden);
+        }
+        self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, role = %user.role, "signed in");
         Ok(user.session_info())
     }
@@ -291,6 +387,11 @@ impl Portdesk {
             .await?;
             tracing::info!(user_id = u.id, "signed out");
         }
+        Ok(())
+    }
+
+    /// Activity is recorded by `dispatch`; nothing else to do.
+    pub async fn keep_alive(&self, _: Option<User>, _: ()) -> Result<()> {
         Ok(())
     }
 
@@ -348,11 +449,12 @@ impl Portdesk {
         let user = user.ok_or(CoreError::Unauthenticated)?;
         validate_erp(&req.erp)?;
         validate_store(&req.store)?;
+        let old = self.config.read().await.clone();
         let new = Config {
             erp: req.erp,
             store: req.store,
+            kiosk: old.kiosk,
         };
-        let old = self.config.read().await.clone();
         // The file first: if it cannot be written, nothing else changes.
         config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
         for (key, value) in [
@@ -570,6 +672,53 @@ impl Portdesk {
             email: u.email,
             temporary_password,
         })
+    }
+
+    pub async fn export_accounts(
+        &self,
+        user: Option<User>,
+        req: ExportRequest<AccountQuery>,
+    ) -> Result<ExportReply> {
+        let (_, actor) = Self::actor(user)?;
+        let stem = if req.query.kind == AccountKind::Customers {
+            "customer-accounts"
+        } else {
+            "staff-accounts"
+        };
+        let path = self.export_path(&req.path, stem)?;
+        let store = self.store().await?;
+        let rows = crate::account_sheets::export(&store, &req.query, &path).await?;
+        let mut conn = store.pool().acquire().await?;
+        audit::record(
+            &mut conn,
+            &actor,
+            "user.export",
+            None,
+            Some(&format!("{rows} rows to {}", path.display())),
+        )
+        .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
+    pub async fn import_accounts(
+        &self,
+        user: Option<User>,
+        req: ImportRequest,
+    ) -> Result<ImportReport> {
+        let (_, actor) = Self::actor(user)?;
+        let path = std::path::PathBuf::from(req.path.trim());
+        if req.path.trim().is_empty() {
+            return Err(CoreError::validation(
+                "path",
+                "Choose the .xlsx file to import.",
+            ));
+        }
+        let store = self.store().await?;
+        let erp = self.erp().await.ok();
+        crate::account_sheets::import(&store, erp.as_deref(), &actor, &path, req.mode).await
     }
 
     pub async fn list_audit(&self, _: Option<User>, q: AuditQuery) -> Result<AuditPage> {

@@ -1,6 +1,6 @@
 //! The config file (TOML): which ERP and which store to use. No secret is ever written here.
 
-use portdesk_types::settings::{ErpSettings, StoreSettings};
+use portdesk_types::settings::{ErpSettings, KioskSettings, StoreSettings};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -9,6 +9,7 @@ use std::path::Path;
 pub struct Config {
     pub erp: ErpSettings,
     pub store: StoreSettings,
+    pub kiosk: KioskSettings,
 }
 
 /// Loads the config. A missing file means defaults. An unreadable or malformed file also means
@@ -92,6 +93,7 @@ mod tests {
                 ..Default::default()
             }),
             store: StoreSettings::default(),
+            kiosk: KioskSettings::default(),
         };
         save(&p, &cfg).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();

@@ -3,6 +3,7 @@
 //! The Tauri shell holds one [`app::Portdesk`] and forwards every UI command to
 //! [`app::Portdesk::dispatch`], which is where roles are checked.
 
+pub mod account_sheets;
 pub mod accounts;
 pub mod app;
 pub mod audit;

@@ -851,3 +851,329 @@ fn no_secret_reaches_the_log() {
         assert!(!log.contains(secret), "secret {secret:?} found in the log");
     }
 }
+
+#[tokio::test]
+async fn a_kiosk_signs_in_customers_only_and_signs_out_when_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    // Set up on a "staff desktop" first: a kiosk refuses the first run.
+    let staff = Portdesk::start(
+        AppPaths::in_folder(dir.path()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .await;
+    let h0 = Harness {
+        app: staff,
+        secrets: Arc::new(MemorySecrets::default()),
+        dir,
+    };
+    h0.first_admin().await;
+    h0.add_user("cust@example.com", Role::Customer).await;
+    let dir = h0.dir;
+    std::fs::write(
+        dir.path().join("portdesk.toml"),
+        "[kiosk]\nenabled = true\nidle_seconds = 60\n",
+    )
+    .unwrap();
+    let h = start_in(dir).await;
+
+    let status = h.call::<AppStatus>(()).await.unwrap();
+    assert_eq!(status.kiosk.map(|k| k.idle_seconds), Some(60));
+    let staff = h
+        .call::<Login>(LoginRequest {
+            email: "ada@example.com".into(),
+            password: Secret::new(GOOD),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        staff.kind,
+        ErrorKind::Forbidden,
+        "no staff sign-in at a kiosk"
+    );
+    assert!(h.call::<AppStatus>(()).await.unwrap().session.is_none());
+
+    h.call::<Login>(LoginRequest {
+        email: "cust@example.com".into(),
+        password: Secret::new(GOOD),
+    })
+    .await
+    .unwrap();
+    h.app.age_session(std::time::Duration::from_secs(45)).await;
+    h.call::<ListModules>(())
+        .await
+        .expect("activity within the idle time keeps the session");
+    h.app.age_session(std::time::Duration::from_secs(45)).await;
+    h.call::<ListModules>(())
+        .await
+        .expect("45 s after the last action is still within 60 s");
+    h.app.age_session(std::time::Duration::from_secs(45)).await;
+    h.call::<AppStatus>(()).await.unwrap();
+    h.app.age_session(std::time::Duration::from_secs(16)).await;
+    assert_eq!(
+        h.call::<ListModules>(()).await.unwrap_err().kind,
+        ErrorKind::Unauthenticated,
+        "idle too long: signed out"
+    );
+    assert!(h.call::<AppStatus>(()).await.unwrap().session.is_none());
+
+    let store = h.app.store().await.unwrap();
+    let actions: Vec<String> = portdesk_core::audit::recent(&store, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(
+        actions.contains(&"auth.idle_sign_out".into())
+            && actions.contains(&"auth.kiosk_staff_refused".into()),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_kiosk_refuses_the_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("portdesk.toml"),
+        "[kiosk]\nenabled = true\n",
+    )
+    .unwrap();
+    let h = start_in(dir).await;
+    let e = h
+        .call::<CreateFirstAdmin>(NewAdmin {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            password: Secret::new(GOOD),
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("staff desktop"), "{e:?}");
+}
+
+fn write_sheet(path: &std::path::Path, header: &[&str], rows: &[Vec<rust_xlsxwriter_cell::Cell>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                rust_xlsxwriter_cell::Cell::T(s) => {
+                    ws.write_string(r, c, *s).unwrap();
+                }
+                rust_xlsxwriter_cell::Cell::B(b) => {
+                    ws.write_boolean(r, c, *b).unwrap();
+                }
+                rust_xlsxwriter_cell::Cell::Empty => {}
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+mod rust_xlsxwriter_cell {
+    pub enum Cell {
+        T(&'static str),
+        B(bool),
+        Empty,
+    }
+}
+use rust_xlsxwriter_cell::Cell::{B, Empty, T};
+
+#[tokio::test]
+async fn importing_customers_reports_every_bad_row_and_applies_all_or_nothing() {
+    let h = start().await;
+    h.first_admin().await;
+    h.add_user("taken@example.com", Role::Customer).await;
+    let path = h.dir.path().join("customers.xlsx");
+    write_sheet(
+        &path,
+        &["Name", "E-mail", "ERP customer"],
+        &[
+            vec![T("Good One"), T("good@example.com"), T("Northwind Foods")],
+            vec![T("Bad Mail"), T("not-an-email"), T("Northwind Foods")],
+            vec![T("Twin"), T("GOOD@example.com"), T("Northwind Foods")],
+            vec![T("Nobody"), T("nobody@example.com"), T("No Such Company")],
+            vec![B(true), T("bool@example.com"), T("Northwind Foods")],
+            vec![T("Taken"), T("taken@example.com"), T("Northwind Foods")],
+            vec![Empty, T("noname@example.com"), Empty],
+        ],
+    );
+    let req = |mode| ImportRequest {
+        path: path.display().to_string(),
+        mode,
+    };
+    let before = h
+        .call::<ListAccounts>(AccountQuery::default())
+        .await
+        .unwrap()
+        .total;
+
+    let report = h
+        .call::<ImportAccounts>(req(ImportMode::AllOrNothing))
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.rows, report.valid, report.created),
+        (7, 1, 0),
+        "{report:?}"
+    );
+    let got: Vec<(u32, &str)> = report
+        .issues
+        .iter()
+        .map(|i| (i.row, i.column.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, "E-mail"),
+            (4, "E-mail"),
+            (5, "ERP customer"),
+            (6, "Name"),
+            (7, "E-mail"),
+            (8, "Name"),
+            (8, "ERP customer")
+        ],
+        "{:#?}",
+        report.issues
+    );
+    assert!(
+        report.issues[1].message.contains("also on row 2"),
+        "{:?}",
+        report.issues[1]
+    );
+    assert!(report.issues[2].message.contains("No Such Company"));
+    assert!(report.issues[3].message.contains("expected text"));
+    assert_eq!(
+        h.call::<ListAccounts>(AccountQuery::default())
+            .await
+            .unwrap()
+            .total,
+        before,
+        "nothing applied"
+    );
+
+    let report = h
+        .call::<ImportAccounts>(req(ImportMode::ValidRowsOnly))
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+    let page = h
+        .call::<ListAccounts>(AccountQuery {
+            search: "good@".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page.rows[0].erp_customer.as_deref(),
+        Some("Northwind Foods")
+    );
+    assert!(page.rows[0].must_change_password);
+
+    // An imported account has no usable password until an admin resets it.
+    h.call::<Logout>(()).await.unwrap();
+    for guess in ["!", "", GOOD] {
+        let e = h
+            .call::<Login>(LoginRequest {
+                email: "good@example.com".into(),
+                password: Secret::new(guess),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidCredentials);
+    }
+}
+
+#[tokio::test]
+async fn a_clean_sheet_imports_in_check_then_apply_and_round_trips_through_export() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("ok.xlsx");
+    write_sheet(
+        &path,
+        &["E-mail", "ERP customer", "Name"],
+        &[
+            vec![T("a@example.com"), T("Northwind Foods"), T("Ann")],
+            vec![T("b@example.com"), T("Bluewater Trading"), T("Ben")],
+        ],
+    );
+    let check = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::Check,
+        })
+        .await
+        .unwrap();
+    assert_eq!((check.valid, check.created), (2, 0), "{check:?}");
+    assert!(check.issues.is_empty());
+    let done = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::AllOrNothing,
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.created, 2);
+
+    let out = h.dir.path().join("export.xlsx");
+    let r = h
+        .call::<ExportAccounts>(ExportRequest {
+            query: AccountQuery::default(),
+            path: out.display().to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.rows, 2);
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = wb.worksheet_range("Customer accounts").unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(
+        rows[0][..3],
+        [
+            Data::String("Name".into()),
+            Data::String("E-mail".into()),
+            Data::String("ERP customer".into())
+        ]
+    );
+    assert_eq!(rows[1][1], Data::String("a@example.com".into()));
+    assert_eq!(rows[2][2], Data::String("Bluewater Trading".into()));
+    assert_eq!(rows[1][3], Data::Bool(true));
+}
+
+#[tokio::test]
+async fn a_sheet_without_the_columns_or_not_a_workbook_is_refused_clearly() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("cols.xlsx");
+    write_sheet(
+        &path,
+        &["Name", "Mail"],
+        &[vec![T("X"), T("x@example.com")]],
+    );
+    let r = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::AllOrNothing,
+        })
+        .await
+        .unwrap();
+    let missing: Vec<&str> = r.issues.iter().map(|i| i.column.as_str()).collect();
+    assert_eq!(missing, ["E-mail", "ERP customer"]);
+    assert_eq!(r.created, 0);
+
+    let txt = h.dir.path().join("notes.xlsx");
+    std::fs::write(&txt, "this is not a workbook").unwrap();
+    let e = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: txt.display().to_string(),
+            mode: ImportMode::Check,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("path"));
+    assert!(e.message.contains("Cannot open"), "{e:?}");
+}

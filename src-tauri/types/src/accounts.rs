@@ -183,3 +183,41 @@ pub struct ExportReply {
     pub path: String,
     pub rows: u64,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Check the sheet and report; change nothing.
+    #[default]
+    Check,
+    /// Create every account, or none when any row is bad.
+    AllOrNothing,
+    /// Create the valid rows; skip (and report) the bad ones.
+    ValidRowsOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRequest {
+    /// An .xlsx file with the columns Name, E-mail, ERP customer (header row first).
+    pub path: String,
+    pub mode: ImportMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportIssue {
+    /// The sheet's row number as Excel shows it (the header is row 1).
+    pub row: u32,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub rows: u32,
+    pub valid: u32,
+    pub issues: Vec<ImportIssue>,
+    /// Accounts created (none in `Check` mode, none in `AllOrNothing` with issues).
+    pub created: u32,
+    /// ERP customers that could not be checked because the ERP was unreachable.
+    pub unverified: u32,
+}

@@ -7,7 +7,7 @@ use crate::accounts::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
-use crate::settings::{ErpSettings, StoreSettings};
+use crate::settings::{ErpSettings, KioskSettings, StoreSettings};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub trait Command {
@@ -39,6 +39,8 @@ commands! {
     CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo;
     Login = "login": LoginRequest => SessionInfo;
     Logout = "logout": () => ();
+    /// A key press or click in any window: keeps a kiosk session from going idle.
+    KeepAlive = "keep_alive": () => ();
     ChangePassword = "change_password": ChangePasswordRequest => SessionInfo;
     /// The modules the signed-in role may open.
     ListModules = "list_modules": () => Vec<ModuleInfo>;
@@ -59,6 +61,11 @@ commands! {
     UnlockAccount = "unlock_account": AccountRef => AccountRow;
     /// A local reset: a temporary password, shown once, to be changed at next sign-in.
     ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
+    /// Every account matching the filter, to .xlsx.
+    ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply;
+    /// Customer accounts from .xlsx: every bad row and cell reported; all-or-nothing unless
+    /// the admin asks for the valid rows only.
+    ImportAccounts = "import_accounts": ImportRequest => ImportReport;
     ListAudit = "list_audit": AuditQuery => AuditPage;
     ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
 }
@@ -88,6 +95,8 @@ pub struct StatusReply {
     pub erp: String,
     /// Set when the config file could not be read; defaults are in use and the file is untouched.
     pub config_warning: Option<String>,
+    /// Set on a kiosk desktop.
+    pub kiosk: Option<KioskSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

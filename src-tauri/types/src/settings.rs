@@ -105,3 +105,25 @@ impl Default for PostgresSettings {
         }
     }
 }
+
+/// A kiosk desktop: full-screen, customers only, signed out when idle. Set per machine in the
+/// config file (`[kiosk] enabled = true`) or with `portdesk --kiosk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KioskSettings {
+    pub enabled: bool,
+    /// Sign out after this long without a key press, click or touch.
+    pub idle_seconds: u32,
+    /// Whether customers may export to Excel at this kiosk.
+    pub allow_export: bool,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            enabled: false,
+            idle_seconds: 120,
+            allow_export: false,
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Customer accounts to and from Excel. Import reports every bad row and cell and applies
+//! nothing unless asked, in one transaction.
+
+use crate::accounts::{self, User};
+use crate::audit::{self, Actor};
+use crate::erp::Erp;
+use crate::error::{CoreError, Result};
+use crate::store::Store;
+use portdesk_types::Role;
+use portdesk_types::accounts::{AccountKind, AccountQuery, ImportIssue, ImportMode, ImportReport};
+use portdesk_types::password::{check_email, normalize_email};
+use std::collections::HashMap;
+use std::path::Path;
+
+pub const COLUMNS: [&str; 3] = ["Name", "E-mail", "ERP customer"];
+
+/// Writes every account matching `q` (all pages) to `path`.
+pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut rows = Vec::new();
+    let mut page = 0;
+    loop {
+        let p = accounts::list(
+            store,
+            &AccountQuery {
+                page,
+                page_size: 500,
+                ..q.clone()
+            },
+        )
+        .await?;
+        let n = p.rows.len();
+        rows.extend(p.rows);
+        if n < 500 {
+            break;
+        }
+        page += 1;
+    }
+    let customers = q.kind == AccountKind::Customers;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<u64> {
+        let xerr = |e: rust_xlsxwriter::XlsxError| {
+            CoreError::Internal(format!("cannot write the workbook: {e}"))
+        };
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
+        ws.set_name(if customers {
+            "Customer accounts"
+        } else {
+            "Staff accounts"
+        })
+        .map_err(xerr)?;
+        let bold = Format::new().set_bold();
+        let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+        let third = if customers { "ERP customer" } else { "Role" };
+        let headers = [
+            "Name",
+            "E-mail",
+            third,
+            "Active",
+            "Locked",
+            "Last sign-in (UTC)",
+            "Created (UTC)",
+        ];
+        for (c, w) in [28.0, 32.0, 28.0, 8.0, 8.0, 18.0, 18.0].iter().enumerate() {
+            ws.set_column_width(c as u16, *w).map_err(xerr)?;
+        }
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(xerr)?;
+        }
+        let date = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .naive_utc()
+        };
+        for (i, a) in rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write_string(r, 0, &a.name).map_err(xerr)?;
+            ws.write_string(r, 1, &a.email).map_err(xerr)?;
+            let third = if customers {
+                a.erp_customer.clone().unwrap_or_default()
+            } else {
+                a.role.as_str().to_owned()
+            };
+            ws.write_string(r, 2, &third).map_err(xerr)?;
+            ws.write_boolean(r, 3, a.active).map_err(xerr)?;
+            ws.write_boolean(r, 4, a.locked).map_err(xerr)?;
+            if let Some(ms) = a.last_login_at {
+                ws.write_datetime_with_format(r, 5, date(ms), &when)
+                    .map_err(xerr)?;
+            }
+            ws.write_datetime_with_format(r, 6, date(a.created_at), &when)
+                .map_err(xerr)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(xerr)?;
+        ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)
+            .map_err(xerr)?;
+        crate::files::write_atomically(&path, |tmp| wb.save(tmp).map_err(xerr))?;
+        Ok(rows.len() as u64)
+    })
+    .await
+    .map_err(|e| CoreError::Internal(e.to_string()))?
+}
+
+struct Candidate {
+    row: u32,
+    name: String,
+    email: String,
+    erp_customer: String,
+}
+
+fn cell_text(cell: Option<&calamine::Data>) -> std::result::Result<String, String> {
+    use calamine::Data;
+    match cell {
+        None | Some(Data::Empty) => Ok(String::new()),
+        Some(Data::String(s)) => Ok(s.trim().to_owned()),
+        // ERP customer codes typed as numbers are fine as text.
+        Some(Data::Int(i)) => Ok(i.to_string()),
+        Some(Data::Float(f)) if f.fract() == 0.0 => Ok(format!("{f:.0}")),
+        Some(Data::Error(e)) => Err(format!("the cell holds an Excel error ({e:?})")),
+        Some(other) => Err(format!("expected text, found {other}")),
+    }
+}
+
+fn read_sheet(path: &Path) -> Result<(Vec<Candidate>, Vec<ImportIssue>, u32)> {
+    use calamine::{Reader, open_workbook_auto};
+    let bad = |m: String| CoreError::validation("path", m);
+    let mut wb = open_workbook_auto(path)
+        .map_err(|e| bad(format!("Cannot open {} as a workbook: {e}", path.display())))?;
+    let first = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| bad("The workbook has no sheet.".into()))?;
+    let range = wb
+        .worksheet_range(&first)
+        .map_err(|e| bad(format!("Cannot read the sheet \"{first}\": {e}")))?;
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string().trim().to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let cols = [
+        find(&["name"]),
+        find(&["e-mail", "email", "e-mail address"]),
+        find(&["erp customer", "erp_customer", "erp customer name"]),
+    ];
+    let missing: Vec<ImportIssue> = cols
+        .iter()
+        .zip(COLUMNS)
+        .filter(|(c, _)| c.is_none())
+        .map(|(_, name)| ImportIssue {
+            row: 1,
+            column: name.into(),
+            message: format!("The header row has no \"{name}\" column."),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Ok((Vec::new(), missing, 0));
+    }
+    let [ni, ei, ci] = cols.map(|c| c.unwrap_or_default());
+    let mut issues = Vec::new();
+    let mut out = Vec::new();
+    let mut count = 0;
+    for (i, r) in rows.enumerate() {
+        let row = i as u32 + 2;
+        if r.iter().all(|c| matches!(c, calamine::Data::Empty)) {
+            continue;
+        }
+        count += 1;
+        let mut get = |idx: usize, col: &str| match cell_text(r.get(idx)) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                issues.push(ImportIssue {
+                    row,
+                    column: col.into(),
+                    message: m,
+                });
+                None
+            }
+        };
+        let (name, email, erp) = (get(ni, "Name"), get(ei, "E-mail"), get(ci, "ERP customer"));
+        if let (Some(name), Some(email), Some(erp_customer)) = (name, email, erp) {
+            out.push(Candidate {
+                row,
+                name,
+                email,
+                erp_customer,
+            });
+        }
+    }
+    Ok((out, issues, count))
+}
+
+/// Reads and checks a customer sheet; creates accounts per `mode`. Imported accounts have no
+/// usable password until an admin resets it, so no password list has to be handed around.
+pub async fn import(
+    store: &Store,
+    erp: Option<&Erp>,
+    actor: &Actor,
+    path: &Path,
+    mode: ImportMode,
+) -> Result<ImportReport> {
+    let p = path.to_path_buf();
+    let (candidates, mut issues, rows) = tokio::task::spawn_blocking(move || read_sheet(&p))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))??;
+
+    // The ERP's customer names, fetched once.
+    let erp_names: Option<Vec<String>> = match erp {
+        Some(erp) => match erp.customers(None).await {
+            Ok(list) => Some(list.into_iter().map(|c| c.name.to_lowercase()).collect()),
+            Err(e) if e.is_unavailable() => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut valid = Vec::new();
+    for c in candidates {
+        let before = issues.len();
+        if c.name.is_empty() {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "Name".into(),
+                message: "Name is required.".into(),
+            });
+        }
+        let email = normalize_email(&c.email);
+        if let Err(m) = check_email(&c.email) {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "E-mail".into(),
+                message: m,
+            });
+        } else if let Some(first) = seen.get(&email) {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "E-mail".into(),
+                message: format!("{email} is also on row {first}."),
+            });
+        } else if accounts::by_email(store, &email).await?.is_some() {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "E-mail".into(),
+                message: format!("An account with the e-mail {email} already exists."),
+            });
+        }
+        seen.entry(email.clone()).or_insert(c.row);
+        if c.erp_customer.is_empty() {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "ERP customer".into(),
+                message: "ERP customer is required.".into(),
+            });
+        } else if let Some(names) = &erp_names
+            && !names.contains(&c.erp_customer.to_lowercase())
+        {
+            issues.push(ImportIssue {
+                row: c.row,
+                column: "ERP customer".into(),
+                message: format!("The ERP has no customer named \"{}\".", c.erp_customer),
+            });
+        }
+        if issues.len() == before {
+            valid.push((c, email));
+        }
+    }
+    issues.sort_by_key(|i| i.row);
+    let apply = match mode {
+        ImportMode::Check => false,
+        ImportMode::AllOrNothing => issues.is_empty(),
+        ImportMode::ValidRowsOnly => true,
+    };
+    let verified = erp_names.is_some();
+    let mut created = 0;
+    if apply && !valid.is_empty() {
+        let mut tx = store.pool().begin().await?;
+        for (c, email) in &valid {
+            let user: User = accounts::insert_without_password(
+                &mut tx,
+                &c.name,
+                email,
+                Role::Customer,
+                Some(&c.erp_customer),
+                verified,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                actor,
+                "user.import",
+                Some(("user", user.id.to_string())),
+                Some(&format!("sheet row {}", c.row)),
+            )
+            .await?;
+            created += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(ImportReport {
+        rows,
+        valid: valid.len() as u32,
+        issues,
+        created,
+        unverified: if verified || created == 0 { 0 } else { created },
+    })
+}

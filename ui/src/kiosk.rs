@@ -1,0 +1,74 @@
+//! Kiosk behaviour in the UI: user input in any window reports activity to the core (at most
+//! every 10 s); the main window checks the session every few seconds, so when the core ends an
+//! idle session the screen is cleared and every module window closes.
+
+use crate::ipc::call;
+use gloo_timers::callback::Interval;
+use portdesk_types::api::{AppStatus, KeepAlive, Logout};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::spawn_local;
+
+fn now() -> f64 {
+    web_sys::js_sys::Date::now()
+}
+
+type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
+
+/// Keeps the returned guard alive while the kiosk session lasts; dropping it stops everything.
+pub struct KioskGuard {
+    _interval: Option<Interval>,
+    listeners: Vec<Listener>,
+}
+
+impl Drop for KioskGuard {
+    fn drop(&mut self) {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            for (name, cb) in &self.listeners {
+                let _ = doc.remove_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+            }
+        }
+    }
+}
+
+/// `on_signed_out` runs in the main window when the core has ended the session.
+pub fn install(main_window: bool, on_signed_out: impl Fn() + 'static) -> KioskGuard {
+    let last_sent = Rc::new(Cell::new(0.0));
+    let mut listeners = Vec::new();
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        for name in ["keydown", "pointerdown", "wheel", "touchstart"] {
+            let last_sent = last_sent.clone();
+            let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                if now() - last_sent.get() > 10_000.0 {
+                    last_sent.set(now());
+                    spawn_local(async {
+                        let _ = call::<KeepAlive>(&()).await;
+                    });
+                }
+            });
+            let _ = doc.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+            listeners.push((name, cb));
+        }
+    }
+    let interval = main_window.then(|| {
+        let on_signed_out = Rc::new(on_signed_out);
+        Interval::new(5_000, move || {
+            let on_signed_out = on_signed_out.clone();
+            spawn_local(async move {
+                if let Ok(s) = call::<AppStatus>(&()).await
+                    && s.session.is_none()
+                {
+                    // Closes module windows and tells every window.
+                    let _ = call::<Logout>(&()).await;
+                    on_signed_out();
+                }
+            });
+        })
+    });
+    KioskGuard {
+        _interval: interval,
+        listeners,
+    }
+}
