@@ -208,8 +208,16 @@ fn login_form(p: &DoneProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct ChangeProps {
+    pub on_done: Callback<()>,
+    /// Set when opened from the home page (it can be cancelled) rather than forced after a reset.
+    #[prop_or_default]
+    pub on_cancel: Option<Callback<()>>,
+}
+
 #[function_component(ChangePasswordForm)]
-fn change_password_form(p: &DoneProps) -> Html {
+fn change_password_form(p: &ChangeProps) -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
@@ -257,15 +265,19 @@ fn change_password_form(p: &DoneProps) -> Html {
     html! {
         <form id="change-password-form" class="card narrow" {onsubmit}>
             <h2>{ "Choose a new password" }</h2>
-            <p class="muted">{ "You signed in with a temporary password. Choose your own to continue." }</p>
-            <Field id="cp-current" label="Temporary password" kind="password" value={(*current).clone()} oninput={setter(&current)} autocomplete="current-password" />
+            if p.on_cancel.is_none() { <p class="muted">{ "You signed in with a temporary password. Choose your own to continue." }</p> }
+            <Field id="cp-current" label={if p.on_cancel.is_some() { "Current password" } else { "Temporary password" }} kind="password" value={(*current).clone()} oninput={setter(&current)} autocomplete="current-password" />
             <Field id="cp-new" label="New password" kind="password" value={(*new).clone()} oninput={setter(&new)} autocomplete="new-password" />
             { strength_meter(&new) }
             <Field id="cp-confirm" label="Repeat new password" kind="password" value={(*confirm).clone()} oninput={setter(&confirm)} autocomplete="new-password" />
             { error_line("cp-error", &error) }
             <div class="actions">
                 <button id="cp-submit" type="submit">{ "Save password" }</button>
-                <button type="button" class="secondary" onclick={logout}>{ "Sign out" }</button>
+                if let Some(cancel) = &p.on_cancel {
+                    <button type="button" class="secondary" id="cp-cancel" onclick={cancel.reform(|_: MouseEvent| ())}>{ "Cancel" }</button>
+                } else {
+                    <button type="button" class="secondary" onclick={logout}>{ "Sign out" }</button>
+                }
             </div>
         </form>
     }
@@ -282,6 +294,8 @@ pub struct HomeProps {
 fn home(p: &HomeProps) -> Html {
     let modules = use_state(|| None::<Result<Vec<ModuleInfo>, ApiError>>);
     let open_error = use_state(|| None::<ApiError>);
+    let changing = use_state(|| false);
+    let changed = use_state(|| false);
     {
         let modules = modules.clone();
         use_effect_with(p.me.user_id, move |_| {
@@ -329,10 +343,15 @@ fn home(p: &HomeProps) -> Html {
                 <div class="actions" style="margin-top:0">
                     <h2 id="home-title" style="flex:1;margin:0">{ format!("Welcome, {}", p.me.name) }</h2>
                     <span class="muted" id="home-role">{ p.me.role.label() }</span>
+                    <button id="change-password" class="secondary" onclick={{ let c = changing.clone(); move |_| c.set(true) }}>{ "Change password" }</button>
                     <button id="logout" class="secondary" onclick={logout}>{ "Sign out" }</button>
                 </div>
                 <p class="muted" id="home-sources">{ format!("ERP: {} · Store: {}", p.status.erp, p.status.store) }</p>
             </div>
+            if *changed { <div class="banner info" id="password-changed">{ "Your password was changed." }</div> }
+            if *changing {
+                <ChangePasswordForm on_cancel={{ let c = changing.clone(); Callback::from(move |_| c.set(false)) }} on_done={{ let (c, d) = (changing.clone(), changed.clone()); Callback::from(move |_| { c.set(false); d.set(true); }) }} />
+            }
             { error_line("open-error", &open_error) }
             { tiles }
         </>

@@ -1,6 +1,8 @@
 //! The service as the UI sees it: every call goes through `Portdesk::dispatch` with JSON,
 //! exactly as the Tauri shell forwards it.
 
+mod common;
+
 use portdesk_core::Portdesk;
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::app::{Access, access};
@@ -28,6 +30,44 @@ async fn start_in(dir: tempfile::TempDir) -> Harness {
 
 async fn start() -> Harness {
     start_in(tempfile::tempdir().unwrap()).await
+}
+
+/// The app on a fresh PostgreSQL database, configured the way an admin would: the config file
+/// names the server.
+async fn start_on_postgres() -> Harness {
+    let pg = common::pg_fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(pg),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
+    let h = start_in(dir).await;
+    assert!(
+        h.call::<AppStatus>(())
+            .await
+            .unwrap()
+            .store
+            .starts_with("PostgreSQL")
+    );
+    h
+}
+
+/// Runs a harness test on the SQLite default and on PostgreSQL.
+macro_rules! on_both_stores {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(start().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body(start_on_postgres().await).await;
+            }
+        }
+    };
 }
 
 impl Harness {
@@ -525,9 +565,12 @@ async fn an_unusable_data_folder_is_reported() {
 
 use portdesk_types::accounts::*;
 
-#[tokio::test]
-async fn admin_creates_a_customer_linked_to_an_erp_customer() {
-    let h = start().await;
+on_both_stores!(
+    admin_creates_a_customer_linked_to_an_erp_customer,
+    admin_creates_a_customer_linked_to_an_erp_customer_body
+);
+
+async fn admin_creates_a_customer_linked_to_an_erp_customer_body(h: Harness) {
     h.first_admin().await;
     let unknown = h
         .call::<CreateAccount>(NewAccount {
@@ -609,9 +652,12 @@ async fn with_the_erp_down_a_customer_is_saved_unverified() {
     );
 }
 
-#[tokio::test]
-async fn admin_resets_unlocks_and_deactivates() {
-    let h = start().await;
+on_both_stores!(
+    admin_resets_unlocks_and_deactivates,
+    admin_resets_unlocks_and_deactivates_body
+);
+
+async fn admin_resets_unlocks_and_deactivates_body(h: Harness) {
     h.first_admin().await;
     h.add_user("wh@example.com", Role::Warehouse).await;
     let id = h
@@ -673,10 +719,13 @@ async fn admin_resets_unlocks_and_deactivates() {
     assert_eq!(missing.kind, ErrorKind::NotFound);
 }
 
-#[tokio::test]
-async fn audit_log_filters_and_exports_to_xlsx() {
+on_both_stores!(
+    audit_log_filters_and_exports_to_xlsx,
+    audit_log_filters_and_exports_to_xlsx_body
+);
+
+async fn audit_log_filters_and_exports_to_xlsx_body(h: Harness) {
     use calamine::{Data, Reader, Xlsx, open_workbook};
-    let h = start().await;
     h.first_admin().await;
     h.call::<Logout>(()).await.unwrap();
     let _ = h
@@ -982,9 +1031,12 @@ mod rust_xlsxwriter_cell {
 }
 use rust_xlsxwriter_cell::Cell::{B, Empty, T};
 
-#[tokio::test]
-async fn importing_customers_reports_every_bad_row_and_applies_all_or_nothing() {
-    let h = start().await;
+on_both_stores!(
+    importing_customers_reports_every_bad_row_and_applies_all_or_nothing,
+    importing_customers_reports_every_bad_row_and_applies_all_or_nothing_body
+);
+
+async fn importing_customers_reports_every_bad_row_and_applies_all_or_nothing_body(h: Harness) {
     h.first_admin().await;
     h.add_user("taken@example.com", Role::Customer).await;
     let path = h.dir.path().join("customers.xlsx");

@@ -34,6 +34,28 @@ pub fn pg_settings() -> PostgresSettings {
     }
 }
 
+/// A new, empty PostgreSQL database of its own, as settings.
+pub async fn pg_fresh_database() -> PostgresSettings {
+    let admin = pg_settings();
+    let db = format!("portdesk_t_{}_{}", std::process::id(), fastrand::u64(..));
+    let url = format!(
+        "postgres://{}@{}:{}/postgres",
+        admin.user, admin.host, admin.port
+    );
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    PostgresSettings {
+        database: db,
+        ..admin
+    }
+}
+
 /// A store in a new, empty PostgreSQL database of its own.
 pub async fn pg_store() -> Store {
     let admin = pg_settings();
