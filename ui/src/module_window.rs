@@ -47,7 +47,7 @@ pub fn module_window(p: &ModuleProps) -> Html {
             html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
         }
         (Some(Ok(_)), Some(me)) => match p.module {
-            ModuleId::Settings => html! { <SettingsPage /> },
+            ModuleId::Settings => html! { <><SettingsPage /><SecurityCard /></> },
             ModuleId::Customers => html! { <crate::customers::CustomersPage /> },
             ModuleId::Inventory => html! { <InventoryView me={me.clone()} /> },
             other => not_built(other),
@@ -428,5 +428,56 @@ fn settings_view() -> Html {
                 <p class="muted">{ format!("Config: {} · Data: {} · Logs: {}", view.config_path, view.data_dir, view.log_dir) }</p>
             </div>
         </>
+    }
+}
+
+#[function_component(SecurityCard)]
+fn security_card() -> Html {
+    use portdesk_types::settings::SecuritySettings;
+    let max = use_state(String::new);
+    let minutes = use_state(String::new);
+    let result = use_state(|| None::<Result<(), ApiError>>);
+    {
+        let (max, minutes) = (max.clone(), minutes.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) = call::<GetSecuritySettings>(&()).await {
+                    max.set(s.max_failed_logins.to_string());
+                    minutes.set(s.lockout_minutes.to_string());
+                }
+            });
+        });
+    }
+    let save = {
+        let (max, minutes, result) = (max.clone(), minutes.clone(), result.clone());
+        Callback::from(move |_| {
+            let req = SecuritySettings {
+                max_failed_logins: num(&max),
+                lockout_minutes: num(&minutes),
+            };
+            let result = result.clone();
+            spawn_local(async move {
+                result.set(Some(call::<SaveSecuritySettings>(&req).await.map(|_| ())))
+            });
+        })
+    };
+    let set = |st: &UseStateHandle<String>| {
+        let st = st.clone();
+        Callback::from(move |v: String| st.set(v))
+    };
+    html! {
+        <div class="card">
+            <h2>{ "Sign-in protection" }</h2>
+            <div class="grid2">
+                <div><Field id="sec-max" label="Failed sign-ins before a lockout" value={(*max).clone()} oninput={set(&max)} /></div>
+                <div><Field id="sec-minutes" label="Lockout (minutes)" value={(*minutes).clone()} oninput={set(&minutes)} /></div>
+            </div>
+            <div class="actions"><button id="sec-save" onclick={save}>{ "Save" }</button></div>
+            { match &*result {
+                Some(Ok(())) => html! { <p class="ok" id="sec-result">{ "Saved. Applies to every desktop using this store." }</p> },
+                Some(Err(e)) => html! { <p class="error" id="sec-result">{ e.message.clone() }</p> },
+                None => html! {},
+            } }
+        </div>
     }
 }

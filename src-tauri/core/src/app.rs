@@ -41,6 +41,8 @@ pub fn access(command: &str) -> Option<Access> {
         OpenModule::NAME => Access::Roles(&Role::ALL),
         GetSettings::NAME
         | SaveSettings::NAME
+        | GetSecuritySettings::NAME
+        | SaveSecuritySettings::NAME
         | TestErpConnection::NAME
         | TestStoreConnection::NAME => Access::Roles(ADMIN),
         ErpCustomers::NAME => Access::Roles(&Role::STAFF),
@@ -284,6 +286,8 @@ impl Portdesk {
             OpenModule => open_module,
             GetSettings => get_settings,
             SaveSettings => save_settings,
+            GetSecuritySettings => get_security_settings,
+            SaveSecuritySettings => save_security_settings,
             TestErpConnection => test_erp_connection,
             TestStoreConnection => test_store_connection,
             ErpCustomers => erp_customers,
@@ -574,6 +578,71 @@ impl Portdesk {
         let u = user.ok_or(CoreError::Unauthenticated)?;
         let a = u.actor();
         Ok((u, a))
+    }
+
+    pub async fn get_security_settings(
+        &self,
+        _: Option<User>,
+        _: (),
+    ) -> Result<portdesk_types::settings::SecuritySettings> {
+        let store = self.store().await?;
+        let max = crate::settings::get_i64(
+            store.pool(),
+            crate::settings::MAX_FAILED_LOGINS,
+            accounts::DEFAULT_MAX_FAILED_LOGINS,
+        )
+        .await?;
+        let minutes = crate::settings::get_i64(
+            store.pool(),
+            crate::settings::LOCKOUT_MINUTES,
+            accounts::DEFAULT_LOCKOUT_MINUTES,
+        )
+        .await?;
+        Ok(portdesk_types::settings::SecuritySettings {
+            max_failed_logins: max.clamp(1, 20) as u32,
+            lockout_minutes: minutes.clamp(1, 1440) as u32,
+        })
+    }
+
+    pub async fn save_security_settings(
+        &self,
+        user: Option<User>,
+        req: portdesk_types::settings::SecuritySettings,
+    ) -> Result<portdesk_types::settings::SecuritySettings> {
+        let (_, actor) = Self::actor(user)?;
+        if !(1..=20).contains(&req.max_failed_logins) {
+            return Err(CoreError::validation(
+                "max_failed_logins",
+                "Failed sign-ins before a lockout must be between 1 and 20.",
+            ));
+        }
+        if !(1..=1440).contains(&req.lockout_minutes) {
+            return Err(CoreError::validation(
+                "lockout_minutes",
+                "Lockout must last between 1 and 1440 minutes.",
+            ));
+        }
+        let store = self.store().await?;
+        let mut tx = store.pool().begin().await?;
+        crate::settings::set(
+            &mut *tx,
+            crate::settings::MAX_FAILED_LOGINS,
+            &req.max_failed_logins.to_string(),
+        )
+        .await?;
+        crate::settings::set(
+            &mut *tx,
+            crate::settings::LOCKOUT_MINUTES,
+            &req.lockout_minutes.to_string(),
+        )
+        .await?;
+        let detail = format!(
+            "max_failed_logins={} lockout_minutes={}",
+            req.max_failed_logins, req.lockout_minutes
+        );
+        audit::record(&mut tx, &actor, "settings.security", None, Some(&detail)).await?;
+        tx.commit().await?;
+        Ok(req)
     }
 
     pub async fn list_accounts(&self, _: Option<User>, q: AccountQuery) -> Result<AccountPage> {

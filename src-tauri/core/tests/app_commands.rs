@@ -1229,3 +1229,66 @@ async fn a_sheet_without_the_columns_or_not_a_workbook_is_refused_clearly() {
     assert_eq!(e.field.as_deref(), Some("path"));
     assert!(e.message.contains("Cannot open"), "{e:?}");
 }
+
+#[tokio::test]
+async fn lockout_settings_are_edited_validated_and_applied() {
+    use portdesk_types::settings::SecuritySettings;
+    let h = start().await;
+    h.first_admin().await;
+    let now = h.call::<GetSecuritySettings>(()).await.unwrap();
+    assert_eq!(
+        now,
+        SecuritySettings {
+            max_failed_logins: 5,
+            lockout_minutes: 15
+        }
+    );
+    let bad = h
+        .call::<SaveSecuritySettings>(SecuritySettings {
+            max_failed_logins: 0,
+            lockout_minutes: 15,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("max_failed_logins"));
+    let bad = h
+        .call::<SaveSecuritySettings>(SecuritySettings {
+            max_failed_logins: 3,
+            lockout_minutes: 99_999,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("lockout_minutes"));
+    assert_eq!(
+        h.call::<GetSecuritySettings>(())
+            .await
+            .unwrap()
+            .max_failed_logins,
+        5,
+        "refused input changes nothing"
+    );
+
+    h.call::<SaveSecuritySettings>(SecuritySettings {
+        max_failed_logins: 3,
+        lockout_minutes: 30,
+    })
+    .await
+    .unwrap();
+    h.add_user("wh@example.com", Role::Warehouse).await;
+    h.call::<Logout>(()).await.unwrap();
+    let wrong = || LoginRequest {
+        email: "wh@example.com".into(),
+        password: Secret::new("Wrong-Password-1"),
+    };
+    assert_eq!(
+        h.call::<Login>(wrong()).await.unwrap_err().kind,
+        ErrorKind::InvalidCredentials
+    );
+    assert_eq!(
+        h.call::<Login>(wrong()).await.unwrap_err().kind,
+        ErrorKind::InvalidCredentials
+    );
+    let third = h.call::<Login>(wrong()).await.unwrap_err();
+    assert_eq!(third.kind, ErrorKind::Locked);
+    assert!(third.message.contains("30 minute"), "{third:?}");
+}

@@ -7,7 +7,7 @@ use crate::accounts::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
-use crate::settings::{ErpSettings, KioskSettings, StoreSettings};
+use crate::settings::{ErpSettings, KioskSettings, SecuritySettings, StoreSettings};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub trait Command {
@@ -48,6 +48,8 @@ commands! {
     OpenModule = "open_module": ModuleId => ();
     GetSettings = "get_settings": () => SettingsView;
     SaveSettings = "save_settings": SaveSettingsRequest => SettingsView;
+    GetSecuritySettings = "get_security_settings": () => SecuritySettings;
+    SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings;
     TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
     TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
     /// Customers known to the ERP (staff only).

@@ -127,3 +127,12 @@ impl Default for KioskSettings {
         }
     }
 }
+
+/// Sign-in protection, shared by every desktop on the same store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecuritySettings {
+    /// Failed sign-ins in a row that lock an account (1-20).
+    pub max_failed_logins: u32,
+    /// How long a locked account stays locked (1-1440 minutes).
+    pub lockout_minutes: u32,
+}
