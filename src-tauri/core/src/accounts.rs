@@ -341,9 +341,8 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
     let now = crate::now_ms();
     let Some(user) = by_email(store, email).await? else {
         let _ = verify_password(dummy_hash(), password).await;
-        let mut conn = store.pool().acquire().await?;
-        audit::record(
-            &mut conn,
+        audit::record_on(
+            store,
             &Actor::system("anonymous"),
             "auth.sign_in_failed",
             None,
@@ -354,9 +353,8 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
     };
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
         let _ = verify_password(dummy_hash(), password).await;
-        let mut conn = store.pool().acquire().await?;
-        audit::record(
-            &mut conn,
+        audit::record_on(
+            store,
             &user.actor(),
             "auth.sign_in_while_locked",
             Some(("user", user.id.to_string())),
@@ -420,9 +418,8 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
         });
     }
     if !user.active {
-        let mut conn = store.pool().acquire().await?;
-        audit::record(
-            &mut conn,
+        audit::record_on(
+            store,
             &user.actor(),
             "auth.sign_in_deactivated",
             Some(("user", user.id.to_string())),

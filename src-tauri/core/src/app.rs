@@ -360,9 +360,8 @@ impl Portdesk {
         let store = self.store().await?;
         let user = accounts::authenticate(&store, &req.email, &req.password).await?;
         if self.kiosk().await.is_some() && user.role != Role::Customer {
-            let mut conn = store.pool().acquire().await?;
-            audit::record(
-                &mut conn,
+            audit::record_on(
+                &store,
                 &user.actor(),
                 "auth.kiosk_staff_refused",
                 Some(("user", user.id.to_string())),
@@ -380,9 +379,8 @@ impl Portdesk {
         *self.session.write().await = None;
         if let Some(u) = user {
             let store = self.store().await?;
-            let mut conn = store.pool().acquire().await?;
-            audit::record(
-                &mut conn,
+            audit::record_on(
+                &store,
                 &u.actor(),
                 "auth.sign_out",
                 Some(("user", u.id.to_string())),
@@ -479,9 +477,8 @@ impl Portdesk {
         }
         *self.config.write().await = new;
         if let Ok(store) = self.store().await {
-            let mut conn = store.pool().acquire().await?;
-            audit::record(
-                &mut conn,
+            audit::record_on(
+                &store,
                 &user.actor(),
                 "settings.update",
                 Some(("settings", "connections".into())),
@@ -757,9 +754,8 @@ impl Portdesk {
         let path = self.export_path(&req.path, stem)?;
         let store = self.store().await?;
         let rows = crate::account_sheets::export(&store, &req.query, &path).await?;
-        let mut conn = store.pool().acquire().await?;
-        audit::record(
-            &mut conn,
+        audit::record_on(
+            &store,
             &actor,
             "user.export",
             None,
@@ -803,9 +799,8 @@ impl Portdesk {
         let path = self.export_path(&req.path, "audit-log")?;
         let store = self.store().await?;
         let rows = audit::export_xlsx(&store, &req.query, &path).await?;
-        let mut conn = store.pool().acquire().await?;
-        audit::record(
-            &mut conn,
+        audit::record_on(
+            &store,
             &actor,
             "audit.export",
             None,
@@ -890,29 +885,54 @@ fn check_timeout(field: &'static str, secs: u32) -> Result<()> {
     Ok(())
 }
 
+/// The fields every server connection needs; `fields` names host, port, database and user
+/// as the UI knows them.
+fn check_server(
+    fields: [&'static str; 4],
+    what: &str,
+    host: &str,
+    port: u16,
+    database: &str,
+    user: &str,
+) -> Result<()> {
+    let [f_host, f_port, f_db, f_user] = fields;
+    if host.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_host,
+            format!("{what} host is required."),
+        ));
+    }
+    if port == 0 {
+        return Err(CoreError::validation(
+            f_port,
+            format!("{what} port must be between 1 and 65535."),
+        ));
+    }
+    if database.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_db,
+            format!("{what} database name is required."),
+        ));
+    }
+    if user.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_user,
+            format!("{what} user is required."),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_erp(erp: &ErpSettings) -> Result<()> {
     if let ErpSettings::SqlServer(s) = erp {
-        if s.host.trim().is_empty() {
-            return Err(CoreError::validation(
-                "erp.host",
-                "ERP server host is required.",
-            ));
-        }
-        if s.port == 0 {
-            return Err(CoreError::validation(
-                "erp.port",
-                "ERP server port must be between 1 and 65535.",
-            ));
-        }
-        if s.database.trim().is_empty() {
-            return Err(CoreError::validation(
-                "erp.database",
-                "ERP database name is required.",
-            ));
-        }
-        if s.user.trim().is_empty() {
-            return Err(CoreError::validation("erp.user", "ERP user is required."));
-        }
+        check_server(
+            ["erp.host", "erp.port", "erp.database", "erp.user"],
+            "ERP server",
+            &s.host,
+            s.port,
+            &s.database,
+            &s.user,
+        )?;
         check_timeout("erp.connect_timeout_secs", s.connect_timeout_secs)?;
         check_timeout("erp.command_timeout_secs", s.command_timeout_secs)?;
     }
@@ -921,30 +941,14 @@ fn validate_erp(erp: &ErpSettings) -> Result<()> {
 
 fn validate_store(store: &StoreSettings) -> Result<()> {
     if let StoreSettings::Postgres(pg) = store {
-        if pg.host.trim().is_empty() {
-            return Err(CoreError::validation(
-                "store.host",
-                "PostgreSQL host is required.",
-            ));
-        }
-        if pg.port == 0 {
-            return Err(CoreError::validation(
-                "store.port",
-                "PostgreSQL port must be between 1 and 65535.",
-            ));
-        }
-        if pg.database.trim().is_empty() {
-            return Err(CoreError::validation(
-                "store.database",
-                "PostgreSQL database name is required.",
-            ));
-        }
-        if pg.user.trim().is_empty() {
-            return Err(CoreError::validation(
-                "store.user",
-                "PostgreSQL user is required.",
-            ));
-        }
+        check_server(
+            ["store.host", "store.port", "store.database", "store.user"],
+            "PostgreSQL",
+            &pg.host,
+            pg.port,
+            &pg.database,
+            &pg.user,
+        )?;
         check_timeout("store.connect_timeout_secs", pg.connect_timeout_secs)?;
     }
     Ok(())

@@ -52,6 +52,18 @@ pub async fn record(
     Ok(())
 }
 
+/// Records one event on its own (no business change to share a transaction with).
+pub async fn record_on(
+    store: &Store,
+    actor: &Actor,
+    action: &str,
+    target: Option<(&str, String)>,
+    detail: Option<&str>,
+) -> Result<()> {
+    let mut conn = store.pool().acquire().await?;
+    record(&mut conn, actor, action, target, detail).await
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub at: i64,

@@ -58,29 +58,9 @@ pub async fn pg_fresh_database() -> PostgresSettings {
 
 /// A store in a new, empty PostgreSQL database of its own.
 pub async fn pg_store() -> Store {
-    let admin = pg_settings();
-    let db = format!("portdesk_t_{}_{}", std::process::id(), fastrand::u64(..));
-    let url = format!(
-        "postgres://{}@{}:{}/postgres",
-        admin.user, admin.host, admin.port
-    );
-    let mut conn = sqlx::PgConnection::connect(&url)
+    Store::open_postgres(&pg_fresh_database().await, None::<&Secret>)
         .await
-        .expect("connect to the test PostgreSQL server");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    Store::open_postgres(
-        &PostgresSettings {
-            database: db,
-            ..admin
-        },
-        None::<&Secret>,
-    )
-    .await
-    .unwrap()
+        .unwrap()
 }
 
 /// Runs the same async test body on SQLite and on PostgreSQL.
