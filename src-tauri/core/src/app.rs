@@ -11,6 +11,7 @@ use crate::secrets::{self, SecretStore};
 use crate::store::Store;
 use portdesk_types::accounts::*;
 use portdesk_types::api::*;
+use portdesk_types::inventory::*;
 use portdesk_types::modules::{ModuleId, ModuleInfo};
 use portdesk_types::settings::{ErpSettings, StoreSettings};
 use portdesk_types::{ApiError, Command, ErrorKind, Role};
@@ -46,6 +47,9 @@ pub fn access(command: &str) -> Option<Access> {
         | TestErpConnection::NAME
         | TestStoreConnection::NAME => Access::Roles(ADMIN),
         ErpCustomers::NAME => Access::Roles(&Role::STAFF),
+        RefreshInventory::NAME | QueryInventory::NAME | ExportInventory::NAME => {
+            Access::Roles(&[Role::Admin, Role::Warehouse, Role::Customer])
+        }
         ListAccounts::NAME
         | CreateAccount::NAME
         | UpdateAccount::NAME
@@ -86,6 +90,7 @@ pub struct Portdesk {
     /// The signed-in user. One user per desktop process; every window shares it.
     session: RwLock<Option<Session>>,
     restart_required: AtomicBool,
+    inventory: tokio::sync::OnceCell<crate::inventory::InventoryCache>,
 }
 
 impl Portdesk {
@@ -118,6 +123,7 @@ impl Portdesk {
             erp: Mutex::new(None),
             session: RwLock::new(None),
             restart_required: AtomicBool::new(false),
+            inventory: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -297,6 +303,9 @@ impl Portdesk {
             SetAccountActive => set_account_active,
             UnlockAccount => unlock_account,
             ResetAccountPassword => reset_account_password,
+            RefreshInventory => refresh_inventory,
+            QueryInventory => query_inventory,
+            ExportInventory => export_inventory,
             ExportAccounts => export_accounts,
             ImportAccounts => import_accounts,
             ListAudit => list_audit,
@@ -737,6 +746,94 @@ impl Portdesk {
         Ok(ResetPasswordReply {
             email: u.email,
             temporary_password,
+        })
+    }
+
+    /// The local inventory cache, opened on first use.
+    pub async fn inventory_cache(&self) -> Result<&crate::inventory::InventoryCache> {
+        let path = self.paths.data_dir.join("inventory-cache.db");
+        self.inventory
+            .get_or_try_init(|| async move { crate::inventory::InventoryCache::open(&path).await })
+            .await
+    }
+
+    /// Whose stock a request may see. A customer account always gets its own ERP customer,
+    /// bound by the core; naming another is refused. Staff must name one.
+    fn inventory_customer(user: &User, requested: Option<&str>) -> Result<String> {
+        let requested = requested.map(str::trim).filter(|c| !c.is_empty());
+        if user.role == Role::Customer {
+            let own = user.erp_customer.clone().ok_or(CoreError::Forbidden)?;
+            return match requested {
+                Some(r) if !r.eq_ignore_ascii_case(&own) => Err(CoreError::Forbidden),
+                _ => Ok(own),
+            };
+        }
+        requested
+            .map(str::to_owned)
+            .ok_or_else(|| CoreError::validation("customer", "Choose an ERP customer."))
+    }
+
+    pub async fn refresh_inventory(
+        &self,
+        user: Option<User>,
+        req: RefreshRequest,
+    ) -> Result<RefreshReply> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        let customer = Self::inventory_customer(&user, req.customer.as_deref())?;
+        let started = Instant::now();
+        // Fetch first: if the ERP fails, the cached snapshot is left exactly as it was.
+        let rows = self.erp().await?.inventory(&customer).await?;
+        let as_of = crate::now_ms();
+        self.inventory_cache()
+            .await?
+            .store_snapshot(&customer, &rows, as_of)
+            .await?;
+        tracing::info!(
+            rows = rows.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "inventory refreshed"
+        );
+        Ok(RefreshReply {
+            customer,
+            rows: rows.len() as u64,
+            as_of,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    pub async fn query_inventory(
+        &self,
+        user: Option<User>,
+        req: InventoryQuery,
+    ) -> Result<InventoryPage> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        let customer = Self::inventory_customer(&user, req.filter.customer.as_deref())?;
+        let limit = if req.limit == 0 { 200 } else { req.limit };
+        self.inventory_cache()
+            .await?
+            .query(&customer, &req.filter, req.offset, limit)
+            .await
+    }
+
+    pub async fn export_inventory(
+        &self,
+        user: Option<User>,
+        req: ExportRequest<InventoryFilter>,
+    ) -> Result<ExportReply> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        let customer = Self::inventory_customer(&user, req.query.customer.as_deref())?;
+        if user.role == Role::Customer && self.kiosk().await.is_some_and(|k| !k.allow_export) {
+            return Err(CoreError::Forbidden);
+        }
+        let path = self.export_path(&req.path, "inventory")?;
+        let cache = self.inventory_cache().await?;
+        let as_of = cache.as_of(&customer).await?;
+        let rows = cache
+            .export_xlsx(&customer, &req.query, as_of, &path)
+            .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod erp;
 pub mod error;
 pub mod files;
+pub mod inventory;
 pub mod logging;
 pub mod paths;
 pub mod secrets;

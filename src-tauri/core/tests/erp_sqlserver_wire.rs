@@ -252,3 +252,108 @@ async fn a_slow_query_times_out_with_the_command_timeout() {
         "{e:?}"
     );
 }
+
+use portdesk_core::erp::mssql::INVENTORY_QUERY;
+
+fn inventory_columns(with_unit: bool) -> Vec<ColumnDefinition> {
+    let mut cols = vec![
+        ColumnDefinition::new("PART", SqlDataType::NVarChar),
+        ColumnDefinition::new("DESCRIPTION", SqlDataType::NVarChar),
+        ColumnDefinition::new("BIN", SqlDataType::NVarChar),
+        ColumnDefinition::new("LOT", SqlDataType::NVarCharMax),
+        ColumnDefinition::new("ON_HAND", SqlDataType::Int),
+        ColumnDefinition::new("ALLOCATED", SqlDataType::BigInt),
+    ];
+    if with_unit {
+        cols.push(ColumnDefinition::new("UNIT", SqlDataType::NVarChar));
+    }
+    cols.push(ColumnDefinition::new(
+        "LAST_RECEIVED",
+        SqlDataType::NVarChar,
+    ));
+    cols.push(ColumnDefinition::new(
+        "STOCK_VALUE",
+        SqlDataType::NVarCharMax,
+    ));
+    cols
+}
+
+#[tokio::test]
+async fn inventory_rows_map_numbers_dates_and_nulls() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        INVENTORY_QUERY,
+        QueryResponse::new(
+            inventory_columns(true),
+            vec![
+                Row::new(vec![
+                    ColumnValue::NVarChar("P-100001".into()),
+                    ColumnValue::NVarChar("Steel bolt M8".into()),
+                    ColumnValue::NVarChar("A-01-02".into()),
+                    ColumnValue::NVarCharMax(utf16("L2610-0042")),
+                    ColumnValue::Int(120),
+                    ColumnValue::BigInt(20),
+                    ColumnValue::NVarChar("EA".into()),
+                    ColumnValue::NVarChar("2026-10-05".into()),
+                    ColumnValue::NVarCharMax(utf16("1250.50")),
+                ]),
+                Row::new(vec![
+                    ColumnValue::NVarChar("P-100002".into()),
+                    ColumnValue::NVarChar("Olive oil 1L".into()),
+                    ColumnValue::NVarChar("B-02-01".into()),
+                    ColumnValue::NVarCharMaxNull,
+                    ColumnValue::Int(7),
+                    ColumnValue::BigInt(0),
+                    ColumnValue::NVarChar("L".into()),
+                    ColumnValue::NVarChar("not a date".into()),
+                    ColumnValue::NVarCharMaxNull,
+                ]),
+            ],
+        ),
+    );
+    let rows = erp(mock.port, 5)
+        .inventory("Northwind Foods")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].part, "P-100001");
+    assert_eq!(
+        (rows[0].on_hand, rows[0].allocated, rows[0].available),
+        (Some(120.0), Some(20.0), Some(100.0))
+    );
+    assert_eq!(rows[0].lot.as_deref(), Some("L2610-0042"));
+    assert_eq!(rows[0].last_received.as_deref(), Some("2026-10-05"));
+    assert_eq!(rows[0].value, Some(1250.5));
+    assert_eq!(rows[1].lot, None, "NULL lot");
+    assert_eq!(rows[1].value, None, "NULL value");
+    assert_eq!(
+        rows[1].last_received, None,
+        "an unreadable date leaves the cell empty and keeps the row"
+    );
+}
+
+#[tokio::test]
+async fn an_inventory_query_without_a_required_column_names_it() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        INVENTORY_QUERY,
+        QueryResponse::new(
+            inventory_columns(false),
+            vec![Row::new(vec![
+                ColumnValue::NVarChar("P".into()),
+                ColumnValue::NVarChar("D".into()),
+                ColumnValue::NVarChar("B".into()),
+                ColumnValue::NVarCharMaxNull,
+                ColumnValue::Int(1),
+                ColumnValue::BigInt(0),
+                ColumnValue::NVarChar("2026-10-05".into()),
+                ColumnValue::NVarCharMaxNull,
+            ])],
+        ),
+    );
+    let e = erp(mock.port, 5)
+        .inventory("Northwind Foods")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no column \"UNIT\""), "{e}");
+}

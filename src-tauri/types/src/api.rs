@@ -4,6 +4,7 @@
 //! argument `req: C::Request`; the UI calls `call::<C>(&req)`.
 
 use crate::accounts::*;
+use crate::inventory::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
@@ -63,6 +64,12 @@ commands! {
     UnlockAccount = "unlock_account": AccountRef => AccountRow;
     /// A local reset: a temporary password, shown once, to be changed at next sign-in.
     ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
+    /// Fetches a customer's stock from the ERP into the local cache, atomically.
+    RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply;
+    /// One page of the cached stock, filtered and sorted, with counts and totals.
+    QueryInventory = "query_inventory": InventoryQuery => InventoryPage;
+    /// Exactly the rows the filter and sort show, to .xlsx.
+    ExportInventory = "export_inventory": ExportRequest<InventoryFilter> => ExportReply;
     /// Every account matching the filter, to .xlsx.
     ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply;
     /// Customer accounts from .xlsx: every bad row and cell reported; all-or-nothing unless

@@ -46,6 +46,9 @@ pub struct SqlServerSettings {
     pub trust_server_certificate: bool,
     pub connect_timeout_secs: u32,
     pub command_timeout_secs: u32,
+    /// The site's inventory query (one parameter, @P1 = the ERP customer name); empty uses the
+    /// documented default over the PORTDESK_INVENTORY view.
+    pub inventory_query: String,
 }
 
 impl Default for SqlServerSettings {
@@ -60,6 +63,7 @@ impl Default for SqlServerSettings {
             trust_server_certificate: false,
             connect_timeout_secs: 10,
             command_timeout_secs: 30,
+            inventory_query: String::new(),
         }
     }
 }

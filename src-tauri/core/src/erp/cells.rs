@@ -36,6 +36,59 @@ pub fn number(cell: &ColumnData<'_>) -> Option<f64> {
     }
 }
 
+/// An ISO date (YYYY-MM-DD) from a date, datetime, datetime2, smalldatetime or
+/// datetimeoffset cell, or from text starting with such a date.
+pub fn date(cell: &ColumnData<'static>) -> Option<String> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use tiberius::FromSql;
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    match cell {
+        ColumnData::Date(_) => NaiveDate::from_sql(cell).ok().flatten().map(fmt),
+        ColumnData::DateTime(_) | ColumnData::SmallDateTime(_) | ColumnData::DateTime2(_) => {
+            NaiveDateTime::from_sql(cell)
+                .ok()
+                .flatten()
+                .map(|d| fmt(d.date()))
+        }
+        ColumnData::DateTimeOffset(_) => chrono::DateTime::<chrono::Utc>::from_sql(cell)
+            .ok()
+            .flatten()
+            .map(|d| fmt(d.date_naive())),
+        ColumnData::String(Some(s)) => {
+            let s = s.trim();
+            NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+                .ok()
+                .map(fmt)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a cell is SQL NULL (of any type).
+pub fn is_null(cell: &ColumnData<'_>) -> bool {
+    matches!(
+        cell,
+        ColumnData::U8(None)
+            | ColumnData::I16(None)
+            | ColumnData::I32(None)
+            | ColumnData::I64(None)
+            | ColumnData::F32(None)
+            | ColumnData::F64(None)
+            | ColumnData::Bit(None)
+            | ColumnData::String(None)
+            | ColumnData::Guid(None)
+            | ColumnData::Binary(None)
+            | ColumnData::Numeric(None)
+            | ColumnData::Xml(None)
+            | ColumnData::DateTime(None)
+            | ColumnData::SmallDateTime(None)
+            | ColumnData::Time(None)
+            | ColumnData::Date(None)
+            | ColumnData::DateTime2(None)
+            | ColumnData::DateTimeOffset(None)
+    )
+}
+
 /// Index of a column by name (case-insensitive); the error names the missing column.
 pub fn column_index(columns: &[tiberius::Column], name: &str) -> Result<usize, String> {
     columns
@@ -60,6 +113,53 @@ mod tests {
         assert_eq!(text(&ColumnData::I64(Some(-7))), Some("-7".into()));
         assert_eq!(text(&ColumnData::String(None)), None);
         assert_eq!(text(&ColumnData::I32(None)), None);
+    }
+
+    #[test]
+    fn date_accepts_every_date_type_and_iso_text() {
+        use tiberius::time::{Date, DateTime, DateTime2, SmallDateTime, Time};
+        // 2026-10-05 is day 739,893 since 0001-01-01 and day 46,298 since 1900-01-01.
+        assert_eq!(
+            date(&ColumnData::Date(Some(Date::new(739_893)))),
+            Some("2026-10-05".into())
+        );
+        assert_eq!(
+            date(&ColumnData::DateTime(Some(DateTime::new(
+                46_298,
+                300 * 3600
+            )))),
+            Some("2026-10-05".into())
+        );
+        assert_eq!(
+            date(&ColumnData::SmallDateTime(Some(SmallDateTime::new(
+                46_298, 60
+            )))),
+            Some("2026-10-05".into())
+        );
+        assert_eq!(
+            date(&ColumnData::DateTime2(Some(DateTime2::new(
+                Date::new(739_893),
+                Time::new(0, 7)
+            )))),
+            Some("2026-10-05".into())
+        );
+        assert_eq!(
+            date(&ColumnData::String(Some(Cow::Borrowed(
+                "2026-10-05 14:00:00"
+            )))),
+            Some("2026-10-05".into())
+        );
+        assert_eq!(
+            date(&ColumnData::String(Some(Cow::Borrowed("next week")))),
+            None
+        );
+        assert_eq!(date(&ColumnData::Date(None)), None);
+        assert_eq!(
+            date(&ColumnData::I32(Some(5))),
+            None,
+            "a number is not a date"
+        );
+        assert!(is_null(&ColumnData::DateTime2(None)) && !is_null(&ColumnData::I32(Some(0))));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use super::ErpError;
 use portdesk_types::api::ErpCustomer;
+use portdesk_types::inventory::InventoryRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::path::{Path, PathBuf};
@@ -443,6 +444,52 @@ impl DemoErp {
         Ok(rows
             .into_iter()
             .map(|(code, name, city)| ErpCustomer { code, name, city })
+            .collect())
+    }
+}
+
+impl DemoErp {
+    /// The stock of one ERP customer (by name), as the SQL Server view would return it.
+    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
+        type Raw = (
+            String,
+            String,
+            String,
+            Option<String>,
+            f64,
+            f64,
+            String,
+            Option<String>,
+            Option<f64>,
+        );
+        let rows: Vec<Raw> = sqlx::query_as(
+            "SELECT s.part, p.description, s.bin, s.lot, s.on_hand, s.allocated, p.unit, s.last_received, \
+             round(s.on_hand * p.unit_cost, 2) \
+             FROM stock s JOIN parts p ON p.part = s.part JOIN customers c ON c.code = s.customer_code \
+             WHERE c.name = ?1 ORDER BY s.id",
+        )
+        .bind(customer)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| demo_err(&self.path, e))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(part, description, bin, lot, on_hand, allocated, unit, last_received, value)| {
+                    InventoryRow {
+                        part,
+                        description,
+                        bin,
+                        lot,
+                        on_hand: Some(on_hand),
+                        allocated: Some(allocated),
+                        available: Some(on_hand - allocated),
+                        unit,
+                        last_received,
+                        value,
+                    }
+                },
+            )
             .collect())
     }
 }

@@ -8,6 +8,7 @@ pub mod mssql;
 use crate::paths::AppPaths;
 use portdesk_types::Secret;
 use portdesk_types::api::ErpCustomer;
+use portdesk_types::inventory::InventoryRow;
 use portdesk_types::settings::ErpSettings;
 use std::path::PathBuf;
 
@@ -88,6 +89,14 @@ impl Erp {
         match self {
             Erp::Demo(d) => d.customers(search).await,
             Erp::SqlServer(m) => m.customers(search).await,
+        }
+    }
+
+    /// The stock the warehouse holds for one ERP customer (by name).
+    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
+        match self {
+            Erp::Demo(d) => d.inventory(customer).await,
+            Erp::SqlServer(m) => m.inventory(customer).await,
         }
     }
 

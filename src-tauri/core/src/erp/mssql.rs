@@ -4,6 +4,7 @@
 use super::{ErpError, cells};
 use portdesk_types::Secret;
 use portdesk_types::api::ErpCustomer;
+use portdesk_types::inventory::InventoryRow;
 use portdesk_types::settings::{SqlServerSettings, TlsMode};
 use std::time::Duration;
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel, SqlBrowser};
@@ -16,6 +17,15 @@ type TdsClient = Client<Compat<TcpStream>>;
 /// The customer list. Sites expose a view of this shape (see docs/ERP.md):
 /// `PORTDESK_CUSTOMERS(CUSTOMER_CODE, CUSTOMER_NAME, CITY NULL)`.
 pub const CUSTOMERS_QUERY: &str = "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_NAME LIKE @P1 ESCAPE '\\' OR CUSTOMER_CODE LIKE @P1 ESCAPE '\\' ORDER BY CUSTOMER_NAME";
+
+/// The default inventory query over the documented `PORTDESK_INVENTORY` view (docs/ERP.md);
+/// a site can replace it in Settings. @P1 is the ERP customer name, always bound.
+pub const INVENTORY_QUERY: &str = "SELECT PART, DESCRIPTION, BIN, LOT, ON_HAND, ALLOCATED, UNIT, LAST_RECEIVED, STOCK_VALUE FROM PORTDESK_INVENTORY WHERE CUSTOMER_NAME = @P1";
+
+/// Columns an inventory query must return, and the optional ones.
+pub const INVENTORY_REQUIRED: [&str; 6] =
+    ["PART", "DESCRIPTION", "BIN", "ON_HAND", "ALLOCATED", "UNIT"];
+pub const INVENTORY_OPTIONAL: [&str; 3] = ["LOT", "LAST_RECEIVED", "STOCK_VALUE"];
 
 const MAX_IDLE: usize = 4;
 
@@ -142,6 +152,16 @@ impl MssqlErp {
         map_customers(rows)
     }
 
+    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
+        let sql = if self.settings.inventory_query.trim().is_empty() {
+            INVENTORY_QUERY
+        } else {
+            self.settings.inventory_query.trim()
+        };
+        let rows = self.query(sql, &[customer]).await?;
+        map_inventory(rows)
+    }
+
     fn map_err(&self, e: tiberius::error::Error) -> ErpError {
         use tiberius::error::Error as E;
         match e {
@@ -197,6 +217,94 @@ pub fn map_customers(rows: Vec<tiberius::Row>) -> Result<Vec<ErpCustomer>, ErpEr
             .and_then(cells::text)
             .filter(|c| !c.is_empty());
         out.push(ErpCustomer { code, name, city });
+    }
+    Ok(out)
+}
+
+/// Maps inventory rows. A missing required column fails with its name; a cell of an unexpected
+/// type or NULL becomes an empty cell and the row is kept (one warning per fetch, with a count).
+pub fn map_inventory(rows: Vec<tiberius::Row>) -> Result<Vec<InventoryRow>, ErpError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let cols = first.columns().to_vec();
+    let req = |name| {
+        cells::column_index(&cols, name).map_err(|m| {
+            ErpError::Data(format!(
+                "{m}; the inventory query must return {}",
+                INVENTORY_REQUIRED.join(", ")
+            ))
+        })
+    };
+    let (pi, di, bi, oi, ai, ui) = (
+        req("PART")?,
+        req("DESCRIPTION")?,
+        req("BIN")?,
+        req("ON_HAND")?,
+        req("ALLOCATED")?,
+        req("UNIT")?,
+    );
+    let opt = |name| cells::column_index(&cols, name).ok();
+    let (li, ri, vi) = (opt("LOT"), opt("LAST_RECEIVED"), opt("STOCK_VALUE"));
+    let mut odd = 0usize;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let cells: Vec<_> = row.into_iter().collect();
+        let mut text = |i: usize| -> Option<String> {
+            let c = cells.get(i)?;
+            let v = cells::text(c);
+            if v.is_none() && !cells::is_null(c) {
+                odd += 1;
+            }
+            v
+        };
+        let part = text(pi).unwrap_or_default();
+        let description = text(di).unwrap_or_default();
+        let bin = text(bi).unwrap_or_default();
+        let unit = text(ui).unwrap_or_default();
+        let lot = li.and_then(&mut text).filter(|l| !l.is_empty());
+        let mut num = |i: usize| -> Option<f64> {
+            let c = cells.get(i)?;
+            let v = cells::number(c);
+            if v.is_none() && !cells::is_null(c) {
+                odd += 1;
+            }
+            v
+        };
+        let on_hand = num(oi);
+        let allocated = num(ai);
+        let value = vi.and_then(&mut num);
+        let last_received = ri.and_then(|i| {
+            let c = cells.get(i)?;
+            let v = cells::date(c);
+            if v.is_none() && !cells::is_null(c) {
+                odd += 1;
+            }
+            v
+        });
+        let available = match (on_hand, allocated) {
+            (Some(o), Some(a)) => Some(o - a),
+            (Some(o), None) => Some(o),
+            _ => None,
+        };
+        out.push(InventoryRow {
+            part,
+            description,
+            bin,
+            lot,
+            on_hand,
+            allocated,
+            available,
+            unit,
+            last_received,
+            value,
+        });
+    }
+    if odd > 0 {
+        tracing::warn!(
+            cells = odd,
+            "ERP inventory: cells of an unexpected type were left empty"
+        );
     }
     Ok(out)
 }

@@ -1,0 +1,349 @@
+//! Customer inventory: snapshots of the ERP's stock per customer in a local SQLite cache (so
+//! the grid works, fast, when the ERP is down), and the filtered, sorted, paged view of it.
+
+use crate::error::{CoreError, Result};
+use crate::store::StoreError;
+use portdesk_types::inventory::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use std::path::Path;
+
+static CACHE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/cache");
+
+/// The largest page a query returns.
+pub const MAX_PAGE: u32 = 1000;
+
+#[derive(Clone, Debug)]
+pub struct InventoryCache {
+    pool: SqlitePool,
+}
+
+impl InventoryCache {
+    pub async fn open(path: &Path) -> Result<InventoryCache> {
+        let fail = |reason: String| {
+            CoreError::Store(StoreError::SqliteOpen {
+                path: path.to_path_buf(),
+                reason,
+            })
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        CACHE_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(InventoryCache { pool })
+    }
+
+    /// Replaces a customer's snapshot in one transaction: readers see the old snapshot whole
+    /// until the new one is complete, and a failure leaves the old one untouched.
+    pub async fn store_snapshot(
+        &self,
+        customer: &str,
+        rows: &[InventoryRow],
+        fetched_at: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM stock WHERE customer = ?1")
+            .bind(customer)
+            .execute(&mut *tx)
+            .await?;
+        for (chunk_no, chunk) in rows.chunks(500).enumerate() {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO stock (customer, seq, part, description, bin, lot, on_hand, allocated, available, unit, last_received, value, part_lc, bin_lc, search) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                let search = format!(
+                    "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                    r.part,
+                    r.description,
+                    r.bin,
+                    r.lot.as_deref().unwrap_or(""),
+                    r.unit
+                )
+                .to_lowercase();
+                b.push_bind(customer)
+                    .push_bind((chunk_no * 500 + i) as i64)
+                    .push_bind(&r.part)
+                    .push_bind(&r.description)
+                    .push_bind(&r.bin)
+                    .push_bind(&r.lot)
+                    .push_bind(r.on_hand)
+                    .push_bind(r.allocated)
+                    .push_bind(r.available)
+                    .push_bind(&r.unit)
+                    .push_bind(&r.last_received)
+                    .push_bind(r.value)
+                    .push_bind(r.part.to_lowercase())
+                    .push_bind(r.bin.to_lowercase())
+                    .push_bind(search);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO snapshots (customer, fetched_at, row_count) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (customer) DO UPDATE SET fetched_at = excluded.fetched_at, row_count = excluded.row_count",
+        )
+        .bind(customer)
+        .bind(fetched_at)
+        .bind(rows.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the customer's snapshot was fetched, if there is one.
+    pub async fn as_of(&self, customer: &str) -> Result<Option<i64>> {
+        let r: Option<(i64,)> =
+            sqlx::query_as("SELECT fetched_at FROM snapshots WHERE customer = ?1")
+                .bind(customer)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.map(|r| r.0))
+    }
+
+    /// One page of the customer's cached stock with the count and totals of every matching row.
+    pub async fn query(
+        &self,
+        customer: &str,
+        filter: &InventoryFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<InventoryPage> {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available) FROM stock",
+        );
+        push_where(&mut q, customer, filter);
+        let t = q.build().fetch_one(&self.pool).await?;
+        let totals = InventoryTotals {
+            on_hand: t.get(1),
+            allocated: t.get(2),
+            available: t.get(3),
+        };
+        let total: i64 = t.get(0);
+
+        let mut q = select_rows(customer, filter);
+        q.push(" LIMIT ")
+            .push_bind(i64::from(limit.clamp(1, MAX_PAGE)))
+            .push(" OFFSET ")
+            .push_bind(i64::from(offset));
+        let rows = q
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(row)
+            .collect();
+        Ok(InventoryPage {
+            customer: customer.to_owned(),
+            rows,
+            offset,
+            total: total as u64,
+            totals,
+            as_of: self.as_of(customer).await?,
+        })
+    }
+
+    /// Every matching row in the shown order, for export, streamed to `each`.
+    pub async fn for_each(
+        &self,
+        customer: &str,
+        filter: &InventoryFilter,
+        mut each: impl FnMut(InventoryRow) -> Result<()>,
+    ) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        let mut q = select_rows(customer, filter);
+        let mut stream = q.build().fetch(&self.pool);
+        let mut n = 0;
+        while let Some(r) = stream.try_next().await? {
+            each(row(&r))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+fn select_rows<'a>(customer: &'a str, filter: &'a InventoryFilter) -> QueryBuilder<'a, Sqlite> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT part, description, bin, lot, on_hand, allocated, available, unit, last_received, value FROM stock",
+    );
+    push_where(&mut q, customer, filter);
+    // The column comes from a fixed list, never from the request's text.
+    let col = match filter.sort {
+        InventorySort::Part => "part_lc",
+        InventorySort::Description => "lower(description)",
+        InventorySort::Bin => "bin_lc",
+        InventorySort::Lot => "lot",
+        InventorySort::OnHand => "on_hand",
+        InventorySort::Allocated => "allocated",
+        InventorySort::Available => "available",
+        InventorySort::Unit => "unit",
+        InventorySort::LastReceived => "last_received",
+        InventorySort::Value => "value",
+    };
+    let dir = if filter.descending { "DESC" } else { "ASC" };
+    q.push(format!(" ORDER BY {col} {dir}, seq {dir}"));
+    q
+}
+
+/// Prefix filters use the lower-cased, indexed columns as a range, so they stay fast; text is a
+/// literal substring (`instr`), so quotes, `%` and `_` mean themselves.
+fn push_where<'a>(q: &mut QueryBuilder<'a, Sqlite>, customer: &'a str, f: &InventoryFilter) {
+    q.push(" WHERE customer = ").push_bind(customer);
+    for (col, prefix) in [("part_lc", &f.part_prefix), ("bin_lc", &f.bin_prefix)] {
+        let p = prefix.trim().to_lowercase();
+        if !p.is_empty() {
+            q.push(format!(" AND {col} >= ")).push_bind(p.clone());
+            q.push(format!(" AND {col} < "))
+                .push_bind(format!("{p}\u{10ffff}"));
+        }
+    }
+    let text = f.text.trim().to_lowercase();
+    if !text.is_empty() {
+        q.push(" AND instr(search, ").push_bind(text).push(") > 0");
+    }
+}
+
+fn row(r: &sqlx::sqlite::SqliteRow) -> InventoryRow {
+    InventoryRow {
+        part: r.get(0),
+        description: r.get(1),
+        bin: r.get(2),
+        lot: r.get(3),
+        on_hand: r.get(4),
+        allocated: r.get(5),
+        available: r.get(6),
+        unit: r.get(7),
+        last_received: r.get(8),
+        value: r.get(9),
+    }
+}
+
+impl InventoryCache {
+    /// Writes exactly the rows the filter and sort show, in that order, to an .xlsx file:
+    /// bold frozen header, autofilter, numbers as numbers, dates as dates, the customer and
+    /// "as of" in the document properties. Rows flow through a bounded channel into a
+    /// constant-memory writer, so memory stays flat however many rows there are.
+    pub async fn export_xlsx(
+        &self,
+        customer: &str,
+        filter: &InventoryFilter,
+        as_of: Option<i64>,
+        path: &Path,
+    ) -> Result<u64> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<InventoryRow>(2048);
+        let (path, title) = (path.to_path_buf(), customer.to_owned());
+        let writer = tokio::task::spawn_blocking(move || write_xlsx(rx, &title, as_of, &path));
+        let sent = self
+            .for_each(customer, filter, |r| {
+                tx.send(r)
+                    .map_err(|_| CoreError::Internal("the workbook writer stopped".into()))
+            })
+            .await;
+        drop(tx);
+        let written = writer
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        let n = sent?;
+        written?;
+        Ok(n)
+    }
+}
+
+fn write_xlsx(
+    rx: std::sync::mpsc::Receiver<InventoryRow>,
+    customer: &str,
+    as_of: Option<i64>,
+    path: &Path,
+) -> Result<()> {
+    use rust_xlsxwriter::{DocProperties, Format, Workbook};
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        CoreError::Internal(format!("cannot write the workbook: {e}"))
+    };
+    let as_of_text = as_of
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("Inventory of {customer}"))
+            .set_subject(format!("{customer}, as of {as_of_text}"))
+            .set_comment(format!("Exported by Portdesk; stock as of {as_of_text}")),
+    );
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
+    ws.set_name("Inventory").map_err(xerr)?;
+    let bold = Format::new().set_bold();
+    let qty = Format::new().set_num_format("#,##0.##");
+    let money = Format::new().set_num_format("#,##0.00");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let headers = [
+        "Part",
+        "Description",
+        "Bin",
+        "Lot",
+        "On hand",
+        "Allocated",
+        "Available",
+        "Unit",
+        "Last received",
+        "Value",
+    ];
+    for (c, w) in [14.0, 32.0, 10.0, 14.0, 11.0, 11.0, 11.0, 7.0, 13.0, 12.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w).map_err(xerr)?;
+    }
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xerr)?;
+    }
+    let mut r = 0u32;
+    for row in rx {
+        r += 1;
+        ws.write_string(r, 0, &row.part).map_err(xerr)?;
+        ws.write_string(r, 1, &row.description).map_err(xerr)?;
+        ws.write_string(r, 2, &row.bin).map_err(xerr)?;
+        if let Some(l) = &row.lot {
+            ws.write_string(r, 3, l).map_err(xerr)?;
+        }
+        for (c, v) in [(4, row.on_hand), (5, row.allocated), (6, row.available)] {
+            if let Some(v) = v {
+                ws.write_number_with_format(r, c, v, &qty).map_err(xerr)?;
+            }
+        }
+        ws.write_string(r, 7, &row.unit).map_err(xerr)?;
+        if let Some(d) = row
+            .last_received
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        {
+            ws.write_datetime_with_format(r, 8, d, &day).map_err(xerr)?;
+        }
+        if let Some(v) = row.value {
+            ws.write_number_with_format(r, 9, v, &money).map_err(xerr)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    ws.autofilter(0, 0, r, (headers.len() - 1) as u16)
+        .map_err(xerr)?;
+    crate::files::write_atomically(path, |tmp| wb.save(tmp).map_err(xerr))
+}

@@ -1,0 +1,420 @@
+//! Customer inventory through the commands the UI uses: refresh from the (demo) ERP into the
+//! local cache, filter / sort / page / totals, export exactly what is shown, and isolation.
+
+use portdesk_core::Portdesk;
+use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::audit::Actor;
+use portdesk_core::paths::AppPaths;
+use portdesk_core::secrets::MemorySecrets;
+use portdesk_types::accounts::ExportRequest;
+use portdesk_types::api::*;
+use portdesk_types::inventory::*;
+use portdesk_types::{ApiError, Command, ErrorKind, Role, Secret};
+use std::sync::Arc;
+
+const GOOD: &str = "Forklift-Harbour-42";
+
+struct H {
+    app: Arc<Portdesk>,
+    dir: tempfile::TempDir,
+}
+
+impl H {
+    async fn call<C: Command>(&self, req: C::Request) -> Result<C::Reply, ApiError> {
+        let v = self
+            .app
+            .dispatch(C::NAME, serde_json::to_value(&req).unwrap())
+            .await?;
+        Ok(serde_json::from_value(v).unwrap())
+    }
+    async fn sign_in(&self, email: &str) {
+        let _ = self.call::<Logout>(()).await;
+        self.call::<Login>(LoginRequest {
+            email: email.into(),
+            password: Secret::new(GOOD),
+        })
+        .await
+        .unwrap();
+    }
+}
+
+async fn start() -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Portdesk::start(
+        AppPaths::in_folder(dir.path()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .await;
+    let h = H { app, dir };
+    h.call::<CreateFirstAdmin>(NewAdmin {
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        password: Secret::new(GOOD),
+    })
+    .await
+    .unwrap();
+    let store = h.app.store().await.unwrap();
+    for (email, role, erp) in [
+        ("wh@example.com", Role::Warehouse, None),
+        ("cust@example.com", Role::Customer, Some("Northwind Foods")),
+    ] {
+        let new = NewUser {
+            name: "U".into(),
+            email: email.into(),
+            role,
+            erp_customer: erp.map(Into::into),
+            password: Secret::new(GOOD),
+            must_change_password: false,
+        };
+        accounts::create(&store, &Actor::system("t"), new)
+            .await
+            .unwrap();
+    }
+    h
+}
+
+fn filter(customer: Option<&str>) -> InventoryFilter {
+    InventoryFilter {
+        customer: customer.map(Into::into),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_refresh_filter_sort_total_and_page() {
+    let h = start().await;
+    h.sign_in("wh@example.com").await;
+    let none = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (none.total, none.as_of),
+        (0, None),
+        "nothing cached before the first refresh"
+    );
+
+    let r = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: Some("Northwind Foods".into()),
+        })
+        .await
+        .unwrap();
+    assert!(r.rows > 500, "the demo ERP's largest customer: {}", r.rows);
+    let all = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            offset: 0,
+            limit: 200,
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.total, r.rows);
+    assert_eq!(all.rows.len(), 200);
+    assert_eq!(all.as_of, Some(r.as_of));
+    let parts: Vec<&str> = all.rows.iter().map(|x| x.part.as_str()).collect();
+    assert!(
+        parts
+            .windows(2)
+            .all(|w| w[0].to_lowercase() <= w[1].to_lowercase()),
+        "sorted by part"
+    );
+    assert!(
+        all.rows
+            .iter()
+            .all(|x| x.available == Some(x.on_hand.unwrap() - x.allocated.unwrap()))
+    );
+
+    // Sort by on hand, descending; the first page holds the largest quantities.
+    let by_qty = InventoryFilter {
+        sort: InventorySort::OnHand,
+        descending: true,
+        ..filter(Some("Northwind Foods"))
+    };
+    let p = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: by_qty.clone(),
+            offset: 0,
+            limit: 50,
+        })
+        .await
+        .unwrap();
+    assert!(p.rows.windows(2).all(|w| w[0].on_hand >= w[1].on_hand));
+
+    // Prefix and text filters combine; totals are those of the matching rows.
+    let bin = InventoryFilter {
+        bin_prefix: "a-0".into(),
+        ..filter(Some("Northwind Foods"))
+    };
+    let b = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: bin,
+            offset: 0,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    assert!(b.total > 0 && b.total < all.total);
+    assert!(b.rows.iter().all(|x| x.bin.starts_with("A-0")));
+    let sum: f64 = b.rows.iter().map(|x| x.on_hand.unwrap()).sum();
+    assert!((sum - b.totals.on_hand).abs() < 1e-6);
+
+    let text = InventoryFilter {
+        text: "PALLET WRAP".into(),
+        ..filter(Some("Northwind Foods"))
+    };
+    let t = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: text,
+            offset: 0,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    assert!(
+        t.total > 0
+            && t.rows
+                .iter()
+                .all(|x| x.description.to_lowercase().contains("pallet wrap"))
+    );
+
+    // Awkward filter text: no error, and no accidental matches.
+    for odd in [
+        "'",
+        "\"; DROP TABLE stock; --",
+        "100%",
+        "_",
+        "łódź",
+        "倉庫",
+        &"x".repeat(10_000),
+    ] {
+        let f = InventoryFilter {
+            text: odd.to_string(),
+            part_prefix: odd.to_string(),
+            ..filter(Some("Northwind Foods"))
+        };
+        let r = h
+            .call::<QueryInventory>(InventoryQuery {
+                filter: f,
+                offset: 0,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(r.total, 0, "{odd:?} matched something");
+    }
+    let again = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.total, all.total, "still all there");
+
+    let last = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            offset: (all.total - 3) as u32,
+            limit: 200,
+        })
+        .await
+        .unwrap();
+    assert_eq!(last.rows.len(), 3, "the last page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_exactly_the_rows_shown_in_order() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let h = start().await;
+    h.sign_in("wh@example.com").await;
+    h.call::<RefreshInventory>(RefreshRequest {
+        customer: Some("Northwind Foods".into()),
+    })
+    .await
+    .unwrap();
+    let f = InventoryFilter {
+        bin_prefix: "B".into(),
+        sort: InventorySort::Available,
+        descending: true,
+        ..filter(Some("Northwind Foods"))
+    };
+    let shown = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: f.clone(),
+            offset: 0,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    let path = h.dir.path().join("inv.xlsx");
+    let r = h
+        .call::<ExportInventory>(ExportRequest {
+            query: f,
+            path: path.display().to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.rows, shown.total);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = wb.worksheet_range("Inventory").unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(rows[0][0], Data::String("Part".into()));
+    assert_eq!(rows.len() as u64, shown.total + 1);
+    for (x, sheet) in shown.rows.iter().zip(rows.iter().skip(1)) {
+        assert_eq!(sheet[0], Data::String(x.part.clone()));
+        assert_eq!(sheet[2], Data::String(x.bin.clone()));
+        assert_eq!(
+            sheet[4],
+            Data::Float(x.on_hand.unwrap()),
+            "numbers are numbers"
+        );
+        assert_eq!(sheet[6], Data::Float(x.available.unwrap()));
+        if x.last_received.is_some() {
+            assert!(
+                matches!(sheet[8], Data::DateTime(_)),
+                "dates are dates: {:?}",
+                sheet[8]
+            );
+        }
+    }
+
+    let bad = h
+        .call::<ExportInventory>(ExportRequest {
+            query: filter(Some("Northwind Foods")),
+            path: h.dir.path().join("missing/inv.xlsx").display().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("path"));
+    assert!(!h.dir.path().join("missing").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_sees_only_their_own_stock() {
+    let h = start().await;
+    h.sign_in("wh@example.com").await;
+    h.call::<RefreshInventory>(RefreshRequest {
+        customer: Some("Bluewater Trading".into()),
+    })
+    .await
+    .unwrap();
+    h.sign_in("cust@example.com").await;
+    let own = h
+        .call::<RefreshInventory>(RefreshRequest { customer: None })
+        .await
+        .unwrap();
+    assert_eq!(own.customer, "Northwind Foods");
+    let page = h
+        .call::<QueryInventory>(InventoryQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.customer, "Northwind Foods");
+    assert_eq!(page.total, own.rows);
+    for other in ["Bluewater Trading", " bluewater trading ", "%"] {
+        let q = InventoryQuery {
+            filter: filter(Some(other)),
+            ..Default::default()
+        };
+        assert_eq!(
+            h.call::<QueryInventory>(q).await.unwrap_err().kind,
+            ErrorKind::Forbidden,
+            "{other}"
+        );
+        assert_eq!(
+            h.call::<RefreshInventory>(RefreshRequest {
+                customer: Some(other.into())
+            })
+            .await
+            .unwrap_err()
+            .kind,
+            ErrorKind::Forbidden
+        );
+        let e = h
+            .call::<ExportInventory>(ExportRequest {
+                query: filter(Some(other)),
+                path: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+    }
+    let same = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("northwind foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        same.total, own.rows,
+        "naming one's own customer in another letter case is fine"
+    );
+
+    h.sign_in("wh@example.com").await;
+    let e = h
+        .call::<QueryInventory>(InventoryQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.field.as_deref(),
+        Some("customer"),
+        "staff must choose a customer"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
+    let h = start().await;
+    h.sign_in("ada@example.com").await;
+    let first = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: Some("Northwind Foods".into()),
+        })
+        .await
+        .unwrap();
+    // Point the ERP at a closed port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sql = portdesk_types::settings::SqlServerSettings {
+        host: "127.0.0.1".into(),
+        port,
+        connect_timeout_secs: 1,
+        ..Default::default()
+    };
+    let view = h.call::<GetSettings>(()).await.unwrap();
+    h.call::<SaveSettings>(SaveSettingsRequest {
+        erp: portdesk_types::settings::ErpSettings::SqlServer(sql),
+        store: view.store,
+        erp_password: None,
+        store_password: None,
+    })
+    .await
+    .unwrap();
+    let e = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: Some("Northwind Foods".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unavailable);
+    assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e:?}");
+    let page = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.total, page.as_of),
+        (first.rows, Some(first.as_of)),
+        "the old snapshot, whole, with its time"
+    );
+}

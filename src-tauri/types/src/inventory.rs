@@ -1,0 +1,105 @@
+//! Customer inventory: stock the warehouse holds for one ERP customer.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryRow {
+    pub part: String,
+    pub description: String,
+    pub bin: String,
+    pub lot: Option<String>,
+    /// `None` when the ERP gave no usable number (the cell shows empty).
+    pub on_hand: Option<f64>,
+    pub allocated: Option<f64>,
+    pub available: Option<f64>,
+    pub unit: String,
+    /// ISO date (YYYY-MM-DD).
+    pub last_received: Option<String>,
+    /// Stock value, where the ERP gives one.
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InventorySort {
+    #[default]
+    Part,
+    Description,
+    Bin,
+    Lot,
+    OnHand,
+    Allocated,
+    Available,
+    Unit,
+    LastReceived,
+    Value,
+}
+
+impl InventorySort {
+    pub const ALL: [InventorySort; 10] = [
+        InventorySort::Part,
+        InventorySort::Description,
+        InventorySort::Bin,
+        InventorySort::Lot,
+        InventorySort::OnHand,
+        InventorySort::Allocated,
+        InventorySort::Available,
+        InventorySort::Unit,
+        InventorySort::LastReceived,
+        InventorySort::Value,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct InventoryFilter {
+    /// Staff pick the ERP customer; for a customer account it must be empty or their own.
+    pub customer: Option<String>,
+    /// Part number starts with (case-insensitive).
+    pub part_prefix: String,
+    /// Bin starts with (case-insensitive).
+    pub bin_prefix: String,
+    /// Anywhere in part, description, bin, lot or unit (case-insensitive).
+    pub text: String,
+    pub sort: InventorySort,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InventoryQuery {
+    pub filter: InventoryFilter,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct InventoryTotals {
+    pub on_hand: f64,
+    pub allocated: f64,
+    pub available: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryPage {
+    pub customer: String,
+    pub rows: Vec<InventoryRow>,
+    pub offset: u32,
+    /// Rows matching the filter.
+    pub total: u64,
+    pub totals: InventoryTotals,
+    /// When the cached snapshot was fetched from the ERP (Unix ms); `None`: never fetched.
+    pub as_of: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RefreshRequest {
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshReply {
+    pub customer: String,
+    pub rows: u64,
+    pub as_of: i64,
+    pub elapsed_ms: u64,
+}
