@@ -227,7 +227,6 @@ async fn journey(c: &Client) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     wait_text(c, "#module-title", |t| t == "Inventory").await;
-    wait_text(c, "#module-status", |t| t.contains("not built yet")).await;
     let count = wait_text(c, "#erp-customer-count", |t| t.contains("ERP customer(s)")).await;
     let n: usize = count
         .split_whitespace()
@@ -238,7 +237,10 @@ async fn journey(c: &Client) -> Result<(), String> {
     assert!(n >= 8, "demo ERP customers listed: {count}");
     type_into(c, "#erp-customer-search", "northwind foods").await;
     wait_text(c, "#erp-customer-count", |t| t.starts_with("1 ")).await;
-    wait_text(c, "#erp-customers tbody", |t| t.contains("Northwind Foods")).await;
+    click(c, "#erp-customers button[data-customer='Northwind Foods']").await;
+    wait_text(c, "#inventory-as-of", |t| t.starts_with("as of")).await;
+    let staff_count = wait_text(c, "#inventory-count", |t| !t.starts_with("0 ")).await;
+    assert!(staff_count.contains("row(s) · on hand"), "{staff_count}");
     shot(c, "05-inventory.png").await;
     desktop_shot("06-desktop.png");
     c.switch_to_window(main.clone())
@@ -295,6 +297,43 @@ async fn journey(c: &Client) -> Result<(), String> {
         "no staff module for a customer"
     );
 
+    // 7b. The customer's own stock: filter, sort, export; the file matches the screen.
+    open_module(c, &main, "inventory").await?;
+    wait_text(c, "#inventory-customer", |t| t == "Northwind Foods").await;
+    assert!(
+        c.find(Locator::Css("#erp-customer-search")).await.is_err(),
+        "a customer cannot pick another customer"
+    );
+    let all = wait_text(c, "#inventory-count", |t| !t.starts_with("0 ")).await;
+    type_into(c, "#inv-bin", "a").await;
+    let filtered = wait_text(c, "#inventory-count", |t| t != all && !t.starts_with("0 ")).await;
+    click(c, "#sort-on-hand").await;
+    wait_text(c, "#sort-on-hand", |t| t.contains('▲')).await;
+    click(c, "#sort-on-hand").await;
+    wait_text(c, "#sort-on-hand", |t| t.contains('▼')).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The grid's rows as the DOM holds them, cells joined by '|', in screen order.
+    let js = "return Array.from(document.querySelectorAll('#inventory-grid .inv-row'))\
+              .sort((a, b) => a.dataset.index - b.dataset.index)\
+              .map(r => Array.from(r.children).map(c => c.textContent).join('|'));";
+    let visible: Vec<String> =
+        serde_json::from_value(c.execute(js, vec![]).await.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    assert!(visible.len() >= 5, "rows rendered: {}", visible.len());
+    let export_path = export_dir().join("cara-inventory.xlsx");
+    type_into(c, "#inv-export-path", export_path.to_str().unwrap()).await;
+    click(c, "#inv-export").await;
+    let rows_n: u64 = filtered.split_whitespace().next().unwrap().parse().unwrap();
+    wait_text(c, "#inv-export-result", |t| {
+        t.starts_with(&format!("Exported {rows_n} row(s)"))
+    })
+    .await;
+    shot(c, "08b-customer-inventory.png").await;
+    check_export(&export_path, &visible, rows_n);
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+
     // 8. Five wrong passwords lock the account.
     click(c, "#logout").await;
     wait_for(c, "#login-form").await;
@@ -344,6 +383,48 @@ async fn journey(c: &Client) -> Result<(), String> {
     click(c, "#login-submit").await;
     wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
     Ok(())
+}
+
+fn export_dir() -> PathBuf {
+    let d = shots_dir().join("exports");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The exported workbook holds exactly the filtered rows, in the order shown on screen.
+fn check_export(path: &Path, visible: &[String], rows: u64) {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(path).expect("the export opens");
+    let range = wb.worksheet_range("Inventory").unwrap();
+    let sheet: Vec<_> = range.rows().collect();
+    assert_eq!(
+        sheet.len() as u64,
+        rows + 1,
+        "header plus every filtered row"
+    );
+    for (i, shown) in visible.iter().enumerate() {
+        let part = sheet[i + 1][0].to_string();
+        let bin = sheet[i + 1][2].to_string();
+        let cells: Vec<&str> = shown.split('|').collect();
+        assert_eq!(
+            (cells[0], cells[2]),
+            (part.as_str(), bin.as_str()),
+            "row {i}: the screen and the file differ"
+        );
+        assert!(
+            bin.to_lowercase().starts_with('a'),
+            "the bin filter applies to the file: {bin}"
+        );
+    }
+    let on_hand: Vec<f64> = sheet
+        .iter()
+        .skip(1)
+        .filter_map(|r| calamine::DataType::get_float(&r[4]))
+        .collect();
+    assert!(
+        on_hand.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by on hand, descending"
+    );
 }
 
 /// Clicks a module tile in the main window and switches to the window it opens.

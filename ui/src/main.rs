@@ -2,6 +2,7 @@
 //! lists modules; each module window shows its module (`window.__PORTDESK_MODULE__`).
 
 mod customers;
+mod inventory;
 mod ipc;
 mod kiosk;
 mod main_window;

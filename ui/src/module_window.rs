@@ -7,7 +7,7 @@ use portdesk_types::api::*;
 use portdesk_types::settings::{
     ErpSettings, PostgresSettings, SqlServerSettings, StoreSettings, TlsMode,
 };
-use portdesk_types::{ApiError, ModuleId, Role, Secret};
+use portdesk_types::{ApiError, ModuleId, Secret};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -35,6 +35,14 @@ pub fn module_window(p: &ModuleProps) -> Html {
         Some(Ok(s)) => s.session.clone(),
         _ => None,
     };
+    // At a kiosk, customers export only where the kiosk's settings allow it.
+    let kiosk_export = match &*status {
+        Some(Ok(s)) => {
+            s.kiosk.is_none_or(|k| k.allow_export)
+                || s.session.as_ref().is_some_and(|m| m.role.is_staff())
+        }
+        _ => false,
+    };
     let kiosk_on = matches!(&*status, Some(Ok(s)) if s.kiosk.is_some() && s.session.is_some());
     use_effect_with(kiosk_on, move |on| {
         let guard = on.then(|| crate::kiosk::install(false, || ()));
@@ -49,7 +57,9 @@ pub fn module_window(p: &ModuleProps) -> Html {
         (Some(Ok(_)), Some(me)) => match p.module {
             ModuleId::Settings => html! { <><SettingsPage /><SecurityCard /></> },
             ModuleId::Customers => html! { <crate::customers::CustomersPage /> },
-            ModuleId::Inventory => html! { <InventoryView me={me.clone()} /> },
+            ModuleId::Inventory => {
+                html! { <crate::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} /> }
+            }
             other => not_built(other),
         },
     };
@@ -71,70 +81,6 @@ fn not_built(m: ModuleId) -> Html {
             <p>{ m.description() }</p>
             <p class="muted">{ "This window opens and checks your role today; the module itself arrives in a later release." }</p>
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct MeProps {
-    me: SessionInfo,
-}
-
-#[function_component(InventoryView)]
-fn inventory_view(p: &MeProps) -> Html {
-    let search = use_state(String::new);
-    let customers = use_state(|| None::<Result<Vec<ErpCustomer>, ApiError>>);
-    let staff = p.me.role.is_staff();
-    {
-        let customers = customers.clone();
-        use_effect_with(((*search).clone(), staff), move |(q, staff)| {
-            if *staff {
-                let req = ErpCustomerQuery {
-                    search: Some(q.clone()).filter(|s| !s.is_empty()),
-                };
-                spawn_local(async move { customers.set(Some(call::<ErpCustomers>(&req).await)) });
-            }
-        });
-    }
-    let intro = html! {
-        <div class="card" id="module-status">
-            <h2>{ "Inventory grid: not built yet" }</h2>
-            <p>{ "The stock grid (filter, sort, Excel export, offline cache) is not built yet. Until then this window shows the ERP link it will use." }</p>
-        </div>
-    };
-    if p.me.role == Role::Customer {
-        return html! {
-            <>
-                { intro }
-                <div class="card"><p id="inventory-customer">{ format!("Your account is linked to ERP customer: {}", p.me.erp_customer.clone().unwrap_or_default()) }</p></div>
-            </>
-        };
-    }
-    let list = match &*customers {
-        None => html! { <p class="muted">{ "Reading the ERP…" }</p> },
-        Some(Err(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
-        Some(Ok(list)) => html! {
-            <>
-                <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", list.len()) }</p>
-                <table id="erp-customers">
-                    <thead><tr><th>{ "Code" }</th><th>{ "Customer" }</th><th>{ "City" }</th></tr></thead>
-                    <tbody>
-                        { for list.iter().take(200).map(|c| html! {
-                            <tr><td>{ c.code.clone() }</td><td>{ c.name.clone() }</td><td>{ c.city.clone().unwrap_or_default() }</td></tr>
-                        }) }
-                    </tbody>
-                </table>
-            </>
-        },
-    };
-    let s = search.clone();
-    html! {
-        <>
-            { intro }
-            <div class="card">
-                <Field id="erp-customer-search" label="ERP customers" value={(*search).clone()} oninput={Callback::from(move |v| s.set(v))} hint="Type to search by name or code." />
-                { list }
-            </div>
-        </>
     }
 }
 

@@ -83,7 +83,10 @@ impl ModuleId {
 
     /// Whether the module does its job yet; an unbuilt one says so in its window.
     pub fn is_built(self) -> bool {
-        matches!(self, ModuleId::Settings | ModuleId::Customers)
+        matches!(
+            self,
+            ModuleId::Settings | ModuleId::Customers | ModuleId::Inventory
+        )
     }
 
     pub fn allows(self, role: Role) -> bool {

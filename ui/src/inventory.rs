@@ -1,0 +1,348 @@
+//! The Inventory window: a customer's stock from the local cache, refreshed from the ERP.
+//! The grid is virtualised: only the rows in view are in the page, fetched by offset.
+
+use crate::ipc::call;
+use crate::widgets::Field;
+use portdesk_types::accounts::{ExportReply, ExportRequest};
+use portdesk_types::api::{
+    ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportInventory, QueryInventory, RefreshInventory,
+    SessionInfo,
+};
+use portdesk_types::inventory::*;
+use portdesk_types::{ApiError, Role};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+const ROW_H: f64 = 30.0;
+const VIEW_ROWS: u32 = 18;
+const PAGE: u32 = 200;
+
+fn fmt_num(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+        None => String::new(),
+    }
+}
+
+fn age(ms: i64) -> String {
+    let mins = ((web_sys::js_sys::Date::now() as i64 - ms) / 60_000).max(0);
+    match mins {
+        0 => "just now".into(),
+        1..=59 => format!("{mins} min ago"),
+        _ if mins < 48 * 60 => format!("{} h ago", mins / 60),
+        _ => format!("{} days ago", mins / 1440),
+    }
+}
+
+fn when(ms: i64) -> String {
+    let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InventoryProps {
+    pub me: SessionInfo,
+    pub allow_export: bool,
+}
+
+#[function_component(InventoryWindow)]
+pub fn inventory_page(p: &InventoryProps) -> Html {
+    let staff = p.me.role != Role::Customer;
+    let customer = use_state(|| {
+        if staff {
+            None
+        } else {
+            p.me.erp_customer.clone()
+        }
+    });
+    let filter = use_state(InventoryFilter::default);
+    let page = use_state(|| None::<Result<InventoryPage, ApiError>>);
+    let first = use_state(|| 0u32);
+    let selected = use_state(|| 0u32);
+    let refreshing = use_state(|| false);
+    let refresh_error = use_state(|| None::<ApiError>);
+    let export = use_state(|| None::<Result<ExportReply, ApiError>>);
+    let export_path = use_state(String::new);
+    let grid_ref = use_node_ref();
+    let reload = use_state(|| 0u32);
+
+    let full_filter = InventoryFilter {
+        customer: (*customer).clone(),
+        ..(*filter).clone()
+    };
+    // Load the page around the first visible row whenever the filter or scroll window moves.
+    let window_offset = first.saturating_sub(PAGE / 4) / (PAGE / 2) * (PAGE / 2);
+    {
+        let page = page.clone();
+        use_effect_with(
+            (full_filter.clone(), window_offset, *reload),
+            move |(f, offset, _)| {
+                if f.customer.is_some() {
+                    let q = InventoryQuery {
+                        filter: f.clone(),
+                        offset: *offset,
+                        limit: PAGE,
+                    };
+                    spawn_local(async move { page.set(Some(call::<QueryInventory>(&q).await)) });
+                }
+            },
+        );
+    }
+    let refresh = {
+        let (customer, refreshing, refresh_error, reload) = (
+            customer.clone(),
+            refreshing.clone(),
+            refresh_error.clone(),
+            reload.clone(),
+        );
+        Callback::from(move |_: ()| {
+            let Some(c) = (*customer).clone() else { return };
+            let (refreshing, refresh_error, reload) =
+                (refreshing.clone(), refresh_error.clone(), reload.clone());
+            refreshing.set(true);
+            spawn_local(async move {
+                match call::<RefreshInventory>(&RefreshRequest { customer: Some(c) }).await {
+                    Ok(_) => {
+                        refresh_error.set(None);
+                        // Same filter, new data: run the query again.
+                        reload.set(*reload + 1);
+                    }
+                    Err(e) => refresh_error.set(Some(e)),
+                }
+                refreshing.set(false);
+            });
+        })
+    };
+    // First open of a customer with nothing cached: fetch from the ERP.
+    {
+        let refresh = refresh.clone();
+        let never = matches!(&*page, Some(Ok(pg)) if pg.as_of.is_none());
+        use_effect_with(((*customer).clone(), never), move |(_, never)| {
+            if *never {
+                refresh.emit(());
+            }
+        });
+    }
+
+    let on_scroll = {
+        let first = first.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::Element = e.target_unchecked_into();
+            first.set((el.scroll_top() as f64 / ROW_H).floor() as u32);
+        })
+    };
+    let total = match &*page {
+        Some(Ok(pg)) => pg.total as u32,
+        _ => 0,
+    };
+    let on_key = {
+        let (selected, grid_ref) = (selected.clone(), grid_ref.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let max = total.saturating_sub(1);
+            let next = match e.key().as_str() {
+                "ArrowDown" => (*selected + 1).min(max),
+                "ArrowUp" => selected.saturating_sub(1),
+                "PageDown" => (*selected + VIEW_ROWS).min(max),
+                "PageUp" => selected.saturating_sub(VIEW_ROWS),
+                "Home" => 0,
+                "End" => max,
+                _ => return,
+            };
+            e.prevent_default();
+            selected.set(next);
+            if let Some(el) = grid_ref.cast::<web_sys::Element>() {
+                let top = el.scroll_top() as f64;
+                let y = f64::from(next) * ROW_H;
+                if y < top {
+                    el.set_scroll_top(y as i32);
+                } else if y + ROW_H > top + f64::from(VIEW_ROWS) * ROW_H {
+                    el.set_scroll_top((y + ROW_H - f64::from(VIEW_ROWS) * ROW_H) as i32);
+                }
+            }
+        })
+    };
+    let set_f = |f: fn(&mut InventoryFilter, String)| {
+        let (filter, first) = (filter.clone(), first.clone());
+        Callback::from(move |v: String| {
+            let mut next = (*filter).clone();
+            f(&mut next, v);
+            filter.set(next);
+            first.set(0);
+        })
+    };
+    let header = |sort: InventorySort, label: &'static str| {
+        let filter = filter.clone();
+        let arrow = if filter.sort == sort {
+            if filter.descending { " ▼" } else { " ▲" }
+        } else {
+            ""
+        };
+        let onclick = Callback::from(move |_: MouseEvent| {
+            let mut f = (*filter).clone();
+            f.descending = f.sort == sort && !f.descending;
+            f.sort = sort;
+            filter.set(f);
+        });
+        html! { <div class="inv-h" role="columnheader" id={format!("sort-{label}").to_lowercase().replace(' ', "-")} {onclick}>{ format!("{label}{arrow}") }</div> }
+    };
+    let do_export = {
+        let (export, export_path, f) = (export.clone(), export_path.clone(), full_filter.clone());
+        Callback::from(move |_| {
+            let req = ExportRequest {
+                query: f.clone(),
+                path: (*export_path).clone(),
+            };
+            let export = export.clone();
+            export.set(None);
+            spawn_local(async move { export.set(Some(call::<ExportInventory>(&req).await)) });
+        })
+    };
+
+    let picker = if staff {
+        html! { <CustomerPicker on_pick={{ let (c, f) = (customer.clone(), first.clone()); Callback::from(move |name: String| { c.set(Some(name)); f.set(0); }) }} current={(*customer).clone()} /> }
+    } else {
+        html! {}
+    };
+    let Some(cust) = (*customer).clone() else {
+        return html! { <>{ picker }<div class="card"><p class="muted" id="inventory-hint">{ "Choose an ERP customer to see their stock." }</p></div></> };
+    };
+
+    let status = match &*page {
+        Some(Ok(pg)) => {
+            let as_of = pg
+                .as_of
+                .map(|t| format!("as of {} ({})", when(t), age(t)))
+                .unwrap_or_else(|| "not fetched yet".into());
+            html! {
+                <div class="actions" style="margin-top:0">
+                    <strong id="inventory-customer">{ cust.clone() }</strong>
+                    <span class="muted" id="inventory-as-of">{ as_of }</span>
+                    <button class="secondary" id="inventory-refresh" disabled={*refreshing} onclick={refresh.reform(|_: MouseEvent| ())}>{ "Refresh from the ERP" }</button>
+                </div>
+            }
+        }
+        _ => html! {},
+    };
+    let banner = match (&*refresh_error, &*page) {
+        (Some(e), Some(Ok(pg))) if pg.as_of.is_some() => html! {
+            <div class="banner warn" id="inventory-stale">{ format!("The ERP could not be read ({}). Showing the saved copy from {} ({}).", e.message, when(pg.as_of.unwrap_or(0)), age(pg.as_of.unwrap_or(0))) }</div>
+        },
+        (Some(e), _) => {
+            html! { <div class="banner err" id="inventory-stale">{ format!("No stock to show: the ERP could not be read and nothing is saved on this computer yet. {}", e.message) }</div> }
+        }
+        _ => html! {},
+    };
+    let grid = match &*page {
+        None => html! { <p class="muted">{ "Loading…" }</p> },
+        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+        Some(Ok(pg)) => {
+            let from = *first;
+            let to = (from + VIEW_ROWS + 2).min(pg.total as u32);
+            let rows = (from..to).filter_map(|i| {
+                let idx = i.checked_sub(pg.offset)? as usize;
+                let r = pg.rows.get(idx)?;
+                let top = format!("top:{}px", f64::from(i) * ROW_H);
+                let class = if i == *selected { "inv-row sel" } else { "inv-row" };
+                Some(html! {
+                    <div class={class} style={top} role="row" data-index={i.to_string()}>
+                        <div>{ r.part.clone() }</div><div>{ r.description.clone() }</div><div>{ r.bin.clone() }</div>
+                        <div>{ r.lot.clone().unwrap_or_default() }</div>
+                        <div class="num">{ fmt_num(r.on_hand) }</div><div class="num">{ fmt_num(r.allocated) }</div><div class="num">{ fmt_num(r.available) }</div>
+                        <div>{ r.unit.clone() }</div><div>{ r.last_received.clone().unwrap_or_default() }</div><div class="num">{ fmt_num(r.value) }</div>
+                    </div>
+                })
+            });
+            let spacer = format!("height:{}px", pg.total as f64 * ROW_H);
+            let grid_h = format!("height:{}px", f64::from(VIEW_ROWS) * ROW_H);
+            html! {
+                <>
+                    <p class="muted" id="inventory-count">{ format!("{} row(s) · on hand {} · allocated {} · available {}", pg.total, fmt_num(Some(pg.totals.on_hand)), fmt_num(Some(pg.totals.allocated)), fmt_num(Some(pg.totals.available))) }</p>
+                    <div class="inv-head" role="row">
+                        { header(InventorySort::Part, "Part") }{ header(InventorySort::Description, "Description") }{ header(InventorySort::Bin, "Bin") }
+                        { header(InventorySort::Lot, "Lot") }{ header(InventorySort::OnHand, "On hand") }{ header(InventorySort::Allocated, "Allocated") }
+                        { header(InventorySort::Available, "Available") }{ header(InventorySort::Unit, "Unit") }{ header(InventorySort::LastReceived, "Received") }
+                        { header(InventorySort::Value, "Value") }
+                    </div>
+                    <div class="inv-grid" id="inventory-grid" role="grid" tabindex="0" style={grid_h} ref={grid_ref.clone()} onscroll={on_scroll} onkeydown={on_key}>
+                        <div class="inv-spacer" style={spacer}>{ for rows }</div>
+                    </div>
+                </>
+            }
+        }
+    };
+    html! {
+        <>
+            { picker }
+            if *refreshing { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust}'s stock from the ERP…") }</div> }
+            { banner }
+            <div class="card">
+                { status }
+                <div class="grid3">
+                    <div><Field id="inv-part" label="Part starts with" value={filter.part_prefix.clone()} oninput={set_f(|f, v| f.part_prefix = v)} /></div>
+                    <div><Field id="inv-bin" label="Bin starts with" value={filter.bin_prefix.clone()} oninput={set_f(|f, v| f.bin_prefix = v)} /></div>
+                    <div><Field id="inv-text" label="Contains" value={filter.text.clone()} oninput={set_f(|f, v| f.text = v)} /></div>
+                </div>
+                { grid }
+            </div>
+            if p.allow_export {
+                <div class="card">
+                    <div class="grid2">
+                        <div><Field id="inv-export-path" label="Export the rows shown to (.xlsx)" value={(*export_path).clone()} oninput={{ let e = export_path.clone(); Callback::from(move |v| e.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
+                        <div class="actions" style="align-items:end"><button id="inv-export" onclick={do_export}>{ "Export to Excel" }</button></div>
+                    </div>
+                    { match &*export {
+                        Some(Ok(r)) => html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                        Some(Err(e)) => html! { <p class="error" id="inv-export-result">{ e.message.clone() }</p> },
+                        None => html! {},
+                    } }
+                </div>
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PickerProps {
+    on_pick: Callback<String>,
+    current: Option<String>,
+}
+
+/// Staff choose whose stock to see from the ERP's customer list.
+#[function_component(CustomerPicker)]
+fn customer_picker(p: &PickerProps) -> Html {
+    let search = use_state(String::new);
+    let list = use_state(|| None::<Result<Vec<ErpCustomer>, ApiError>>);
+    {
+        let list = list.clone();
+        use_effect_with((*search).clone(), move |q| {
+            let req = ErpCustomerQuery {
+                search: Some(q.clone()).filter(|s| !s.is_empty()),
+            };
+            spawn_local(async move { list.set(Some(call::<ErpCustomers>(&req).await)) });
+        });
+    }
+    let s = search.clone();
+    html! {
+        <div class="card">
+            <Field id="erp-customer-search" label="ERP customer" value={(*search).clone()} oninput={Callback::from(move |v| s.set(v))} hint="Type to search by name or code, then pick one." />
+            { match &*list {
+                None => html! { <p class="muted">{ "Reading the ERP…" }</p> },
+                Some(Err(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
+                Some(Ok(l)) => html! {
+                    <>
+                        <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", l.len()) }</p>
+                        <div class="chips" id="erp-customers">
+                            { for l.iter().take(30).map(|c| {
+                                let name = c.name.clone();
+                                let pick = p.on_pick.reform(move |_: MouseEvent| name.clone());
+                                let class = if p.current.as_deref() == Some(c.name.as_str()) { "" } else { "secondary" };
+                                html! { <button class={class} data-customer={c.name.clone()} onclick={pick}>{ c.name.clone() }</button> }
+                            }) }
+                        </div>
+                    </>
+                },
+            } }
+        </div>
+    }
+}
