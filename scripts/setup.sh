@@ -59,4 +59,9 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   log "pip: installing aiosmtpd"
   python3 -m pip install -q aiosmtpd==1.4.6 2>/dev/null || python3 -m pip install -q --break-system-packages aiosmtpd==1.4.6
 fi
+# The Python peer of the inventory benchmark (benches/openpyxl_peer.py).
+if ! python3 -c 'import openpyxl' 2>/dev/null; then
+  log "pip: installing openpyxl"
+  python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
+fi
 log "done"

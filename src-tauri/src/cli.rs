@@ -78,6 +78,9 @@ pub enum DemoCmd {
         seed: u64,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Put every stock row on the first customer (Northwind Foods), for load tests.
+        #[arg(long)]
+        one_customer: bool,
     },
 }
 
@@ -165,7 +168,12 @@ fn read_password(from_stdin: bool, confirm: bool) -> Result<Secret, String> {
 async fn run_async(cmd: Cmd) -> Result<String, String> {
     let paths = AppPaths::detect()?;
     match cmd {
-        Cmd::DemoErp(DemoCmd::Generate { rows, seed, out }) => {
+        Cmd::DemoErp(DemoCmd::Generate {
+            rows,
+            seed,
+            out,
+            one_customer,
+        }) => {
             let out = out.unwrap_or_else(|| paths.default_demo_erp_file());
             let started = std::time::Instant::now();
             let s = demo::generate(
@@ -173,6 +181,7 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 &DemoOptions {
                     stock_rows: rows,
                     seed,
+                    one_customer,
                     ..Default::default()
                 },
             )

@@ -513,6 +513,35 @@ fn account_editor(p: &EditorProps) -> Html {
             }
         })
     };
+    let reset = {
+        let (temp, error, saved, editing) = (
+            temp.clone(),
+            error.clone(),
+            p.on_saved.clone(),
+            p.editing.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(row) = editing.clone() else { return };
+            let req = ResetPasswordRequest {
+                id: row.id,
+                temporary_password: Some((*temp).clone())
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new),
+            };
+            let (error, saved) = (error.clone(), saved.clone());
+            spawn_local(async move {
+                match call::<ResetAccountPassword>(&req).await {
+                    Ok(r) => saved.emit(Some(html! {
+                        <div class="banner info" id="temp-password-box">
+                            { format!("Temporary password for {} (shown once; they must change it at the next sign-in): ", r.email) }
+                            <strong id="temp-password">{ r.temporary_password.expose().to_owned() }</strong>
+                        </div>
+                    })),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
     html! {
         <form class="card" id="account-editor" {onsubmit}>
@@ -535,14 +564,13 @@ fn account_editor(p: &EditorProps) -> Html {
                         </select>
                     </div>
                 }
-                if p.editing.is_none() {
-                    <div><Field id="acc-temp" label="Temporary password (optional)" kind="password" value={(*temp).clone()} oninput={s(&temp)} hint="Leave empty to generate one." /></div>
-                }
+                <div><Field id="acc-temp" label={if p.editing.is_none() { "Temporary password (optional)" } else { "New temporary password (optional)" }} kind="password" value={(*temp).clone()} oninput={s(&temp)} hint="Leave empty to generate one." /></div>
             </div>
             <p class="muted">{ "E-mailed one-time reset codes need the mail outbox, which is not built yet; resets are local for now." }</p>
             { error_line("account-error", &error) }
             <div class="actions">
                 <button id="acc-save" type="submit">{ if p.editing.is_some() { "Save" } else { "Create account" } }</button>
+                if p.editing.is_some() { <button type="button" class="secondary" id="acc-reset" onclick={reset}>{ "Reset password" }</button> }
                 <button type="button" class="secondary" onclick={cancel}>{ "Cancel" }</button>
             </div>
         </form>

@@ -43,6 +43,8 @@ pub struct DemoOptions {
     pub seed: u64,
     /// The last month of sales history, as (year, month); history covers the 24 months up to it.
     pub last_month: (i32, u32),
+    /// Put every stock row on the first customer (load tests of one large account).
+    pub one_customer: bool,
 }
 
 impl Default for DemoOptions {
@@ -53,6 +55,7 @@ impl Default for DemoOptions {
             stock_rows: DEFAULT_STOCK_ROWS,
             seed: DEFAULT_SEED,
             last_month: (today.year(), today.month()),
+            one_customer: false,
         }
     }
 }
@@ -261,7 +264,11 @@ async fn generate_here(path: &Path, opts: &DemoOptions) -> Result<DemoSummary, E
         let mut batch = Vec::with_capacity(1000);
         for _ in 0..rows {
             let u = rng.f64();
-            let c = ((u * u) * n_customers as f64) as usize;
+            let c = if opts.one_customer {
+                0
+            } else {
+                ((u * u) * n_customers as f64) as usize
+            };
             let p = rng.usize(..n_parts);
             let on_hand = if parts[p].2 == "KG" || parts[p].2 == "L" {
                 (rng.f64() * 5000.0 * 100.0).round() / 100.0
@@ -527,6 +534,7 @@ mod tests {
             stock_rows: rows,
             seed: 7,
             last_month: (2026, 10),
+            one_customer: false,
         }
     }
 
