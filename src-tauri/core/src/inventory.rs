@@ -10,6 +10,10 @@ use std::path::Path;
 
 static CACHE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/cache");
 
+/// Rows per INSERT: 15 values each stays under SQLite's 32,766 bound parameters, and equal
+/// batches reuse one prepared statement.
+const INSERT_BATCH: usize = 2000;
+
 /// The largest page a query returns.
 pub const MAX_PAGE: u32 = 1000;
 
@@ -33,7 +37,8 @@ impl InventoryCache {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // A cache: it can always be fetched again, so no fsync on commit.
+            .synchronous(SqliteSynchronous::Off)
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -60,7 +65,7 @@ impl InventoryCache {
             .bind(customer)
             .execute(&mut *tx)
             .await?;
-        for (chunk_no, chunk) in rows.chunks(500).enumerate() {
+        for (chunk_no, chunk) in rows.chunks(INSERT_BATCH).enumerate() {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO stock (customer, seq, part, description, bin, lot, on_hand, allocated, available, unit, last_received, value, part_lc, bin_lc, search) ",
             );
@@ -75,7 +80,7 @@ impl InventoryCache {
                 )
                 .to_lowercase();
                 b.push_bind(customer)
-                    .push_bind((chunk_no * 500 + i) as i64)
+                    .push_bind((chunk_no * INSERT_BATCH + i) as i64)
                     .push_bind(&r.part)
                     .push_bind(&r.description)
                     .push_bind(&r.bin)
