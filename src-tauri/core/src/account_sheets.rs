@@ -16,7 +16,6 @@ pub const COLUMNS: [&str; 3] = ["Name", "E-mail", "ERP customer"];
 
 /// Writes every account matching `q` (all pages) to `path`.
 pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64> {
-    use rust_xlsxwriter::{Format, Workbook};
     let mut rows = Vec::new();
     let mut page = 0;
     loop {
@@ -39,36 +38,28 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
     let customers = q.kind == AccountKind::Customers;
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<u64> {
-        let xerr = |e: rust_xlsxwriter::XlsxError| {
-            CoreError::Internal(format!("cannot write the workbook: {e}"))
-        };
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
-        ws.set_name(if customers {
-            "Customer accounts"
-        } else {
-            "Staff accounts"
-        })
-        .map_err(xerr)?;
-        let bold = Format::new().set_bold();
-        let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+        use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
         let third = if customers { "ERP customer" } else { "Role" };
-        let headers = [
-            "Name",
-            "E-mail",
-            third,
-            "Active",
-            "Locked",
-            "Last sign-in (UTC)",
-            "Created (UTC)",
+        let columns = [
+            ("Name", 28.0),
+            ("E-mail", 32.0),
+            (third, 28.0),
+            ("Active", 8.0),
+            ("Locked", 8.0),
+            ("Last sign-in (UTC)", 18.0),
+            ("Created (UTC)", 18.0),
         ];
-        for (c, w) in [28.0, 32.0, 28.0, 8.0, 8.0, 18.0, 18.0].iter().enumerate() {
-            ws.set_column_width(c as u16, *w).map_err(xerr)?;
-        }
-        for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(xerr)?;
-        }
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = start_sheet(
+            &mut wb,
+            if customers {
+                "Customer accounts"
+            } else {
+                "Staff accounts"
+            },
+            &columns,
+        )?;
+        let when = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm");
         let date = |ms: i64| {
             chrono::DateTime::from_timestamp_millis(ms)
                 .unwrap_or_default()
@@ -93,10 +84,8 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             ws.write_datetime_with_format(r, 6, date(a.created_at), &when)
                 .map_err(xerr)?;
         }
-        ws.set_freeze_panes(1, 0).map_err(xerr)?;
-        ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)
-            .map_err(xerr)?;
-        crate::files::write_atomically(&path, |tmp| wb.save(tmp).map_err(xerr))?;
+        finish_sheet(ws, rows.len() as u32, columns.len())?;
+        save_workbook(&mut wb, &path)?;
         Ok(rows.len() as u64)
     })
     .await

@@ -580,6 +580,20 @@ impl Portdesk {
         }
     }
 
+    /// The ERP customer an account links to: only customer accounts have one, and it is checked
+    /// against the ERP. Returns (link, verified, warning for the admin).
+    async fn erp_link(
+        &self,
+        role: Role,
+        erp_customer: Option<String>,
+    ) -> Result<(Option<String>, bool, Option<String>)> {
+        if role != Role::Customer {
+            return Ok((None, true, None));
+        }
+        let (verified, warning) = self.verify_erp_customer(erp_customer.as_deref()).await?;
+        Ok((erp_customer, verified, warning))
+    }
+
     fn actor(user: Option<User>) -> Result<(User, audit::Actor)> {
         let u = user.ok_or(CoreError::Unauthenticated)?;
         let a = u.actor();
@@ -662,16 +676,8 @@ impl Portdesk {
     ) -> Result<CreatedAccount> {
         let (_, actor) = Self::actor(user)?;
         let store = self.store().await?;
-        let erp_customer = if req.role == Role::Customer {
-            req.erp_customer.clone()
-        } else {
-            None
-        };
-        let (verified, erp_warning) = if req.role == Role::Customer {
-            self.verify_erp_customer(erp_customer.as_deref()).await?
-        } else {
-            (true, None)
-        };
+        let (erp_customer, verified, erp_warning) =
+            self.erp_link(req.role, req.erp_customer.clone()).await?;
         let password = match req.temporary_password.filter(|p| !p.is_empty()) {
             Some(p) => p,
             None => accounts::generate_password(&req.email),
@@ -698,16 +704,7 @@ impl Portdesk {
     ) -> Result<AccountRow> {
         let (_, actor) = Self::actor(user)?;
         let store = self.store().await?;
-        let erp_customer = if req.role == Role::Customer {
-            req.erp_customer.clone()
-        } else {
-            None
-        };
-        let (verified, _) = if req.role == Role::Customer {
-            self.verify_erp_customer(erp_customer.as_deref()).await?
-        } else {
-            (true, None)
-        };
+        let (erp_customer, verified, _) = self.erp_link(req.role, req.erp_customer.clone()).await?;
         accounts::update(
             &store,
             &actor,

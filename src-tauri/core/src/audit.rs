@@ -163,7 +163,6 @@ pub async fn list(store: &Store, q: &AuditQuery) -> Result<AuditPage> {
 /// header, autofilter, real date cells. Written to a temp file and renamed, so a failure never
 /// leaves a partial file behind.
 pub async fn export_xlsx(store: &Store, q: &AuditQuery, path: &Path) -> Result<u64> {
-    use rust_xlsxwriter::{Format, Workbook};
     let (actor, action) = patterns(q);
     let sql = format!(
         "SELECT id, at, actor, action, target_type, target_id, detail FROM audit_log {AUDIT_FILTER} ORDER BY id DESC"
@@ -174,29 +173,18 @@ pub async fn export_xlsx(store: &Store, q: &AuditQuery, path: &Path) -> Result<u
     let entries = rows.iter().map(entry).collect::<Result<Vec<_>>>()?;
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<u64> {
-        let xerr = |e: rust_xlsxwriter::XlsxError| {
-            CoreError::Internal(format!("cannot write the workbook: {e}"))
-        };
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
-        ws.set_name("Audit log").map_err(xerr)?;
-        let bold = Format::new().set_bold();
-        let when = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-        for (c, w) in [20.0, 28.0, 26.0, 12.0, 10.0, 50.0].iter().enumerate() {
-            ws.set_column_width(c as u16, *w).map_err(xerr)?;
-        }
-        let headers = [
-            "When (UTC)",
-            "Who",
-            "Action",
-            "Record type",
-            "Record",
-            "Detail",
+        use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
+        let columns = [
+            ("When (UTC)", 20.0),
+            ("Who", 28.0),
+            ("Action", 26.0),
+            ("Record type", 12.0),
+            ("Record", 10.0),
+            ("Detail", 50.0),
         ];
-        for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(xerr)?;
-        }
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = start_sheet(&mut wb, "Audit log", &columns)?;
+        let when = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         for (i, e) in entries.iter().enumerate() {
             let r = i as u32 + 1;
             let dt = chrono::DateTime::from_timestamp_millis(e.at)
@@ -213,10 +201,8 @@ pub async fn export_xlsx(store: &Store, q: &AuditQuery, path: &Path) -> Result<u
             ws.write_string(r, 5, e.detail.as_deref().unwrap_or(""))
                 .map_err(xerr)?;
         }
-        ws.set_freeze_panes(1, 0).map_err(xerr)?;
-        ws.autofilter(0, 0, entries.len() as u32, (headers.len() - 1) as u16)
-            .map_err(xerr)?;
-        crate::files::write_atomically(&path, |tmp| wb.save(tmp).map_err(xerr))?;
+        finish_sheet(ws, entries.len() as u32, columns.len())?;
+        save_workbook(&mut wb, &path)?;
         Ok(entries.len() as u64)
     })
     .await

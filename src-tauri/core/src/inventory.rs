@@ -274,10 +274,8 @@ fn write_xlsx(
     as_of: Option<i64>,
     path: &Path,
 ) -> Result<()> {
+    use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
     use rust_xlsxwriter::{DocProperties, Format, Workbook};
-    let xerr = |e: rust_xlsxwriter::XlsxError| {
-        CoreError::Internal(format!("cannot write the workbook: {e}"))
-    };
     let as_of_text = as_of
         .and_then(chrono::DateTime::from_timestamp_millis)
         .map(|d| {
@@ -293,34 +291,22 @@ fn write_xlsx(
             .set_subject(format!("{customer}, as of {as_of_text}"))
             .set_comment(format!("Exported by Portdesk; stock as of {as_of_text}")),
     );
-    let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
-    ws.set_name("Inventory").map_err(xerr)?;
-    let bold = Format::new().set_bold();
+    let columns = [
+        ("Part", 14.0),
+        ("Description", 32.0),
+        ("Bin", 10.0),
+        ("Lot", 14.0),
+        ("On hand", 11.0),
+        ("Allocated", 11.0),
+        ("Available", 11.0),
+        ("Unit", 7.0),
+        ("Last received", 13.0),
+        ("Value", 12.0),
+    ];
+    let ws = start_sheet(&mut wb, "Inventory", &columns)?;
     let qty = Format::new().set_num_format("#,##0.##");
     let money = Format::new().set_num_format("#,##0.00");
     let day = Format::new().set_num_format("yyyy-mm-dd");
-    let headers = [
-        "Part",
-        "Description",
-        "Bin",
-        "Lot",
-        "On hand",
-        "Allocated",
-        "Available",
-        "Unit",
-        "Last received",
-        "Value",
-    ];
-    for (c, w) in [14.0, 32.0, 10.0, 14.0, 11.0, 11.0, 11.0, 7.0, 13.0, 12.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(c as u16, *w).map_err(xerr)?;
-    }
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(xerr)?;
-    }
     let mut r = 0u32;
     for row in rx {
         r += 1;
@@ -347,8 +333,6 @@ fn write_xlsx(
             ws.write_number_with_format(r, 9, v, &money).map_err(xerr)?;
         }
     }
-    ws.set_freeze_panes(1, 0).map_err(xerr)?;
-    ws.autofilter(0, 0, r, (headers.len() - 1) as u16)
-        .map_err(xerr)?;
-    crate::files::write_atomically(path, |tmp| wb.save(tmp).map_err(xerr))
+    finish_sheet(ws, r, columns.len())?;
+    save_workbook(&mut wb, path)
 }
