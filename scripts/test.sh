@@ -41,6 +41,10 @@ stage "tests" run_tests || status=$?
 # One closing line for the whole run (cargo prints one per test binary).
 passed=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+# Any failed test fails the run, whatever the wrappers (xvfb-run, keyctl) passed on.
+if [ "$failed" != 0 ] || grep -q '^test result: FAILED' "$log" || ! grep -q '^test result: ok' "$log"; then
+  [ "$status" = 0 ] && status=1
+fi
 rm -f "$log"
 echo "::: tests finished in $(( $(date +%s) - t0 )) s; screenshots in target/e2e-screenshots/"
 echo "$passed passed, $failed failed"
