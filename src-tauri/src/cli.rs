@@ -1,10 +1,13 @@
-//! The headless CLI: `portdesk admin create|reset-password|unlock`, `portdesk demo-erp generate`.
+//! The headless CLI: `portdesk admin create|reset-password|unlock`, `portdesk demo-erp generate`,
+//! `portdesk mail flush|run`.
 
 use clap::{Parser, Subcommand};
 use portdesk_core::Portdesk;
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::erp::demo::{self, DemoOptions};
+use portdesk_core::mail::outbox;
+use portdesk_core::mail::sender::{self, SenderConfig};
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::KeyringSecrets;
 use portdesk_types::{Role, Secret};
@@ -38,6 +41,18 @@ pub enum Cmd {
     /// The bundled demo ERP.
     #[command(subcommand, name = "demo-erp")]
     DemoErp(DemoCmd),
+    /// The mail outbox.
+    #[command(subcommand)]
+    Mail(MailCmd),
+}
+
+#[derive(Subcommand)]
+pub enum MailCmd {
+    /// Send every queued message now, ignoring retry back-off, then exit.
+    Flush,
+    /// Run the outbox sender without a window until stopped (e.g. on a server that shares the
+    /// team's PostgreSQL store).
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -96,7 +111,7 @@ impl Args {
                 let cli_intended = argv
                     .iter()
                     .skip(1)
-                    .any(|a| matches!(a.as_str(), "admin" | "demo-erp" | "help"))
+                    .any(|a| matches!(a.as_str(), "admin" | "demo-erp" | "mail" | "help"))
                     || matches!(
                         e.kind(),
                         clap::error::ErrorKind::DisplayHelp
@@ -196,6 +211,38 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 s.stock_rows,
                 s.history_rows
             ))
+        }
+        Cmd::Mail(mail) => {
+            let secrets: Arc<dyn portdesk_core::secrets::SecretStore> =
+                Arc::new(KeyringSecrets::default());
+            let core = Portdesk::start(paths, secrets.clone()).await;
+            let store = core.store().await.map_err(|e| e.to_string())?;
+            let config = SenderConfig::default();
+            match mail {
+                MailCmd::Flush => {
+                    outbox::make_all_due(&store, portdesk_core::now_ms())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let r = sender::pass(&store, secrets.as_ref(), &config)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if let Some(why) = r.idle_reason {
+                        return Err(format!("nothing sent: {why}"));
+                    }
+                    Ok(format!(
+                        "{} sent, {} to retry, {} failed.",
+                        r.sent, r.retry, r.failed
+                    ))
+                }
+                MailCmd::Run => {
+                    core.start_mail_sender(config).await;
+                    eprintln!("Mail sender running; stop it with Ctrl-C.");
+                    tokio::signal::ctrl_c()
+                        .await
+                        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+                    Ok("Mail sender stopped.".into())
+                }
+            }
         }
         Cmd::Admin(admin) => {
             let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;

@@ -36,6 +36,9 @@ pub fn run(kiosk: bool) -> ExitCode {
         Arc::new(KeyringSecrets::default()),
         kiosk,
     ));
+    tauri::async_runtime::block_on(
+        core.start_mail_sender(portdesk_core::mail::sender::SenderConfig::default()),
+    );
 
     let result = tauri::Builder::default()
         .manage(core)

@@ -115,3 +115,96 @@ fn a_cli_typo_is_an_error_not_a_window() {
     assert!(!o.status.success());
     assert!(text(&o).contains("unrecognized subcommand"), "{}", text(&o));
 }
+
+#[path = "../../src-tauri/core/tests/common/smtp.rs"]
+mod smtp;
+
+/// Kill -9 while a message waits for an SMTP server that is down; restart with the server
+/// up: the message goes out, exactly once, and never again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_survives_a_killed_sender_and_is_sent_once_after_restart() {
+    use portdesk_core::accounts::reset_codes;
+    use portdesk_core::mail;
+    use portdesk_core::store::Store;
+    use portdesk_types::mail::*;
+
+    let dir = tempfile::tempdir().unwrap();
+    let made = portdesk(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--name",
+            "Ops",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        "Forklift-Harbour-42\n",
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let port = smtp::free_port();
+    let store = Store::open_sqlite(&dir.path().join("portdesk.db"))
+        .await
+        .unwrap();
+    mail::save_settings(
+        store.pool(),
+        &MailSettings {
+            transport: MailTransport::Smtp(SmtpSettings {
+                host: "127.0.0.1".into(),
+                port,
+                security: SmtpSecurity::None,
+                username: String::new(),
+                timeout_secs: 5,
+            }),
+            from_address: "portal@harbour.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The business action queues the message (a reset code), then the sender process starts.
+    let id = reset_codes::request(&store, "ops@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut sender = std::process::Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["mail", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut tried = false;
+    for _ in 0..100 {
+        let r = mail::outbox::get_row(&store, id).await.unwrap();
+        if r.attempts >= 1 && r.status == MailStatus::Queued {
+            tried = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(tried, "the sender tried while the server was down");
+    sender.kill().unwrap(); // SIGKILL: no clean shutdown
+    sender.wait().unwrap();
+    let waiting = mail::outbox::get_row(&store, id).await.unwrap();
+    assert_eq!(waiting.status, MailStatus::Queued);
+    assert!(waiting.last_error.is_some());
+
+    let server = smtp::Smtp::start(port, &[]);
+    let flush = portdesk(dir.path(), &["mail", "flush"], "");
+    assert!(flush.status.success(), "{}", text(&flush));
+    assert!(text(&flush).contains("1 sent"), "{}", text(&flush));
+    let again = portdesk(dir.path(), &["mail", "flush"], "");
+    assert!(text(&again).contains("0 sent"), "{}", text(&again));
+    let received = server.received();
+    assert_eq!(received.len(), 1, "sent exactly once");
+    assert!(
+        String::from_utf8_lossy(&received[0])
+            .contains("Subject: Your Portdesk password reset code")
+    );
+    let sent = mail::outbox::get_row(&store, id).await.unwrap();
+    assert_eq!(sent.status, MailStatus::Sent);
+    assert_eq!(sent.attempts, 2);
+}

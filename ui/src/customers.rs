@@ -1,7 +1,7 @@
 //! The Customers window (admin): customer and staff accounts, and the audit log.
 
 use crate::ipc::call;
-use crate::widgets::{Field, error_line};
+use crate::widgets::{Field, date_time, error_line};
 use portdesk_types::accounts::*;
 use portdesk_types::api::{
     CreateAccount, ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportAudit, ListAccounts,
@@ -50,12 +50,7 @@ struct AccountsProps {
 }
 
 fn when(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "never".into(), |ms| js_sys_date(ms as f64))
-}
-
-fn js_sys_date(ms: f64) -> String {
-    let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
-    String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+    ms.map_or_else(|| "never".into(), date_time)
 }
 
 #[derive(Clone, PartialEq)]
@@ -566,7 +561,7 @@ fn account_editor(p: &EditorProps) -> Html {
                 }
                 <div><Field id="acc-temp" label={if p.editing.is_none() { "Temporary password (optional)" } else { "New temporary password (optional)" }} kind="password" value={(*temp).clone()} oninput={s(&temp)} hint="Leave empty to generate one." /></div>
             </div>
-            <p class="muted">{ "E-mailed one-time reset codes need the mail outbox, which is not built yet; resets are local for now." }</p>
+            <p class="muted">{ "Users can also reset their own password from the sign-in screen with a code e-mailed to them (once mail is set up in Settings)." }</p>
             { error_line("account-error", &error) }
             <div class="actions">
                 <button id="acc-save" type="submit">{ if p.editing.is_some() { "Save" } else { "Create account" } }</button>

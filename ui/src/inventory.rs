@@ -36,8 +36,7 @@ fn age(ms: i64) -> String {
 }
 
 fn when(ms: i64) -> String {
-    let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+    crate::widgets::date_time(ms)
 }
 
 #[derive(Properties, PartialEq)]

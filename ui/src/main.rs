@@ -5,6 +5,7 @@ mod customers;
 mod inventory;
 mod ipc;
 mod kiosk;
+mod mail;
 mod main_window;
 mod module_window;
 mod widgets;

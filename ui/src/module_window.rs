@@ -55,7 +55,10 @@ pub fn module_window(p: &ModuleProps) -> Html {
             html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
         }
         (Some(Ok(_)), Some(me)) => match p.module {
-            ModuleId::Settings => html! { <><SettingsPage /><SecurityCard /></> },
+            ModuleId::Settings => {
+                html! { <><SettingsPage /><SecurityCard /><crate::mail::MailCard /></> }
+            }
+            ModuleId::Mail => html! { <crate::mail::MailWindow /> },
             ModuleId::Customers => html! { <crate::customers::CustomersPage /> },
             ModuleId::Inventory => {
                 html! { <crate::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} /> }
@@ -85,7 +88,7 @@ fn not_built(m: ModuleId) -> Html {
 }
 
 /// A callback that edits a field of the state's value.
-fn edit<T: Clone + 'static>(
+pub(crate) fn edit<T: Clone + 'static>(
     state: &UseStateHandle<T>,
     f: impl Fn(&mut T, String) + 'static,
 ) -> Callback<String> {
@@ -97,7 +100,7 @@ fn edit<T: Clone + 'static>(
     })
 }
 
-fn num<N: std::str::FromStr + Default>(v: &str) -> N {
+pub(crate) fn num<N: std::str::FromStr + Default>(v: &str) -> N {
     v.trim().parse().unwrap_or_default()
 }
 
@@ -331,12 +334,7 @@ fn settings_view() -> Html {
             });
         })
     };
-    let result = |id: &'static str, t: &Option<ConnectionTest>| match t {
-        Some(t) => {
-            html! { <p id={id} class={if t.ok { "ok" } else { "error" }}>{ format!("{} ({} ms)", t.message, t.elapsed_ms) }</p> }
-        }
-        None => html! {},
-    };
+    let result = |id: &'static str, t: &Option<ConnectionTest>| test_result(id, t, "");
     let is_sql = matches!(*erp, ErpSettings::SqlServer(_));
     let is_pg = matches!(*store, StoreSettings::Postgres(_));
     html! {
@@ -374,6 +372,18 @@ fn settings_view() -> Html {
                 <p class="muted">{ format!("Config: {} · Data: {} · Logs: {}", view.config_path, view.data_dir, view.log_dir) }</p>
             </div>
         </>
+    }
+}
+
+/// The outcome of a connection test: its message and how long it took, green or red.
+pub(crate) fn test_result(id: &'static str, t: &Option<ConnectionTest>, prefix: &str) -> Html {
+    match t {
+        Some(t) => html! {
+            <p id={id} class={if t.ok { "ok" } else { "error" }} data-ok={t.ok.to_string()}>
+                { format!("{prefix}{} ({} ms)", t.message, t.elapsed_ms) }
+            </p>
+        },
+        None => html! {},
     }
 }
 

@@ -16,6 +16,11 @@ pub struct FieldProps {
     pub hint: Option<AttrValue>,
     #[prop_or_default]
     pub autocomplete: Option<AttrValue>,
+    #[prop_or_default]
+    pub placeholder: Option<AttrValue>,
+    /// Marks the input as the one an error message is about.
+    #[prop_or_default]
+    pub invalid: bool,
 }
 
 /// A labelled input whose value lives in the parent's state.
@@ -31,7 +36,8 @@ pub fn field(p: &FieldProps) -> Html {
         <>
             <label for={p.id.clone()}>{ p.label.clone() }</label>
             <input id={p.id.clone()} type={p.kind.clone().unwrap_or("text".into())} value={p.value.clone()} {oninput}
-                autocomplete={p.autocomplete.clone()} />
+                autocomplete={p.autocomplete.clone()} placeholder={p.placeholder.clone()}
+                class={p.invalid.then_some("invalid")} aria-invalid={p.invalid.then_some("true")} />
             if let Some(h) = &p.hint { <div class="hint">{ h.clone() }</div> }
         </>
     }
@@ -51,4 +57,10 @@ pub fn error_line(id: &str, err: &Option<ApiError>) -> Html {
 pub fn setter(state: &UseStateHandle<String>) -> Callback<String> {
     let s = state.clone();
     Callback::from(move |v: String| s.set(v))
+}
+
+/// A Unix time in milliseconds as a local date and time.
+pub fn date_time(ms: i64) -> String {
+    let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
 }

@@ -1,5 +1,7 @@
 //! Accounts: staff and customer users, argon2id passwords, sign-in with lockout.
 
+pub mod reset_codes;
+
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
 use crate::settings;

@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::{Mutex, RwLock};
 
+mod mail;
+
 /// Who may call a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -35,7 +37,11 @@ pub enum Access {
 pub fn access(command: &str) -> Option<Access> {
     const ADMIN: &[Role] = &[Role::Admin];
     Some(match command {
-        AppStatus::NAME | CreateFirstAdmin::NAME | Login::NAME => Access::Public,
+        AppStatus::NAME
+        | CreateFirstAdmin::NAME
+        | Login::NAME
+        | RequestResetCode::NAME
+        | ResetWithCode::NAME => Access::Public,
         Logout::NAME | ChangePassword::NAME | KeepAlive::NAME => Access::SignedIn,
         ListModules::NAME => Access::Roles(&Role::ALL),
         // The module's own role set is checked inside.
@@ -59,7 +65,14 @@ pub fn access(command: &str) -> Option<Access> {
         | ExportAccounts::NAME
         | ImportAccounts::NAME
         | ListAudit::NAME
-        | ExportAudit::NAME => Access::Roles(ADMIN),
+        | ExportAudit::NAME
+        | GetMailSettings::NAME
+        | SaveMailSettings::NAME
+        | SendTestMail::NAME
+        | ListMail::NAME
+        | GetMail::NAME
+        | ResendMail::NAME
+        | CancelMail::NAME => Access::Roles(ADMIN),
         _ => return None,
     })
 }
@@ -91,6 +104,8 @@ pub struct Portdesk {
     session: RwLock<Option<Session>>,
     restart_required: AtomicBool,
     inventory: tokio::sync::OnceCell<crate::inventory::InventoryCache>,
+    /// This desktop's mail sender, once started (the shell starts it; tests start their own).
+    mail_sender: std::sync::OnceLock<crate::mail::sender::MailSender>,
 }
 
 impl Portdesk {
@@ -124,6 +139,7 @@ impl Portdesk {
             session: RwLock::new(None),
             restart_required: AtomicBool::new(false),
             inventory: tokio::sync::OnceCell::new(),
+            mail_sender: std::sync::OnceLock::new(),
         })
     }
 
@@ -310,6 +326,15 @@ impl Portdesk {
             ImportAccounts => import_accounts,
             ListAudit => list_audit,
             ExportAudit => export_audit,
+            RequestResetCode => request_reset_code,
+            ResetWithCode => reset_with_code,
+            GetMailSettings => get_mail_settings,
+            SaveMailSettings => save_mail_settings,
+            SendTestMail => send_test_mail,
+            ListMail => list_mail,
+            GetMail => get_mail,
+            ResendMail => resend_mail,
+            CancelMail => cancel_mail,
         }
         Err(ApiError::new(
             ErrorKind::Internal,

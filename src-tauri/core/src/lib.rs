@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod inventory;
 pub mod logging;
+pub mod mail;
 pub mod paths;
 pub mod secrets;
 pub mod settings;

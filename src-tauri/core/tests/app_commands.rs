@@ -3,116 +3,18 @@
 
 mod common;
 
+use common::harness::*;
+
 use portdesk_core::Portdesk;
-use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::accounts;
 use portdesk_core::app::{Access, access};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::{self, MemorySecrets, SecretStore};
 use portdesk_types::api::*;
-use portdesk_types::{ApiError, Command, ErrorKind, ModuleId, Role, Secret};
+use portdesk_types::{ErrorKind, ModuleId, Role, Secret};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-const GOOD: &str = "Forklift-Harbour-42";
-
-struct Harness {
-    app: Arc<Portdesk>,
-    secrets: Arc<MemorySecrets>,
-    dir: tempfile::TempDir,
-}
-
-async fn start_in(dir: tempfile::TempDir) -> Harness {
-    let secrets = Arc::new(MemorySecrets::default());
-    let app = Portdesk::start(AppPaths::in_folder(dir.path()), secrets.clone()).await;
-    Harness { app, secrets, dir }
-}
-
-async fn start() -> Harness {
-    start_in(tempfile::tempdir().unwrap()).await
-}
-
-/// The app on a fresh PostgreSQL database, configured the way an admin would: the config file
-/// names the server.
-async fn start_on_postgres() -> Harness {
-    let pg = common::pg_fresh_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = portdesk_core::config::Config {
-        store: portdesk_types::settings::StoreSettings::Postgres(pg),
-        ..Default::default()
-    };
-    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let h = start_in(dir).await;
-    assert!(
-        h.call::<AppStatus>(())
-            .await
-            .unwrap()
-            .store
-            .starts_with("PostgreSQL")
-    );
-    h
-}
-
-/// Runs a harness test on the SQLite default and on PostgreSQL.
-macro_rules! on_both_stores {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $body(start().await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $body(start_on_postgres().await).await;
-            }
-        }
-    };
-}
-
-impl Harness {
-    async fn call<C: Command>(&self, req: C::Request) -> Result<C::Reply, ApiError> {
-        let payload = serde_json::to_value(&req).unwrap();
-        let reply = self.app.dispatch(C::NAME, payload).await?;
-        Ok(serde_json::from_value(reply).unwrap())
-    }
-
-    async fn first_admin(&self) -> SessionInfo {
-        self.call::<CreateFirstAdmin>(NewAdmin {
-            name: "Ada Admin".into(),
-            email: "ada@example.com".into(),
-            password: Secret::new(GOOD),
-        })
-        .await
-        .unwrap()
-    }
-
-    async fn add_user(&self, email: &str, role: Role) {
-        let store = self.app.store().await.unwrap();
-        let erp_customer = (role == Role::Customer).then(|| "Northwind Foods".to_string());
-        let new = NewUser {
-            name: "U".into(),
-            email: email.into(),
-            role,
-            erp_customer,
-            password: Secret::new(GOOD),
-            must_change_password: false,
-        };
-        accounts::create(&store, &Actor::system("test"), new)
-            .await
-            .unwrap();
-    }
-
-    async fn sign_in_as(&self, email: &str) -> SessionInfo {
-        self.call::<Logout>(()).await.ok();
-        self.call::<Login>(LoginRequest {
-            email: email.into(),
-            password: Secret::new(GOOD),
-        })
-        .await
-        .unwrap()
-    }
-}
 
 #[tokio::test]
 async fn first_run_creates_the_admin_and_signs_in() {

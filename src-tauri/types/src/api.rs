@@ -5,6 +5,7 @@
 
 use crate::accounts::*;
 use crate::inventory::*;
+use crate::mail::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
@@ -77,6 +78,21 @@ commands! {
     ImportAccounts = "import_accounts": ImportRequest => ImportReport;
     ListAudit = "list_audit": AuditQuery => AuditPage;
     ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
+    /// Forgot password: e-mails a one-time code if the address has an active account; the
+    /// reply is the same either way.
+    RequestResetCode = "request_reset_code": ResetCodeRequest => ();
+    /// Sets a new password with the e-mailed code and signs in.
+    ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo;
+    GetMailSettings = "get_mail_settings": () => MailSettingsView;
+    SaveMailSettings = "save_mail_settings": SaveMailSettingsRequest => MailSettingsView;
+    /// Sends one message straight through the settings as typed and reports the transport's
+    /// answer (the outbox is not involved).
+    SendTestMail = "send_test_mail": TestMailRequest => ConnectionTest;
+    ListMail = "list_mail": MailQuery => MailPage;
+    GetMail = "get_mail": MailRef => MailDetail;
+    /// A queued or failed message: due now. A sent one: a copy is queued.
+    ResendMail = "resend_mail": MailRef => MailRow;
+    CancelMail = "cancel_mail": MailRef => MailRow;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

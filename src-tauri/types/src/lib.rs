@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod inventory;
+pub mod mail;
 pub mod modules;
 pub mod password;
 pub mod roles;

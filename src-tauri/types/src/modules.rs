@@ -11,17 +11,19 @@ pub enum ModuleId {
     Forecasts,
     Shop,
     Support,
+    Mail,
     Settings,
 }
 
 impl ModuleId {
-    pub const ALL: [ModuleId; 7] = [
+    pub const ALL: [ModuleId; 8] = [
         ModuleId::Inventory,
         ModuleId::Customers,
         ModuleId::Procurement,
         ModuleId::Forecasts,
         ModuleId::Shop,
         ModuleId::Support,
+        ModuleId::Mail,
         ModuleId::Settings,
     ];
 
@@ -33,6 +35,7 @@ impl ModuleId {
             ModuleId::Forecasts => "forecasts",
             ModuleId::Shop => "shop",
             ModuleId::Support => "support",
+            ModuleId::Mail => "mail",
             ModuleId::Settings => "settings",
         }
     }
@@ -49,6 +52,7 @@ impl ModuleId {
             ModuleId::Forecasts => "Forecasts",
             ModuleId::Shop => "Shop",
             ModuleId::Support => "Support",
+            ModuleId::Mail => "Mail",
             ModuleId::Settings => "Settings",
         }
     }
@@ -63,7 +67,8 @@ impl ModuleId {
             ModuleId::Forecasts => "S&OP cycles and monthly forecasts per customer and product.",
             ModuleId::Shop => "Catalogue, cart, delivery slots and order tracking.",
             ModuleId::Support => "Tickets, messages, call requests and the knowledge base.",
-            ModuleId::Settings => "ERP source, portal store and connection tests.",
+            ModuleId::Mail => "Outgoing messages: queued, sent and failed, with resend and cancel.",
+            ModuleId::Settings => "ERP source, portal store, mail transport and connection tests.",
         }
     }
 
@@ -77,6 +82,7 @@ impl ModuleId {
             ModuleId::Forecasts => &[Admin, SalesRep],
             ModuleId::Shop => &[Admin, SalesRep, Customer],
             ModuleId::Support => &[Admin, Support, Customer],
+            ModuleId::Mail => &[Admin],
             ModuleId::Settings => &[Admin],
         }
     }
@@ -85,7 +91,7 @@ impl ModuleId {
     pub fn is_built(self) -> bool {
         matches!(
             self,
-            ModuleId::Settings | ModuleId::Customers | ModuleId::Inventory
+            ModuleId::Settings | ModuleId::Customers | ModuleId::Inventory | ModuleId::Mail
         )
     }
 
@@ -123,6 +129,7 @@ mod tests {
             ModuleId::Customers,
             ModuleId::Procurement,
             ModuleId::Forecasts,
+            ModuleId::Mail,
             ModuleId::Settings,
         ] {
             assert!(

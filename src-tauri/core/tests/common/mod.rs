@@ -1,6 +1,9 @@
 //! Test helpers: throwaway stores on both back ends.
 #![allow(dead_code)]
 
+pub mod harness;
+pub mod smtp;
+
 use portdesk_core::store::Store;
 use portdesk_types::Secret;
 use portdesk_types::settings::PostgresSettings;

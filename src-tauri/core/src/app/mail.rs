@@ -1,0 +1,216 @@
+//! Mail commands: settings, test message, the Mail window, and "forgot password".
+
+use super::{Portdesk, connection_test};
+use crate::accounts::{User, reset_codes};
+use crate::audit;
+use crate::error::{CoreError, Result};
+use crate::mail::outbox::{self, Claimed, Outcome};
+use crate::mail::sender::{MailSender, SenderConfig};
+use crate::mail::templates::{Template, TestMessage};
+use crate::mail::transport::{self, Transport};
+use crate::mail::{self as mailer, Mail};
+use portdesk_types::Role;
+use portdesk_types::api::{ConnectionTest, SessionInfo};
+use portdesk_types::mail::*;
+use std::time::Instant;
+
+impl Portdesk {
+    /// Starts this desktop's mail sender (once). Without a store there is nothing to send.
+    pub async fn start_mail_sender(&self, config: SenderConfig) {
+        if self.mail_sender.get().is_some() {
+            return;
+        }
+        match self.store().await {
+            Ok(store) => {
+                let _ =
+                    self.mail_sender
+                        .set(MailSender::spawn(store, self.secrets.clone(), config));
+            }
+            Err(e) => tracing::warn!("mail sender not started: {e}"),
+        }
+    }
+
+    /// Tells the sender that mail was queued (after the transaction committed).
+    pub(crate) fn wake_mail(&self) {
+        if let Some(s) = self.mail_sender.get() {
+            s.wake();
+        }
+    }
+
+    pub async fn request_reset_code(&self, _: Option<User>, req: ResetCodeRequest) -> Result<()> {
+        let email = req.email.trim();
+        if email.is_empty() {
+            return Err(CoreError::validation("email", "Enter your e-mail address."));
+        }
+        if reset_codes::request(&self.store().await?, email)
+            .await?
+            .is_some()
+        {
+            self.wake_mail();
+        }
+        Ok(())
+    }
+
+    pub async fn reset_with_code(
+        &self,
+        _: Option<User>,
+        req: ResetWithCodeRequest,
+    ) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        let user = reset_codes::reset(&store, &req.email, &req.code, &req.new_password).await?;
+        if self.kiosk().await.is_some() && user.role != Role::Customer {
+            // The password is changed, but staff still sign in on a staff desktop only.
+            return Err(CoreError::Forbidden);
+        }
+        self.begin_session(user.id).await;
+        Ok(user.session_info())
+    }
+
+    fn mail_status(&self) -> String {
+        match self.mail_sender.get() {
+            Some(s) => s.status(),
+            None => "The mail sender is not running on this desktop.".into(),
+        }
+    }
+
+    pub async fn get_mail_settings(&self, _: Option<User>, _: ()) -> Result<MailSettingsView> {
+        let store = self.store().await?;
+        let settings = mailer::load_settings(store.pool()).await?;
+        let secret_saved = mailer::load_secret(self.secrets.as_ref(), &settings.transport)?
+            .is_some_and(|s| !s.is_empty());
+        Ok(MailSettingsView {
+            settings,
+            secret_saved,
+            sender_status: self.mail_status(),
+        })
+    }
+
+    pub async fn save_mail_settings(
+        &self,
+        user: Option<User>,
+        req: SaveMailSettingsRequest,
+    ) -> Result<MailSettingsView> {
+        let (user, actor) = Self::actor(user)?;
+        mailer::validate_settings(&req.settings)?;
+        // The keyring first: if it refuses, the settings are not half saved.
+        if let (Some(key), Some(secret)) =
+            (mailer::secret_key(&req.settings.transport), &req.secret)
+        {
+            if secret.is_empty() {
+                self.secrets.delete(key)?;
+            } else {
+                self.secrets.set(key, secret)?;
+            }
+        }
+        let store = self.store().await?;
+        let mut tx = store.pool().begin().await?;
+        mailer::save_settings(&mut *tx, &req.settings).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            "settings.mail",
+            Some(("settings", "mail".into())),
+            Some(&transport::describe(&req.settings.transport)),
+        )
+        .await?;
+        tx.commit().await?;
+        self.wake_mail();
+        self.get_mail_settings(Some(user), ()).await
+    }
+
+    pub async fn send_test_mail(
+        &self,
+        _: Option<User>,
+        req: TestMailRequest,
+    ) -> Result<ConnectionTest> {
+        mailer::validate_settings(&req.settings)?;
+        if req.settings.transport == MailTransport::NotConfigured {
+            return Err(CoreError::validation(
+                "mail.transport",
+                "Choose a mail transport first.",
+            ));
+        }
+        let to = mailer::check_address("to", &req.to)?;
+        let started = Instant::now();
+        let secret = match req.secret.filter(|s| !s.is_empty()) {
+            Some(s) => Some(s),
+            None => mailer::load_secret(self.secrets.as_ref(), &req.settings.transport)?,
+        };
+        let result = async {
+            let transport = Transport::build(&req.settings, secret)?;
+            let from = lettre::message::Mailbox::new(
+                Some(req.settings.from_name.trim().to_owned()).filter(|n| !n.is_empty()),
+                mailer::check_address("mail.from_address", &req.settings.from_address)
+                    .map_err(|e| e.to_string())?,
+            );
+            let mail = Mail::compose(
+                vec![to.to_string()],
+                &Template::Test(TestMessage {
+                    transport: transport::describe(&req.settings.transport),
+                }),
+                &mailer::brand(&req.settings),
+            )
+            .map_err(|e| e.to_string())?;
+            let claimed = Claimed {
+                id: 0,
+                to: mail.to,
+                subject: mail.subject,
+                text: mail.text,
+                html: mail.html,
+                message_id: format!("<test-{:016x}@portdesk>", fastrand::u64(..)),
+                attempt: 1,
+                attachments: mail.attachments,
+            };
+            match transport.send(&from, &claimed).await {
+                Outcome::Sent(answer) => Ok(format!("Sent to {to}. The server answered: {answer}")),
+                Outcome::Permanent(e) | Outcome::Temporary(e) => Err(e),
+            }
+        }
+        .await;
+        Ok(connection_test(started, result))
+    }
+
+    pub async fn list_mail(&self, _: Option<User>, q: MailQuery) -> Result<MailPage> {
+        let store = self.store().await?;
+        let mut page = outbox::list(&store, &q).await?;
+        page.transport = transport::describe(&mailer::load_settings(store.pool()).await?.transport);
+        Ok(page)
+    }
+
+    pub async fn get_mail(&self, _: Option<User>, r: MailRef) -> Result<MailDetail> {
+        outbox::detail(&self.store().await?, r.id).await
+    }
+
+    pub async fn resend_mail(&self, user: Option<User>, r: MailRef) -> Result<MailRow> {
+        let (_, actor) = Self::actor(user)?;
+        let store = self.store().await?;
+        let row = outbox::resend(&store, r.id, crate::now_ms()).await?;
+        audit::record_on(
+            &store,
+            &actor,
+            "mail.resend",
+            Some(("mail", r.id.to_string())),
+            (row.id != r.id)
+                .then(|| format!("copy {}", row.id))
+                .as_deref(),
+        )
+        .await?;
+        self.wake_mail();
+        Ok(row)
+    }
+
+    pub async fn cancel_mail(&self, user: Option<User>, r: MailRef) -> Result<MailRow> {
+        let (_, actor) = Self::actor(user)?;
+        let store = self.store().await?;
+        let row = outbox::cancel(&store, r.id, crate::now_ms()).await?;
+        audit::record_on(
+            &store,
+            &actor,
+            "mail.cancel",
+            Some(("mail", r.id.to_string())),
+            None,
+        )
+        .await?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,833 @@
+//! Mail (admin): the outbox window with live statuses, resend and cancel; and the mail
+//! transport card of the Settings window.
+
+use crate::ipc::call;
+use crate::module_window::{edit, num, test_result};
+use crate::widgets::{Field, date_time};
+use gloo_timers::callback::Interval;
+use portdesk_types::api::{
+    CancelMail, ConnectionTest, GetMail, GetMailSettings, ListMail, ResendMail, SaveMailSettings,
+    SendTestMail,
+};
+use portdesk_types::mail::*;
+use portdesk_types::{ApiError, Secret};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Rows per page of the outbox.
+const PAGE: u64 = 100;
+/// How often an open Mail window asks for the outbox again.
+const POLL_MS: u32 = 5_000;
+
+fn status_label(s: MailStatus) -> &'static str {
+    match s {
+        MailStatus::Queued => "Queued",
+        MailStatus::Sending => "Sending",
+        MailStatus::Sent => "Sent",
+        MailStatus::Failed => "Failed",
+        MailStatus::Cancelled => "Cancelled",
+    }
+}
+
+fn status_count(c: &MailCounts, s: MailStatus) -> u64 {
+    match s {
+        MailStatus::Queued => c.queued,
+        MailStatus::Sending => c.sending,
+        MailStatus::Sent => c.sent,
+        MailStatus::Failed => c.failed,
+        MailStatus::Cancelled => c.cancelled,
+    }
+}
+
+/// "password_reset" → "password reset".
+fn kind_label(kind: &str) -> String {
+    kind.replace('_', " ")
+}
+
+/// The last column: when it was sent, or when the next attempt is due.
+fn timing(r: &MailRow) -> String {
+    match (r.sent_at, r.next_attempt_at) {
+        (Some(t), _) => format!("sent {}", date_time(t)),
+        (None, Some(t)) if r.status == MailStatus::Queued => format!("next {}", date_time(t)),
+        _ => String::new(),
+    }
+}
+
+fn can_resend(s: MailStatus) -> bool {
+    s != MailStatus::Sending
+}
+
+fn can_cancel(s: MailStatus) -> bool {
+    matches!(s, MailStatus::Queued | MailStatus::Failed)
+}
+
+#[function_component(MailWindow)]
+pub fn mail_window() -> Html {
+    let filter = use_state(|| None::<MailStatus>);
+    let search = use_state(String::new);
+    let offset = use_state(|| 0u64);
+    let reload = use_state(|| 0u32);
+    let page = use_state_eq(|| None::<MailPage>);
+    let list_error = use_state_eq(|| None::<ApiError>);
+    let selected = use_state(|| None::<i64>);
+
+    let query = MailQuery {
+        status: *filter,
+        search: Some(search.trim().to_owned()).filter(|s| !s.is_empty()),
+        offset: *offset,
+        limit: PAGE,
+    };
+    // Load now and every few seconds while the window is open; a new query or a reload
+    // replaces the poll, and late answers to an old one are dropped.
+    {
+        let (page, list_error) = (page.clone(), list_error.clone());
+        use_effect_with((query.clone(), *reload), move |(q, _)| {
+            let live = Rc::new(Cell::new(true));
+            let load = {
+                let (q, live) = (q.clone(), live.clone());
+                move || {
+                    let (q, live, page, list_error) =
+                        (q.clone(), live.clone(), page.clone(), list_error.clone());
+                    spawn_local(async move {
+                        let r = call::<ListMail>(&q).await;
+                        if !live.get() {
+                            return;
+                        }
+                        match r {
+                            Ok(p) => {
+                                page.set(Some(p));
+                                list_error.set(None);
+                            }
+                            Err(e) => list_error.set(Some(e)),
+                        }
+                    });
+                }
+            };
+            load();
+            let interval = Interval::new(POLL_MS, load);
+            move || {
+                live.set(false);
+                drop(interval);
+            }
+        });
+    }
+    let bump = {
+        let reload = reload.clone();
+        Callback::from(move |_: ()| reload.set(*reload + 1))
+    };
+
+    let counts = page.as_ref().map(|p| p.counts.clone()).unwrap_or_default();
+    let tab = |s: Option<MailStatus>| {
+        let (filter, offset) = (filter.clone(), offset.clone());
+        let (id, label) = match s {
+            Some(m) => (
+                format!("mail-status-{}", m.as_str()),
+                format!("{} {}", status_label(m), status_count(&counts, m)),
+            ),
+            None => ("mail-status-all".to_owned(), "All".to_owned()),
+        };
+        let active = *filter == s;
+        let onclick = Callback::from(move |_: MouseEvent| {
+            filter.set(s);
+            offset.set(0);
+        });
+        html! {
+            <button {id} class={if active { "" } else { "secondary" }} aria-pressed={active.to_string()} {onclick}>{ label }</button>
+        }
+    };
+    let on_search = {
+        let (search, offset) = (search.clone(), offset.clone());
+        Callback::from(move |v: String| {
+            search.set(v);
+            offset.set(0);
+        })
+    };
+    let open = |id: i64| {
+        let selected = selected.clone();
+        Callback::from(move |_: MouseEvent| selected.set(Some(id)))
+    };
+    let on_row_key = |id: i64| {
+        let selected = selected.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let row: web_sys::Element = e.target_unchecked_into();
+            let next = match e.key().as_str() {
+                "Enter" => {
+                    e.prevent_default();
+                    selected.set(Some(id));
+                    return;
+                }
+                "Escape" => {
+                    selected.set(None);
+                    return;
+                }
+                "ArrowDown" => row.next_element_sibling(),
+                "ArrowUp" => row.previous_element_sibling(),
+                "Home" => row.parent_element().and_then(|p| p.first_element_child()),
+                "End" => row.parent_element().and_then(|p| p.last_element_child()),
+                _ => return,
+            };
+            e.prevent_default();
+            if let Some(el) = next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        })
+    };
+
+    let table = match &*page {
+        None if list_error.is_none() => html! { <p class="muted">{ "Loading…" }</p> },
+        None => html! {},
+        Some(pg) => {
+            let first = pg.total.min(*offset + 1);
+            let last = pg.total.min(*offset + pg.rows.len() as u64);
+            let count = if pg.total == 0 {
+                "No messages.".to_owned()
+            } else {
+                format!("{first}–{last} of {} message(s)", pg.total)
+            };
+            let go = |to: u64| {
+                let offset = offset.clone();
+                Callback::from(move |_: MouseEvent| offset.set(to))
+            };
+            html! {
+                <>
+                    <p class="muted" id="mail-count">{ count }</p>
+                    <table id="mail-table">
+                        <thead><tr>
+                            <th>{ "Created" }</th><th>{ "Kind" }</th><th>{ "To" }</th><th>{ "Subject" }</th>
+                            <th>{ "Status" }</th><th class="num">{ "Attempts" }</th><th>{ "Last error" }</th><th>{ "Next attempt / sent" }</th>
+                        </tr></thead>
+                        <tbody>
+                        { for pg.rows.iter().map(|r| {
+                            let sel = *selected == Some(r.id);
+                            let class = classes!("mail-row", format!("st-{}", r.status.as_str()), sel.then_some("sel"));
+                            html! {
+                                <tr id={format!("mail-row-{}", r.id)} {class} tabindex="0" data-status={r.status.as_str()}
+                                    aria-selected={sel.to_string()} onclick={open(r.id)} onkeydown={on_row_key(r.id)}>
+                                    <td>{ date_time(r.created_at) }</td>
+                                    <td>{ kind_label(&r.kind) }</td>
+                                    <td>{ r.to.join(", ") }</td>
+                                    <td>{ r.subject.clone() }</td>
+                                    <td class="mail-status">{ status_label(r.status) }</td>
+                                    <td class="num">{ r.attempts }</td>
+                                    <td class="mail-error">{ r.last_error.clone().unwrap_or_default() }</td>
+                                    <td>{ timing(r) }</td>
+                                </tr>
+                            }
+                        }) }
+                        </tbody>
+                    </table>
+                    <div class="actions">
+                        <button class="secondary" id="mail-prev" onclick={go(offset.saturating_sub(PAGE))} disabled={*offset == 0}>{ "Previous" }</button>
+                        <button class="secondary" id="mail-next" onclick={go(*offset + PAGE)} disabled={*offset + PAGE >= pg.total}>{ "Next" }</button>
+                    </div>
+                </>
+            }
+        }
+    };
+    let detail = match *selected {
+        Some(id) => {
+            let row = page
+                .as_ref()
+                .and_then(|p| p.rows.iter().find(|r| r.id == id).cloned());
+            let on_close = {
+                let selected = selected.clone();
+                Callback::from(move |_: ()| selected.set(None))
+            };
+            html! { <MailDetailPane key={id.to_string()} {id} {row} on_changed={bump.clone()} {on_close} /> }
+        }
+        None => html! {},
+    };
+    html! {
+        <div class={classes!("mail-split", selected.is_some().then_some("open"))}>
+            <div class="card mail-list">
+                <p id="mail-transport-line" style="margin-top:0">
+                    <strong>{ "Transport: " }</strong>
+                    { page.as_ref().map(|p| p.transport.clone()).unwrap_or_else(|| "…".into()) }
+                </p>
+                <div class="actions chips" id="mail-status-filter">
+                    { for MailStatus::ALL.into_iter().map(|s| tab(Some(s))) }
+                    { tab(None) }
+                </div>
+                <Field id="mail-search" label="Search" value={(*search).clone()} oninput={on_search} hint="Recipient or subject." />
+                if let Some(e) = &*list_error {
+                    <p class="error" id="mail-list-error" role="alert">{ format!("The outbox could not be read: {}", e.message) }</p>
+                }
+                { table }
+            </div>
+            { detail }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DetailProps {
+    id: i64,
+    /// The message's row in the list as last polled: when it changes, the detail is read again.
+    row: Option<MailRow>,
+    on_changed: Callback<()>,
+    on_close: Callback<()>,
+}
+
+/// One message: its text, attachments and attempts, with resend and cancel.
+#[function_component(MailDetailPane)]
+fn mail_detail_pane(p: &DetailProps) -> Html {
+    let detail = use_state_eq(|| None::<Result<MailDetail, ApiError>>);
+    let reload = use_state(|| 0u32);
+    let busy = use_state(|| false);
+    let outcome = use_state(|| None::<Result<String, ApiError>>);
+    {
+        let detail = detail.clone();
+        use_effect_with((p.id, p.row.clone(), *reload), move |(id, _, _)| {
+            let live = Rc::new(Cell::new(true));
+            let (id, l) = (*id, live.clone());
+            spawn_local(async move {
+                let r = call::<GetMail>(&MailRef { id }).await;
+                if l.get() {
+                    detail.set(Some(r));
+                }
+            });
+            move || live.set(false)
+        });
+    }
+    let act = |cancel: bool, sent: bool| {
+        let (id, busy, outcome, reload, changed) = (
+            p.id,
+            busy.clone(),
+            outcome.clone(),
+            reload.clone(),
+            p.on_changed.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let (busy, outcome, reload, changed) = (
+                busy.clone(),
+                outcome.clone(),
+                reload.clone(),
+                changed.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                let req = MailRef { id };
+                let r = if cancel {
+                    call::<CancelMail>(&req)
+                        .await
+                        .map(|_| format!("Message #{id} is cancelled."))
+                } else {
+                    call::<ResendMail>(&req).await.map(|row| {
+                        if sent || row.id != id {
+                            format!("A copy is queued as message #{}.", row.id)
+                        } else {
+                            format!("Message #{id} is queued to be sent now.")
+                        }
+                    })
+                };
+                if r.is_ok() {
+                    reload.set(*reload + 1);
+                    changed.emit(());
+                }
+                outcome.set(Some(r));
+                busy.set(false);
+            });
+        })
+    };
+    let close = p.on_close.reform(|_: MouseEvent| ());
+    let on_key = {
+        let close = p.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                close.emit(());
+            }
+        })
+    };
+    let body = match &*detail {
+        None => html! { <p class="muted">{ "Loading…" }</p> },
+        Some(Err(e)) => {
+            html! { <p class="error" id="mail-detail-error" role="alert">{ e.message.clone() }</p> }
+        }
+        Some(Ok(d)) => {
+            let r = &d.row;
+            let sent = r.status == MailStatus::Sent;
+            html! {
+                <>
+                    <table class="mail-meta">
+                        <tr><th>{ "To" }</th><td id="mail-detail-to">{ r.to.join(", ") }</td></tr>
+                        <tr><th>{ "Subject" }</th><td id="mail-detail-subject">{ r.subject.clone() }</td></tr>
+                        <tr><th>{ "Kind" }</th><td>{ kind_label(&r.kind) }</td></tr>
+                        <tr class={format!("st-{}", r.status.as_str())}><th>{ "Status" }</th><td class="mail-status" id="mail-detail-status">{ status_label(r.status) }</td></tr>
+                        <tr><th>{ "Created" }</th><td>{ date_time(r.created_at) }</td></tr>
+                        <tr><th>{ "Attempts" }</th><td>{ r.attempts }</td></tr>
+                        if let Some(t) = r.sent_at { <tr><th>{ "Sent" }</th><td>{ date_time(t) }</td></tr> }
+                        if let (Some(t), MailStatus::Queued) = (r.next_attempt_at, r.status) { <tr><th>{ "Next attempt" }</th><td>{ date_time(t) }</td></tr> }
+                        if let Some(e) = &r.last_error { <tr><th>{ "Last error" }</th><td class="mail-error" id="mail-detail-last-error">{ e.clone() }</td></tr> }
+                    </table>
+                    <div class="actions">
+                        if can_resend(r.status) {
+                            <button id="mail-resend" onclick={act(false, sent)} disabled={*busy}>{ if sent { "Send again" } else { "Resend" } }</button>
+                        }
+                        if can_cancel(r.status) {
+                            <button id="mail-cancel" class="secondary" onclick={act(true, false)} disabled={*busy}>{ "Cancel" }</button>
+                        }
+                    </div>
+                    { match &*outcome {
+                        Some(Ok(m)) => html! { <p class="ok" id="mail-action-result">{ m.clone() }</p> },
+                        Some(Err(e)) => html! { <p class="error" id="mail-action-error" role="alert">{ e.message.clone() }</p> },
+                        None => html! {},
+                    } }
+                    <h3>{ "Text" }</h3>
+                    <pre id="mail-text" class="mail-text">{ d.text.clone() }</pre>
+                    if d.html.is_some() { <p class="muted">{ "The message also has an HTML version." }</p> }
+                    <h3>{ "Attachments" }</h3>
+                    if d.attachments.is_empty() {
+                        <p class="muted" id="mail-attachments">{ "None." }</p>
+                    } else {
+                        <ul id="mail-attachments">{ for d.attachments.iter().map(|a| html! { <li>{ a.clone() }</li> }) }</ul>
+                    }
+                    <h3>{ "Attempts" }</h3>
+                    if d.attempts.is_empty() {
+                        <p class="muted" id="mail-attempts">{ "No attempt yet." }</p>
+                    } else {
+                        <table id="mail-attempts">
+                            <thead><tr><th>{ "When" }</th><th>{ "Result" }</th><th>{ "Detail" }</th></tr></thead>
+                            <tbody>
+                                { for d.attempts.iter().map(|a| html! {
+                                    <tr class={if a.ok { "attempt-ok" } else { "attempt-failed" }}>
+                                        <td>{ date_time(a.at) }</td>
+                                        <td class={if a.ok { "ok" } else { "mail-error" }}>{ if a.ok { "ok" } else { "failed" } }</td>
+                                        <td>{ a.detail.clone() }</td>
+                                    </tr>
+                                }) }
+                            </tbody>
+                        </table>
+                    }
+                </>
+            }
+        }
+    };
+    html! {
+        <aside class="card mail-detail" id="mail-detail" aria-label={format!("Message #{}", p.id)} onkeydown={on_key}>
+            <div class="actions" style="margin-top:0">
+                <h2 style="flex:1;margin:0">{ format!("Message #{}", p.id) }</h2>
+                <button class="secondary" id="mail-detail-close" onclick={close}>{ "Close" }</button>
+            </div>
+            { body }
+        </aside>
+    }
+}
+
+/// The form field (input id and label) a core error names, e.g. "mail.smtp.host".
+fn field_input(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "mail.transport" => ("mail-transport", "Transport"),
+        "mail.smtp.host" => ("mail-smtp-host", "SMTP server"),
+        "mail.smtp.port" => ("mail-smtp-port", "Port"),
+        "mail.smtp.security" => ("mail-smtp-security", "Encryption"),
+        "mail.smtp.username" => ("mail-smtp-username", "User name"),
+        "mail.smtp.timeout_secs" => ("mail-smtp-timeout", "Timeout"),
+        "mail.graph.tenant_id" => ("mail-graph-tenant", "Tenant id"),
+        "mail.graph.client_id" => ("mail-graph-client", "Client id"),
+        "mail.graph.sender" => ("mail-graph-sender", "Sending mailbox"),
+        "mail.graph.authority_url" => ("mail-graph-authority", "Authority URL"),
+        "mail.graph.graph_url" => ("mail-graph-url", "Graph URL"),
+        "mail.graph.timeout_secs" => ("mail-graph-timeout", "Timeout"),
+        "mail.webhook.url" => ("mail-webhook-url", "Webhook URL"),
+        "mail.webhook.timeout_secs" => ("mail-webhook-timeout", "Timeout"),
+        "mail.pickup.path" | "mail.pickup_folder.path" => ("mail-pickup-path", "Pickup folder"),
+        "mail.from_address" => ("mail-from-address", "From address"),
+        "mail.from_name" => ("mail-from-name", "From name"),
+        "mail.company_name" => ("mail-company", "Company name"),
+        "mail.logo_path" => ("mail-logo", "Logo"),
+        "to" | "mail.test.to" | "test.to" => ("mail-test-to", "Send a test message to"),
+        f if f.ends_with("secret") || f.ends_with("password") || f.ends_with("token") => {
+            ("mail-secret", "Secret")
+        }
+        _ => return None,
+    })
+}
+
+/// The input ids the card shows for this transport.
+fn shown_inputs(t: &MailTransport) -> Vec<&'static str> {
+    let mut ids = vec![
+        "mail-transport",
+        "mail-from-address",
+        "mail-from-name",
+        "mail-company",
+        "mail-logo",
+        "mail-test-to",
+    ];
+    ids.extend_from_slice(match t {
+        MailTransport::NotConfigured => &[],
+        MailTransport::Smtp(_) => &[
+            "mail-smtp-host",
+            "mail-smtp-port",
+            "mail-smtp-security",
+            "mail-smtp-username",
+            "mail-smtp-timeout",
+        ],
+        MailTransport::Graph(_) => &[
+            "mail-graph-tenant",
+            "mail-graph-client",
+            "mail-graph-sender",
+            "mail-graph-authority",
+            "mail-graph-url",
+            "mail-graph-timeout",
+        ],
+        MailTransport::Webhook(_) => &["mail-webhook-url", "mail-webhook-timeout"],
+        MailTransport::PickupFolder { .. } => &["mail-pickup-path"],
+    });
+    if t.secret_label().is_some() {
+        ids.push("mail-secret");
+    }
+    ids
+}
+
+fn transport_kind(t: &MailTransport) -> &'static str {
+    match t {
+        MailTransport::NotConfigured => "not_configured",
+        MailTransport::Smtp(_) => "smtp",
+        MailTransport::Graph(_) => "graph",
+        MailTransport::Webhook(_) => "webhook",
+        MailTransport::PickupFolder { .. } => "pickup_folder",
+    }
+}
+
+/// The mail transport, sender and branding (Settings window).
+#[function_component(MailCard)]
+pub fn mail_card() -> Html {
+    let loaded = use_state(|| None::<Result<MailSettingsView, ApiError>>);
+    let settings = use_state(MailSettings::default);
+    let secret = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let saved = use_state(|| false);
+    let test_to = use_state(String::new);
+    let test = use_state(|| None::<ConnectionTest>);
+    let busy = use_state(|| None::<&'static str>);
+    {
+        let (loaded, settings) = (loaded.clone(), settings.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                let r = call::<GetMailSettings>(&()).await;
+                if let Ok(v) = &r {
+                    settings.set(v.settings.clone());
+                }
+                loaded.set(Some(r));
+            });
+        });
+    }
+    let view = match &*loaded {
+        None => {
+            return html! { <div class="card" id="mail-settings"><p class="muted">{ "Loading mail settings…" }</p></div> };
+        }
+        Some(Err(e)) => {
+            return html! {
+                <div class="card" id="mail-settings">
+                    <h2>{ "Mail" }</h2>
+                    <p class="error" id="mail-load-error" role="alert">{ e.message.clone() }</p>
+                </div>
+            };
+        }
+        Some(Ok(v)) => v.clone(),
+    };
+
+    // Where the last error goes: next to its field when that field is on screen.
+    let shown = shown_inputs(&settings.transport);
+    let err_input = error
+        .as_ref()
+        .and_then(|e| e.field.as_deref())
+        .and_then(field_input)
+        .filter(|(id, _)| shown.contains(id));
+    let bad = |id: &str| err_input.is_some_and(|(i, _)| i == id);
+    let err_at = |id: &str| match (&*error, err_input) {
+        (Some(e), Some((i, _))) if i == id => html! {
+            <p class="error" id="mail-error" role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
+        },
+        _ => html! {},
+    };
+
+    let on_transport = {
+        let (settings, secret, saved_transport) = (
+            settings.clone(),
+            secret.clone(),
+            view.settings.transport.clone(),
+        );
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut next = (*settings).clone();
+            if v == transport_kind(&next.transport) {
+                return;
+            }
+            next.transport = if v == transport_kind(&saved_transport) {
+                saved_transport.clone()
+            } else {
+                match v.as_str() {
+                    "smtp" => MailTransport::Smtp(SmtpSettings::default()),
+                    "graph" => MailTransport::Graph(GraphSettings::default()),
+                    "webhook" => MailTransport::Webhook(WebhookSettings::default()),
+                    "pickup_folder" => MailTransport::PickupFolder {
+                        path: String::new(),
+                    },
+                    _ => MailTransport::NotConfigured,
+                }
+            };
+            settings.set(next);
+            secret.set(String::new());
+        })
+    };
+    let on_security = {
+        let settings = settings.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut next = (*settings).clone();
+            if let MailTransport::Smtp(s) = &mut next.transport {
+                s.security = match v.as_str() {
+                    "tls" => SmtpSecurity::Tls,
+                    "none" => SmtpSecurity::None,
+                    _ => SmtpSecurity::StartTls,
+                };
+                settings.set(next);
+            }
+        })
+    };
+    let smtp = |f: fn(&mut SmtpSettings, String)| {
+        edit(&settings, move |m, v| {
+            if let MailTransport::Smtp(s) = &mut m.transport {
+                f(s, v)
+            }
+        })
+    };
+    let graph = |f: fn(&mut GraphSettings, String)| {
+        edit(&settings, move |m, v| {
+            if let MailTransport::Graph(g) = &mut m.transport {
+                f(g, v)
+            }
+        })
+    };
+    let webhook = |f: fn(&mut WebhookSettings, String)| {
+        edit(&settings, move |m, v| {
+            if let MailTransport::Webhook(w) = &mut m.transport {
+                f(w, v)
+            }
+        })
+    };
+    let common = |f: fn(&mut MailSettings, String)| edit(&settings, f);
+    let set_secret = {
+        let secret = secret.clone();
+        Callback::from(move |v: String| secret.set(v))
+    };
+    let set_to = {
+        let test_to = test_to.clone();
+        Callback::from(move |v: String| test_to.set(v))
+    };
+
+    let transport_fields = match &settings.transport {
+        MailTransport::NotConfigured => html! {
+            <p class="muted">{ "No transport: messages wait in the outbox until one is set up." }</p>
+        },
+        MailTransport::Smtp(s) => html! {
+            <div class="grid2">
+                <div><Field id="mail-smtp-host" label="SMTP server" value={s.host.clone()} oninput={smtp(|s, v| s.host = v)} invalid={bad("mail-smtp-host")} />{ err_at("mail-smtp-host") }</div>
+                <div><Field id="mail-smtp-port" label="Port" value={s.port.to_string()} oninput={smtp(|s, v| s.port = num(&v))} invalid={bad("mail-smtp-port")} hint="587 with STARTTLS, 465 with TLS." />{ err_at("mail-smtp-port") }</div>
+                <div>
+                    <label for="mail-smtp-security">{ "Encryption" }</label>
+                    <select id="mail-smtp-security" onchange={on_security} class={bad("mail-smtp-security").then_some("invalid")}>
+                        <option value="start_tls" selected={s.security == SmtpSecurity::StartTls}>{ "STARTTLS" }</option>
+                        <option value="tls" selected={s.security == SmtpSecurity::Tls}>{ "TLS" }</option>
+                        <option value="none" selected={s.security == SmtpSecurity::None}>{ "None (local relay only)" }</option>
+                    </select>
+                    { err_at("mail-smtp-security") }
+                </div>
+                <div><Field id="mail-smtp-username" label="User name" value={s.username.clone()} oninput={smtp(|s, v| s.username = v)} invalid={bad("mail-smtp-username")} hint="Empty: no authentication." autocomplete="off" />{ err_at("mail-smtp-username") }</div>
+                <div><Field id="mail-smtp-timeout" label="Timeout (s)" value={s.timeout_secs.to_string()} oninput={smtp(|s, v| s.timeout_secs = num(&v))} invalid={bad("mail-smtp-timeout")} />{ err_at("mail-smtp-timeout") }</div>
+            </div>
+        },
+        MailTransport::Graph(g) => html! {
+            <div class="grid2">
+                <div><Field id="mail-graph-tenant" label="Tenant id" value={g.tenant_id.clone()} oninput={graph(|g, v| g.tenant_id = v)} invalid={bad("mail-graph-tenant")} />{ err_at("mail-graph-tenant") }</div>
+                <div><Field id="mail-graph-client" label="Client id" value={g.client_id.clone()} oninput={graph(|g, v| g.client_id = v)} invalid={bad("mail-graph-client")} />{ err_at("mail-graph-client") }</div>
+                <div><Field id="mail-graph-sender" label="Sending mailbox" value={g.sender.clone()} oninput={graph(|g, v| g.sender = v)} invalid={bad("mail-graph-sender")} hint="User id or address of the mailbox that sends." />{ err_at("mail-graph-sender") }</div>
+                <div><Field id="mail-graph-timeout" label="Timeout (s)" value={g.timeout_secs.to_string()} oninput={graph(|g, v| g.timeout_secs = num(&v))} invalid={bad("mail-graph-timeout")} />{ err_at("mail-graph-timeout") }</div>
+                <div><Field id="mail-graph-authority" label="Authority URL" value={g.authority_url.clone()} oninput={graph(|g, v| g.authority_url = v)} invalid={bad("mail-graph-authority")} />{ err_at("mail-graph-authority") }</div>
+                <div><Field id="mail-graph-url" label="Graph URL" value={g.graph_url.clone()} oninput={graph(|g, v| g.graph_url = v)} invalid={bad("mail-graph-url")} />{ err_at("mail-graph-url") }</div>
+            </div>
+        },
+        MailTransport::Webhook(w) => html! {
+            <div class="grid2">
+                <div><Field id="mail-webhook-url" label="Webhook URL" value={w.url.clone()} oninput={webhook(|w, v| w.url = v)} invalid={bad("mail-webhook-url")} hint="One JSON POST per message." />{ err_at("mail-webhook-url") }</div>
+                <div><Field id="mail-webhook-timeout" label="Timeout (s)" value={w.timeout_secs.to_string()} oninput={webhook(|w, v| w.timeout_secs = num(&v))} invalid={bad("mail-webhook-timeout")} />{ err_at("mail-webhook-timeout") }</div>
+            </div>
+        },
+        MailTransport::PickupFolder { path } => html! {
+            <div>
+                <Field id="mail-pickup-path" label="Pickup folder" value={path.clone()} invalid={bad("mail-pickup-path")}
+                    oninput={edit(&settings, |m, v| if let MailTransport::PickupFolder { path } = &mut m.transport { *path = v })}
+                    hint="Each message is written there as an .eml file." />
+                { err_at("mail-pickup-path") }
+            </div>
+        },
+    };
+    // The saved secret belongs to the saved transport.
+    let secret_saved = view.secret_saved
+        && transport_kind(&view.settings.transport) == transport_kind(&settings.transport);
+    let secret_field = match settings.transport.secret_label() {
+        Some(label) => html! {
+            <div>
+                <Field id="mail-secret" {label} kind="password" value={(*secret).clone()} oninput={set_secret} autocomplete="new-password"
+                    placeholder={secret_saved.then_some("saved")} invalid={bad("mail-secret")}
+                    hint={if secret_saved { "Saved in this computer's keyring; leave empty to keep it." } else { "Stored in this computer's keyring, never in a file." }} />
+                { err_at("mail-secret") }
+            </div>
+        },
+        None => html! {},
+    };
+    // Empty keeps the saved secret; a transport without one sends none.
+    let typed_secret = {
+        let secret = secret.clone();
+        let takes_secret = settings.transport.secret_label().is_some();
+        move || {
+            Some((*secret).clone())
+                .filter(|s| takes_secret && !s.is_empty())
+                .map(Secret::new)
+        }
+    };
+
+    let save = {
+        let (settings, loaded, error, saved, busy, secret, typed_secret) = (
+            settings.clone(),
+            loaded.clone(),
+            error.clone(),
+            saved.clone(),
+            busy.clone(),
+            secret.clone(),
+            typed_secret.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let req = SaveMailSettingsRequest {
+                settings: (*settings).clone(),
+                secret: typed_secret(),
+            };
+            let (settings, loaded, error, saved, busy, secret) = (
+                settings.clone(),
+                loaded.clone(),
+                error.clone(),
+                saved.clone(),
+                busy.clone(),
+                secret.clone(),
+            );
+            busy.set(Some("Saving the mail settings…"));
+            saved.set(false);
+            spawn_local(async move {
+                match call::<SaveMailSettings>(&req).await {
+                    Ok(v) => {
+                        settings.set(v.settings.clone());
+                        loaded.set(Some(Ok(v)));
+                        secret.set(String::new());
+                        error.set(None);
+                        saved.set(true);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(None);
+            });
+        })
+    };
+    let send_test = {
+        let (settings, test_to, test, error, busy) = (
+            settings.clone(),
+            test_to.clone(),
+            test.clone(),
+            error.clone(),
+            busy.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let req = TestMailRequest {
+                settings: (*settings).clone(),
+                secret: typed_secret(),
+                to: test_to.trim().to_owned(),
+            };
+            let (test, error, busy) = (test.clone(), error.clone(), busy.clone());
+            busy.set(Some("Sending a test message…"));
+            test.set(None);
+            spawn_local(async move {
+                let r = call::<SendTestMail>(&req).await;
+                match r {
+                    Ok(t) => {
+                        error.set(None);
+                        test.set(Some(t));
+                    }
+                    Err(e) => {
+                        test.set(Some(ConnectionTest {
+                            ok: false,
+                            message: e.message.clone(),
+                            elapsed_ms: 0,
+                        }));
+                        // A message about one field also shows next to it.
+                        error.set(e.field.is_some().then_some(e));
+                    }
+                }
+                busy.set(None);
+            });
+        })
+    };
+    let test_line = match &*test {
+        Some(t) => test_result(
+            "mail-test-result",
+            &Some(t.clone()),
+            if t.ok {
+                "Test message sent: "
+            } else {
+                "Test failed: "
+            },
+        ),
+        None => html! {},
+    };
+    let general_error = match (&*error, err_input) {
+        (Some(e), None) => {
+            let text = match e.field.as_deref() {
+                Some(f) => {
+                    let name = field_input(f).map_or(f, |(_, label)| label);
+                    format!("{} ({name})", e.message)
+                }
+                None => e.message.clone(),
+            };
+            html! { <p class="error" id="mail-error" role="alert" data-field={e.field.clone()}>{ text }</p> }
+        }
+        _ => html! {},
+    };
+    let kind = transport_kind(&settings.transport);
+    html! {
+        <div class="card" id="mail-settings">
+            <h2>{ "Mail" }</h2>
+            <p class="muted" id="mail-sender-status">{ view.sender_status.clone() }</p>
+            <label for="mail-transport">{ "Transport" }</label>
+            <select id="mail-transport" onchange={on_transport} class={bad("mail-transport").then_some("invalid")}>
+                <option value="not_configured" selected={kind == "not_configured"}>{ "Not configured" }</option>
+                <option value="smtp" selected={kind == "smtp"}>{ "SMTP" }</option>
+                <option value="graph" selected={kind == "graph"}>{ "Microsoft Graph" }</option>
+                <option value="webhook" selected={kind == "webhook"}>{ "JSON webhook" }</option>
+                <option value="pickup_folder" selected={kind == "pickup_folder"}>{ "Pickup folder" }</option>
+            </select>
+            { err_at("mail-transport") }
+            { transport_fields }
+            { secret_field }
+            <div class="grid2">
+                <div><Field id="mail-from-address" label="From address" kind="email" value={settings.from_address.clone()} oninput={common(|m, v| m.from_address = v)} invalid={bad("mail-from-address")} />{ err_at("mail-from-address") }</div>
+                <div><Field id="mail-from-name" label="From name" value={settings.from_name.clone()} oninput={common(|m, v| m.from_name = v)} invalid={bad("mail-from-name")} />{ err_at("mail-from-name") }</div>
+                <div><Field id="mail-company" label="Company name" value={settings.company_name.clone()} oninput={common(|m, v| m.company_name = v)} invalid={bad("mail-company")} hint="Shown in every message's header and signature." />{ err_at("mail-company") }</div>
+                <div><Field id="mail-logo" label="Logo (optional)" value={settings.logo_path.clone()} oninput={common(|m, v| m.logo_path = v)} invalid={bad("mail-logo")} hint="Path of a .png or .jpg shown at the top of messages." />{ err_at("mail-logo") }</div>
+            </div>
+            if let Some(b) = *busy { <div class="banner info" id="mail-busy" style="margin-top:1rem">{ b }</div> }
+            <div class="actions">
+                <button id="mail-save" onclick={save} disabled={busy.is_some()}>{ "Save" }</button>
+                if *saved { <span class="ok" id="mail-saved">{ "Saved. Applies to every desktop using this store." }</span> }
+            </div>
+            { general_error }
+            <div class="grid2" style="margin-top:.6rem">
+                <div><Field id="mail-test-to" label="Send a test message to" kind="email" value={(*test_to).clone()} oninput={set_to} invalid={bad("mail-test-to")} hint="Uses the settings as typed, saved or not." />{ err_at("mail-test-to") }</div>
+                <div class="actions" style="align-items:end"><button id="mail-test-send" class="secondary" onclick={send_test} disabled={busy.is_some()}>{ "Send test message" }</button></div>
+            </div>
+            { test_line }
+        </div>
+    }
+}
