@@ -32,7 +32,7 @@ echo "::: PostgreSQL test server on 127.0.0.1:$PORTDESK_TEST_PG_PORT"
 log=$(mktemp /tmp/portdesk-tests.XXXXXX)
 run_tests() {
   xvfb-run -a -s "-screen 0 1280x800x24" \
-    keyctl session - cargo test --locked --workspace --exclude portdesk-ui -- --test-threads 4 2>&1 | tee "$log"
+    keyctl session - cargo test --locked --no-fail-fast --workspace --exclude portdesk-ui -- --test-threads 4 2>&1 | tee "$log"
   return "${PIPESTATUS[0]}"
 }
 status=0

@@ -65,6 +65,11 @@ pub fn run(kiosk: bool) -> ExitCode {
         .setup(|app| {
             setup_tray(app.handle())?;
             let core = app.state::<Arc<Portdesk>>().inner().clone();
+            // Core events (refresh progress) go to every window; each filters what it shows.
+            let handle = app.handle().clone();
+            core.set_event_sink(Arc::new(move |name, payload| {
+                let _ = handle.emit(name, payload);
+            }));
             if tauri::async_runtime::block_on(core.kiosk()).is_some()
                 && let Some(main) = app.get_webview_window("main")
             {

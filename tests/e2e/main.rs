@@ -156,12 +156,12 @@ async fn first_run_sign_in_home_and_inventory_window() {
         .expect("tauri-driver not found: scripts/setup.sh installs it");
     let _driver = Driver(child);
     let c = connect(port, data.path()).await;
-    let result = journey(&c).await;
+    let result = journey(&c, &data.path().join("pickup")).await;
     let _ = c.close().await;
     result.unwrap();
 }
 
-async fn journey(c: &Client) -> Result<(), String> {
+async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
     // 1. First run asks for the first admin; a weak password is refused with a clear message.
     wait_text(c, "h2", |t| t.contains("Welcome to Portdesk")).await;
     shot(c, "01-first-run.png").await;
@@ -184,6 +184,7 @@ async fn journey(c: &Client) -> Result<(), String> {
         "forecasts",
         "shop",
         "support",
+        "mail",
         "settings",
     ] {
         c.find(Locator::Css(&format!("#open-{m}")))
@@ -373,6 +374,30 @@ async fn journey(c: &Client) -> Result<(), String> {
     })
     .await;
     shot(c, "10-audit-log.png").await;
+
+    // 9b. The admin sends outgoing mail to a pickup folder and tries it with a test message.
+    open_module(c, &main, "settings").await?;
+    wait_for(c, "#mail-transport").await;
+    c.find(Locator::Css("#mail-transport"))
+        .await
+        .map_err(|e| e.to_string())?
+        .select_by_value("pickup_folder")
+        .await
+        .map_err(|e| e.to_string())?;
+    type_into(c, "#mail-pickup-path", pickup.to_str().unwrap()).await;
+    type_into(c, "#mail-from-address", "portal@harbour.example").await;
+    type_into(c, "#mail-company", "Harbour Logistics").await;
+    click(c, "#mail-save").await;
+    wait_for(c, "#mail-saved").await;
+    type_into(c, "#mail-test-to", "ada@example.com").await;
+    click(c, "#mail-test-send").await;
+    wait_text(c, "#mail-test-result", |t| t.contains("sent")).await;
+    assert_eq!(
+        eml_files(pickup).len(),
+        1,
+        "the test message is in the pickup folder"
+    );
+    shot(c, "11-mail-settings.png").await;
     c.switch_to_window(main.clone())
         .await
         .map_err(|e| e.to_string())?;
@@ -382,7 +407,64 @@ async fn journey(c: &Client) -> Result<(), String> {
     type_into(c, "#login-password", "Harbour-Crane-Night-5").await;
     click(c, "#login-submit").await;
     wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
+
+    // 10. Cara forgets her password: a one-time code by e-mail, a new password, signed in.
+    click(c, "#logout").await;
+    wait_for(c, "#login-form").await;
+    click(c, "#forgot-password").await;
+    type_into(c, "#reset-email", "cara@example.com").await;
+    click(c, "#reset-send-code").await;
+    wait_for(c, "#reset-message").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let code = loop {
+        if let Some(code) = eml_files(pickup).iter().find_map(|raw| {
+            let m = mail_parser::MessageParser::default().parse(raw)?;
+            let to = m.to()?.first()?.address()?.to_owned();
+            let text = m.body_text(0)?.to_string();
+            (to == "cara@example.com").then(|| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("Your one-time code: "))
+                    .map(|c| c.trim().to_owned())
+            })?
+        }) {
+            break code;
+        }
+        if Instant::now() > deadline {
+            return Err("the reset code never reached the pickup folder".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    type_into(c, "#reset-code", &code).await;
+    type_into(c, "#reset-new-password", "Lighthouse-Ferry-Dawn-8").await;
+    type_into(c, "#reset-confirm-password", "Lighthouse-Ferry-Dawn-8").await;
+    shot(c, "12-reset-code.png").await;
+    click(c, "#reset-submit").await;
+    wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
+
+    // 11. The admin's Mail window shows the code as sent.
+    click(c, "#logout").await;
+    wait_for(c, "#login-form").await;
+    type_into(c, "#login-email", "ada@example.com").await;
+    type_into(c, "#login-password", PASSWORD).await;
+    click(c, "#login-submit").await;
+    wait_text(c, "#home-title", |t| t == "Welcome, Ada Admin").await;
+    open_module(c, &main, "mail").await?;
+    wait_text(c, "#mail-table", |t| {
+        t.contains("cara@example.com") && t.contains("sent")
+    })
+    .await;
+    shot(c, "13-mail-window.png").await;
     Ok(())
+}
+
+/// The .eml files in the pickup folder, oldest first.
+fn eml_files(dir: &Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
 }
 
 fn export_dir() -> PathBuf {

@@ -1,15 +1,19 @@
 //! The Inventory window: a customer's stock from the local cache, refreshed from the ERP.
 //! The grid is virtualised: only the rows in view are in the page, fetched by offset.
 
-use crate::ipc::call;
+use crate::ipc::{call, subscribe};
 use crate::widgets::Field;
+use gloo_timers::callback::Interval;
 use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::api::{
-    ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportInventory, QueryInventory, RefreshInventory,
-    SessionInfo,
+    CancelRefresh, ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportInventory,
+    GetInventorySettings, QueryInventory, RefreshInventory, SessionInfo,
 };
 use portdesk_types::inventory::*;
-use portdesk_types::{ApiError, Role};
+use portdesk_types::{ApiError, ErrorKind, Role};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -39,10 +43,201 @@ fn when(ms: i64) -> String {
     crate::widgets::date_time(ms)
 }
 
+/// 100000 as "100,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn same_customer(a: &str, b: &str) -> bool {
+    a.trim() == b.trim()
+}
+
+/// The refresh of the customer on screen, whoever started it: this window's own call and the
+/// progress events the core emits to every window.
+#[derive(Clone, PartialEq, Default)]
+struct RefreshState {
+    /// The customer on screen; events and replies about another are ignored.
+    customer: Option<String>,
+    /// This window's `RefreshInventory` call is in flight.
+    calling: bool,
+    /// The last progress of a refresh of `customer` (or the outcome of this window's call).
+    progress: Option<RefreshProgress>,
+    /// The last refresh this window asked for could not read the ERP.
+    error: Option<ApiError>,
+    /// A cancel was asked for and has not been answered yet.
+    cancelling: bool,
+    cancel_error: Option<String>,
+    /// Bumped whenever the cache holds new rows: the page is queried again.
+    reloads: u32,
+}
+
+impl RefreshState {
+    fn running(&self) -> bool {
+        self.calling
+            || matches!(
+                self.progress.as_ref().map(|p| p.phase),
+                Some(RefreshPhase::Reading | RefreshPhase::Writing)
+            )
+    }
+    fn shows(&self, customer: &str) -> bool {
+        self.customer
+            .as_deref()
+            .is_some_and(|c| same_customer(c, customer))
+    }
+}
+
+enum RefreshAction {
+    /// The customer on screen changed.
+    Show(Option<String>),
+    /// This window asks the core to refresh this customer.
+    Call(String),
+    Event(RefreshProgress),
+    Reply(String, Result<RefreshReply, ApiError>),
+    Cancel,
+    /// The answer to a cancel of this customer.
+    Cancelled(String, Result<bool, ApiError>),
+}
+
+fn progress(
+    customer: &str,
+    phase: RefreshPhase,
+    rows: u64,
+    message: Option<String>,
+) -> RefreshProgress {
+    RefreshProgress {
+        customer: customer.to_owned(),
+        phase,
+        rows_done: rows,
+        rows_total: (phase == RefreshPhase::Done).then_some(rows),
+        message,
+    }
+}
+
+impl Reducible for RefreshState {
+    type Action = RefreshAction;
+
+    fn reduce(self: Rc<Self>, action: RefreshAction) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            RefreshAction::Show(c) => {
+                if s.customer == c {
+                    return self;
+                }
+                s = RefreshState {
+                    customer: c,
+                    reloads: s.reloads,
+                    ..Default::default()
+                };
+            }
+            RefreshAction::Call(c) => {
+                if !s.shows(&c) {
+                    return self;
+                }
+                s.calling = true;
+                s.cancel_error = None;
+                if !self.running() {
+                    s.progress = Some(progress(&c, RefreshPhase::Reading, 0, None));
+                }
+            }
+            RefreshAction::Event(p) => {
+                if !s.shows(&p.customer) {
+                    return self;
+                }
+                match p.phase {
+                    RefreshPhase::Reading | RefreshPhase::Writing => {}
+                    RefreshPhase::Done => {
+                        // Same filter, new data: run the query again.
+                        s.reloads += 1;
+                        s.error = None;
+                        s.cancelling = false;
+                    }
+                    RefreshPhase::Cancelled | RefreshPhase::Failed => s.cancelling = false,
+                }
+                s.progress = Some(p);
+            }
+            RefreshAction::Reply(c, r) => {
+                if !s.shows(&c) {
+                    return self;
+                }
+                s.calling = false;
+                s.cancelling = false;
+                let phase = s.progress.as_ref().map(|p| p.phase);
+                match r {
+                    Ok(reply) => {
+                        s.error = None;
+                        // The Done event normally came first and reloaded already.
+                        if phase != Some(RefreshPhase::Done) {
+                            s.reloads += 1;
+                            s.progress = Some(progress(&c, RefreshPhase::Done, reply.rows, None));
+                        }
+                    }
+                    // Cancelled, or a refresh of this customer started elsewhere is running:
+                    // the saved copy is untouched, and that refresh's events tell the rest.
+                    Err(e) if e.kind == ErrorKind::Conflict => {
+                        if !matches!(
+                            phase,
+                            Some(
+                                RefreshPhase::Reading
+                                    | RefreshPhase::Writing
+                                    | RefreshPhase::Cancelled
+                            )
+                        ) {
+                            s.progress =
+                                Some(progress(&c, RefreshPhase::Failed, 0, Some(e.message)));
+                        }
+                    }
+                    Err(e) => {
+                        if phase != Some(RefreshPhase::Failed) {
+                            s.progress = Some(progress(
+                                &c,
+                                RefreshPhase::Failed,
+                                0,
+                                Some(e.message.clone()),
+                            ));
+                        }
+                        s.error = Some(e);
+                    }
+                }
+            }
+            RefreshAction::Cancel => {
+                if !s.running() {
+                    return self;
+                }
+                s.cancelling = true;
+                s.cancel_error = None;
+            }
+            RefreshAction::Cancelled(c, _) if !s.shows(&c) => return self,
+            RefreshAction::Cancelled(_, r) => match r {
+                // The Cancelled event (or the reply) ends the refresh.
+                Ok(true) => return self,
+                // Nothing was running any more: it had just finished.
+                Ok(false) => s.cancelling = false,
+                Err(e) => {
+                    s.cancelling = false;
+                    s.cancel_error = Some(e.message);
+                }
+            },
+        }
+        Rc::new(s)
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct InventoryProps {
     pub me: SessionInfo,
     pub allow_export: bool,
+    /// At a kiosk there is no auto-refresh: every command counts as activity for the idle
+    /// sign-out, so a timer would keep a forgotten session open.
+    #[prop_or_default]
+    pub kiosk: bool,
 }
 
 #[function_component(InventoryWindow)]
@@ -59,12 +254,72 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     let page = use_state(|| None::<Result<InventoryPage, ApiError>>);
     let first = use_state(|| 0u32);
     let selected = use_state(|| 0u32);
-    let refreshing = use_state(|| false);
-    let refresh_error = use_state(|| None::<ApiError>);
+    let state = {
+        let c = (*customer).clone();
+        use_reducer(move || RefreshState {
+            customer: c,
+            ..Default::default()
+        })
+    };
     let export = use_state(|| None::<Result<ExportReply, ApiError>>);
     let export_path = use_state(String::new);
     let grid_ref = use_node_ref();
-    let reload = use_state(|| 0u32);
+    let auto_minutes = use_state_eq(|| 0u32);
+    // The customer on screen, for the refresh events and replies.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((*customer).clone(), move |c| {
+            dispatch.dispatch(RefreshAction::Show(c.clone()))
+        });
+    }
+    // Progress of any refresh, from whichever window started it; the state keeps only the
+    // customer on screen.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let sub = subscribe(REFRESH_EVENT, move |p: RefreshProgress| {
+                dispatch.dispatch(RefreshAction::Event(p))
+            });
+            move || drop(sub)
+        });
+    }
+    // Auto-refresh: read the interval on opening and whenever the window gets the focus, so
+    // a change in Settings reaches windows already open. A failure leaves it as it was (off
+    // unless read before). No timer polls it: any command would count as activity.
+    {
+        let auto_minutes = auto_minutes.clone();
+        use_effect_with(p.kiosk, move |kiosk| {
+            let kiosk = *kiosk;
+            auto_minutes.set(0);
+            let load = move || {
+                if kiosk {
+                    return;
+                }
+                let auto_minutes = auto_minutes.clone();
+                spawn_local(async move {
+                    if let Ok(s) = call::<GetInventorySettings>(&()).await {
+                        auto_minutes.set(s.auto_refresh_minutes.min(1440));
+                    }
+                });
+            };
+            load();
+            let on_focus = Closure::<dyn FnMut()>::new(load);
+            let win = web_sys::window();
+            if let Some(w) = &win {
+                let _ =
+                    w.add_event_listener_with_callback("focus", on_focus.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = &win {
+                    let _ = w.remove_event_listener_with_callback(
+                        "focus",
+                        on_focus.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(on_focus);
+            }
+        });
+    }
 
     let full_filter = InventoryFilter {
         customer: (*customer).clone(),
@@ -75,7 +330,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     {
         let page = page.clone();
         use_effect_with(
-            (full_filter.clone(), window_offset, *reload),
+            (full_filter.clone(), window_offset, state.reloads),
             move |(f, offset, _)| {
                 if f.customer.is_some() {
                     let q = InventoryQuery {
@@ -89,27 +344,57 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         );
     }
     let refresh = {
-        let (customer, refreshing, refresh_error, reload) = (
-            customer.clone(),
-            refreshing.clone(),
-            refresh_error.clone(),
-            reload.clone(),
-        );
+        let (customer, dispatch) = (customer.clone(), state.dispatcher());
         Callback::from(move |_: ()| {
             let Some(c) = (*customer).clone() else { return };
-            let (refreshing, refresh_error, reload) =
-                (refreshing.clone(), refresh_error.clone(), reload.clone());
-            refreshing.set(true);
+            let dispatch = dispatch.clone();
+            dispatch.dispatch(RefreshAction::Call(c.clone()));
             spawn_local(async move {
-                match call::<RefreshInventory>(&RefreshRequest { customer: Some(c) }).await {
-                    Ok(_) => {
-                        refresh_error.set(None);
-                        // Same filter, new data: run the query again.
-                        reload.set(*reload + 1);
-                    }
-                    Err(e) => refresh_error.set(Some(e)),
-                }
-                refreshing.set(false);
+                let req = RefreshRequest {
+                    customer: Some(c.clone()),
+                };
+                let r = call::<RefreshInventory>(&req).await;
+                dispatch.dispatch(RefreshAction::Reply(c, r));
+            });
+        })
+    };
+    let running = (*customer)
+        .as_deref()
+        .is_some_and(|c| state.shows(c) && state.running());
+    // Each auto-refresh tick acts on what the window shows at that moment.
+    let tick = use_mut_ref(Callback::<()>::noop);
+    *tick.borrow_mut() = {
+        let refresh = refresh.clone();
+        Callback::from(move |_: ()| {
+            if !running {
+                refresh.emit(());
+            }
+        })
+    };
+    {
+        let tick = tick.clone();
+        use_effect_with(*auto_minutes, move |m| {
+            let every = (*m > 0).then(|| {
+                Interval::new(m.min(&1440) * 60_000, move || {
+                    let cb = tick.borrow().clone();
+                    cb.emit(());
+                })
+            });
+            move || drop(every)
+        });
+    }
+    let cancel = {
+        let (customer, dispatch) = (customer.clone(), state.dispatcher());
+        Callback::from(move |_: MouseEvent| {
+            let Some(c) = (*customer).clone() else { return };
+            let dispatch = dispatch.clone();
+            dispatch.dispatch(RefreshAction::Cancel);
+            spawn_local(async move {
+                let req = RefreshRequest {
+                    customer: Some(c.clone()),
+                };
+                let r = call::<CancelRefresh>(&req).await;
+                dispatch.dispatch(RefreshAction::Cancelled(c, r));
             });
         })
     };
@@ -217,13 +502,18 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                 <div class="actions" style="margin-top:0">
                     <strong id="inventory-customer">{ cust.clone() }</strong>
                     <span class="muted" id="inventory-as-of">{ as_of }</span>
-                    <button class="secondary" id="inventory-refresh" disabled={*refreshing} onclick={refresh.reform(|_: MouseEvent| ())}>{ "Refresh from the ERP" }</button>
+                    <button class="secondary" id="inventory-refresh" disabled={running} onclick={refresh.reform(|_: MouseEvent| ())}>{ "Refresh from the ERP" }</button>
                 </div>
             }
         }
         _ => html! {},
     };
-    let banner = match (&*refresh_error, &*page) {
+    let refresh_error = if state.shows(&cust) {
+        state.error.clone()
+    } else {
+        None
+    };
+    let banner = match (&refresh_error, &*page) {
         (Some(e), Some(Ok(pg))) if pg.as_of.is_some() => html! {
             <div class="banner warn" id="inventory-stale">{ format!("The ERP could not be read ({}). Showing the saved copy from {} ({}).", e.message, when(pg.as_of.unwrap_or(0)), age(pg.as_of.unwrap_or(0))) }</div>
         },
@@ -231,6 +521,76 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
             html! { <div class="banner err" id="inventory-stale">{ format!("No stock to show: the ERP could not be read and nothing is saved on this computer yet. {}", e.message) }</div> }
         }
         _ => html! {},
+    };
+    let as_of = match &*page {
+        Some(Ok(pg)) if same_customer(&pg.customer, &cust) => pg.as_of,
+        _ => None,
+    };
+    let shown = state
+        .progress
+        .as_ref()
+        .filter(|p| state.shows(&cust) && same_customer(&p.customer, &cust));
+    let status_line = shown.map(|p| match p.phase {
+        RefreshPhase::Reading => ("muted", "Reading from the ERP…".to_owned()),
+        RefreshPhase::Writing => (
+            "muted",
+            match (p.rows_total, p.percent()) {
+                (Some(t), Some(pct)) => format!(
+                    "Saving {} of {} rows ({pct} %)",
+                    grouped(p.rows_done),
+                    grouped(t)
+                ),
+                _ => format!("Saving {} rows…", grouped(p.rows_done)),
+            },
+        ),
+        RefreshPhase::Done => (
+            "ok",
+            match p.rows_done {
+                1 => "Refreshed 1 row".to_owned(),
+                n => format!("Refreshed {} rows", grouped(n)),
+            },
+        ),
+        RefreshPhase::Cancelled => (
+            "muted",
+            match as_of {
+                Some(t) => format!("Refresh cancelled; the copy from {} is kept.", when(t)),
+                None => "Refresh cancelled; nothing is saved on this computer yet.".to_owned(),
+            },
+        ),
+        RefreshPhase::Failed => (
+            "error",
+            p.message
+                .clone()
+                .unwrap_or_else(|| "The refresh failed.".to_owned()),
+        ),
+    });
+    // While running without any progress yet (the reply of this window's call is awaited).
+    let status_line =
+        status_line.or_else(|| running.then(|| ("muted", "Reading from the ERP…".to_owned())));
+    let percent = shown
+        .filter(|p| p.phase == RefreshPhase::Writing)
+        .and_then(|p| p.percent());
+    let refresh_line = html! {
+        <div class="refresh-line">
+            if running {
+                <progress id="refresh-progress" max="100" value={percent.map(|v| AttrValue::from(v.to_string()))}
+                    aria-label="Refresh progress"></progress>
+            }
+            if let Some((class, text)) = status_line {
+                <span id="refresh-status" class={class} role="status">{ text }</span>
+            }
+            if running {
+                <button class="secondary" id="refresh-cancel" disabled={state.cancelling} onclick={cancel}>
+                    { if state.cancelling { "Cancelling…" } else { "Cancel" } }
+                </button>
+            }
+            if let Some(e) = state.cancel_error.as_ref().filter(|_| state.shows(&cust)) {
+                <span class="error" id="refresh-cancel-error">{ e.clone() }</span>
+            }
+            if *auto_minutes > 0 {
+                <span class="muted" id="auto-refresh-note">{ format!("Refreshes every {} min", *auto_minutes) }</span>
+            }
+        </div>
     };
     let grid = match &*page {
         None => html! { <p class="muted">{ "Loading…" }</p> },
@@ -273,10 +633,11 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     html! {
         <>
             { picker }
-            if *refreshing { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust}'s stock from the ERP…") }</div> }
+            if running { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust}'s stock from the ERP…") }</div> }
             { banner }
             <div class="card">
                 { status }
+                { refresh_line }
                 <div class="grid3">
                     <div><Field id="inv-part" label="Part starts with" value={filter.part_prefix.clone()} oninput={set_f(|f, v| f.part_prefix = v)} /></div>
                     <div><Field id="inv-bin" label="Bin starts with" value={filter.bin_prefix.clone()} oninput={set_f(|f, v| f.bin_prefix = v)} /></div>

@@ -2,7 +2,9 @@
 
 use portdesk_types::{ApiError, Command, ErrorKind};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
+use web_sys::js_sys;
 
 #[wasm_bindgen]
 extern "C" {
@@ -47,4 +49,52 @@ pub fn listen(event: &str, f: impl FnMut(JsValue) + 'static) {
     let closure = Closure::<dyn FnMut(JsValue)>::new(f);
     let _ = listen_js(event, &closure);
     closure.forget();
+}
+
+/// A listener that stops when dropped: for components that come and go.
+pub struct Subscription {
+    /// The promise of the shell's unlisten function, and the handler.
+    inner: Option<(JsValue, Handler)>,
+}
+
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let Some((promise, closure)) = self.inner.take() else {
+            return;
+        };
+        // The shell's `listen` resolves to the function that unregisters the handler; the
+        // closure is kept until that has run.
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(p) = promise.dyn_into::<js_sys::Promise>()
+                && let Ok(unlisten) = wasm_bindgen_futures::JsFuture::from(p).await
+                && let Some(f) = unlisten.dyn_ref::<js_sys::Function>()
+            {
+                let _ = f.call0(&JsValue::NULL);
+            }
+            drop(closure);
+        });
+    }
+}
+
+/// Runs `f` with each payload of `event` the shell emits, decoded as `T` (payloads that do not
+/// decode are skipped), until the returned subscription is dropped.
+pub fn subscribe<T: DeserializeOwned + 'static>(
+    event: &str,
+    mut f: impl FnMut(T) + 'static,
+) -> Subscription {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        // A Tauri event arrives as `{ event, id, payload }`.
+        let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload"));
+        if let Some(v) = payload
+            .ok()
+            .and_then(|p| serde_wasm_bindgen::from_value::<T>(p).ok())
+        {
+            f(v)
+        }
+    });
+    Subscription {
+        inner: listen_js(event, &closure).ok().map(|p| (p, closure)),
+    }
 }

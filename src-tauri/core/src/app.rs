@@ -53,9 +53,12 @@ pub fn access(command: &str) -> Option<Access> {
         | TestErpConnection::NAME
         | TestStoreConnection::NAME => Access::Roles(ADMIN),
         ErpCustomers::NAME => Access::Roles(&Role::STAFF),
-        RefreshInventory::NAME | QueryInventory::NAME | ExportInventory::NAME => {
-            Access::Roles(&[Role::Admin, Role::Warehouse, Role::Customer])
-        }
+        SaveInventorySettings::NAME => Access::Roles(ADMIN),
+        RefreshInventory::NAME
+        | CancelRefresh::NAME
+        | GetInventorySettings::NAME
+        | QueryInventory::NAME
+        | ExportInventory::NAME => Access::Roles(&[Role::Admin, Role::Warehouse, Role::Customer]),
         ListAccounts::NAME
         | CreateAccount::NAME
         | UpdateAccount::NAME
@@ -75,6 +78,26 @@ pub fn access(command: &str) -> Option<Access> {
         | CancelMail::NAME => Access::Roles(ADMIN),
         _ => return None,
     })
+}
+
+/// Receives core events (name, JSON payload); the shell emits them to every window.
+pub type EventSink = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
+
+/// Removes a refresh from the running set however it ends.
+struct RunningRefresh<'a> {
+    map: &'a std::sync::Mutex<
+        std::collections::HashMap<String, tokio_util::sync::CancellationToken>,
+    >,
+    customer: String,
+}
+
+impl Drop for RunningRefresh<'_> {
+    fn drop(&mut self) {
+        self.map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.customer);
+    }
 }
 
 /// `dispatch`'s future, boxed and `Send` so the shell can run it on any runtime thread.
@@ -106,6 +129,10 @@ pub struct Portdesk {
     inventory: tokio::sync::OnceCell<crate::inventory::InventoryCache>,
     /// This desktop's mail sender, once started (the shell starts it; tests start their own).
     mail_sender: std::sync::OnceLock<crate::mail::sender::MailSender>,
+    /// Running inventory refreshes by ERP customer, to cancel them.
+    refreshes:
+        std::sync::Mutex<std::collections::HashMap<String, tokio_util::sync::CancellationToken>>,
+    events: std::sync::RwLock<Option<EventSink>>,
 }
 
 impl Portdesk {
@@ -140,6 +167,8 @@ impl Portdesk {
             restart_required: AtomicBool::new(false),
             inventory: tokio::sync::OnceCell::new(),
             mail_sender: std::sync::OnceLock::new(),
+            refreshes: Default::default(),
+            events: Default::default(),
         })
     }
 
@@ -320,6 +349,9 @@ impl Portdesk {
             UnlockAccount => unlock_account,
             ResetAccountPassword => reset_account_password,
             RefreshInventory => refresh_inventory,
+            CancelRefresh => cancel_refresh,
+            GetInventorySettings => get_inventory_settings,
+            SaveInventorySettings => save_inventory_settings,
             QueryInventory => query_inventory,
             ExportInventory => export_inventory,
             ExportAccounts => export_accounts,
@@ -802,25 +834,179 @@ impl Portdesk {
     ) -> Result<RefreshReply> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
         let customer = Self::inventory_customer(&user, req.customer.as_deref())?;
+        let token = tokio_util::sync::CancellationToken::new();
+        {
+            let mut running = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
+            if running.contains_key(&customer) {
+                return Err(CoreError::Conflict {
+                    field: None,
+                    message: format!("A refresh of {customer} is already running."),
+                });
+            }
+            running.insert(customer.clone(), token.clone());
+        }
+        let _running = RunningRefresh {
+            map: &self.refreshes,
+            customer: customer.clone(),
+        };
+        let progress = |phase, done, total, message| {
+            self.emit(
+                REFRESH_EVENT,
+                &RefreshProgress {
+                    customer: customer.clone(),
+                    phase,
+                    rows_done: done,
+                    rows_total: total,
+                    message,
+                },
+            )
+        };
         let started = Instant::now();
-        // Fetch first: if the ERP fails, the cached snapshot is left exactly as it was.
-        let rows = self.erp().await?.inventory(&customer).await?;
-        let as_of = crate::now_ms();
-        self.inventory_cache()
+        progress(RefreshPhase::Reading, 0, None, None);
+        let result = self
+            .refresh_steps(&customer, &token, &|phase, done, total| {
+                progress(phase, done, total, None)
+            })
+            .await;
+        match &result {
+            Ok(n) => progress(RefreshPhase::Done, *n, Some(*n), None),
+            Err(CoreError::Cancelled(m)) => {
+                progress(RefreshPhase::Cancelled, 0, None, Some(m.clone()))
+            }
+            Err(e) => progress(RefreshPhase::Failed, 0, None, Some(e.to_string())),
+        }
+        let rows = result?;
+        let as_of = self
+            .inventory_cache()
             .await?
-            .store_snapshot(&customer, &rows, as_of)
-            .await?;
+            .as_of(&customer)
+            .await?
+            .unwrap_or_else(crate::now_ms);
         tracing::info!(
-            rows = rows.len(),
+            rows,
             ms = started.elapsed().as_millis() as u64,
             "inventory refreshed"
         );
         Ok(RefreshReply {
             customer,
-            rows: rows.len() as u64,
+            rows,
             as_of,
             elapsed_ms: started.elapsed().as_millis() as u64,
         })
+    }
+
+    /// Reads the ERP, then writes the cache in batches; cancellable at any point before the
+    /// cache commits. Returns the row count.
+    async fn refresh_steps(
+        &self,
+        customer: &str,
+        token: &tokio_util::sync::CancellationToken,
+        progress: &(dyn Fn(RefreshPhase, u64, Option<u64>) + Sync),
+    ) -> Result<u64> {
+        let cancelled =
+            || CoreError::Cancelled("Refresh cancelled; the previous copy is kept.".into());
+        let erp = self.erp().await?;
+        // Fetch first: if the ERP fails or the user cancels, the cache is left exactly as it
+        // was. Dropping the fetch on cancel also drops its ERP connection (never reused).
+        let rows = tokio::select! {
+            r = erp.inventory(customer) => r?,
+            _ = token.cancelled() => return Err(cancelled()),
+        };
+        let total = rows.len() as u64;
+        progress(RefreshPhase::Writing, 0, Some(total));
+        let mut report = |done: u64| {
+            progress(RefreshPhase::Writing, done, Some(total));
+            !token.is_cancelled()
+        };
+        let stored = self
+            .inventory_cache()
+            .await?
+            .store_snapshot_with(customer, &rows, crate::now_ms(), &mut report)
+            .await?;
+        if !stored {
+            return Err(cancelled());
+        }
+        Ok(total)
+    }
+
+    pub async fn cancel_refresh(&self, user: Option<User>, req: RefreshRequest) -> Result<bool> {
+        let user = user.ok_or(CoreError::Unauthenticated)?;
+        let customer = Self::inventory_customer(&user, req.customer.as_deref())?;
+        let running = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(match running.get(&customer) {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        })
+    }
+
+    pub async fn get_inventory_settings(
+        &self,
+        _: Option<User>,
+        _: (),
+    ) -> Result<InventorySettings> {
+        let store = self.store().await?;
+        let minutes =
+            crate::settings::get_i64(store.pool(), crate::settings::INVENTORY_AUTO_REFRESH, 0)
+                .await?;
+        Ok(InventorySettings {
+            auto_refresh_minutes: minutes.clamp(0, 1440) as u32,
+        })
+    }
+
+    pub async fn save_inventory_settings(
+        &self,
+        user: Option<User>,
+        req: InventorySettings,
+    ) -> Result<InventorySettings> {
+        let (_, actor) = Self::actor(user)?;
+        if req.auto_refresh_minutes > 1440 {
+            return Err(CoreError::validation(
+                "auto_refresh_minutes",
+                "Auto-refresh must be between 0 (off) and 1440 minutes.",
+            ));
+        }
+        let store = self.store().await?;
+        let mut tx = store.pool().begin().await?;
+        crate::settings::set(
+            &mut *tx,
+            crate::settings::INVENTORY_AUTO_REFRESH,
+            &req.auto_refresh_minutes.to_string(),
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            "settings.inventory",
+            None,
+            Some(&format!(
+                "auto_refresh_minutes={}",
+                req.auto_refresh_minutes
+            )),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(req)
+    }
+
+    /// Lets the shell forward core events (refresh progress) to the windows.
+    pub fn set_event_sink(&self, sink: EventSink) {
+        *self.events.write().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+    }
+
+    fn emit(&self, event: &str, payload: &impl serde::Serialize) {
+        let sink = self
+            .events
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(sink) = sink
+            && let Ok(v) = serde_json::to_value(payload)
+        {
+            sink(event, v);
+        }
     }
 
     pub async fn query_inventory(

@@ -36,6 +36,9 @@ pub enum CoreError {
     Secrets(#[from] SecretError),
     #[error("{0}")]
     Config(String),
+    /// The user stopped a long job; nothing was changed.
+    #[error("{0}")]
+    Cancelled(String),
     #[error("Internal error: {0}")]
     Internal(String),
 }
@@ -69,6 +72,7 @@ impl From<CoreError> for ApiError {
             CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Config(_) => (ErrorKind::Unavailable, None),
+            CoreError::Cancelled(_) => (ErrorKind::Conflict, None),
             CoreError::Store(_)
             | CoreError::Erp(_)
             | CoreError::Secrets(_)

@@ -39,6 +39,10 @@ impl InventoryCache {
             .journal_mode(SqliteJournalMode::Wal)
             // A cache: it can always be fetched again, so no fsync on commit.
             .synchronous(SqliteSynchronous::Off)
+            // A 100k-row snapshot updates two indexes in random key order; with SQLite's default
+            // 2 MB page cache that thrashes, with 64 MB it stays in memory.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory")
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -60,6 +64,21 @@ impl InventoryCache {
         rows: &[InventoryRow],
         fetched_at: i64,
     ) -> Result<()> {
+        self.store_snapshot_with(customer, rows, fetched_at, &mut |_| true)
+            .await
+            .map(|_| ())
+    }
+
+    /// As [`InventoryCache::store_snapshot`], calling `progress(rows written)` after each batch;
+    /// when it returns false the transaction is rolled back (the old snapshot stays whole) and
+    /// the result is `Ok(false)`.
+    pub async fn store_snapshot_with(
+        &self,
+        customer: &str,
+        rows: &[InventoryRow],
+        fetched_at: i64,
+        progress: &mut (dyn FnMut(u64) -> bool + Send),
+    ) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM stock WHERE customer = ?1")
             .bind(customer)
@@ -96,18 +115,29 @@ impl InventoryCache {
                     .push_bind(search);
             });
             q.build().execute(&mut *tx).await?;
+            if !progress(((chunk_no + 1) * INSERT_BATCH).min(rows.len()) as u64) {
+                tx.rollback().await?;
+                return Ok(false);
+            }
         }
+        let sum = |f: fn(&InventoryRow) -> Option<f64>| rows.iter().filter_map(f).sum::<f64>();
         sqlx::query(
-            "INSERT INTO snapshots (customer, fetched_at, row_count) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (customer) DO UPDATE SET fetched_at = excluded.fetched_at, row_count = excluded.row_count",
+            "INSERT INTO snapshots (customer, fetched_at, row_count, total_on_hand, total_allocated, total_available) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (customer) DO UPDATE SET fetched_at = excluded.fetched_at, row_count = excluded.row_count, \
+             total_on_hand = excluded.total_on_hand, total_allocated = excluded.total_allocated, \
+             total_available = excluded.total_available",
         )
         .bind(customer)
         .bind(fetched_at)
         .bind(rows.len() as i64)
+        .bind(sum(|r| r.on_hand))
+        .bind(sum(|r| r.allocated))
+        .bind(sum(|r| r.available))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// When the customer's snapshot was fetched, if there is one.
@@ -128,37 +158,59 @@ impl InventoryCache {
         offset: u32,
         limit: u32,
     ) -> Result<InventoryPage> {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available) FROM stock",
-        );
-        push_where(&mut q, customer, filter);
-        let t = q.build().fetch_one(&self.pool).await?;
-        let totals = InventoryTotals {
-            on_hand: t.get(1),
-            allocated: t.get(2),
-            available: t.get(3),
+        // The count and the page run at once on two connections; without a filter the count
+        // and totals come from the snapshot row (written with it), so nothing is scanned twice.
+        let unfiltered = filter.part_prefix.trim().is_empty()
+            && filter.bin_prefix.trim().is_empty()
+            && filter.text.trim().is_empty();
+        let counts = async {
+            let sql = if unfiltered {
+                "SELECT row_count, total_on_hand, total_allocated, total_available, fetched_at FROM snapshots WHERE customer = "
+            } else {
+                "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available), \
+                 (SELECT fetched_at FROM snapshots WHERE customer = s.customer) FROM stock s"
+            };
+            let mut q = QueryBuilder::<Sqlite>::new(sql);
+            if unfiltered {
+                q.push_bind(customer);
+            } else {
+                push_where(&mut q, customer, filter);
+            }
+            q.build().fetch_optional(&self.pool).await
         };
-        let total: i64 = t.get(0);
-
-        let mut q = select_rows(customer, filter);
-        q.push(" LIMIT ")
-            .push_bind(i64::from(limit.clamp(1, MAX_PAGE)))
-            .push(" OFFSET ")
-            .push_bind(i64::from(offset));
-        let rows = q
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(row)
-            .collect();
+        let page = async {
+            let mut q = select_rows(customer, filter);
+            q.push(" LIMIT ")
+                .push_bind(i64::from(limit.clamp(1, MAX_PAGE)))
+                .push(" OFFSET ")
+                .push_bind(i64::from(offset));
+            q.build().fetch_all(&self.pool).await
+        };
+        let (t, rows) = tokio::try_join!(counts, page)?;
+        let (total, totals, mut as_of) = match &t {
+            Some(t) => (
+                t.get::<i64, _>(0),
+                InventoryTotals {
+                    on_hand: t.get(1),
+                    allocated: t.get(2),
+                    available: t.get(3),
+                },
+                t.get::<Option<i64>, _>(4),
+            ),
+            None => (0, InventoryTotals::default(), None),
+        };
+        if !unfiltered && total == 0 {
+            // No row matched: the snapshot's time still matters to the banner.
+            as_of = self.as_of(customer).await?;
+        }
+        let rows = rows.iter().map(row).collect();
         Ok(InventoryPage {
             customer: customer.to_owned(),
             rows,
             offset,
             total: total as u64,
             totals,
-            as_of: self.as_of(customer).await?,
+            as_of,
         })
     }
 
@@ -189,7 +241,8 @@ fn select_rows<'a>(customer: &'a str, filter: &'a InventoryFilter) -> QueryBuild
     // The column comes from a fixed list, never from the request's text.
     let col = match filter.sort {
         InventorySort::Part => "part_lc",
-        InventorySort::Description => "lower(description)",
+        // SQLite's lower() folds ASCII only, so NOCASE sorts the same and needs no call per row.
+        InventorySort::Description => "description COLLATE NOCASE",
         InventorySort::Bin => "bin_lc",
         InventorySort::Lot => "lot",
         InventorySort::OnHand => "on_hand",

@@ -6,6 +6,7 @@ use sqlx::{Any, Executor};
 
 pub const MAX_FAILED_LOGINS: &str = "auth.max_failed_logins";
 pub const LOCKOUT_MINUTES: &str = "auth.lockout_minutes";
+pub const INVENTORY_AUTO_REFRESH: &str = "inventory.auto_refresh_minutes";
 
 pub async fn get<'c, E: Executor<'c, Database = Any>>(db: E, key: &str) -> Result<Option<String>> {
     let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")

@@ -418,3 +418,164 @@ async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
         "the old snapshot, whole, with its time"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+    let h = start().await;
+    h.sign_in("ada@example.com").await;
+    let seen: Arc<Mutex<Vec<RefreshProgress>>> = Arc::default();
+    // The sink can hold the refresh at its first written batch until the test says go on,
+    // so the cancel lands mid-write deterministically.
+    let (writing_tx, writing_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let go_rx = Mutex::new(go_rx);
+    {
+        let seen = seen.clone();
+        let hold = hold.clone();
+        h.app.set_event_sink(Arc::new(move |name, payload| {
+            assert_eq!(name, REFRESH_EVENT);
+            let p: RefreshProgress = serde_json::from_value(payload).unwrap();
+            let first_batch = p.phase == RefreshPhase::Writing && p.rows_done > 0;
+            seen.lock().unwrap().push(p);
+            if first_batch && hold.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                writing_tx.send(()).unwrap();
+                go_rx.lock().unwrap().recv().unwrap();
+            }
+        }));
+    }
+    let nw = Some("Northwind Foods".to_string());
+    let first = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: nw.clone(),
+        })
+        .await
+        .unwrap();
+    {
+        let events = seen.lock().unwrap();
+        assert_eq!(events.first().unwrap().phase, RefreshPhase::Reading);
+        let last = events.last().unwrap();
+        assert_eq!(
+            (last.phase, last.rows_done),
+            (RefreshPhase::Done, first.rows)
+        );
+        let writes: Vec<u64> = events
+            .iter()
+            .filter(|p| p.phase == RefreshPhase::Writing)
+            .map(|p| p.rows_done)
+            .collect();
+        assert!(writes.len() >= 2, "progress while writing: {writes:?}");
+        assert!(writes.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(*writes.last().unwrap(), first.rows);
+        assert!(events.iter().all(|p| p.customer == "Northwind Foods"));
+    }
+    assert!(first.rows > 2000, "more than one batch: {}", first.rows);
+    assert!(
+        !h.call::<CancelRefresh>(RefreshRequest {
+            customer: nw.clone()
+        })
+        .await
+        .unwrap(),
+        "nothing running, nothing cancelled"
+    );
+
+    // Second refresh: cancelled after its first batch.
+    seen.lock().unwrap().clear();
+    hold.store(true, std::sync::atomic::Ordering::SeqCst);
+    let app = h.app.clone();
+    let req = serde_json::to_value(RefreshRequest {
+        customer: nw.clone(),
+    })
+    .unwrap();
+    let running = tokio::spawn(async move { app.dispatch(RefreshInventory::NAME, req).await });
+    tokio::task::spawn_blocking(move || writing_rx.recv().unwrap())
+        .await
+        .unwrap();
+    let again = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: nw.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.kind,
+        ErrorKind::Conflict,
+        "one refresh per customer at a time"
+    );
+    assert!(
+        h.call::<CancelRefresh>(RefreshRequest {
+            customer: nw.clone()
+        })
+        .await
+        .unwrap()
+    );
+    go_tx.send(()).unwrap();
+    let e = running.await.unwrap().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert_eq!(e.message, "Refresh cancelled; the previous copy is kept.");
+    assert_eq!(
+        seen.lock().unwrap().last().unwrap().phase,
+        RefreshPhase::Cancelled
+    );
+    let page = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.as_of), (first.rows, Some(first.as_of)));
+
+    // A customer cannot cancel (or see) another customer's refresh.
+    h.sign_in("cust@example.com").await;
+    let e = h
+        .call::<CancelRefresh>(RefreshRequest {
+            customer: Some("Contoso Retail".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_refresh_interval_is_a_validated_admin_setting() {
+    let h = start().await;
+    h.sign_in("ada@example.com").await;
+    assert_eq!(
+        h.call::<GetInventorySettings>(())
+            .await
+            .unwrap()
+            .auto_refresh_minutes,
+        0
+    );
+    let e = h
+        .call::<SaveInventorySettings>(InventorySettings {
+            auto_refresh_minutes: 5000,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("auto_refresh_minutes"));
+    h.call::<SaveInventorySettings>(InventorySettings {
+        auto_refresh_minutes: 15,
+    })
+    .await
+    .unwrap();
+    h.sign_in("cust@example.com").await;
+    assert_eq!(
+        h.call::<GetInventorySettings>(())
+            .await
+            .unwrap()
+            .auto_refresh_minutes,
+        15,
+        "every Inventory window reads it"
+    );
+    let e = h
+        .call::<SaveInventorySettings>(InventorySettings {
+            auto_refresh_minutes: 1,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+}

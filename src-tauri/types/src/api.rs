@@ -67,6 +67,11 @@ commands! {
     ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
     /// Fetches a customer's stock from the ERP into the local cache, atomically.
     RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply;
+    /// Stops a running refresh of that customer; the previous snapshot stays. Returns whether
+    /// one was running.
+    CancelRefresh = "cancel_refresh": RefreshRequest => bool;
+    GetInventorySettings = "get_inventory_settings": () => InventorySettings;
+    SaveInventorySettings = "save_inventory_settings": InventorySettings => InventorySettings;
     /// One page of the cached stock, filtered and sorted, with counts and totals.
     QueryInventory = "query_inventory": InventoryQuery => InventoryPage;
     /// Exactly the rows the filter and sort show, to .xlsx.

@@ -103,3 +103,50 @@ pub struct RefreshReply {
     pub as_of: i64,
     pub elapsed_ms: u64,
 }
+
+/// The event the shell emits to every window while a refresh runs.
+pub const REFRESH_EVENT: &str = "inventory-refresh";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshPhase {
+    /// Asking the ERP; the row count is not known yet.
+    Reading,
+    /// Storing the rows in the local cache: `rows_done` of `rows_total`.
+    Writing,
+    Done,
+    /// Stopped by the user; the previous snapshot is untouched.
+    Cancelled,
+    /// The ERP or the cache failed; the previous snapshot is untouched.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshProgress {
+    pub customer: String,
+    pub phase: RefreshPhase,
+    pub rows_done: u64,
+    pub rows_total: Option<u64>,
+    /// The error, for `Failed`.
+    pub message: Option<String>,
+}
+
+impl RefreshProgress {
+    /// 0-100 when the total is known.
+    pub fn percent(&self) -> Option<u8> {
+        match (self.phase, self.rows_total) {
+            (RefreshPhase::Done, _) => Some(100),
+            (RefreshPhase::Writing, Some(t)) if t > 0 => {
+                Some(((self.rows_done.min(t) * 100) / t) as u8)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Inventory settings shared by every desktop on the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InventorySettings {
+    /// An open Inventory window refreshes from the ERP this often; 0 = only on demand.
+    pub auto_refresh_minutes: u32,
+}
