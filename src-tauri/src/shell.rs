@@ -41,6 +41,8 @@ pub fn run(kiosk: bool) -> ExitCode {
     );
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(core)
         .invoke_handler(|invoke| {
             let command = invoke.message.command().to_owned();

@@ -244,6 +244,39 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
     assert!(staff_count.contains("row(s) · on hand"), "{staff_count}");
     shot(c, "05-inventory.png").await;
     desktop_shot("06-desktop.png");
+    // Staff switch customers: the grid follows.
+    let grid_of = async |c: &Client| -> String {
+        let js = "return Array.from(document.querySelectorAll('#inventory-grid .inv-row'))\
+                  .map(r => r.textContent).join('\\n');";
+        c.execute(js, vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let northwind_grid = grid_of(c).await;
+    assert!(!northwind_grid.is_empty(), "Northwind's rows are on screen");
+    type_into(c, "#erp-customer-search", "bluewater").await;
+    wait_for(
+        c,
+        "#erp-customers button[data-customer='Bluewater Trading']",
+    )
+    .await;
+    click(
+        c,
+        "#erp-customers button[data-customer='Bluewater Trading']",
+    )
+    .await;
+    wait_text(c, "#inventory-customer", |t| t == "Bluewater Trading").await;
+    wait_text(c, "#inventory-as-of", |t| t.starts_with("as of")).await;
+    wait_text(c, "#inventory-count", |t| !t.starts_with("0 ")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while grid_of(c).await == northwind_grid {
+        if Instant::now() > deadline {
+            return Err("the grid still shows Northwind Foods after switching".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     c.switch_to_window(main.clone())
         .await
         .map_err(|e| e.to_string())?;

@@ -263,6 +263,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     };
     let export = use_state(|| None::<Result<ExportReply, ApiError>>);
     let export_path = use_state(String::new);
+    let exporting = use_state(|| false);
     let grid_ref = use_node_ref();
     let auto_minutes = use_state_eq(|| 0u32);
     // The customer on screen, for the refresh events and replies.
@@ -471,15 +472,43 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         html! { <div class="inv-h" role="columnheader" id={format!("sort-{label}").to_lowercase().replace(' ', "-")} {onclick}>{ format!("{label}{arrow}") }</div> }
     };
     let do_export = {
-        let (export, export_path, f) = (export.clone(), export_path.clone(), full_filter.clone());
+        let (export, export_path, f, exporting) = (
+            export.clone(),
+            export_path.clone(),
+            full_filter.clone(),
+            exporting.clone(),
+        );
         Callback::from(move |_| {
             let req = ExportRequest {
                 query: f.clone(),
                 path: (*export_path).clone(),
             };
-            let export = export.clone();
+            let (export, exporting) = (export.clone(), exporting.clone());
             export.set(None);
-            spawn_local(async move { export.set(Some(call::<ExportInventory>(&req).await)) });
+            exporting.set(true);
+            spawn_local(async move {
+                let r = call::<ExportInventory>(&req).await;
+                exporting.set(false);
+                export.set(Some(r));
+            });
+        })
+    };
+    // The native "Save as" dialog fills the path; typing one still works (and is what the
+    // E2E test does, since a native dialog is outside the webview).
+    let choose_path = {
+        let (export_path, export) = (export_path.clone(), export.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (export_path, export) = (export_path.clone(), export.clone());
+            spawn_local(async move {
+                match crate::ipc::save_xlsx_dialog("inventory.xlsx").await {
+                    Ok(Some(p)) => export_path.set(p),
+                    Ok(None) => {}
+                    Err(e) => export.set(Some(Err(ApiError::new(
+                        portdesk_types::ErrorKind::Internal,
+                        format!("The save dialog cannot open: {e}"),
+                    )))),
+                }
+            });
         })
     };
 
@@ -649,10 +678,25 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                 <div class="card">
                     <div class="grid2">
                         <div><Field id="inv-export-path" label="Export the rows shown to (.xlsx)" value={(*export_path).clone()} oninput={{ let e = export_path.clone(); Callback::from(move |v| e.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
-                        <div class="actions" style="align-items:end"><button id="inv-export" onclick={do_export}>{ "Export to Excel" }</button></div>
+                        <div class="actions" style="align-items:end">
+                            <button id="inv-export-choose" class="secondary" onclick={choose_path} disabled={*exporting}>{ "Choose…" }</button>
+                            <button id="inv-export" onclick={do_export} disabled={*exporting}>{ if *exporting { "Exporting…" } else { "Export to Excel" } }</button>
+                        </div>
                     </div>
+                    if *exporting { <progress id="inv-export-progress"></progress> }
                     { match &*export {
-                        Some(Ok(r)) => html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                        Some(Ok(r)) => {
+                            let path = r.path.clone();
+                            let reveal = Callback::from(move |_: MouseEvent| {
+                                let path = path.clone();
+                                spawn_local(async move {
+                                    if let Err(e) = crate::ipc::reveal_in_folder(&path).await {
+                                        web_sys::console::warn_1(&e.into());
+                                    }
+                                });
+                            });
+                            html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {} ", r.rows, r.path) }<button id="inv-export-reveal" class="link" onclick={reveal}>{ "Show in folder" }</button></p> }
+                        }
                         Some(Err(e)) => html! { <p class="error" id="inv-export-result">{ e.message.clone() }</p> },
                         None => html! {},
                     } }

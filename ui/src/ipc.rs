@@ -13,6 +13,50 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
     fn listen_js(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "dialog"], js_name = save, catch)]
+    async fn save_dialog_js(options: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "opener"], js_name = revealItemInDir, catch)]
+    async fn reveal_js(path: &str) -> Result<JsValue, JsValue>;
+}
+
+/// The native "Save as" dialog for an .xlsx file; `None` when the user cancels.
+pub async fn save_xlsx_dialog(default_name: &str) -> Result<Option<String>, String> {
+    #[derive(Serialize)]
+    struct Filter<'a> {
+        name: &'a str,
+        extensions: [&'a str; 1],
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Options<'a> {
+        default_path: &'a str,
+        filters: [Filter<'a>; 1],
+    }
+    let opts = Options {
+        default_path: default_name,
+        filters: [Filter {
+            name: "Excel workbook",
+            extensions: ["xlsx"],
+        }],
+    };
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let v = save_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| "the save dialog failed".into())
+        })?;
+    Ok(v.as_string())
+}
+
+/// Shows a file in the system's file manager ("Show in folder").
+pub async fn reveal_in_folder(path: &str) -> Result<(), String> {
+    reveal_js(path).await.map(|_| ()).map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| "cannot open the folder".into())
+    })
 }
 
 #[derive(Serialize)]

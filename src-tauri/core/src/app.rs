@@ -895,38 +895,20 @@ impl Portdesk {
         })
     }
 
-    /// Reads the ERP, then writes the cache in batches; cancellable at any point before the
-    /// cache commits. Returns the row count.
+    /// The refresh pipeline (see `InventoryCache::refresh_from`). Returns the row count.
     async fn refresh_steps(
         &self,
         customer: &str,
         token: &tokio_util::sync::CancellationToken,
         progress: &(dyn Fn(RefreshPhase, u64, Option<u64>) + Sync),
     ) -> Result<u64> {
-        let cancelled =
-            || CoreError::Cancelled("Refresh cancelled; the previous copy is kept.".into());
         let erp = self.erp().await?;
-        // Fetch first: if the ERP fails or the user cancels, the cache is left exactly as it
-        // was. Dropping the fetch on cancel also drops its ERP connection (never reused).
-        let rows = tokio::select! {
-            r = erp.inventory(customer) => r?,
-            _ = token.cancelled() => return Err(cancelled()),
-        };
-        let total = rows.len() as u64;
-        progress(RefreshPhase::Writing, 0, Some(total));
-        let mut report = |done: u64| {
-            progress(RefreshPhase::Writing, done, Some(total));
-            !token.is_cancelled()
-        };
-        let stored = self
-            .inventory_cache()
+        self.inventory_cache()
             .await?
-            .store_snapshot_with(customer, &rows, crate::now_ms(), &mut report)
-            .await?;
-        if !stored {
-            return Err(cancelled());
-        }
-        Ok(total)
+            .refresh_from(&erp, customer, crate::now_ms(), token, &|rows| {
+                progress(RefreshPhase::Writing, rows, None)
+            })
+            .await
     }
 
     pub async fn cancel_refresh(&self, user: Option<User>, req: RefreshRequest) -> Result<bool> {

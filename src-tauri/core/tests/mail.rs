@@ -18,6 +18,9 @@ use portdesk_types::mail::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Non-ASCII on purpose: subjects carry it, so they must travel as UTF-8 encoded words.
+const COMPANY: &str = "Müller & Söhne Logistik — Hafen";
+
 fn smtp_settings(port: u16, username: &str) -> MailSettings {
     MailSettings {
         transport: MailTransport::Smtp(SmtpSettings {
@@ -29,7 +32,7 @@ fn smtp_settings(port: u16, username: &str) -> MailSettings {
         }),
         from_address: "portal@harbour.example".into(),
         from_name: "Harbour Portal".into(),
-        company_name: "Hafen Logistik GmbH".into(),
+        company_name: COMPANY.into(),
         logo_path: String::new(),
     }
 }
@@ -112,7 +115,7 @@ async fn smtp_delivers_recipients_utf8_subject_text_html_and_attachment() {
         Template::PurchaseOrder(_) => Template::PurchaseOrder(po.clone()),
         t => t,
     };
-    let xlsx = mail::purchase_order_xlsx(&po, "Hafen Logistik GmbH").unwrap();
+    let xlsx = mail::purchase_order_xlsx(&po, COMPANY).unwrap();
     let m = Mail::compose(
         vec![
             "orders@techparts.example".into(),
@@ -131,6 +134,12 @@ async fn smtp_delivers_recipients_utf8_subject_text_html_and_attachment() {
     assert_eq!((r.sent, r.retry, r.failed), (1, 0, 0), "{r:?}");
     let got = smtp.received();
     assert_eq!(got.len(), 1);
+    let raw = String::from_utf8_lossy(&got[0]);
+    let subject_line = raw.lines().find(|l| l.starts_with("Subject:")).unwrap();
+    assert!(
+        subject_line.is_ascii() && subject_line.to_ascii_lowercase().contains("=?utf-8?"),
+        "an RFC 2047 encoded subject: {subject_line}"
+    );
     let msg = MessageParser::default().parse(&got[0]).unwrap();
     let to: Vec<_> = msg
         .to()
@@ -141,7 +150,7 @@ async fn smtp_delivers_recipients_utf8_subject_text_html_and_attachment() {
     assert_eq!(to, ["orders@techparts.example", "buyer@harbour.example"]);
     assert_eq!(
         msg.subject(),
-        Some("Purchase order PO-20260206120500 from Hafen Logistik GmbH")
+        Some("Purchase order PO-20260206120500 from Müller & Söhne Logistik — Hafen")
     );
     assert_eq!(
         msg.from().unwrap().first().unwrap().name(),
@@ -225,7 +234,7 @@ async fn server_down_the_message_waits_and_goes_out_once_when_it_is_back() {
     let msg = MessageParser::default().parse(&got[0]).unwrap();
     assert_eq!(
         msg.subject(),
-        Some("Your Hafen Logistik GmbH password reset code")
+        Some("Your Müller & Söhne Logistik — Hafen password reset code")
     );
     let detail = h.call::<GetMail>(MailRef { id: waiting.id }).await.unwrap();
     assert!(detail.attempts.len() >= 3);
@@ -312,7 +321,7 @@ async fn smtp_sign_in_wrong_password_shows_in_the_test_and_the_message_waits() {
     let msg = MessageParser::default().parse(&raw[0]).unwrap();
     assert_eq!(
         msg.subject(),
-        Some("Portdesk test message from Hafen Logistik GmbH")
+        Some("Portdesk test message from Müller & Söhne Logistik — Hafen")
     );
 
     // Saved with the wrong password: queued mail waits (not failed), then goes once fixed.

@@ -455,49 +455,80 @@ impl DemoErp {
     }
 }
 
+const INVENTORY_SQL: &str = "SELECT s.part, p.description, s.bin, s.lot, s.on_hand, s.allocated, p.unit, s.last_received, \
+     round(s.on_hand * p.unit_cost, 2) \
+     FROM stock s JOIN parts p ON p.part = s.part JOIN customers c ON c.code = s.customer_code \
+     WHERE c.name = ?1 ORDER BY s.id";
+
+type RawStock = (
+    String,
+    String,
+    String,
+    Option<String>,
+    f64,
+    f64,
+    String,
+    Option<String>,
+    Option<f64>,
+);
+
+fn stock_row(
+    (part, description, bin, lot, on_hand, allocated, unit, last_received, value): RawStock,
+) -> InventoryRow {
+    InventoryRow {
+        part,
+        description,
+        bin,
+        lot,
+        on_hand: Some(on_hand),
+        allocated: Some(allocated),
+        available: Some(on_hand - allocated),
+        unit,
+        last_received,
+        value,
+    }
+}
+
 impl DemoErp {
+    /// The customer's stock streamed in chunks of [`super::CHUNK_ROWS`].
+    pub async fn inventory_chunks(
+        &self,
+        customer: &str,
+        sink: &tokio::sync::mpsc::Sender<Vec<InventoryRow>>,
+    ) -> Result<u64, ErpError> {
+        use futures_util::TryStreamExt;
+        let mut stream = sqlx::query_as::<_, RawStock>(INVENTORY_SQL)
+            .bind(customer)
+            .fetch(&self.pool);
+        let (mut n, mut chunk) = (0u64, Vec::with_capacity(super::CHUNK_ROWS));
+        while let Some(raw) = stream
+            .try_next()
+            .await
+            .map_err(|e| demo_err(&self.path, e))?
+        {
+            chunk.push(stock_row(raw));
+            n += 1;
+            if chunk.len() == super::CHUNK_ROWS {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(super::CHUNK_ROWS));
+                if sink.send(full).await.is_err() {
+                    return Ok(n);
+                }
+            }
+        }
+        if !chunk.is_empty() {
+            let _ = sink.send(chunk).await;
+        }
+        Ok(n)
+    }
+
     /// The stock of one ERP customer (by name), as the SQL Server view would return it.
     pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
-        type Raw = (
-            String,
-            String,
-            String,
-            Option<String>,
-            f64,
-            f64,
-            String,
-            Option<String>,
-            Option<f64>,
-        );
-        let rows: Vec<Raw> = sqlx::query_as(
-            "SELECT s.part, p.description, s.bin, s.lot, s.on_hand, s.allocated, p.unit, s.last_received, \
-             round(s.on_hand * p.unit_cost, 2) \
-             FROM stock s JOIN parts p ON p.part = s.part JOIN customers c ON c.code = s.customer_code \
-             WHERE c.name = ?1 ORDER BY s.id",
-        )
-        .bind(customer)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| demo_err(&self.path, e))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(part, description, bin, lot, on_hand, allocated, unit, last_received, value)| {
-                    InventoryRow {
-                        part,
-                        description,
-                        bin,
-                        lot,
-                        on_hand: Some(on_hand),
-                        allocated: Some(allocated),
-                        available: Some(on_hand - allocated),
-                        unit,
-                        last_received,
-                        value,
-                    }
-                },
-            )
-            .collect())
+        let rows: Vec<RawStock> = sqlx::query_as(INVENTORY_SQL)
+            .bind(customer)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| demo_err(&self.path, e))?;
+        Ok(rows.into_iter().map(stock_row).collect())
     }
 }
 

@@ -3,6 +3,9 @@
 
 pub mod cells;
 pub mod demo;
+
+/// Rows per chunk handed from the ERP reader to the cache writer.
+pub const CHUNK_ROWS: usize = 2000;
 pub mod mssql;
 
 use crate::paths::AppPaths;
@@ -97,6 +100,31 @@ impl Erp {
         match self {
             Erp::Demo(d) => d.inventory(customer).await,
             Erp::SqlServer(m) => m.inventory(customer).await,
+        }
+    }
+
+    /// As [`Erp::inventory`], handed over in chunks as they are read, so the cache can write
+    /// while the ERP is still being read. Returns the row count; a closed `sink` stops early.
+    pub async fn inventory_chunks(
+        &self,
+        customer: &str,
+        sink: &tokio::sync::mpsc::Sender<Vec<InventoryRow>>,
+    ) -> Result<u64, ErpError> {
+        match self {
+            Erp::Demo(d) => d.inventory_chunks(customer, sink).await,
+            // tiberius hands over the whole result; its rows then go out in chunks.
+            Erp::SqlServer(m) => {
+                let rows = m.inventory(customer).await?;
+                let n = rows.len() as u64;
+                let mut rows = rows.into_iter();
+                loop {
+                    let chunk: Vec<_> = rows.by_ref().take(CHUNK_ROWS).collect();
+                    if chunk.is_empty() || sink.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(n)
+            }
         }
     }
 
