@@ -157,7 +157,7 @@ impl Portdesk {
                 subject: mail.subject,
                 text: mail.text,
                 html: mail.html,
-                message_id: format!("<test-{:016x}@portdesk>", fastrand::u64(..)),
+                message_id: outbox::new_message_id(),
                 attempt: 1,
                 attachments: mail.attachments,
             };

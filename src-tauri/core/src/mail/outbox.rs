@@ -12,6 +12,15 @@ use portdesk_types::mail::*;
 use sqlx::Row;
 use std::time::Duration;
 
+/// A fresh RFC 5322 Message-ID, fixed for the life of one outbox row.
+pub fn new_message_id() -> String {
+    format!(
+        "<{:016x}{:016x}@portdesk>",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enqueued {
     pub id: i64,
@@ -37,11 +46,7 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
         .map(|a| super::check_address("to", a).map(|a| a.to_string()))
         .collect::<Result<Vec<_>>>()?;
     let now = crate::now_ms();
-    let message_id = format!(
-        "<{:016x}{:016x}@portdesk>",
-        fastrand::u64(..),
-        fastrand::u64(..)
-    );
+    let message_id = new_message_id();
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO mail_outbox (idempotency_key, kind, recipients, subject, body_text, body_html, \
          message_id, status, attempts, next_attempt_at, created_at, updated_at) \
@@ -431,7 +436,7 @@ pub async fn resend(store: &Store, id: i64, now: i64) -> Result<MailRow> {
                  FROM mail_outbox WHERE id = $4 RETURNING id",
             )
             .bind(format!("resend:{id}:{}", copies + 1))
-            .bind(format!("<{:016x}{:016x}@portdesk>", fastrand::u64(..), fastrand::u64(..)))
+            .bind(new_message_id())
             .bind(now)
             .bind(id)
             .fetch_one(&mut *tx)

@@ -53,6 +53,8 @@ pub struct PassReport {
     pub failed: u32,
     /// Why nothing could be sent (no transport, secret missing), if so.
     pub idle_reason: Option<String>,
+    /// The transport used, in words.
+    pub transport: String,
 }
 
 /// Sends every due message once. Returns what happened; the caller decides when to come back.
@@ -63,6 +65,7 @@ pub async fn pass(
 ) -> Result<PassReport> {
     let mut report = PassReport::default();
     let settings = super::load_settings(store.pool()).await?;
+    report.transport = transport::describe(&settings.transport);
     let secret = match super::load_secret(secrets, &settings.transport) {
         Ok(s) => s,
         Err(e) => {
@@ -168,12 +171,11 @@ async fn run(
     loop {
         let wait = match pass(&store, secrets.as_ref(), &config).await {
             Ok(r) => {
-                let settings = super::load_settings(store.pool()).await.unwrap_or_default();
                 match r.idle_reason {
                     Some(why) => set(format!("Not sending: {why}")),
                     None => set(format!(
                         "Sending through {}. Last pass at {}: {} sent, {} to retry, {} failed.",
-                        transport::describe(&settings.transport),
+                        r.transport,
                         chrono::Local::now().format("%H:%M:%S"),
                         r.sent,
                         r.retry,
