@@ -8,8 +8,6 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::path::Path;
 
-static CACHE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/cache");
-
 /// Rows per INSERT: 15 values each stays under SQLite's 32,766 bound parameters, and equal
 /// batches reuse one prepared statement.
 const INSERT_BATCH: usize = 2000;
@@ -49,7 +47,15 @@ impl InventoryCache {
             .connect_with(opts)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        CACHE_MIGRATIONS
+        {
+            let mut conn = pool.acquire().await.map_err(|e| fail(e.to_string()))?;
+            crate::schema::carry_over_local(&mut conn)
+                .await
+                .map_err(&fail)?;
+        }
+        crate::schema::migrator(crate::schema::Target::Local)
+            .await
+            .map_err(&fail)?
             .run(&pool)
             .await
             .map_err(|e| fail(e.to_string()))?;

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod logging;
 pub mod mail;
 pub mod paths;
+pub mod schema;
 pub mod secrets;
 pub mod settings;
 pub mod store;

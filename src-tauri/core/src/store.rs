@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+use crate::schema::{self, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -108,10 +107,12 @@ impl Store {
         if !mode.0.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode = %mode.0, "SQLite store is not in WAL mode");
         }
-        SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::Execute(inner) => fail(inner.to_string()),
-            other => StoreError::Migrate(other.to_string()),
-        })?;
+        migrate(&pool, Target::PortalSqlite)
+            .await
+            .map_err(|e| match e {
+                MigrateFailure::Execute(inner) => fail(inner),
+                MigrateFailure::Other(m) => StoreError::Migrate(m),
+            })?;
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
@@ -147,10 +148,11 @@ impl Store {
             server: server.clone(),
             reason: e.to_string(),
         })?;
-        POSTGRES_MIGRATIONS
-            .run(&pool)
+        migrate(&pool, Target::PortalPostgres)
             .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+            .map_err(|e| match e {
+                MigrateFailure::Execute(m) | MigrateFailure::Other(m) => StoreError::Migrate(m),
+            })?;
         Ok(Store {
             pool,
             backend: Backend::Postgres,
@@ -173,6 +175,31 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+enum MigrateFailure {
+    /// A statement failed (on SQLite usually a file that is not a database).
+    Execute(String),
+    Other(String),
+}
+
+/// Carries a pre-layout migration history over, then applies every module's pending migrations.
+async fn migrate(pool: &AnyPool, target: Target) -> Result<(), MigrateFailure> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| MigrateFailure::Execute(e.to_string()))?;
+    schema::carry_over_portal(&mut conn, target)
+        .await
+        .map_err(MigrateFailure::Other)?;
+    drop(conn);
+    let migrator = schema::migrator(target)
+        .await
+        .map_err(MigrateFailure::Other)?;
+    migrator.run(pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::Execute(inner) => MigrateFailure::Execute(inner.to_string()),
+        other => MigrateFailure::Other(other.to_string()),
+    })
 }
 
 /// `sqlite:` URL for a path; the path is percent-encoded so spaces, `?` and `#` survive, and
