@@ -17,6 +17,7 @@ pub mod mail;
 pub mod paths;
 pub mod secrets;
 pub mod settings;
+pub mod sheets;
 pub mod store;
 
 pub use app::Portdesk;
