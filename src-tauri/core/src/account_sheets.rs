@@ -5,10 +5,11 @@ use crate::accounts::{self, User};
 use crate::audit::{self, Actor};
 use crate::erp::Erp;
 use crate::error::{CoreError, Result};
+use crate::sheets::Column;
 use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::accounts::{AccountKind, AccountQuery, ImportIssue, ImportMode, ImportReport};
-use portdesk_types::password::{check_email, normalize_email};
+use portdesk_types::password::normalize_email;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -92,6 +93,20 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
     .map_err(|e| CoreError::Internal(e.to_string()))?
 }
 
+/// The customer sheet's columns, in [`COLUMNS`] order; read by [`crate::sheets`].
+fn columns() -> [Column; 3] {
+    [
+        // The account form's limit for a name.
+        Column::text("Name", 200).required(),
+        Column::email("E-mail")
+            .aliases(&["email", "e-mail address"])
+            .required(),
+        // ERP customer codes typed as numbers are fine as text.
+        Column::code("ERP customer", 200)
+            .aliases(&["erp_customer", "erp customer name"])
+            .required(),
+    ]
+}
 struct Candidate {
     row: u32,
     name: String,
@@ -99,93 +114,9 @@ struct Candidate {
     erp_customer: String,
 }
 
-fn cell_text(cell: Option<&calamine::Data>) -> std::result::Result<String, String> {
-    use calamine::Data;
-    match cell {
-        None | Some(Data::Empty) => Ok(String::new()),
-        Some(Data::String(s)) => Ok(s.trim().to_owned()),
-        // ERP customer codes typed as numbers are fine as text.
-        Some(Data::Int(i)) => Ok(i.to_string()),
-        Some(Data::Float(f)) if f.fract() == 0.0 => Ok(format!("{f:.0}")),
-        Some(Data::Error(e)) => Err(format!("the cell holds an Excel error ({e:?})")),
-        Some(other) => Err(format!("expected text, found {other}")),
-    }
-}
-
-fn read_sheet(path: &Path) -> Result<(Vec<Candidate>, Vec<ImportIssue>, u32)> {
-    use calamine::{Reader, open_workbook_auto};
-    let bad = |m: String| CoreError::validation("path", m);
-    let mut wb = open_workbook_auto(path)
-        .map_err(|e| bad(format!("Cannot open {} as a workbook: {e}", path.display())))?;
-    let first = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| bad("The workbook has no sheet.".into()))?;
-    let range = wb
-        .worksheet_range(&first)
-        .map_err(|e| bad(format!("Cannot read the sheet \"{first}\": {e}")))?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.to_string().trim().to_lowercase())
-                .collect()
-        })
-        .unwrap_or_default();
-    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let cols = [
-        find(&["name"]),
-        find(&["e-mail", "email", "e-mail address"]),
-        find(&["erp customer", "erp_customer", "erp customer name"]),
-    ];
-    let missing: Vec<ImportIssue> = cols
-        .iter()
-        .zip(COLUMNS)
-        .filter(|(c, _)| c.is_none())
-        .map(|(_, name)| ImportIssue {
-            row: 1,
-            column: name.into(),
-            message: format!("The header row has no \"{name}\" column."),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Ok((Vec::new(), missing, 0));
-    }
-    let [ni, ei, ci] = cols.map(|c| c.unwrap_or_default());
-    let mut issues = Vec::new();
-    let mut out = Vec::new();
-    let mut count = 0;
-    for (i, r) in rows.enumerate() {
-        let row = i as u32 + 2;
-        if r.iter().all(|c| matches!(c, calamine::Data::Empty)) {
-            continue;
-        }
-        count += 1;
-        let mut get = |idx: usize, col: &str| match cell_text(r.get(idx)) {
-            Ok(v) => Some(v),
-            Err(m) => {
-                issues.push(ImportIssue {
-                    row,
-                    column: col.into(),
-                    message: m,
-                });
-                None
-            }
-        };
-        let (name, email, erp) = (get(ni, "Name"), get(ei, "E-mail"), get(ci, "ERP customer"));
-        if let (Some(name), Some(email), Some(erp_customer)) = (name, email, erp) {
-            out.push(Candidate {
-                row,
-                name,
-                email,
-                erp_customer,
-            });
-        }
-    }
-    Ok((out, issues, count))
-}
+const NAME: usize = 0;
+const EMAIL: usize = 1;
+const ERP: usize = 2;
 
 /// Reads and checks a customer sheet; creates accounts per `mode`. Imported accounts have no
 /// usable password until an admin resets it, so no password list has to be handed around.
@@ -197,9 +128,13 @@ pub async fn import(
     mode: ImportMode,
 ) -> Result<ImportReport> {
     let p = path.to_path_buf();
-    let (candidates, mut issues, rows) = tokio::task::spawn_blocking(move || read_sheet(&p))
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))??;
+    let sheet = tokio::task::spawn_blocking(move || {
+        crate::sheets::read(&p, &columns(), &crate::sheets::Limits::DEFAULT)
+    })
+    .await
+    .map_err(|e| CoreError::Internal(e.to_string()))??;
+    let rows = sheet.rows.len() as u32;
+    let mut issues = sheet.issues;
 
     // The ERP's customer names, fetched once.
     let erp_names: Option<Vec<String>> = match erp {
@@ -212,56 +147,52 @@ pub async fn import(
     };
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut valid = Vec::new();
-    for c in candidates {
+    // The reader has reported every unreadable or missing cell; a row's other cells are still
+    // checked so that one pass lists every problem.
+    for row in &sheet.rows {
         let before = issues.len();
-        if c.name.is_empty() {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "Name".into(),
-                message: "Name is required.".into(),
-            });
+        if let Some(raw) = row.text(EMAIL) {
+            let email = normalize_email(raw);
+            if let Some(first) = seen.get(&email) {
+                issues.push(ImportIssue {
+                    row: row.number,
+                    column: "E-mail".into(),
+                    message: format!("{email} is also on row {first}."),
+                });
+            } else if accounts::by_email(store, &email).await?.is_some() {
+                issues.push(ImportIssue {
+                    row: row.number,
+                    column: "E-mail".into(),
+                    message: format!("An account with the e-mail {email} already exists."),
+                });
+            }
+            seen.entry(email).or_insert(row.number);
         }
-        let email = normalize_email(&c.email);
-        if let Err(m) = check_email(&c.email) {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "E-mail".into(),
-                message: m,
-            });
-        } else if let Some(first) = seen.get(&email) {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "E-mail".into(),
-                message: format!("{email} is also on row {first}."),
-            });
-        } else if accounts::by_email(store, &email).await?.is_some() {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "E-mail".into(),
-                message: format!("An account with the e-mail {email} already exists."),
-            });
-        }
-        seen.entry(email.clone()).or_insert(c.row);
-        if c.erp_customer.is_empty() {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "ERP customer".into(),
-                message: "ERP customer is required.".into(),
-            });
-        } else if let Some(names) = &erp_names
-            && !names.contains(&c.erp_customer.to_lowercase())
+        if let Some(erp_customer) = row.text(ERP)
+            && let Some(names) = &erp_names
+            && !names.contains(&erp_customer.to_lowercase())
         {
             issues.push(ImportIssue {
-                row: c.row,
+                row: row.number,
                 column: "ERP customer".into(),
-                message: format!("The ERP has no customer named \"{}\".", c.erp_customer),
+                message: format!("The ERP has no customer named \"{erp_customer}\"."),
             });
         }
-        if issues.len() == before {
-            valid.push((c, email));
+        if row.is_clean()
+            && issues.len() == before
+            && let (Some(name), Some(email), Some(erp_customer)) =
+                (row.text(NAME), row.text(EMAIL), row.text(ERP))
+        {
+            valid.push(Candidate {
+                row: row.number,
+                name: name.to_owned(),
+                email: normalize_email(email),
+                erp_customer: erp_customer.to_owned(),
+            });
         }
     }
-    issues.sort_by_key(|i| i.row);
+    let order = |c: &str| COLUMNS.iter().position(|n| *n == c);
+    issues.sort_by_key(|i| (i.row, order(&i.column)));
     let apply = match mode {
         ImportMode::Check => false,
         ImportMode::AllOrNothing => issues.is_empty(),
@@ -271,11 +202,11 @@ pub async fn import(
     let mut created = 0;
     if apply && !valid.is_empty() {
         let mut tx = store.pool().begin().await?;
-        for (c, email) in &valid {
+        for c in &valid {
             let user: User = accounts::insert_without_password(
                 &mut tx,
                 &c.name,
-                email,
+                &c.email,
                 Role::Customer,
                 Some(&c.erp_customer),
                 verified,

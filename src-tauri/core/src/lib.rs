@@ -18,6 +18,7 @@ pub mod paths;
 pub mod schema;
 pub mod secrets;
 pub mod settings;
+pub mod sheets;
 pub mod store;
 
 pub use app::Portdesk;

@@ -1053,6 +1053,152 @@ async fn a_sheet_without_the_columns_or_not_a_workbook_is_refused_clearly() {
     assert!(e.message.contains("Cannot open"), "{e:?}");
 }
 
+/// Imports a hostile file through the command and returns the refusal; then proves the app
+/// is alive and unharmed by running the next command.
+async fn refused_import(h: &Harness, path: &std::path::Path) -> portdesk_types::ApiError {
+    let e = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::Check,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation, "{e:?}");
+    assert_eq!(e.field.as_deref(), Some("path"), "{e:?}");
+    let after = h.call::<ListAccounts>(AccountQuery::default()).await;
+    assert!(after.is_ok(), "the next command still works: {after:?}");
+    e
+}
+
+#[tokio::test]
+async fn a_sparse_a1_to_xfd1048576_sheet_gets_the_extent_message_and_the_app_lives_on() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("sparse.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, name) in ["Name", "E-mail", "ERP customer"].iter().enumerate() {
+        ws.write_string(0, c as u16, *name).unwrap();
+    }
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save(&path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 10_000, "a few KB");
+    let e = refused_import(&h, &path).await;
+    assert_eq!(
+        e.message,
+        "The sheet has 1,048,576 rows; the limit is 200,000."
+    );
+}
+
+#[tokio::test]
+async fn a_zip_bomb_gets_the_expansion_message() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("bomb.xlsx");
+    common::xlsx::write_bomb(&path, 3 * 1024 - 1, None);
+    let e = refused_import(&h, &path).await;
+    assert_eq!(
+        e.message,
+        "The file expands to 3 GB when opened; the limit is 256 MB."
+    );
+    // Lying about its size does not help it.
+    common::xlsx::write_bomb(&path, 3 * 1024 - 1, Some(1_000));
+    let e = refused_import(&h, &path).await;
+    assert!(
+        e.message
+            .starts_with("Cannot open bomb.xlsx: the workbook is damaged"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_file_and_a_file_that_is_not_a_workbook_get_their_messages() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("huge.xlsx");
+    write_sheet(&path, &["Name", "E-mail", "ERP customer"], &[]);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(40 << 20)
+        .unwrap();
+    let e = refused_import(&h, &path).await;
+    assert_eq!(e.message, "The file is 40 MB; the limit is 25 MB.");
+
+    let png = h.dir.path().join("logo.xlsx");
+    std::fs::write(&png, common::xlsx::PNG).unwrap();
+    let e = refused_import(&h, &png).await;
+    assert_eq!(
+        e.message,
+        "Cannot open logo.xlsx: this is not an .xlsx workbook."
+    );
+    let txt = h.dir.path().join("list.xlsx");
+    std::fs::write(
+        &txt,
+        "Name;E-mail;ERP customer\nAnn;a@example.com;Northwind Foods\n",
+    )
+    .unwrap();
+    let e = refused_import(&h, &txt).await;
+    assert_eq!(
+        e.message,
+        "Cannot open list.xlsx: this is not an .xlsx workbook."
+    );
+}
+
+#[tokio::test]
+async fn a_date_in_the_e_mail_column_and_an_overlong_name_are_explained_per_cell() {
+    let h = start().await;
+    h.first_admin().await;
+    let path = h.dir.path().join("cells.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, name) in ["Name", "E-mail", "ERP customer"].iter().enumerate() {
+        ws.write_string(0, c as u16, *name).unwrap();
+    }
+    let day = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_string(1, 0, "Dated").unwrap();
+    let may = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+    ws.write_datetime_with_format(1, 1, may, &day).unwrap();
+    ws.write_string(1, 2, "Northwind Foods").unwrap();
+    ws.write_string(2, 0, "n".repeat(300)).unwrap();
+    ws.write_string(2, 1, "long@example.com").unwrap();
+    ws.write_string(2, 2, "Northwind Foods").unwrap();
+    ws.write_string(3, 0, "Counted").unwrap();
+    ws.write_number(3, 1, 12).unwrap();
+    ws.write_string(3, 2, "Northwind Foods").unwrap();
+    ws.write_string(4, 0, "Fine").unwrap();
+    ws.write_string(4, 1, "fine@example.com").unwrap();
+    ws.write_string(4, 2, "Northwind Foods").unwrap();
+    wb.save(&path).unwrap();
+
+    let r = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::ValidRowsOnly,
+        })
+        .await
+        .unwrap();
+    let got: Vec<(u32, &str, &str)> = r
+        .issues
+        .iter()
+        .map(|i| (i.row, i.column.as_str(), i.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                2,
+                "E-mail",
+                "This is a date (2024-05-01), not an e-mail address."
+            ),
+            (3, "Name", "This is 300 characters long; the limit is 200."),
+            (4, "E-mail", "This is a number (12), not an e-mail address."),
+        ]
+    );
+    assert_eq!((r.rows, r.valid, r.created), (4, 1, 1), "{r:?}");
+}
+
 #[tokio::test]
 async fn lockout_settings_are_edited_validated_and_applied() {
     use portdesk_types::settings::SecuritySettings;

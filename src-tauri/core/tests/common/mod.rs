@@ -3,6 +3,7 @@
 
 pub mod harness;
 pub mod smtp;
+pub mod xlsx;
 
 use portdesk_core::store::Store;
 use portdesk_types::Secret;
