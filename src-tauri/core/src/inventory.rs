@@ -152,7 +152,7 @@ impl InventoryCache {
                 .execute(&pool)
                 .await
                 .map_err(|e| classify(&e))?;
-            Ok(())
+            Ok::<(), OpenFailure>(())
         };
         if let Err(e) = checked.await {
             // Closed first: Windows cannot rename a file that is still open.

@@ -215,7 +215,7 @@ async fn give_up_spent(store: &Store, now: i64, max_attempts: i64) -> Result<()>
     .bind(max_attempts)
     .fetch_all(&mut *tx)
     .await?;
-    for id in &ids {
+    for id in ids.iter().copied() {
         sqlx::query(
             "INSERT INTO mail_attempts (message_id, at, ok, detail) VALUES ($1, $2, 0, $3)",
         )
