@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A TCP listener on `host` that counts connections and closes each at once (so a client
 /// that did connect fails fast instead of waiting for a greeting).
 struct Recorder {
-    host: String,
     port: u16,
     connections: Arc<AtomicUsize>,
 }
@@ -41,7 +40,6 @@ impl Recorder {
             }
         });
         Recorder {
-            host: host.into(),
             port,
             connections,
         }
