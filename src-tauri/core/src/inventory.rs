@@ -88,8 +88,15 @@ impl InventoryCache {
         }
     }
 
-    /// Closes the file (waits for open queries); the cache is unusable afterwards.
+    /// Folds the write-ahead log into the file and closes it (waits for open queries), leaving
+    /// one self-contained file; the cache is unusable afterwards.
     pub async fn close(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!("inventory cache checkpoint at close: {e}");
+        }
         self.pool.close().await;
     }
 
