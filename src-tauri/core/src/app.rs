@@ -558,7 +558,7 @@ impl Portdesk {
                     == secrets::ForServer::OtherServer
             {
                 return Err(CoreError::validation(
-                    *field,
+                    field,
                     portdesk_types::settings::RETYPE_PASSWORD,
                 ));
             }

@@ -39,10 +39,7 @@ impl Recorder {
                 drop(socket);
             }
         });
-        Recorder {
-            port,
-            connections,
-        }
+        Recorder { port, connections }
     }
 
     fn connections(&self) -> usize {
