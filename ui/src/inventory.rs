@@ -551,6 +551,16 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         }
         _ => html! {},
     };
+    // Said by the core about the local copy itself (e.g. a damaged file was set aside).
+    let cache_notice = match &*page {
+        Some(Ok(pg)) => match &pg.notice {
+            Some(n) => {
+                html! { <div class="banner warn" id="inventory-cache-notice">{ n.clone() }</div> }
+            }
+            None => html! {},
+        },
+        _ => html! {},
+    };
     let as_of = match &*page {
         Some(Ok(pg)) if same_customer(&pg.customer, &cust) => pg.as_of,
         _ => None,
@@ -664,6 +674,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
             { picker }
             if running { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust}'s stock from the ERP…") }</div> }
             { banner }
+            { cache_notice }
             <div class="card">
                 { status }
                 { refresh_line }

@@ -670,12 +670,16 @@ pub fn mail_card() -> Html {
     // The saved secret belongs to the saved transport.
     let secret_saved = view.secret_saved
         && transport_kind(&view.settings.transport) == transport_kind(&settings.transport);
+    // The core uses a saved secret only with the settings it was saved for (server and user,
+    // tenant and app, or address), so after any of them changes it must be typed again.
+    let secret_moved = secret_saved
+        && view.settings.transport.secret_server() != settings.transport.secret_server();
     let secret_field = match settings.transport.secret_label() {
         Some(label) => html! {
             <div>
                 <Field id="mail-secret" {label} kind="password" value={(*secret).clone()} oninput={set_secret} autocomplete="new-password"
                     placeholder={secret_saved.then_some("saved")} invalid={bad("mail-secret")}
-                    hint={if secret_saved { "Saved in this computer's keyring; leave empty to keep it." } else { "Stored in this computer's keyring, never in a file." }} />
+                    hint={AttrValue::from(if secret_moved { settings.transport.retype_secret_message() } else if secret_saved { "Saved in this computer's keyring; leave empty to keep it.".to_owned() } else { "Stored in this computer's keyring, never in a file.".to_owned() })} />
                 { err_at("mail-secret") }
             </div>
         },

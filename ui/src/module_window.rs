@@ -104,6 +104,16 @@ pub(crate) fn num<N: std::str::FromStr + Default>(v: &str) -> N {
     v.trim().parse().unwrap_or_default()
 }
 
+/// The hint under a password field. A saved password is used only with the server and user
+/// it was saved for (the core refuses otherwise), so after either changes it must be typed.
+fn password_hint(saved: bool, server_changed: bool) -> &'static str {
+    match (saved, server_changed) {
+        (true, true) => portdesk_types::settings::RETYPE_PASSWORD,
+        (true, false) => "Saved in the OS keyring; leave empty to keep it.",
+        (false, _) => "Stored in the OS keyring, never in a file.",
+    }
+}
+
 #[function_component(SettingsPage)]
 fn settings_view() -> Html {
     let loaded = use_state(|| None::<Result<SettingsView, ApiError>>);
@@ -203,7 +213,7 @@ fn settings_view() -> Html {
                     <div><Field id="erp-database" label="Database" value={s.database.clone()} oninput={sql(|s, v| s.database = v)} /></div>
                     <div><Field id="erp-user" label="User" value={s.user.clone()} oninput={sql(|s, v| s.user = v)} /></div>
                     <div><Field id="erp-password" label="Password" kind="password" value={(*erp_password).clone().unwrap_or_default()} oninput={pw(&erp_password)}
-                        hint={if view.erp_password_saved { "Saved in the OS keyring; leave empty to keep it." } else { "Stored in the OS keyring, never in a file." }} /></div>
+                        hint={password_hint(view.erp_password_saved, view.erp.secret_server() != erp.secret_server())} /></div>
                     <div>
                         <label for="erp-tls">{ "Encryption" }</label>
                         <select id="erp-tls" onchange={on_tls}>
@@ -228,7 +238,7 @@ fn settings_view() -> Html {
                 <div><Field id="store-database" label="Database" value={p.database.clone()} oninput={pg(|p, v| p.database = v)} /></div>
                 <div><Field id="store-user" label="User" value={p.user.clone()} oninput={pg(|p, v| p.user = v)} /></div>
                 <div><Field id="store-password" label="Password" kind="password" value={(*store_password).clone().unwrap_or_default()} oninput={pw(&store_password)}
-                    hint={if view.store_password_saved { "Saved in the OS keyring; leave empty to keep it." } else { "Stored in the OS keyring, never in a file." }} /></div>
+                    hint={password_hint(view.store_password_saved, view.store.secret_server() != store.secret_server())} /></div>
             </div>
         },
     };

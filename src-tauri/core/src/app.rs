@@ -377,21 +377,32 @@ impl Portdesk {
     // ---- handlers: `user` is the caller, already checked against `access(command)` ----
 
     pub async fn status(&self, _: Option<User>, _: ()) -> Result<StatusReply> {
+        let user = self.current_user().await.ok();
+        // Server names and paths are for the admin who configures them; anyone else (a lobby
+        // visitor at the sign-in screen, a customer, other staff) sees only the kind of source.
+        let admin = user.as_ref().is_some_and(|u| u.role == Role::Admin);
         let (store, store_error, first_run) = match self.store().await {
             Ok(s) => (
-                s.description().to_owned(),
+                if admin {
+                    s.description().to_owned()
+                } else {
+                    match s.backend() {
+                        crate::store::Backend::Sqlite => "SQLite".to_owned(),
+                        crate::store::Backend::Postgres => "PostgreSQL".to_owned(),
+                    }
+                },
                 None,
                 accounts::count(&s).await? == 0,
             ),
             Err(e) => ("unavailable".to_owned(), Some(e.to_string()), false),
         };
-        let session = match self.current_user().await {
-            Ok(u) => Some(u.session_info()),
-            Err(_) => None,
-        };
+        let session = user.map(|u| u.session_info());
         let erp = match &self.config.read().await.erp {
             ErpSettings::Demo { .. } => "Demo ERP (bundled)".to_owned(),
-            ErpSettings::SqlServer(s) => format!("SQL Server {}:{}/{}", s.host, s.port, s.database),
+            ErpSettings::SqlServer(s) if admin => {
+                format!("SQL Server {}:{}/{}", s.host, s.port, s.database)
+            }
+            ErpSettings::SqlServer(_) => "SQL Server".to_owned(),
         };
         Ok(StatusReply {
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -523,15 +534,43 @@ impl Portdesk {
             store: req.store,
             kiosk: old.kiosk,
         };
+        let passwords = [
+            (
+                secrets::ERP_PASSWORD,
+                "erp_password",
+                &req.erp_password,
+                new.erp.secret_server(),
+                old.erp.secret_server(),
+            ),
+            (
+                secrets::STORE_PASSWORD,
+                "store_password",
+                &req.store_password,
+                new.store.secret_server(),
+                old.store.secret_server(),
+            ),
+        ];
+        // A kept password stays with the server it was typed for: new settings that point
+        // elsewhere need it typed again (or cleared), checked before anything is written.
+        for (key, field, typed, server, saved_server) in &passwords {
+            if let (None, Some(server)) = (typed, server)
+                && secrets::for_server(self.secrets.as_ref(), key, server, saved_server.as_deref())?
+                    == secrets::ForServer::OtherServer
+            {
+                return Err(CoreError::validation(
+                    field,
+                    portdesk_types::settings::RETYPE_PASSWORD,
+                ));
+            }
+        }
         // The file first: if it cannot be written, nothing else changes.
         config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
-        for (key, value) in [
-            (secrets::ERP_PASSWORD, &req.erp_password),
-            (secrets::STORE_PASSWORD, &req.store_password),
-        ] {
-            match value {
+        for (key, _, typed, server, _) in &passwords {
+            match typed {
                 Some(p) if p.is_empty() => self.secrets.delete(key)?,
-                Some(p) => self.secrets.set(key, p)?,
+                Some(p) => self
+                    .secrets
+                    .set_for(key, server.as_deref().unwrap_or(""), p)?,
                 None => {}
             }
         }
@@ -562,11 +601,15 @@ impl Portdesk {
         req: TestErpRequest,
     ) -> Result<ConnectionTest> {
         validate_erp(&req.erp)?;
-        let started = Instant::now();
-        let password = match req.password {
-            Some(p) => Some(p),
-            None => self.secrets.get(secrets::ERP_PASSWORD)?,
+        let saved_server = self.config.read().await.erp.secret_server();
+        let password = match (req.password, req.erp.secret_server()) {
+            (Some(p), _) => Some(p),
+            (None, None) => None,
+            (None, Some(server)) => {
+                self.saved_secret_for(secrets::ERP_PASSWORD, &server, saved_server.as_deref())?
+            }
         };
+        let started = Instant::now();
         let result = async {
             Erp::open(&req.erp, &self.paths, password)
                 .await?
@@ -583,11 +626,15 @@ impl Portdesk {
         req: TestStoreRequest,
     ) -> Result<ConnectionTest> {
         validate_store(&req.store)?;
-        let started = Instant::now();
-        let password = match req.password {
-            Some(p) => Some(p),
-            None => self.secrets.get(secrets::STORE_PASSWORD)?,
+        let saved_server = self.config.read().await.store.secret_server();
+        let password = match (req.password, req.store.secret_server()) {
+            (Some(p), _) => Some(p),
+            (None, None) => None,
+            (None, Some(server)) => {
+                self.saved_secret_for(secrets::STORE_PASSWORD, &server, saved_server.as_deref())?
+            }
         };
+        let started = Instant::now();
         let result = Store::probe(
             &req.store,
             &self.paths.default_store_file(),
@@ -595,6 +642,24 @@ impl Portdesk {
         )
         .await;
         Ok(connection_test(started, result.map_err(|e| e.to_string())))
+    }
+
+    /// The saved password of `key` for a connection test to `server`: refused when it was
+    /// saved for another server, so a typed host never receives it.
+    fn saved_secret_for(
+        &self,
+        key: &str,
+        server: &str,
+        saved_server: Option<&str>,
+    ) -> Result<Option<portdesk_types::Secret>> {
+        match secrets::for_server(self.secrets.as_ref(), key, server, saved_server)? {
+            secrets::ForServer::Nothing => Ok(None),
+            secrets::ForServer::Matching(s) => Ok(Some(s)),
+            secrets::ForServer::OtherServer => Err(CoreError::validation(
+                "password",
+                portdesk_types::settings::RETYPE_PASSWORD,
+            )),
+        }
     }
 
     pub async fn erp_customers(

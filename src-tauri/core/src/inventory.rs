@@ -15,12 +15,47 @@ const INSERT_BATCH: usize = 2000;
 /// The largest page a query returns.
 pub const MAX_PAGE: u32 = 1000;
 
+/// Shown in the Inventory window after a damaged cache file was set aside.
+pub const DAMAGED_NOTICE: &str = "The local inventory copy was damaged and has been set aside; \
+     it is rebuilt at the next refresh.";
+
 #[derive(Clone, Debug)]
 pub struct InventoryCache {
     pool: SqlitePool,
+    /// Set when the file was damaged and replaced at open; cleared by the next snapshot.
+    notice: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
+
+/// Why the cache file did not open.
+enum OpenFailure {
+    /// SQLite says the file is not a database or is corrupt: it can only be replaced.
+    Damaged(String),
+    /// Anything else (permissions, a full disk, a lock): the file is left alone.
+    Other(String),
+}
+
+/// Whether an error (or one it wraps) is SQLite's "corrupt" or "not a database".
+fn is_damage(e: &(dyn std::error::Error + 'static)) -> bool {
+    const SQLITE_CORRUPT: i64 = 11;
+    const SQLITE_NOTADB: i64 = 26;
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>()
+            && let Some(code) = db.code().and_then(|c| c.parse::<i64>().ok())
+            // Extended result codes keep the primary code in the low byte.
+            && matches!(code & 0xff, SQLITE_CORRUPT | SQLITE_NOTADB)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 impl InventoryCache {
+    /// Opens (or creates) the cache. A file SQLite cannot read as a database is renamed
+    /// `<name>.damaged-<UTC time>` (kept for support), a fresh cache takes its place, and
+    /// [`InventoryCache::notice`] says so until the next snapshot is stored.
     pub async fn open(path: &Path) -> Result<InventoryCache> {
         let fail = |reason: String| {
             CoreError::Store(StoreError::SqliteOpen {
@@ -28,8 +63,73 @@ impl InventoryCache {
                 reason,
             })
         };
+        match Self::open_file(path).await {
+            Ok(pool) => Ok(Self::with_pool(pool, None)),
+            Err(OpenFailure::Other(reason)) => Err(fail(reason)),
+            Err(OpenFailure::Damaged(reason)) => {
+                let aside = set_aside(path).map_err(|e| {
+                    fail(format!(
+                        "{reason}; it could not be set aside either ({e}): close Portdesk and delete it"
+                    ))
+                })?;
+                tracing::warn!(
+                    path = %path.display(),
+                    set_aside_as = %aside.display(),
+                    %reason,
+                    "the inventory cache was damaged; set aside, a new one is rebuilt at the next refresh"
+                );
+                match Self::open_file(path).await {
+                    Ok(pool) => Ok(Self::with_pool(pool, Some(DAMAGED_NOTICE.to_owned()))),
+                    Err(OpenFailure::Damaged(r) | OpenFailure::Other(r)) => Err(fail(r)),
+                }
+            }
+        }
+    }
+
+    /// Folds the write-ahead log into the file and closes it (waits for open queries), leaving
+    /// one self-contained file; the cache is unusable afterwards.
+    pub async fn close(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!("inventory cache checkpoint at close: {e}");
+        }
+        self.pool.close().await;
+    }
+
+    fn with_pool(pool: SqlitePool, notice: Option<String>) -> InventoryCache {
+        InventoryCache {
+            pool,
+            notice: std::sync::Arc::new(std::sync::Mutex::new(notice)),
+        }
+    }
+
+    /// What the Inventory window should say about the cache itself, if anything.
+    pub fn notice(&self) -> Option<String> {
+        self.notice
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn rebuilt(&self) {
+        self.notice.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    async fn open_file(path: &Path) -> std::result::Result<SqlitePool, OpenFailure> {
+        let classify = |e: &(dyn std::error::Error + 'static)| {
+            if is_damage(e) {
+                OpenFailure::Damaged(e.to_string())
+            } else {
+                OpenFailure::Other(e.to_string())
+            }
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+            std::fs::create_dir_all(dir).map_err(|e| OpenFailure::Other(e.to_string()))?;
+        }
+        if let Some(why) = truncated(path) {
+            return Err(OpenFailure::Damaged(why));
         }
         let opts = SqliteConnectOptions::new()
             .filename(path)
@@ -46,20 +146,33 @@ impl InventoryCache {
             .max_connections(4)
             .connect_with(opts)
             .await
-            .map_err(|e| fail(e.to_string()))?;
-        {
-            let mut conn = pool.acquire().await.map_err(|e| fail(e.to_string()))?;
-            crate::schema::carry_over_local(&mut conn)
+            .map_err(|e| classify(&e))?;
+        let checked = async {
+            {
+                let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
+                crate::schema::carry_over_local(&mut conn)
+                    .await
+                    .map_err(OpenFailure::Other)?;
+            }
+            crate::schema::migrator(crate::schema::Target::Local)
                 .await
-                .map_err(&fail)?;
+                .map_err(OpenFailure::Other)?
+                .run(&pool)
+                .await
+                .map_err(|e| classify(&e))?;
+            // Reading the schema reaches the pages a truncated file lacks.
+            sqlx::query("SELECT COUNT(*) FROM snapshots")
+                .execute(&pool)
+                .await
+                .map_err(|e| classify(&e))?;
+            Ok::<(), OpenFailure>(())
+        };
+        if let Err(e) = checked.await {
+            // Closed first: Windows cannot rename a file that is still open.
+            pool.close().await;
+            return Err(e);
         }
-        crate::schema::migrator(crate::schema::Target::Local)
-            .await
-            .map_err(&fail)?
-            .run(&pool)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        Ok(InventoryCache { pool })
+        Ok(pool)
     }
 
     /// Replaces a customer's snapshot in one transaction: readers see the old snapshot whole
@@ -74,7 +187,9 @@ impl InventoryCache {
         for chunk in rows.chunks(INSERT_BATCH) {
             w.write(chunk).await?;
         }
-        w.commit(fetched_at).await
+        w.commit(fetched_at).await?;
+        self.rebuilt();
+        Ok(())
     }
 
     /// A refresh: reads the ERP and writes the cache at the same time (chunks flow through a
@@ -134,6 +249,7 @@ impl InventoryCache {
             return Err(cancelled());
         }
         writer.commit(fetched_at).await?;
+        self.rebuilt();
         Ok(total)
     }
 
@@ -225,6 +341,7 @@ impl InventoryCache {
             total: total as u64,
             totals,
             as_of,
+            notice: self.notice(),
         })
     }
 
@@ -484,4 +601,57 @@ fn write_xlsx(
     }
     finish_sheet(ws, r, columns.len())?;
     save_workbook(&mut wb, path)
+}
+
+/// Renames a damaged cache file (and its write-ahead log) to `<name>.damaged-<UTC time>`;
+/// the shared-memory index is only a cache of the log and is removed. Returns the new name.
+fn set_aside(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let sibling = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    let aside = sibling(&format!(".damaged-{stamp}"));
+    std::fs::rename(path, &aside)?;
+    let wal = sibling("-wal");
+    if wal.exists() {
+        let mut to = aside.as_os_str().to_owned();
+        to.push("-wal");
+        std::fs::rename(&wal, to)?;
+    }
+    match std::fs::remove_file(sibling("-shm")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    Ok(aside)
+}
+
+/// A SQLite file shorter than its header says: SQLite itself only notices when it reaches a
+/// missing page, possibly in the middle of a query, so it is checked before opening.
+fn truncated(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut header = [0u8; 100];
+    file.read_exact(&mut header).ok()?;
+    if &header[..16] != b"SQLite format 3\0" {
+        return None; // Not a database at all: SQLite says so when it opens it.
+    }
+    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+    // The page count is valid only when written by the same change as the counter.
+    if be32(92) != be32(24) {
+        return None;
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    (pages * page_size > len).then(|| {
+        format!(
+            "the file is truncated ({len} bytes; its header says {} bytes)",
+            pages * page_size
+        )
+    })
 }

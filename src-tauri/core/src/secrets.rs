@@ -18,10 +18,106 @@ pub struct SecretError {
     pub reason: String,
 }
 
+/// A back end keeps raw text per key; the provided methods add the server a secret belongs
+/// to, in the same entry (one keyring write, so a secret and its server never disagree).
 pub trait SecretStore: Send + Sync {
-    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError>;
-    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError>;
+    /// The entry's raw text.
+    fn read(&self, key: &str) -> Result<Option<String>, SecretError>;
+    fn write(&self, key: &str, value: &str) -> Result<(), SecretError>;
     fn delete(&self, key: &str) -> Result<(), SecretError>;
+
+    /// The saved secret and the server it was saved for.
+    fn saved(&self, key: &str) -> Result<Option<Saved>, SecretError> {
+        Ok(self.read(key)?.map(|raw| decode(&raw)))
+    }
+
+    /// The secret, whatever server it belongs to (for the saved settings' own connection).
+    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
+        Ok(self.saved(key)?.map(|s| s.secret))
+    }
+
+    /// Saves a secret bound to no server (as entries were before bindings existed).
+    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+        self.write(key, value.expose())
+    }
+
+    /// Saves a secret for `server` (see `portdesk_types::settings::secret_server`).
+    fn set_for(&self, key: &str, server: &str, value: &Secret) -> Result<(), SecretError> {
+        let raw = serde_json::json!({ "server": server, "secret": value.expose() });
+        self.write(key, &format!("{BOUND_PREFIX}{raw}"))
+    }
+}
+
+/// Marks an entry that records its server; older entries are the bare secret.
+const BOUND_PREFIX: &str = "portdesk-bound-v1:";
+
+/// A secret as saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub secret: Secret,
+    /// `None`: saved before secrets were bound to their server.
+    pub server: Option<String>,
+}
+
+fn decode(raw: &str) -> Saved {
+    #[derive(serde::Deserialize)]
+    struct Bound {
+        server: String,
+        secret: String,
+    }
+    match raw
+        .strip_prefix(BOUND_PREFIX)
+        .and_then(|j| serde_json::from_str::<Bound>(j).ok())
+    {
+        Some(b) => Saved {
+            secret: Secret::new(b.secret),
+            server: Some(b.server),
+        },
+        None => Saved {
+            secret: Secret::new(raw),
+            server: None,
+        },
+    }
+}
+
+/// The saved secret as seen from one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForServer {
+    /// Nothing is saved.
+    Nothing,
+    /// Saved for this server.
+    Matching(Secret),
+    /// Saved for another server: it must be typed again for this one.
+    OtherServer,
+}
+
+/// The saved secret of `key`, usable only if it was saved for `server`. `saved_server` is the
+/// server of the saved settings: an entry from before bindings existed is taken to belong to
+/// it, and is bound to it now (never to a server named only in a request).
+pub fn for_server(
+    store: &dyn SecretStore,
+    key: &str,
+    server: &str,
+    saved_server: Option<&str>,
+) -> Result<ForServer, SecretError> {
+    let Some(saved) = store.saved(key)? else {
+        return Ok(ForServer::Nothing);
+    };
+    let bound = match saved.server {
+        Some(b) => b,
+        None => match saved_server {
+            Some(s) => {
+                store.set_for(key, s, &saved.secret)?;
+                s.to_owned()
+            }
+            None => return Ok(ForServer::OtherServer),
+        },
+    };
+    Ok(if bound == server {
+        ForServer::Matching(saved.secret)
+    } else {
+        ForServer::OtherServer
+    })
 }
 
 /// The OS keyring through the `keyring` crate.
@@ -56,17 +152,17 @@ fn err(action: &'static str, key: &str, e: keyring::Error) -> SecretError {
 }
 
 impl SecretStore for KeyringSecrets {
-    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
+    fn read(&self, key: &str) -> Result<Option<String>, SecretError> {
         match self.entry("read", key)?.get_password() {
-            Ok(v) => Ok(Some(Secret::new(v))),
+            Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(err("read", key, e)),
         }
     }
 
-    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+    fn write(&self, key: &str, value: &str) -> Result<(), SecretError> {
         self.entry("save", key)?
-            .set_password(value.expose())
+            .set_password(value)
             .map_err(|e| err("save", key, e))
     }
 
@@ -83,14 +179,19 @@ impl SecretStore for KeyringSecrets {
 pub struct MemorySecrets(Mutex<HashMap<String, Secret>>);
 
 impl SecretStore for MemorySecrets {
-    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
-        Ok(self.0.lock().expect("secrets lock").get(key).cloned())
+    fn read(&self, key: &str) -> Result<Option<String>, SecretError> {
+        Ok(self
+            .0
+            .lock()
+            .expect("secrets lock")
+            .get(key)
+            .map(|s| s.expose().to_owned()))
     }
-    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+    fn write(&self, key: &str, value: &str) -> Result<(), SecretError> {
         self.0
             .lock()
             .expect("secrets lock")
-            .insert(key.to_owned(), value.clone());
+            .insert(key.to_owned(), Secret::new(value));
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {
@@ -154,5 +255,45 @@ mod tests {
         store
             .delete(ERP_PASSWORD)
             .expect("deleting a missing entry is not an error");
+    }
+
+    #[test]
+    fn a_secret_is_handed_out_only_for_its_server_and_old_entries_adopt_the_saved_one() {
+        let store = MemorySecrets::default();
+        let (a, b) = ("mssql://u@a:1433/", "mssql://u@b:1433/");
+        assert_eq!(
+            for_server(&store, ERP_PASSWORD, a, Some(a)).unwrap(),
+            ForServer::Nothing
+        );
+        store.set_for(ERP_PASSWORD, a, &Secret::new("S-1")).unwrap();
+        assert_eq!(store.get(ERP_PASSWORD).unwrap().unwrap().expose(), "S-1");
+        assert_eq!(
+            for_server(&store, ERP_PASSWORD, a, Some(a)).unwrap(),
+            ForServer::Matching(Secret::new("S-1"))
+        );
+        assert_eq!(
+            for_server(&store, ERP_PASSWORD, b, Some(b)).unwrap(),
+            ForServer::OtherServer,
+            "the saved settings moving does not move the secret"
+        );
+        // An entry saved before bindings: it belongs to the saved settings, not to a request.
+        store.set(STORE_PASSWORD, &Secret::new("old")).unwrap();
+        assert_eq!(
+            for_server(&store, STORE_PASSWORD, b, Some(a)).unwrap(),
+            ForServer::OtherServer
+        );
+        assert_eq!(
+            store
+                .saved(STORE_PASSWORD)
+                .unwrap()
+                .unwrap()
+                .server
+                .as_deref(),
+            Some(a)
+        );
+        assert_eq!(
+            for_server(&store, STORE_PASSWORD, a, Some(a)).unwrap(),
+            ForServer::Matching(Secret::new("old"))
+        );
     }
 }

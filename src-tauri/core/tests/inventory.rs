@@ -579,3 +579,104 @@ async fn auto_refresh_interval_is_a_validated_admin_setting() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
 }
+
+/// The files in the data folder named like a set-aside copy of the cache.
+fn set_aside_copies(h: &H) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(h.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("inventory-cache.db.damaged-")
+                && !p.to_string_lossy().ends_with("-wal")
+        })
+        .collect()
+}
+
+/// A damaged cache file is set aside (kept for support), the window is told, and the next
+/// refresh rebuilds the copy.
+async fn a_damaged_cache_is_set_aside_and_rebuilt(h: H, damaged: Vec<u8>) {
+    h.sign_in("wh@example.com").await;
+    let page = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .expect("inventory works with a damaged cache file");
+    assert_eq!((page.total, page.as_of), (0, None));
+    let notice = page.notice.expect("the window is told");
+    assert!(
+        notice.contains("damaged") && notice.contains("rebuilt at the next refresh"),
+        "{notice}"
+    );
+    let aside = set_aside_copies(&h);
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        std::fs::read(&aside[0]).unwrap(),
+        damaged,
+        "the damaged file is kept as it was"
+    );
+
+    let r = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer: Some("Northwind Foods".into()),
+        })
+        .await
+        .unwrap();
+    assert!(r.rows > 500);
+    let page = h
+        .call::<QueryInventory>(InventoryQuery {
+            filter: filter(Some("Northwind Foods")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, r.rows, "rebuilt by the refresh");
+    assert_eq!(page.notice, None, "the notice ends with the rebuild");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_file_of_random_bytes_is_set_aside_and_rebuilt() {
+    let h = start().await;
+    // The cache opens at the first inventory command, so this is what it finds.
+    let garbage: Vec<u8> = (0..64 * 1024).map(|_| fastrand::u8(..)).collect();
+    std::fs::write(h.dir.path().join("inventory-cache.db"), &garbage).unwrap();
+    a_damaged_cache_is_set_aside_and_rebuilt(h, garbage).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_cache_file_is_set_aside_and_rebuilt() {
+    let h = start().await;
+    // A real cache with a few thousand rows, cut in half (a disk that filled up, a copy cut off).
+    let whole = h.dir.path().join("whole.db");
+    let cache = portdesk_core::inventory::InventoryCache::open(&whole)
+        .await
+        .unwrap();
+    let rows: Vec<InventoryRow> = (0..5000)
+        .map(|i| InventoryRow {
+            part: format!("P-{i:05}"),
+            description: "Pallet wrap, 500 mm, clear".into(),
+            bin: format!("A-{:02}-{:02}", i % 40, i % 7),
+            lot: Some(format!("L{i}")),
+            on_hand: Some(10.0),
+            allocated: Some(2.0),
+            available: Some(8.0),
+            unit: "EA".into(),
+            last_received: Some("2026-11-30".into()),
+            value: None,
+        })
+        .collect();
+    cache
+        .store_snapshot("Northwind Foods", &rows, 1)
+        .await
+        .unwrap();
+    cache.close().await;
+    let bytes = std::fs::read(&whole).unwrap();
+    assert!(bytes.len() > 100_000, "{}", bytes.len());
+    let cut = bytes[..bytes.len() / 2].to_vec();
+    std::fs::write(h.dir.path().join("inventory-cache.db"), &cut).unwrap();
+    a_damaged_cache_is_set_aside_and_rebuilt(h, cut).await;
+}

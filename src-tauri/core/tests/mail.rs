@@ -727,7 +727,8 @@ async fn microsoft_graph_and_webhook_transports_post_the_message() {
             }),
             ..hook
         },
-        None,
+        // A token is kept only for the address it was saved for.
+        Some("hook-token"),
     )
     .await;
     let id = enqueue(&store, "po:3", &m).await.id;
@@ -917,4 +918,63 @@ async fn a_running_sender_is_woken_by_a_queued_message() {
     .await
     .unwrap();
     wait_for("delivery", async || smtp.received().len() == 1).await;
+}
+
+/// A message whose sender died mid-send on every attempt (each claim counted one, nothing
+/// recorded an outcome) is not claimed again once the attempts are used up: it is failed,
+/// with a last error and an attempts line saying why. One attempt short, it is still claimed.
+async fn a_message_that_used_up_its_attempts_is_failed_not_claimed(store: Store) {
+    let t = templates::samples().remove(0);
+    let m = Mail::compose(vec!["d@harbour.example".into()], &t, &Default::default()).unwrap();
+    let spent = enqueue(&store, "crashes-its-sender", &m).await.id;
+    let last_try = enqueue(&store, "one-attempt-left", &m).await.id;
+    let now = portdesk_core::now_ms();
+    let cap = RetryPolicy::default().max_attempts;
+    for (id, attempts) in [(spent, cap), (last_try, cap - 1)] {
+        // What a sender that crashed mid-send leaves behind: claimed, lease run out.
+        sqlx::query(
+            "UPDATE mail_outbox SET status = 'sending', attempts = $1, claimed_by = 'dead-desk', \
+             claimed_until = $2 WHERE id = $3",
+        )
+        .bind(i64::from(attempts))
+        .bind(now - 1_000)
+        .bind(id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    let c = outbox::claim(&store, "desk", now, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the message with an attempt left");
+    assert_eq!((c.id, c.attempt), (last_try, cap));
+    assert!(
+        outbox::claim(&store, "desk", now, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_none(),
+        "a message past the cap is never claimed again"
+    );
+    let r = outbox::get_row(&store, spent).await.unwrap();
+    assert_eq!((r.status, r.attempts), (MailStatus::Failed, cap));
+    let why = r.last_error.unwrap();
+    assert!(why.contains("Gave up") && why.contains("mid-send"), "{why}");
+    let d = outbox::detail(&store, spent).await.unwrap();
+    assert!(d.attempts.iter().any(|a| !a.ok && a.detail == why));
+    assert_eq!(
+        outbox::next_due(&store).await.unwrap(),
+        Some(now + 60_000),
+        "only the claimed message is still pending"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_message_that_used_up_its_attempts_is_failed_not_claimed() {
+    let (store, _dir) = common::sqlite_store().await;
+    a_message_that_used_up_its_attempts_is_failed_not_claimed(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_message_that_used_up_its_attempts_is_failed_not_claimed() {
+    a_message_that_used_up_its_attempts_is_failed_not_claimed(common::pg_store().await).await;
 }

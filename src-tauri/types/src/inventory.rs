@@ -89,6 +89,10 @@ pub struct InventoryPage {
     pub totals: InventoryTotals,
     /// When the cached snapshot was fetched from the ERP (Unix ms); `None`: never fetched.
     pub as_of: Option<i64>,
+    /// Something the window must say about the local copy itself (e.g. it was damaged and set
+    /// aside).
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

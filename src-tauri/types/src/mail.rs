@@ -111,6 +111,42 @@ impl MailTransport {
         }
     }
 
+    /// Where this transport sends its secret (see [`crate::settings::secret_server`]); `None`
+    /// when it takes none. Graph: the tenant, the app and both endpoints (the client secret
+    /// goes to the authority, the token it buys to the Graph URL).
+    pub fn secret_server(&self) -> Option<String> {
+        self.secret_label()?;
+        Some(match self {
+            MailTransport::Smtp(s) => {
+                crate::settings::secret_server("smtp", &s.username, &s.host, s.port, "")
+            }
+            MailTransport::Graph(g) => format!(
+                "graph://{}/{}@{} {}",
+                g.tenant_id.trim(),
+                g.client_id.trim(),
+                g.authority_url.trim(),
+                g.graph_url.trim()
+            ),
+            MailTransport::Webhook(w) => format!("webhook:{}", w.url.trim()),
+            MailTransport::NotConfigured | MailTransport::PickupFolder { .. } => return None,
+        })
+    }
+
+    /// The message shown when the saved secret belongs to other settings than these.
+    pub fn retype_secret_message(&self) -> String {
+        let what = match self {
+            MailTransport::Graph(_) => "client secret",
+            MailTransport::Webhook(_) => "token",
+            _ => "password",
+        };
+        let changed = match self {
+            MailTransport::Graph(_) => "tenant, client id or sign-in address",
+            MailTransport::Webhook(_) => "address",
+            _ => "server or user",
+        };
+        format!("Type the {what} again: the {changed} changed since it was saved.")
+    }
+
     /// Whether this transport takes a secret from the keyring (and which one, for the UI).
     pub fn secret_label(&self) -> Option<&'static str> {
         match self {

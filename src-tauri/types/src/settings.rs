@@ -79,6 +79,50 @@ pub enum StoreSettings {
     Postgres(PostgresSettings),
 }
 
+/// Where a saved secret is sent: the same text for the same server and account, compared
+/// by the core before a saved secret is used and by the UI to ask for it again. Hosts are
+/// compared without case (DNS ignores it); anything else must match exactly.
+pub fn secret_server(kind: &str, user: &str, host: &str, port: u16, extra: &str) -> String {
+    format!(
+        "{kind}://{}@{}:{port}/{extra}",
+        user.trim(),
+        host.trim().to_ascii_lowercase()
+    )
+}
+
+/// The message shown when a saved secret would go to another server than the one it was
+/// typed for.
+pub const RETYPE_PASSWORD: &str =
+    "Type the password again: the server or user changed since it was saved.";
+
+impl ErpSettings {
+    /// The server the ERP password belongs to; `None` for the demo ERP (no password).
+    pub fn secret_server(&self) -> Option<String> {
+        match self {
+            ErpSettings::Demo { .. } => None,
+            ErpSettings::SqlServer(s) => Some(secret_server(
+                "mssql",
+                &s.user,
+                &s.host,
+                s.port,
+                s.instance.trim(),
+            )),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// The server the store password belongs to; `None` for SQLite (no password).
+    pub fn secret_server(&self) -> Option<String> {
+        match self {
+            StoreSettings::Sqlite { .. } => None,
+            StoreSettings::Postgres(p) => {
+                Some(secret_server("postgres", &p.user, &p.host, p.port, ""))
+            }
+        }
+    }
+}
+
 impl Default for StoreSettings {
     fn default() -> Self {
         StoreSettings::Sqlite { path: None }

@@ -9,6 +9,7 @@ use crate::mail::sender::{MailSender, SenderConfig};
 use crate::mail::templates::{Template, TestMessage};
 use crate::mail::transport::{self, Transport};
 use crate::mail::{self as mailer, Mail};
+use crate::secrets::ForServer;
 use portdesk_types::Role;
 use portdesk_types::api::{ConnectionTest, SessionInfo};
 use portdesk_types::mail::*;
@@ -92,17 +93,30 @@ impl Portdesk {
     ) -> Result<MailSettingsView> {
         let (user, actor) = Self::actor(user)?;
         mailer::validate_settings(&req.settings)?;
+        let store = self.store().await?;
+        let transport = &req.settings.transport;
+        // A kept secret stays with the settings it was typed for: pointing them elsewhere
+        // needs it typed again (or cleared).
+        if req.secret.is_none() {
+            let saved = mailer::load_settings(store.pool()).await?;
+            if mailer::secret_for(self.secrets.as_ref(), transport, &saved.transport)?
+                == ForServer::OtherServer
+            {
+                return Err(CoreError::validation(
+                    "secret",
+                    transport.retype_secret_message(),
+                ));
+            }
+        }
         // The keyring first: if it refuses, the settings are not half saved.
-        if let (Some(key), Some(secret)) =
-            (mailer::secret_key(&req.settings.transport), &req.secret)
-        {
+        if let (Some(key), Some(secret)) = (mailer::secret_key(transport), &req.secret) {
             if secret.is_empty() {
                 self.secrets.delete(key)?;
             } else {
-                self.secrets.set(key, secret)?;
+                let server = transport.secret_server().unwrap_or_default();
+                self.secrets.set_for(key, &server, secret)?;
             }
         }
-        let store = self.store().await?;
         let mut tx = store.pool().begin().await?;
         mailer::save_settings(&mut *tx, &req.settings).await?;
         audit::record(
@@ -131,11 +145,29 @@ impl Portdesk {
             ));
         }
         let to = mailer::check_address("to", &req.to)?;
-        let started = Instant::now();
         let secret = match req.secret.filter(|s| !s.is_empty()) {
             Some(s) => Some(s),
-            None => mailer::load_secret(self.secrets.as_ref(), &req.settings.transport)?,
+            None => {
+                // The saved secret goes only to the settings it was saved for, never to a
+                // server named only in this request.
+                let saved = mailer::load_settings(self.store().await?.pool()).await?;
+                match mailer::secret_for(
+                    self.secrets.as_ref(),
+                    &req.settings.transport,
+                    &saved.transport,
+                )? {
+                    ForServer::Nothing => None,
+                    ForServer::Matching(s) => Some(s),
+                    ForServer::OtherServer => {
+                        return Err(CoreError::validation(
+                            "secret",
+                            req.settings.transport.retype_secret_message(),
+                        ));
+                    }
+                }
+            }
         };
+        let started = Instant::now();
         let result = async {
             let transport = Transport::build(&req.settings, secret)?;
             let from = lettre::message::Mailbox::new(

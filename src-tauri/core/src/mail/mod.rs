@@ -8,7 +8,7 @@ pub mod templates;
 pub mod transport;
 
 use crate::error::{CoreError, Result};
-use crate::secrets::{SecretError, SecretStore};
+use crate::secrets::{ForServer, SecretError, SecretStore};
 use portdesk_types::Secret;
 use portdesk_types::mail::{MailSettings, MailTransport};
 use sqlx::{Any, Executor};
@@ -186,15 +186,33 @@ pub fn secret_key(t: &MailTransport) -> Option<&'static str> {
     }
 }
 
+/// The saved secret of the saved transport `t` (the settings in the store). A secret saved
+/// for other settings (another server, account or address) is not handed out.
 pub fn load_secret(
     secrets: &dyn SecretStore,
     t: &MailTransport,
 ) -> Result<Option<Secret>, SecretError> {
-    match secret_key(t) {
-        // SMTP without a user name takes no password: do not touch the keyring for it.
-        Some(k) if t.secret_label().is_some() => secrets.get(k),
-        _ => Ok(None),
-    }
+    Ok(match secret_for(secrets, t, t)? {
+        ForServer::Matching(s) => Some(s),
+        ForServer::Nothing | ForServer::OtherServer => None,
+    })
+}
+
+/// The saved secret as seen from `t`, when the saved settings' transport is `saved`.
+pub fn secret_for(
+    secrets: &dyn SecretStore,
+    t: &MailTransport,
+    saved: &MailTransport,
+) -> Result<ForServer, SecretError> {
+    // SMTP without a user name takes no password: do not touch the keyring for it.
+    let (Some(key), Some(server)) = (secret_key(t), t.secret_server()) else {
+        return Ok(ForServer::Nothing);
+    };
+    // An old entry belongs to the saved settings of its own transport only.
+    let saved_server = saved
+        .secret_server()
+        .filter(|_| secret_key(saved) == Some(key));
+    crate::secrets::for_server(secrets, key, &server, saved_server.as_deref())
 }
 
 fn logo_type(path: &str) -> Option<&'static str> {

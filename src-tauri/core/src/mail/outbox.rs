@@ -108,16 +108,44 @@ pub struct Claimed {
     pub attachments: Vec<Attachment>,
 }
 
-/// Claims the next due message for `sender`: a queued one whose time has come, or one whose
-/// previous sender's lease ran out (it crashed or lost the store mid-send). The claim counts
-/// as an attempt, so a message that crashes its sender cannot loop for ever.
+/// The last error of a message given up by [`claim`] (its attempts were used up without an
+/// outcome, e.g. its sender crashed mid-send every time).
+pub const GAVE_UP_UNFINISHED: &str = "Gave up: every attempt allowed was started but none \
+     finished (the sending desktop stopped mid-send each time). Check the mail server and \
+     this message's attachments, then resend it.";
+
+/// Claims the next due message for `sender` with the default attempts cap
+/// ([`RetryPolicy::default`]); see [`claim_within`].
 pub async fn claim(
     store: &Store,
     sender: &str,
     now: i64,
     lease: Duration,
 ) -> Result<Option<Claimed>> {
+    claim_within(
+        store,
+        sender,
+        now,
+        lease,
+        RetryPolicy::default().max_attempts,
+    )
+    .await
+}
+
+/// Claims the next due message for `sender`: a queued one whose time has come, or one whose
+/// previous sender's lease ran out (it crashed or lost the store mid-send). The claim counts
+/// as an attempt; a due message that already had `max_attempts` is never claimed again but
+/// marked failed, so a message that crashes its sender cannot loop for ever.
+pub async fn claim_within(
+    store: &Store,
+    sender: &str,
+    now: i64,
+    lease: Duration,
+    max_attempts: u32,
+) -> Result<Option<Claimed>> {
     const DUE: &str = "((status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND claimed_until < $3))";
+    let max_attempts = i64::from(max_attempts.max(1));
+    give_up_spent(store, now, max_attempts).await?;
     // PostgreSQL: skip rows another desktop is claiming right now. SQLite: the statement runs
     // under the database write lock, so two senders cannot pick the same row.
     let lock = match store.backend() {
@@ -127,14 +155,16 @@ pub async fn claim(
     let sql = format!(
         "UPDATE mail_outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, \
          attempts = attempts + 1, updated_at = $3 \
-         WHERE id = (SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1{lock}) \
-         AND {DUE} \
+         WHERE id = (SELECT id FROM mail_outbox WHERE {DUE} AND attempts < $4 \
+                     ORDER BY next_attempt_at, id LIMIT 1{lock}) \
+         AND {DUE} AND attempts < $4 \
          RETURNING id, recipients, subject, body_text, body_html, message_id, attempts"
     );
     let row = sqlx::query(&sql)
         .bind(sender)
         .bind(now + lease.as_millis() as i64)
         .bind(now)
+        .bind(max_attempts)
         .fetch_optional(store.pool())
         .await?;
     let Some(r) = row else { return Ok(None) };
@@ -167,6 +197,37 @@ pub async fn claim(
         attempt: r.try_get::<i64, _>("attempts")? as u32,
         attachments,
     }))
+}
+
+/// Marks failed every due message whose attempts are used up, with a line in its attempts
+/// history, so the Mail window says why it stopped.
+async fn give_up_spent(store: &Store, now: i64, max_attempts: i64) -> Result<()> {
+    let mut tx = store.pool().begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "UPDATE mail_outbox SET status = 'failed', last_error = $1, claimed_by = NULL, \
+         claimed_until = NULL, updated_at = $2 \
+         WHERE attempts >= $3 AND ((status = 'queued' AND next_attempt_at <= $2) \
+               OR (status = 'sending' AND claimed_until < $2)) \
+         RETURNING id",
+    )
+    .bind(GAVE_UP_UNFINISHED)
+    .bind(now)
+    .bind(max_attempts)
+    .fetch_all(&mut *tx)
+    .await?;
+    for id in ids.iter().copied() {
+        sqlx::query(
+            "INSERT INTO mail_attempts (message_id, at, ok, detail) VALUES ($1, $2, 0, $3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(GAVE_UP_UNFINISHED)
+        .execute(&mut *tx)
+        .await?;
+        tracing::warn!(id, max_attempts, "mail given up: its attempts were used up");
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What the transport said.

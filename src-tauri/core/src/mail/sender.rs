@@ -90,8 +90,14 @@ pub async fn pass(
             return Ok(report);
         }
     };
-    while let Some(claimed) =
-        outbox::claim(store, &config.id, crate::now_ms(), config.lease).await?
+    while let Some(claimed) = outbox::claim_within(
+        store,
+        &config.id,
+        crate::now_ms(),
+        config.lease,
+        config.policy.max_attempts,
+    )
+    .await?
     {
         let outcome = transport.send(&from, &claimed).await;
         match &outcome {
