@@ -8,11 +8,15 @@ use crate::error::{CoreError, Result};
 use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::accounts::{AccountKind, AccountQuery, ImportIssue, ImportMode, ImportReport};
+use portdesk_types::api::ErpCustomer;
 use portdesk_types::password::{check_email, normalize_email};
 use std::collections::HashMap;
 use std::path::Path;
 
 pub const COLUMNS: [&str; 3] = ["Name", "E-mail", "ERP customer"];
+/// Optional on import: the ERP customer code, which decides the link. Without it a row is
+/// linked by its ERP customer name when exactly one ERP customer has that name.
+pub const CODE_COLUMN: &str = "ERP customer code";
 
 /// Writes every account matching `q` (all pages) to `path`.
 pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64> {
@@ -48,7 +52,10 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             ("Locked", 8.0),
             ("Last sign-in (UTC)", 18.0),
             ("Created (UTC)", 18.0),
+            (if customers { CODE_COLUMN } else { "" }, 18.0),
         ];
+        // Staff sheets have no code column.
+        let columns = &columns[..if customers { 8 } else { 7 }];
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = start_sheet(
             &mut wb,
@@ -57,7 +64,7 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             } else {
                 "Staff accounts"
             },
-            &columns,
+            columns,
         )?;
         let when = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm");
         let date = |ms: i64| {
@@ -83,6 +90,9 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             }
             ws.write_datetime_with_format(r, 6, date(a.created_at), &when)
                 .map_err(xerr)?;
+            if customers && let Some(code) = &a.erp_customer_code {
+                ws.write_string(r, 7, code).map_err(xerr)?;
+            }
         }
         finish_sheet(ws, rows.len() as u32, columns.len())?;
         save_workbook(&mut wb, &path)?;
@@ -97,6 +107,7 @@ struct Candidate {
     name: String,
     email: String,
     erp_customer: String,
+    erp_code: String,
 }
 
 fn cell_text(cell: Option<&calamine::Data>) -> std::result::Result<String, String> {
@@ -154,6 +165,7 @@ fn read_sheet(path: &Path) -> Result<(Vec<Candidate>, Vec<ImportIssue>, u32)> {
         return Ok((Vec::new(), missing, 0));
     }
     let [ni, ei, ci] = cols.map(|c| c.unwrap_or_default());
+    let code_col = find(&["erp customer code", "erp_customer_code", "customer code"]);
     let mut issues = Vec::new();
     let mut out = Vec::new();
     let mut count = 0;
@@ -175,12 +187,19 @@ fn read_sheet(path: &Path) -> Result<(Vec<Candidate>, Vec<ImportIssue>, u32)> {
             }
         };
         let (name, email, erp) = (get(ni, "Name"), get(ei, "E-mail"), get(ci, "ERP customer"));
-        if let (Some(name), Some(email), Some(erp_customer)) = (name, email, erp) {
+        let code = match code_col {
+            Some(i) => get(i, CODE_COLUMN),
+            None => Some(String::new()),
+        };
+        if let (Some(name), Some(email), Some(erp_customer), Some(erp_code)) =
+            (name, email, erp, code)
+        {
             out.push(Candidate {
                 row,
                 name,
                 email,
                 erp_customer,
+                erp_code,
             });
         }
     }
@@ -201,15 +220,24 @@ pub async fn import(
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))??;
 
-    // The ERP's customer names, fetched once.
-    let erp_names: Option<Vec<String>> = match erp {
+    // The ERP's customers, fetched once; `None` when the ERP cannot be asked.
+    let erp_list = match erp {
         Some(erp) => match erp.customers(None).await {
-            Ok(list) => Some(list.into_iter().map(|c| c.name.to_lowercase()).collect()),
+            Ok(list) => Some(list),
             Err(e) if e.is_unavailable() => None,
             Err(e) => return Err(e.into()),
         },
         None => None,
     };
+    let mut by_code: HashMap<&str, &ErpCustomer> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<&ErpCustomer>> = HashMap::new();
+    for c in erp_list.iter().flatten() {
+        by_code.insert(c.code.trim(), c);
+        by_name
+            .entry(c.name.trim().to_lowercase())
+            .or_default()
+            .push(c);
+    }
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut valid = Vec::new();
     for c in candidates {
@@ -242,23 +270,56 @@ pub async fn import(
             });
         }
         seen.entry(email.clone()).or_insert(c.row);
-        if c.erp_customer.is_empty() {
+        // The link: (code, display name); the code stays empty only while the ERP is down.
+        let mut link = (c.erp_code.clone(), c.erp_customer.clone());
+        let mut refuse = |column: &str, message: String| {
             issues.push(ImportIssue {
                 row: c.row,
-                column: "ERP customer".into(),
-                message: "ERP customer is required.".into(),
-            });
-        } else if let Some(names) = &erp_names
-            && !names.contains(&c.erp_customer.to_lowercase())
-        {
-            issues.push(ImportIssue {
-                row: c.row,
-                column: "ERP customer".into(),
-                message: format!("The ERP has no customer named \"{}\".", c.erp_customer),
-            });
+                column: column.into(),
+                message,
+            })
+        };
+        if c.erp_customer.is_empty() && c.erp_code.is_empty() {
+            refuse("ERP customer", "ERP customer is required.".into());
+        } else if erp_list.is_none() {
+            // Unverified: a code is kept as typed; a name is linked at the next ERP read.
+        } else if !c.erp_code.is_empty() {
+            match by_code.get(c.erp_code.as_str()) {
+                Some(hit) => link.1 = hit.name.clone(),
+                None => refuse(
+                    CODE_COLUMN,
+                    format!("The ERP has no customer with the code \"{}\".", c.erp_code),
+                ),
+            }
+        } else {
+            match by_name
+                .get(&c.erp_customer.to_lowercase())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                [one] => link = (one.code.clone(), one.name.clone()),
+                [] => refuse(
+                    "ERP customer",
+                    format!("The ERP has no customer named \"{}\".", c.erp_customer),
+                ),
+                several => refuse(
+                    "ERP customer",
+                    format!(
+                        "{} ERP customers are named \"{}\" ({}): add the ERP customer code.",
+                        several.len(),
+                        c.erp_customer,
+                        {
+                            let mut codes: Vec<&str> =
+                                several.iter().map(|x| x.code.as_str()).collect();
+                            codes.sort_unstable();
+                            codes.join(", ")
+                        }
+                    ),
+                ),
+            }
         }
         if issues.len() == before {
-            valid.push((c, email));
+            valid.push((c, email, link));
         }
     }
     issues.sort_by_key(|i| i.row);
@@ -267,17 +328,18 @@ pub async fn import(
         ImportMode::AllOrNothing => issues.is_empty(),
         ImportMode::ValidRowsOnly => true,
     };
-    let verified = erp_names.is_some();
+    let verified = erp_list.is_some();
     let mut created = 0;
     if apply && !valid.is_empty() {
         let mut tx = store.pool().begin().await?;
-        for (c, email) in &valid {
+        for (c, email, (code, name)) in &valid {
             let user: User = accounts::insert_without_password(
                 &mut tx,
                 &c.name,
                 email,
                 Role::Customer,
-                Some(&c.erp_customer),
+                Some(name),
+                Some(code),
                 verified,
             )
             .await?;
