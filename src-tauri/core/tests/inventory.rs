@@ -800,7 +800,7 @@ async fn a_customer_cannot_reach_another_code_through_any_request_field() {
             ("C90000", 7),
             "{payload}"
         );
-        let q = serde_json::json!({ "filter": payload, "limit": 1000 });
+        let q = serde_json::json!({ "filter": payload, "offset": 0, "limit": 1000 });
         let p: InventoryPage =
             serde_json::from_value(h.app.dispatch(QueryInventory::NAME, q).await.unwrap()).unwrap();
         assert_eq!((p.customer_code.as_str(), p.total), ("C90000", 7));
