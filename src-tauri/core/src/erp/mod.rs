@@ -56,6 +56,8 @@ impl ErpError {
     }
 }
 
+// One per process, behind an Arc: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Erp {
     Demo(demo::DemoErp),
     SqlServer(mssql::MssqlErp),
