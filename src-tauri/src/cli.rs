@@ -260,6 +260,7 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                         email,
                         role: Role::Admin,
                         erp_customer: None,
+                        erp_customer_code: None,
                         password,
                         must_change_password: false,
                     };

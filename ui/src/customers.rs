@@ -200,7 +200,7 @@ fn accounts(p: &AccountsProps) -> Html {
                                 <tr data-email={r.email.clone()}>
                                     <td>{ r.name.clone() }</td>
                                     <td>{ r.email.clone() }</td>
-                                    <td>{ if p.kind == AccountKind::Customers { r.erp_customer.clone().unwrap_or_default() } else { r.role.label().to_owned() } }</td>
+                                    <td>{ if p.kind == AccountKind::Customers { erp_cell(r) } else { html! { <>{ r.role.label() }</> } } }</td>
                                     <td class="state">{ if state.is_empty() { "active".to_owned() } else { state } }</td>
                                     <td>{ when(r.last_login_at) }</td>
                                     <td class="row-actions">
@@ -376,7 +376,7 @@ fn sheets(p: &SheetsProps) -> Html {
             } }
             if p.kind == AccountKind::Customers {
                 <Field id="import-path" label="Import customer accounts from (.xlsx)" value={(*import_path).clone()} oninput={setp(&import_path)}
-                    hint="Columns: Name, E-mail, ERP customer (header in row 1). Check first; nothing is changed until you import." />
+                    hint="Columns: Name, E-mail, ERP customer, and ERP customer code (header in row 1). Without a code a row is linked by its ERP customer name when exactly one ERP customer has it. Check first; nothing is changed until you import." />
                 <div class="actions">
                     <button id="import-check" class="secondary" onclick={run(ImportMode::Check)} disabled={*busy}>{ "Check sheet" }</button>
                     <button id="import-all" onclick={run(ImportMode::AllOrNothing)} disabled={*busy}>{ "Import (only if every row is valid)" }</button>
@@ -402,11 +402,9 @@ fn account_editor(p: &EditorProps) -> Html {
     let e = p.editing.clone();
     let name = use_state(|| e.as_ref().map(|r| r.name.clone()).unwrap_or_default());
     let email = use_state(|| e.as_ref().map(|r| r.email.clone()).unwrap_or_default());
-    let erp = use_state(|| {
-        e.as_ref()
-            .and_then(|r| r.erp_customer.clone())
-            .unwrap_or_default()
-    });
+    // The ERP customer as typed or picked: "name (code)" from the list, or a name alone
+    // (linked by the core only when exactly one ERP customer has it).
+    let erp = use_state(|| e.as_ref().map(erp_label).unwrap_or_default());
     let role = use_state(|| {
         e.as_ref()
             .map(|r| r.role)
@@ -425,7 +423,7 @@ fn account_editor(p: &EditorProps) -> Html {
         use_effect_with((*erp).clone(), move |q| {
             if is_customer {
                 let req = ErpCustomerQuery {
-                    search: Some(q.clone()),
+                    search: Some(split_label(q).0.to_owned()),
                 };
                 spawn_local(async move {
                     if let Ok(list) = call::<ErpCustomers>(&req).await {
@@ -452,10 +450,11 @@ fn account_editor(p: &EditorProps) -> Html {
         })
     };
     let onsubmit = {
-        let (name, email, erp, role, temp, error, saved, editing) = (
+        let (name, email, erp, erp_list, role, temp, error, saved, editing) = (
             name.clone(),
             email.clone(),
             erp.clone(),
+            erp_list.clone(),
             role.clone(),
             temp.clone(),
             error.clone(),
@@ -464,7 +463,7 @@ fn account_editor(p: &EditorProps) -> Html {
         );
         Callback::from(move |ev: SubmitEvent| {
             ev.prevent_default();
-            let erp_customer = Some((*erp).clone()).filter(|s| !s.trim().is_empty());
+            let (erp_customer_code, erp_customer) = pick_erp(&erp, &erp_list, editing.as_ref());
             let (error, saved) = (error.clone(), saved.clone());
             match &editing {
                 Some(row) => {
@@ -473,6 +472,7 @@ fn account_editor(p: &EditorProps) -> Html {
                         name: (*name).clone(),
                         email: (*email).clone(),
                         role: *role,
+                        erp_customer_code,
                         erp_customer,
                     };
                     spawn_local(async move {
@@ -487,6 +487,7 @@ fn account_editor(p: &EditorProps) -> Html {
                         name: (*name).clone(),
                         email: (*email).clone(),
                         role: *role,
+                        erp_customer_code,
                         erp_customer,
                         temporary_password: Some((*temp).clone())
                             .filter(|t| !t.is_empty())
@@ -548,8 +549,8 @@ fn account_editor(p: &EditorProps) -> Html {
                     <div>
                         <label for="acc-erp">{ "ERP customer" }</label>
                         <input id="acc-erp" list="erp-options" value={(*erp).clone()} oninput={s(&erp).reform(|e: InputEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} />
-                        <datalist id="erp-options">{ for erp_list.iter().map(|c| html! { <option value={c.name.clone()}>{ c.code.clone() }</option> }) }</datalist>
-                        <div class="hint">{ "Checked against the ERP; if it is offline the account is marked unverified." }</div>
+                        <datalist id="erp-options">{ for erp_list.iter().map(|c| html! { <option value={c.label()}>{ c.city.clone().unwrap_or_default() }</option> }) }</datalist>
+                        <div class="hint" id="acc-erp-link">{ link_hint(&erp, &erp_list, p.editing.as_ref()) }</div>
                     </div>
                 } else {
                     <div>
@@ -569,6 +570,81 @@ fn account_editor(p: &EditorProps) -> Html {
                 <button type="button" class="secondary" onclick={cancel}>{ "Cancel" }</button>
             </div>
         </form>
+    }
+}
+
+/// "name (code)", or the name alone while the account has no code.
+fn erp_label(r: &AccountRow) -> String {
+    let name = r.erp_customer.clone().unwrap_or_default();
+    match &r.erp_customer_code {
+        Some(code) => format!("{name} ({code})"),
+        None => name,
+    }
+}
+
+/// The list's ERP customer cell: who it is linked to, or what an admin must resolve.
+fn erp_cell(r: &AccountRow) -> Html {
+    let label = erp_label(r);
+    match (r.erp_link_problem, &r.erp_customer_code) {
+        (Some(problem), _) => html! {
+            <>{ label }<div class="error link-problem">{ format!("To resolve: {}.", problem.label()) }</div></>
+        },
+        (None, None) => html! {
+            <>{ label }<div class="muted link-problem">{ "Not linked to an ERP code yet (linked by name at the next ERP read)." }</div></>
+        },
+        (None, Some(_)) => html! { <>{ label }</> },
+    }
+}
+
+/// Splits "name (code)" into its parts; other text is a name.
+fn split_label(text: &str) -> (&str, Option<&str>) {
+    let t = text.trim();
+    if let Some(open) = t.rfind(" (")
+        && t.ends_with(')')
+    {
+        return (&t[..open], Some(&t[open + 2..t.len() - 1]));
+    }
+    (t, None)
+}
+
+/// The (code, name) an editor sends: a code only for a label the ERP listed (or the one the
+/// account already has), so a name with brackets is never taken for a code.
+fn pick_erp(
+    text: &str,
+    list: &[ErpCustomer],
+    editing: Option<&AccountRow>,
+) -> (Option<String>, Option<String>) {
+    let t = text.trim();
+    if t.is_empty() {
+        return (None, None);
+    }
+    if let Some(c) = list.iter().find(|c| c.label() == t) {
+        return (Some(c.code.clone()), Some(c.name.clone()));
+    }
+    if let Some(r) = editing.filter(|r| r.erp_customer_code.is_some() && erp_label(r) == t) {
+        return (r.erp_customer_code.clone(), r.erp_customer.clone());
+    }
+    (None, Some(split_label(t).0.to_owned()))
+}
+
+fn link_hint(text: &str, list: &[ErpCustomer], editing: Option<&AccountRow>) -> String {
+    let t = text.trim();
+    match pick_erp(t, list, editing) {
+        (Some(code), _) => format!("Linked by the ERP customer code {code}."),
+        (None, Some(name)) => {
+            let same = list
+                .iter()
+                .filter(|c| c.name.trim().eq_ignore_ascii_case(&name))
+                .count();
+            if same > 1 {
+                format!(
+                    "{same} ERP customers are named \"{name}\": pick one from the list (name and code)."
+                )
+            } else {
+                "Pick from the list (name and code). A name alone is linked when exactly one ERP customer has it; if the ERP is offline the account is marked unverified.".into()
+            }
+        }
+        (None, None) => "Type a name or code and pick from the list.".into(),
     }
 }
 

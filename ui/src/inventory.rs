@@ -64,7 +64,7 @@ fn same_customer(a: &str, b: &str) -> bool {
 /// progress events the core emits to every window.
 #[derive(Clone, PartialEq, Default)]
 struct RefreshState {
-    /// The customer on screen; events and replies about another are ignored.
+    /// The ERP customer code on screen; events and replies about another are ignored.
     customer: Option<String>,
     /// This window's `RefreshInventory` call is in flight.
     calling: bool,
@@ -113,7 +113,7 @@ fn progress(
     message: Option<String>,
 ) -> RefreshProgress {
     RefreshProgress {
-        customer: customer.to_owned(),
+        customer_code: customer.to_owned(),
         phase,
         rows_done: rows,
         rows_total: (phase == RefreshPhase::Done).then_some(rows),
@@ -148,7 +148,7 @@ impl Reducible for RefreshState {
                 }
             }
             RefreshAction::Event(p) => {
-                if !s.shows(&p.customer) {
+                if !s.shows(&p.customer_code) {
                     return self;
                 }
                 match p.phase {
@@ -243,13 +243,43 @@ pub struct InventoryProps {
 #[function_component(InventoryWindow)]
 pub fn inventory_page(p: &InventoryProps) -> Html {
     let staff = p.me.role != Role::Customer;
+    // The ERP customer code on screen (the cache and every command key on it) and its name
+    // for display. A customer account's own code comes from the core, never from a pick.
     let customer = use_state(|| {
+        if staff {
+            None
+        } else {
+            p.me.erp_customer_code.clone()
+        }
+    });
+    let customer_name = use_state(|| {
         if staff {
             None
         } else {
             p.me.erp_customer.clone()
         }
     });
+    // A customer account signed in before it was linked: the core links it (or says why it
+    // cannot) at the first inventory command.
+    let unlinked = use_state(|| None::<ApiError>);
+    {
+        let (customer, customer_name, unlinked) =
+            (customer.clone(), customer_name.clone(), unlinked.clone());
+        let ask = !staff && customer.is_none();
+        use_effect_with(ask, move |ask| {
+            if *ask {
+                spawn_local(async move {
+                    match call::<QueryInventory>(&InventoryQuery::default()).await {
+                        Ok(pg) => {
+                            customer_name.set(Some(pg.customer_name.clone()));
+                            customer.set(Some(pg.customer_code));
+                        }
+                        Err(e) => unlinked.set(Some(e)),
+                    }
+                });
+            }
+        });
+    }
     let filter = use_state(InventoryFilter::default);
     let page = use_state(|| None::<Result<InventoryPage, ApiError>>);
     let first = use_state(|| 0u32);
@@ -323,7 +353,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     }
 
     let full_filter = InventoryFilter {
-        customer: (*customer).clone(),
+        customer_code: (*customer).clone(),
         ..(*filter).clone()
     };
     // Load the page around the first visible row whenever the filter or scroll window moves.
@@ -333,7 +363,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         use_effect_with(
             (full_filter.clone(), window_offset, state.reloads),
             move |(f, offset, _)| {
-                if f.customer.is_some() {
+                if f.customer_code.is_some() {
                     let q = InventoryQuery {
                         filter: f.clone(),
                         offset: *offset,
@@ -352,7 +382,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
             dispatch.dispatch(RefreshAction::Call(c.clone()));
             spawn_local(async move {
                 let req = RefreshRequest {
-                    customer: Some(c.clone()),
+                    customer_code: Some(c.clone()),
                 };
                 let r = call::<RefreshInventory>(&req).await;
                 dispatch.dispatch(RefreshAction::Reply(c, r));
@@ -392,7 +422,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
             dispatch.dispatch(RefreshAction::Cancel);
             spawn_local(async move {
                 let req = RefreshRequest {
-                    customer: Some(c.clone()),
+                    customer_code: Some(c.clone()),
                 };
                 let r = call::<CancelRefresh>(&req).await;
                 dispatch.dispatch(RefreshAction::Cancelled(c, r));
@@ -513,12 +543,27 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     };
 
     let picker = if staff {
-        html! { <CustomerPicker on_pick={{ let (c, f) = (customer.clone(), first.clone()); Callback::from(move |name: String| { c.set(Some(name)); f.set(0); }) }} current={(*customer).clone()} /> }
+        html! { <CustomerPicker on_pick={{ let (c, n, f) = (customer.clone(), customer_name.clone(), first.clone()); Callback::from(move |picked: ErpCustomer| { n.set(Some(picked.name)); c.set(Some(picked.code)); f.set(0); }) }} current={(*customer).clone()} /> }
     } else {
         html! {}
     };
     let Some(cust) = (*customer).clone() else {
-        return html! { <>{ picker }<div class="card"><p class="muted" id="inventory-hint">{ "Choose an ERP customer to see their stock." }</p></div></> };
+        if let Some(e) = &*unlinked {
+            return html! { <div class="card"><p class="error" id="inventory-unlinked">{ e.message.clone() }</p></div> };
+        }
+        let hint = if staff {
+            "Choose an ERP customer to see their stock."
+        } else {
+            "Reading your account…"
+        };
+        return html! { <>{ picker }<div class="card"><p class="muted" id="inventory-hint">{ hint }</p></div></> };
+    };
+    // The ERP's name as of the last refresh (it follows a rename), else the one picked.
+    let cust_name = match &*page {
+        Some(Ok(pg)) if same_customer(&pg.customer_code, &cust) && !pg.customer_name.is_empty() => {
+            pg.customer_name.clone()
+        }
+        _ => (*customer_name).clone().unwrap_or_else(|| cust.clone()),
     };
 
     let status = match &*page {
@@ -529,7 +574,8 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                 .unwrap_or_else(|| "not fetched yet".into());
             html! {
                 <div class="actions" style="margin-top:0">
-                    <strong id="inventory-customer">{ cust.clone() }</strong>
+                    <strong id="inventory-customer">{ cust_name.clone() }</strong>
+                    <span class="muted" id="inventory-customer-code">{ format!("ERP code {cust}") }</span>
                     <span class="muted" id="inventory-as-of">{ as_of }</span>
                     <button class="secondary" id="inventory-refresh" disabled={running} onclick={refresh.reform(|_: MouseEvent| ())}>{ "Refresh from the ERP" }</button>
                 </div>
@@ -562,13 +608,13 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         _ => html! {},
     };
     let as_of = match &*page {
-        Some(Ok(pg)) if same_customer(&pg.customer, &cust) => pg.as_of,
+        Some(Ok(pg)) if same_customer(&pg.customer_code, &cust) => pg.as_of,
         _ => None,
     };
     let shown = state
         .progress
         .as_ref()
-        .filter(|p| state.shows(&cust) && same_customer(&p.customer, &cust));
+        .filter(|p| state.shows(&cust) && same_customer(&p.customer_code, &cust));
     let status_line = shown.map(|p| match p.phase {
         RefreshPhase::Reading => ("muted", "Reading from the ERP…".to_owned()),
         RefreshPhase::Writing => (
@@ -672,7 +718,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     html! {
         <>
             { picker }
-            if running { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust}'s stock from the ERP…") }</div> }
+            if running { <div class="banner info" id="inventory-progress">{ format!("Fetching {cust_name}'s stock from the ERP…") }</div> }
             { banner }
             { cache_notice }
             <div class="card">
@@ -719,7 +765,8 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct PickerProps {
-    on_pick: Callback<String>,
+    on_pick: Callback<ErpCustomer>,
+    /// The code on screen.
     current: Option<String>,
 }
 
@@ -749,10 +796,11 @@ fn customer_picker(p: &PickerProps) -> Html {
                         <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", l.len()) }</p>
                         <div class="chips" id="erp-customers">
                             { for l.iter().take(30).map(|c| {
-                                let name = c.name.clone();
-                                let pick = p.on_pick.reform(move |_: MouseEvent| name.clone());
-                                let class = if p.current.as_deref() == Some(c.name.as_str()) { "" } else { "secondary" };
-                                html! { <button class={class} data-customer={c.name.clone()} onclick={pick}>{ c.name.clone() }</button> }
+                                let picked = c.clone();
+                                let pick = p.on_pick.reform(move |_: MouseEvent| picked.clone());
+                                let class = if p.current.as_deref() == Some(c.code.as_str()) { "" } else { "secondary" };
+                                // Names can repeat in the ERP: the code tells them apart.
+                                html! { <button class={class} data-customer={c.name.clone()} data-code={c.code.clone()} onclick={pick}>{ c.label() }</button> }
                             }) }
                         </div>
                     </>

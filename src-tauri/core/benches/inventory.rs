@@ -10,7 +10,8 @@ use portdesk_types::inventory::{InventoryFilter, InventorySort};
 use std::time::{Duration, Instant};
 
 const ROWS: usize = 100_000;
-const CUSTOMER: &str = "Northwind Foods";
+/// The ERP customer code of the demo ERP's first customer (Northwind Foods).
+const CUSTOMER: &str = "C10000";
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -55,7 +56,10 @@ async fn main() {
         let rows = erp.inventory(CUSTOMER).await.unwrap();
         reads.push(t.elapsed());
         let t = Instant::now();
-        cache.store_snapshot(CUSTOMER, &rows, 0).await.unwrap();
+        cache
+            .store_snapshot(CUSTOMER, "Northwind Foods", &rows, 0)
+            .await
+            .unwrap();
         writes.push(t.elapsed());
     }
     let erp = Erp::Demo(erp);
@@ -64,7 +68,7 @@ async fn main() {
         let t = Instant::now();
         let cancel = tokio_util::sync::CancellationToken::new();
         rows_n = cache
-            .refresh_from(&erp, CUSTOMER, 0, &cancel, &|_| {})
+            .refresh_from(&erp, CUSTOMER, "Northwind Foods", 0, &cancel, &|_| {})
             .await
             .unwrap() as usize;
         refresh.push(t.elapsed());
@@ -73,7 +77,7 @@ async fn main() {
 
     // A mix of what people do: no filter, prefixes, free text, each sorted a few ways.
     let base = InventoryFilter {
-        customer: Some(CUSTOMER.into()),
+        customer_code: Some(CUSTOMER.into()),
         ..Default::default()
     };
     let mut filters = Vec::new();

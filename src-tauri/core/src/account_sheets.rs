@@ -9,11 +9,15 @@ use crate::sheets::Column;
 use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::accounts::{AccountKind, AccountQuery, ImportIssue, ImportMode, ImportReport};
+use portdesk_types::api::ErpCustomer;
 use portdesk_types::password::normalize_email;
 use std::collections::HashMap;
 use std::path::Path;
 
 pub const COLUMNS: [&str; 3] = ["Name", "E-mail", "ERP customer"];
+/// Optional on import: the ERP customer code, which decides the link. Without it a row is
+/// linked by its ERP customer name when exactly one ERP customer has that name.
+pub const CODE_COLUMN: &str = "ERP customer code";
 
 /// Writes every account matching `q` (all pages) to `path`.
 pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64> {
@@ -49,7 +53,10 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             ("Locked", 8.0),
             ("Last sign-in (UTC)", 18.0),
             ("Created (UTC)", 18.0),
+            (if customers { CODE_COLUMN } else { "" }, 18.0),
         ];
+        // Staff sheets have no code column.
+        let columns = &columns[..if customers { 8 } else { 7 }];
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = start_sheet(
             &mut wb,
@@ -58,7 +65,7 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             } else {
                 "Staff accounts"
             },
-            &columns,
+            columns,
         )?;
         let when = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm");
         let date = |ms: i64| {
@@ -84,6 +91,9 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
             }
             ws.write_datetime_with_format(r, 6, date(a.created_at), &when)
                 .map_err(xerr)?;
+            if customers && let Some(code) = &a.erp_customer_code {
+                ws.write_string(r, 7, code).map_err(xerr)?;
+            }
         }
         finish_sheet(ws, rows.len() as u32, columns.len())?;
         save_workbook(&mut wb, &path)?;
@@ -94,7 +104,7 @@ pub async fn export(store: &Store, q: &AccountQuery, path: &Path) -> Result<u64>
 }
 
 /// The customer sheet's columns, in [`COLUMNS`] order; read by [`crate::sheets`].
-fn columns() -> [Column; 3] {
+fn columns() -> [Column; 4] {
     [
         // The account form's limit for a name.
         Column::text("Name", 200).required(),
@@ -102,9 +112,11 @@ fn columns() -> [Column; 3] {
             .aliases(&["email", "e-mail address"])
             .required(),
         // ERP customer codes typed as numbers are fine as text.
-        Column::code("ERP customer", 200)
-            .aliases(&["erp_customer", "erp customer name"])
-            .required(),
+        // Required unless the row has a code (checked with the ERP below).
+        Column::code("ERP customer", 200).aliases(&["erp_customer", "erp customer name"]),
+        Column::code(CODE_COLUMN, 100)
+            .aliases(&["erp_customer_code", "customer code"])
+            .may_be_absent(),
     ]
 }
 struct Candidate {
@@ -112,11 +124,13 @@ struct Candidate {
     name: String,
     email: String,
     erp_customer: String,
+    erp_code: String,
 }
 
 const NAME: usize = 0;
 const EMAIL: usize = 1;
 const ERP: usize = 2;
+const CODE: usize = 3;
 
 /// Reads and checks a customer sheet; creates accounts per `mode`. Imported accounts have no
 /// usable password until an admin resets it, so no password list has to be handed around.
@@ -136,15 +150,24 @@ pub async fn import(
     let rows = sheet.rows.len() as u32;
     let mut issues = sheet.issues;
 
-    // The ERP's customer names, fetched once.
-    let erp_names: Option<Vec<String>> = match erp {
+    // The ERP's customers, fetched once; `None` when the ERP cannot be asked.
+    let erp_list = match erp {
         Some(erp) => match erp.customers(None).await {
-            Ok(list) => Some(list.into_iter().map(|c| c.name.to_lowercase()).collect()),
+            Ok(list) => Some(list),
             Err(e) if e.is_unavailable() => None,
             Err(e) => return Err(e.into()),
         },
         None => None,
     };
+    let mut by_code: HashMap<&str, &ErpCustomer> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<&ErpCustomer>> = HashMap::new();
+    for c in erp_list.iter().flatten() {
+        by_code.insert(c.code.trim(), c);
+        by_name
+            .entry(c.name.trim().to_lowercase())
+            .or_default()
+            .push(c);
+    }
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut valid = Vec::new();
     // The reader has reported every unreadable or missing cell; a row's other cells are still
@@ -168,27 +191,72 @@ pub async fn import(
             }
             seen.entry(email).or_insert(row.number);
         }
-        if let Some(erp_customer) = row.text(ERP)
-            && let Some(names) = &erp_names
-            && !names.contains(&erp_customer.to_lowercase())
-        {
+        // The link: (code, display name); the code stays empty only while the ERP is down.
+        let erp_customer = row.text(ERP).unwrap_or_default().to_owned();
+        let erp_code = row.text(CODE).unwrap_or_default().to_owned();
+        let mut link = (erp_code.clone(), erp_customer.clone());
+        let mut refuse = |column: &str, message: String| {
             issues.push(ImportIssue {
                 row: row.number,
-                column: "ERP customer".into(),
-                message: format!("The ERP has no customer named \"{erp_customer}\"."),
-            });
+                column: column.into(),
+                message,
+            })
+        };
+        if !row.is_clean() {
+            // The reader has reported the unreadable cell.
+        } else if erp_customer.is_empty() && erp_code.is_empty() {
+            refuse("ERP customer", "ERP customer is required.".into());
+        } else if erp_list.is_none() {
+            // Unverified: a code is kept as typed; a name is linked at the next ERP read.
+        } else if !erp_code.is_empty() {
+            match by_code.get(erp_code.as_str()) {
+                Some(hit) => link.1 = hit.name.clone(),
+                None => refuse(
+                    CODE_COLUMN,
+                    format!("The ERP has no customer with the code \"{erp_code}\"."),
+                ),
+            }
+        } else {
+            match by_name
+                .get(&erp_customer.to_lowercase())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                [one] => link = (one.code.clone(), one.name.clone()),
+                [] => refuse(
+                    "ERP customer",
+                    format!("The ERP has no customer named \"{erp_customer}\"."),
+                ),
+                several => refuse(
+                    "ERP customer",
+                    format!(
+                        "{} ERP customers are named \"{}\" ({}): add the ERP customer code.",
+                        several.len(),
+                        erp_customer,
+                        {
+                            let mut codes: Vec<&str> =
+                                several.iter().map(|x| x.code.as_str()).collect();
+                            codes.sort_unstable();
+                            codes.join(", ")
+                        }
+                    ),
+                ),
+            }
         }
         if row.is_clean()
             && issues.len() == before
-            && let (Some(name), Some(email), Some(erp_customer)) =
-                (row.text(NAME), row.text(EMAIL), row.text(ERP))
+            && let (Some(name), Some(email)) = (row.text(NAME), row.text(EMAIL))
         {
-            valid.push(Candidate {
-                row: row.number,
-                name: name.to_owned(),
-                email: normalize_email(email),
-                erp_customer: erp_customer.to_owned(),
-            });
+            valid.push((
+                Candidate {
+                    row: row.number,
+                    name: name.to_owned(),
+                    email: normalize_email(email),
+                    erp_customer,
+                    erp_code,
+                },
+                link,
+            ));
         }
     }
     let order = |c: &str| COLUMNS.iter().position(|n| *n == c);
@@ -198,17 +266,18 @@ pub async fn import(
         ImportMode::AllOrNothing => issues.is_empty(),
         ImportMode::ValidRowsOnly => true,
     };
-    let verified = erp_names.is_some();
+    let verified = erp_list.is_some();
     let mut created = 0;
     if apply && !valid.is_empty() {
         let mut tx = store.pool().begin().await?;
-        for c in &valid {
+        for (c, (code, name)) in &valid {
             let user: User = accounts::insert_without_password(
                 &mut tx,
                 &c.name,
                 &c.email,
                 Role::Customer,
-                Some(&c.erp_customer),
+                Some(name),
+                Some(code),
                 verified,
             )
             .await?;

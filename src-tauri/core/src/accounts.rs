@@ -11,8 +11,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use portdesk_types::accounts::{
     AccountKind, AccountPage, AccountQuery, AccountRow, AccountSort, AccountStatus, AccountUpdate,
+    ErpLinkProblem,
 };
-use portdesk_types::api::SessionInfo;
+use portdesk_types::api::{ErpCustomer, SessionInfo};
 use portdesk_types::password::{check_email, check_password, normalize_email};
 use portdesk_types::{Role, Secret};
 use rand_core::{OsRng, RngCore};
@@ -29,7 +30,11 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The ERP customer's name, for display (refreshed from the ERP).
     pub erp_customer: Option<String>,
+    /// The ERP customer code: the only thing that decides whose stock a customer sees.
+    pub erp_customer_code: Option<String>,
+    pub erp_link_problem: Option<ErpLinkProblem>,
     pub active: bool,
     pub must_change_password: bool,
     pub failed_logins: i64,
@@ -47,6 +52,8 @@ impl User {
             email: self.email.clone(),
             role: self.role,
             erp_customer: self.erp_customer.clone(),
+            erp_customer_code: self.erp_customer_code.clone(),
+            erp_link_problem: self.erp_link_problem,
             erp_verified: self.erp_verified,
             active: self.active,
             locked: self.locked_until.is_some_and(|u| u > now),
@@ -64,6 +71,7 @@ impl User {
             role: self.role,
             must_change_password: self.must_change_password,
             erp_customer: self.erp_customer.clone(),
+            erp_customer_code: self.erp_customer_code.clone(),
         }
     }
 
@@ -79,6 +87,11 @@ impl User {
             email: r.try_get("email")?,
             role: role.parse().map_err(CoreError::Internal)?,
             erp_customer: r.try_get("erp_customer")?,
+            erp_customer_code: r.try_get("erp_customer_code")?,
+            erp_link_problem: r
+                .try_get::<Option<String>, _>("erp_link_problem")?
+                .as_deref()
+                .and_then(ErpLinkProblem::parse),
             active: r.try_get::<i64, _>("active")? != 0,
             must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
             failed_logins: r.try_get("failed_logins")?,
@@ -90,14 +103,16 @@ impl User {
     }
 }
 
-const USER_COLS: &str = "id, name, email, role, erp_customer, active, must_change_password, failed_logins, locked_until, erp_verified, last_login_at, created_at";
+const USER_COLS: &str = "id, name, email, role, erp_customer, erp_customer_code, erp_link_problem, active, must_change_password, failed_logins, locked_until, erp_verified, last_login_at, created_at";
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The ERP customer's name (display; linked by it at the next ERP read when no code).
     pub erp_customer: Option<String>,
+    pub erp_customer_code: Option<String>,
     pub password: Secret,
     pub must_change_password: bool,
 }
@@ -109,6 +124,7 @@ impl NewUser {
         email: &str,
         role: Role,
         erp_customer: Option<String>,
+        erp_customer_code: Option<String>,
         password: Secret,
     ) -> Self {
         NewUser {
@@ -116,6 +132,7 @@ impl NewUser {
             email: email.to_owned(),
             role,
             erp_customer,
+            erp_customer_code,
             password,
             must_change_password: true,
         }
@@ -187,6 +204,9 @@ fn validate_new(u: &NewUser) -> Result<()> {
         .map_err(|m| CoreError::validation("password", m))?;
     if u.role == Role::Customer
         && u.erp_customer
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+        && u.erp_customer_code
             .as_deref()
             .is_none_or(|c| c.trim().is_empty())
     {
@@ -273,16 +293,20 @@ async fn insert(conn: &mut sqlx::AnyConnection, new: &NewUser, hash: &str) -> Re
     let email = normalize_email(&new.email);
     let now = crate::now_ms();
     let row = sqlx::query(&format!(
-        "INSERT INTO users (name, email, role, erp_customer, password_hash, active, must_change_password, failed_logins, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, 0, $7, $7) RETURNING {USER_COLS}"
+        "INSERT INTO users (name, email, role, erp_customer, erp_customer_code, password_hash, active, must_change_password, failed_logins, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $8, $5, 1, $6, 0, $7, $7) RETURNING {USER_COLS}"
     ))
     .bind(new.name.trim())
     .bind(&email)
     .bind(new.role.as_str())
-    .bind(new.erp_customer.as_deref().map(str::trim))
+    .bind(display_name(
+        new.erp_customer.as_deref(),
+        new.erp_customer_code.as_deref(),
+    ))
     .bind(hash)
     .bind(i64::from(new.must_change_password))
     .bind(now)
+    .bind(trimmed(new.erp_customer_code.as_deref()))
     .fetch_one(conn)
     .await
     .map_err(|e| map_unique(e, &email))?;
@@ -302,6 +326,7 @@ pub async fn create_first_admin(
         email: email.to_owned(),
         role: Role::Admin,
         erp_customer: None,
+        erp_customer_code: None,
         password: password.clone(),
         must_change_password: false,
     };
@@ -593,24 +618,35 @@ pub async fn insert_without_password(
     email: &str,
     role: Role,
     erp_customer: Option<&str>,
+    erp_customer_code: Option<&str>,
     erp_verified: bool,
 ) -> Result<User> {
     let email = normalize_email(email);
     let now = crate::now_ms();
     let row = sqlx::query(&format!(
-        "INSERT INTO users (name, email, role, erp_customer, password_hash, active, must_change_password, failed_logins, erp_verified, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, '!', 1, 1, 0, $5, $6, $6) RETURNING {USER_COLS}"
+        "INSERT INTO users (name, email, role, erp_customer, erp_customer_code, password_hash, active, must_change_password, failed_logins, erp_verified, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $7, '!', 1, 1, 0, $5, $6, $6) RETURNING {USER_COLS}"
     ))
     .bind(name.trim())
     .bind(&email)
     .bind(role.as_str())
-    .bind(erp_customer.map(str::trim))
+    .bind(display_name(erp_customer, erp_customer_code))
     .bind(i64::from(erp_verified))
     .bind(now)
+    .bind(trimmed(erp_customer_code))
     .fetch_one(conn)
     .await
     .map_err(|e| map_unique(e, &email))?;
     User::from_row(&row)
+}
+
+fn trimmed(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The name shown for a link: the ERP's name, or the code until the ERP has been asked.
+fn display_name<'a>(name: Option<&'a str>, code: Option<&'a str>) -> Option<&'a str> {
+    trimmed(name).or(trimmed(code))
 }
 
 fn not_found(id: i64) -> CoreError {
@@ -653,7 +689,7 @@ pub async fn list(store: &Store, q: &AccountQuery) -> Result<AccountPage> {
     let search = q.search.trim().to_lowercase();
     let pattern = crate::erp::demo::like_contains(&search);
     let filter = "WHERE (($1 = 'customers' AND role = 'customer') OR ($1 = 'staff' AND role <> 'customer')) \
-         AND ($2 = '' OR lower(name) LIKE $3 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\' OR lower(coalesce(erp_customer, '')) LIKE $3 ESCAPE '\\') \
+         AND ($2 = '' OR lower(name) LIKE $3 ESCAPE '\\' OR lower(email) LIKE $3 ESCAPE '\\' OR lower(coalesce(erp_customer, '')) LIKE $3 ESCAPE '\\' OR lower(coalesce(erp_customer_code, '')) LIKE $3 ESCAPE '\\') \
          AND ($4 = 'all' OR ($4 = 'active' AND active = 1) OR ($4 = 'inactive' AND active = 0) OR ($4 = 'locked' AND coalesce(locked_until, 0) > $5))";
     let page_size = q.page_size.clamp(1, 500);
     let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM users {filter}"))
@@ -721,8 +757,9 @@ async fn guard_last_admin(conn: &mut sqlx::AnyConnection, backend: Backend, id: 
     Ok(())
 }
 
-/// Edits name, e-mail, role and ERP customer. `erp_verified` says whether the ERP confirmed
-/// the customer.
+/// Edits name, e-mail, role and ERP customer (code and display name, as resolved by the
+/// caller; saving a link clears a link problem). `erp_verified` says whether the ERP
+/// confirmed the customer.
 pub async fn update(
     store: &Store,
     actor: &Actor,
@@ -733,11 +770,8 @@ pub async fn update(
         return Err(CoreError::validation("name", "Name is required."));
     }
     check_email(&upd.email).map_err(|m| CoreError::validation("email", m))?;
-    let erp_customer = upd
-        .erp_customer
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
+    let erp_code = trimmed(upd.erp_customer_code.as_deref());
+    let erp_customer = display_name(upd.erp_customer.as_deref(), erp_code);
     if upd.role == Role::Customer && erp_customer.is_none() {
         return Err(CoreError::validation(
             "erp_customer",
@@ -757,7 +791,8 @@ pub async fn update(
     }
     let email = normalize_email(&upd.email);
     sqlx::query(
-        "UPDATE users SET name = $2, email = $3, role = $4, erp_customer = $5, erp_verified = $6, updated_at = $7 WHERE id = $1",
+        "UPDATE users SET name = $2, email = $3, role = $4, erp_customer = $5, erp_verified = $6, updated_at = $7, \
+         erp_customer_code = $8, erp_link_problem = NULL WHERE id = $1",
     )
     .bind(upd.id)
     .bind(upd.name.trim())
@@ -766,6 +801,7 @@ pub async fn update(
     .bind(erp_customer)
     .bind(i64::from(erp_verified))
     .bind(crate::now_ms())
+    .bind(erp_code)
     .execute(&mut *tx)
     .await
     .map_err(|e| map_unique(e, &email))?;
@@ -775,6 +811,13 @@ pub async fn update(
     }
     if before.role != upd.role {
         changes.push(format!("role {} -> {}", before.role, upd.role));
+    }
+    if before.erp_customer_code.as_deref() != erp_code {
+        changes.push(format!(
+            "erp_customer_code {:?} -> {:?}",
+            before.erp_customer_code.clone().unwrap_or_default(),
+            erp_code.unwrap_or_default()
+        ));
     }
     if before.erp_customer.as_deref() != erp_customer {
         changes.push(format!(
@@ -856,6 +899,207 @@ pub async fn unlock_by_email(store: &Store, actor: &Actor, email: &str) -> Resul
         ))
     })?;
     unlock(store, actor, user.id).await
+}
+
+// ---- the link to the ERP customer ----
+
+/// What [`sync_erp_links`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkSummary {
+    /// Accounts linked to a code by their (unique) name.
+    pub linked: u32,
+    /// Accounts flagged for an admin: a name of several ERP customers, or of none.
+    pub flagged: u32,
+    /// Linked accounts whose display name followed a rename in the ERP.
+    pub renamed: u32,
+}
+
+/// Brings customer accounts in line with the ERP's customer list. Idempotent; run at the
+/// first ERP read of a process and whenever the full list is read:
+/// - an account without a code and without a problem (from before codes, or saved while the
+///   ERP was down) is linked by its name when exactly one ERP customer has it, else flagged
+///   `ambiguous` or `not_found` for an admin to resolve (it sees no stock until then);
+/// - a linked account's display name follows the ERP's (a rename keeps the link);
+/// - a code typed while the ERP was down is confirmed, or flagged `not_found`.
+///
+/// Every write is guarded by the state it was decided on, so desktops running this at once
+/// (or an admin saving the account meanwhile) cannot overwrite each other's result.
+pub async fn sync_erp_links(store: &Store, erp: &[ErpCustomer]) -> Result<LinkSummary> {
+    use std::collections::HashMap;
+    let mut by_code: HashMap<&str, &ErpCustomer> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<&ErpCustomer>> = HashMap::new();
+    for c in erp {
+        by_code.insert(c.code.trim(), c);
+        by_name
+            .entry(c.name.trim().to_lowercase())
+            .or_default()
+            .push(c);
+    }
+    type LinkRow = (i64, Option<String>, Option<String>, Option<String>, i64);
+    let accounts: Vec<LinkRow> = sqlx::query_as(
+        "SELECT id, erp_customer, erp_customer_code, erp_link_problem, erp_verified FROM users WHERE role = 'customer'",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let actor = Actor::system("erp-link");
+    let now = crate::now_ms();
+    let mut sum = LinkSummary::default();
+    let mut tx = store.pool().begin().await?;
+    for (id, name, code, problem, verified) in accounts {
+        let target = Some(("user", id.to_string()));
+        match (code.as_deref().map(str::trim), problem.as_deref()) {
+            (Some(code), _) => {
+                if let Some(c) = by_code.get(code) {
+                    if name.as_deref() != Some(c.name.as_str())
+                        || verified == 0
+                        || problem.is_some()
+                    {
+                        let n = sqlx::query(
+                            "UPDATE users SET erp_customer = $2, erp_verified = 1, erp_link_problem = NULL, updated_at = $4 \
+                             WHERE id = $1 AND erp_customer_code = $3",
+                        )
+                        .bind(id)
+                        .bind(&c.name)
+                        .bind(code)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        sum.renamed += u32::from(n > 0 && name.as_deref() != Some(c.name.as_str()));
+                    }
+                } else if verified == 0 && problem.is_none() {
+                    let n = flag(&mut tx, id, ErpLinkProblem::NotFound, Some(code), now).await?;
+                    if n > 0 {
+                        sum.flagged += 1;
+                        let detail = format!("the ERP has no customer with the code {code}");
+                        audit::record(
+                            &mut tx,
+                            &actor,
+                            "user.erp_link_problem",
+                            target,
+                            Some(&detail),
+                        )
+                        .await?;
+                    }
+                }
+            }
+            (None, None) => {
+                let key = name.as_deref().unwrap_or_default().trim().to_lowercase();
+                let hits = by_name.get(&key).map(Vec::as_slice).unwrap_or_default();
+                if let [c] = hits {
+                    let n = sqlx::query(
+                        "UPDATE users SET erp_customer_code = $2, erp_customer = $3, erp_verified = 1, updated_at = $4 \
+                         WHERE id = $1 AND erp_customer_code IS NULL AND erp_link_problem IS NULL",
+                    )
+                    .bind(id)
+                    .bind(c.code.trim())
+                    .bind(&c.name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n > 0 {
+                        sum.linked += 1;
+                        let detail = format!("linked by name to ERP customer {}", c.label());
+                        audit::record(&mut tx, &actor, "user.erp_link", target, Some(&detail))
+                            .await?;
+                    }
+                } else {
+                    let (problem, detail) = if hits.is_empty() {
+                        (
+                            ErpLinkProblem::NotFound,
+                            "no ERP customer has this name".to_owned(),
+                        )
+                    } else {
+                        let mut codes: Vec<&str> = hits.iter().map(|c| c.code.as_str()).collect();
+                        codes.sort_unstable();
+                        (
+                            ErpLinkProblem::Ambiguous,
+                            format!(
+                                "{} ERP customers have this name: {}",
+                                hits.len(),
+                                codes.join(", ")
+                            ),
+                        )
+                    };
+                    if flag(&mut tx, id, problem, None, now).await? > 0 {
+                        sum.flagged += 1;
+                        audit::record(
+                            &mut tx,
+                            &actor,
+                            "user.erp_link_problem",
+                            target,
+                            Some(&detail),
+                        )
+                        .await?;
+                    }
+                }
+            }
+            // Flagged: waits for an admin.
+            (None, Some(_)) => {}
+        }
+    }
+    tx.commit().await?;
+    if sum != LinkSummary::default() {
+        tracing::info!(
+            linked = sum.linked,
+            flagged = sum.flagged,
+            renamed = sum.renamed,
+            "customer accounts synced with the ERP's customer list"
+        );
+    }
+    Ok(sum)
+}
+
+/// Customer accounts waiting for the link-by-name step (no code, no problem recorded).
+pub async fn unlinked_customers(store: &Store) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE role = 'customer' AND erp_customer_code IS NULL AND erp_link_problem IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok(n)
+}
+
+/// Accounts linked to this customer's code take its current ERP name (display only).
+pub async fn follow_erp_name(store: &Store, customer: &ErpCustomer) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE users SET erp_customer = $2, updated_at = $3 \
+         WHERE erp_customer_code = $1 AND (erp_customer IS NULL OR erp_customer <> $2)",
+    )
+    .bind(customer.code.trim())
+    .bind(&customer.name)
+    .bind(crate::now_ms())
+    .execute(store.pool())
+    .await?
+    .rows_affected())
+}
+
+async fn flag(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    problem: ErpLinkProblem,
+    code: Option<&str>,
+    now: i64,
+) -> Result<u64> {
+    let q = match code {
+        Some(code) => sqlx::query(
+            "UPDATE users SET erp_link_problem = $2, updated_at = $3 \
+             WHERE id = $1 AND erp_link_problem IS NULL AND erp_customer_code = $4 AND erp_verified = 0",
+        )
+        .bind(id)
+        .bind(problem.as_str())
+        .bind(now)
+        .bind(code),
+        None => sqlx::query(
+            "UPDATE users SET erp_link_problem = $2, updated_at = $3 \
+             WHERE id = $1 AND erp_link_problem IS NULL AND erp_customer_code IS NULL",
+        )
+        .bind(id)
+        .bind(problem.as_str())
+        .bind(now),
+    };
+    Ok(q.execute(conn).await?.rows_affected())
 }
 
 #[cfg(test)]

@@ -109,6 +109,16 @@ pub type DispatchFuture<'a> = std::pin::Pin<
     >,
 >;
 
+/// When the accounts were last synced with which ERP's customer list.
+struct ErpLinkRun {
+    erp: std::sync::Weak<Erp>,
+    ok: bool,
+    at: Instant,
+}
+
+/// A failed link step (ERP down) is retried after this long, not on every command.
+const ERP_LINK_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Debug, Clone, Copy)]
 struct Session {
     user_id: i64,
@@ -129,7 +139,9 @@ pub struct Portdesk {
     inventory: tokio::sync::OnceCell<crate::inventory::InventoryCache>,
     /// This desktop's mail sender, once started (the shell starts it; tests start their own).
     mail_sender: std::sync::OnceLock<crate::mail::sender::MailSender>,
-    /// Running inventory refreshes by ERP customer, to cancel them.
+    /// The last run of the link-by-name step (`accounts::sync_erp_links`), per opened ERP.
+    erp_links: Mutex<Option<ErpLinkRun>>,
+    /// Running inventory refreshes by ERP customer code, to cancel them.
     refreshes:
         std::sync::Mutex<std::collections::HashMap<String, tokio_util::sync::CancellationToken>>,
     events: std::sync::RwLock<Option<EventSink>>,
@@ -167,6 +179,7 @@ impl Portdesk {
             restart_required: AtomicBool::new(false),
             inventory: tokio::sync::OnceCell::new(),
             mail_sender: std::sync::OnceLock::new(),
+            erp_links: Mutex::new(None),
             refreshes: Default::default(),
             events: Default::default(),
         })
@@ -667,22 +680,81 @@ impl Portdesk {
         _: Option<User>,
         req: ErpCustomerQuery,
     ) -> Result<Vec<ErpCustomer>> {
-        Ok(self.erp().await?.customers(req.search.as_deref()).await?)
+        let erp = self.erp().await?;
+        self.ensure_erp_links(&erp).await;
+        let search = req
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let list = erp.customers(search).await?;
+        if search.is_none() {
+            // The whole list was read: account names follow renames in the ERP.
+            if let Err(e) = accounts::sync_erp_links(&self.store().await?, &list).await {
+                tracing::warn!("syncing accounts with the ERP's customer list failed: {e}");
+            }
+        }
+        Ok(list)
     }
 }
 
 impl Portdesk {
-    /// Checks an ERP customer name against the ERP. Unknown name: refused. ERP unreachable:
-    /// accepted but flagged unverified, with a warning for the admin.
-    async fn verify_erp_customer(&self, name: Option<&str>) -> Result<(bool, Option<String>)> {
-        let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-            return Ok((true, None));
+    /// Links existing accounts to ERP customer codes by their name, once per opened ERP (and
+    /// again after a failure, at most every [`ERP_LINK_RETRY`]); see
+    /// `accounts::sync_erp_links`. Never fails the caller: an unreachable ERP leaves the
+    /// accounts as they are (an unlinked customer sees nothing until it works).
+    async fn ensure_erp_links(&self, erp: &Arc<Erp>) {
+        let mut last = self.erp_links.lock().await;
+        if let Some(run) = last.as_ref()
+            && run.erp.upgrade().is_some_and(|e| Arc::ptr_eq(&e, erp))
+            && (run.ok || run.at.elapsed() < ERP_LINK_RETRY)
+        {
+            return;
+        }
+        let result = async {
+            let list = erp.customers(None).await?;
+            accounts::sync_erp_links(&self.store().await?, &list).await
+        }
+        .await;
+        if let Err(e) = &result {
+            tracing::warn!("linking customer accounts to ERP customer codes failed: {e}");
+        }
+        *last = Some(ErpLinkRun {
+            erp: Arc::downgrade(erp),
+            ok: result.is_ok(),
+            at: Instant::now(),
+        });
+    }
+
+    /// The ERP customer an account links to: only customer accounts have one. A code is
+    /// checked against the ERP and its name taken from there; a name alone (older clients,
+    /// typed names) links only when exactly one ERP customer has it. ERP unreachable: saved
+    /// unverified (a name alone stays unlinked until the next ERP read links it), with a
+    /// warning for the admin. Returns (code, display name, verified, warning).
+    async fn erp_link(
+        &self,
+        role: Role,
+        code: Option<String>,
+        name: Option<String>,
+    ) -> Result<(Option<String>, Option<String>, bool, Option<String>)> {
+        if role != Role::Customer {
+            return Ok((None, None, true, None));
+        }
+        let code = code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let Some(asked) = code.clone().or(name.clone()) else {
+            return Err(CoreError::validation(
+                "erp_customer",
+                "A customer account must be linked to an ERP customer.",
+            ));
         };
         let unverified = |e: &dyn std::fmt::Display| {
             Ok((
+                code.clone(),
+                name.clone().or(code.clone()),
                 false,
                 Some(format!(
-                    "The ERP could not be asked ({e}). The account is saved and marked unverified until the ERP confirms \"{name}\"."
+                    "The ERP could not be asked ({e}). The account is saved and marked unverified until the ERP confirms \"{asked}\"; it sees no stock until then."
                 )),
             ))
         };
@@ -691,29 +763,39 @@ impl Portdesk {
             Err(CoreError::Erp(e)) if e.is_unavailable() => return unverified(&e),
             Err(e) => return Err(e),
         };
-        match erp.customer_exists(name).await {
-            Ok(true) => Ok((true, None)),
-            Ok(false) => Err(CoreError::validation(
-                "erp_customer",
-                format!("The ERP has no customer named \"{name}\"."),
-            )),
+        let found = match &code {
+            Some(code) => erp.customer(code).await.map(|c| match c {
+                Some(c) => Ok(c),
+                None => Err(CoreError::validation(
+                    "erp_customer_code",
+                    format!("The ERP has no customer with the code \"{code}\"."),
+                )),
+            }),
+            None => erp
+                .customers_named(&asked)
+                .await
+                .map(|hits| match hits.as_slice() {
+                    [one] => Ok(one.clone()),
+                    [] => Err(CoreError::validation(
+                        "erp_customer",
+                        format!("The ERP has no customer named \"{asked}\"."),
+                    )),
+                    several => Err(CoreError::validation(
+                        "erp_customer",
+                        format!(
+                            "{} ERP customers are named \"{asked}\" ({}): pick one by its code.",
+                            several.len(),
+                            sorted_codes(several)
+                        ),
+                    )),
+                }),
+        };
+        match found {
+            Ok(Ok(c)) => Ok((Some(c.code), Some(c.name), true, None)),
+            Ok(Err(refused)) => Err(refused),
             Err(e) if e.is_unavailable() => unverified(&e),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// The ERP customer an account links to: only customer accounts have one, and it is checked
-    /// against the ERP. Returns (link, verified, warning for the admin).
-    async fn erp_link(
-        &self,
-        role: Role,
-        erp_customer: Option<String>,
-    ) -> Result<(Option<String>, bool, Option<String>)> {
-        if role != Role::Customer {
-            return Ok((None, true, None));
-        }
-        let (verified, warning) = self.verify_erp_customer(erp_customer.as_deref()).await?;
-        Ok((erp_customer, verified, warning))
     }
 
     fn actor(user: Option<User>) -> Result<(User, audit::Actor)> {
@@ -788,7 +870,15 @@ impl Portdesk {
     }
 
     pub async fn list_accounts(&self, _: Option<User>, q: AccountQuery) -> Result<AccountPage> {
-        accounts::list(&self.store().await?, &q).await
+        let store = self.store().await?;
+        if q.kind == AccountKind::Customers
+            && accounts::unlinked_customers(&store).await? > 0
+            && let Ok(erp) = self.erp().await
+        {
+            // So accounts from before ERP codes show linked or flagged when the admin looks.
+            self.ensure_erp_links(&erp).await;
+        }
+        accounts::list(&store, &q).await
     }
 
     pub async fn create_account(
@@ -798,8 +888,13 @@ impl Portdesk {
     ) -> Result<CreatedAccount> {
         let (_, actor) = Self::actor(user)?;
         let store = self.store().await?;
-        let (erp_customer, verified, erp_warning) =
-            self.erp_link(req.role, req.erp_customer.clone()).await?;
+        let (erp_code, erp_customer, verified, erp_warning) = self
+            .erp_link(
+                req.role,
+                req.erp_customer_code.clone(),
+                req.erp_customer.clone(),
+            )
+            .await?;
         let password = match req.temporary_password.filter(|p| !p.is_empty()) {
             Some(p) => p,
             None => accounts::generate_password(&req.email),
@@ -809,6 +904,7 @@ impl Portdesk {
             &req.email,
             req.role,
             erp_customer,
+            erp_code,
             password.clone(),
         );
         let user = accounts::create_checked(&store, &actor, new, verified).await?;
@@ -826,11 +922,18 @@ impl Portdesk {
     ) -> Result<AccountRow> {
         let (_, actor) = Self::actor(user)?;
         let store = self.store().await?;
-        let (erp_customer, verified, _) = self.erp_link(req.role, req.erp_customer.clone()).await?;
+        let (erp_customer_code, erp_customer, verified, _) = self
+            .erp_link(
+                req.role,
+                req.erp_customer_code.clone(),
+                req.erp_customer.clone(),
+            )
+            .await?;
         accounts::update(
             &store,
             &actor,
             &AccountUpdate {
+                erp_customer_code,
                 erp_customer,
                 ..req
             },
@@ -876,20 +979,52 @@ impl Portdesk {
             .await
     }
 
-    /// Whose stock a request may see. A customer account always gets its own ERP customer,
-    /// bound by the core; naming another is refused. Staff must name one.
-    fn inventory_customer(user: &User, requested: Option<&str>) -> Result<String> {
+    /// Whose stock a request may see, as (ERP customer code, name if known). A customer
+    /// account always gets the code it is linked to, bound here from the store, whatever the
+    /// request says; naming another is refused. An account not linked to a code (flagged, or
+    /// the ERP could not be asked yet) sees nothing: fail closed. Staff must name a code.
+    async fn inventory_customer(
+        &self,
+        user: &User,
+        requested: Option<&str>,
+    ) -> Result<(String, Option<String>)> {
         let requested = requested.map(str::trim).filter(|c| !c.is_empty());
-        if user.role == Role::Customer {
-            let own = user.erp_customer.clone().ok_or(CoreError::Forbidden)?;
-            return match requested {
-                Some(r) if !r.eq_ignore_ascii_case(&own) => Err(CoreError::Forbidden),
-                _ => Ok(own),
-            };
+        if user.role != Role::Customer {
+            return requested
+                .map(|c| (c.to_owned(), None))
+                .ok_or_else(|| CoreError::validation("customer_code", "Choose an ERP customer."));
         }
-        requested
-            .map(str::to_owned)
-            .ok_or_else(|| CoreError::validation("customer", "Choose an ERP customer."))
+        let mut user = user.clone();
+        if user.erp_customer_code.is_none() && user.erp_link_problem.is_none() {
+            // Not linked yet (from before codes, or saved while the ERP was down): try now.
+            if let Ok(erp) = self.erp().await {
+                self.ensure_erp_links(&erp).await;
+            }
+            if let Some(u) = accounts::by_id(&self.store().await?, user.id).await? {
+                user = u;
+            }
+        }
+        let own = match (&user.erp_customer_code, user.erp_link_problem) {
+            (Some(code), None) => code.clone(),
+            _ => {
+                return Err(CoreError::Conflict {
+                    field: None,
+                    message: "Your account is not linked to an ERP customer, so no stock can be shown. An administrator must pick your ERP customer in the Customers window.".into(),
+                });
+            }
+        };
+        match requested {
+            // Codes are compared as the ERP would (its collation ignores case); the reply is
+            // always the account's own code.
+            Some(r) if !r.eq_ignore_ascii_case(&own) => {
+                tracing::warn!(
+                    user_id = user.id,
+                    "a customer asked for another ERP customer's stock"
+                );
+                Err(CoreError::Forbidden)
+            }
+            _ => Ok((own, user.erp_customer.clone())),
+        }
     }
 
     pub async fn refresh_inventory(
@@ -898,7 +1033,9 @@ impl Portdesk {
         req: RefreshRequest,
     ) -> Result<RefreshReply> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
-        let customer = Self::inventory_customer(&user, req.customer.as_deref())?;
+        let (customer, _) = self
+            .inventory_customer(&user, req.customer_code.as_deref())
+            .await?;
         let token = tokio_util::sync::CancellationToken::new();
         {
             let mut running = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
@@ -918,7 +1055,7 @@ impl Portdesk {
             self.emit(
                 REFRESH_EVENT,
                 &RefreshProgress {
-                    customer: customer.clone(),
+                    customer_code: customer.clone(),
                     phase,
                     rows_done: done,
                     rows_total: total,
@@ -934,13 +1071,13 @@ impl Portdesk {
             })
             .await;
         match &result {
-            Ok(n) => progress(RefreshPhase::Done, *n, Some(*n), None),
+            Ok((n, _)) => progress(RefreshPhase::Done, *n, Some(*n), None),
             Err(CoreError::Cancelled(m)) => {
                 progress(RefreshPhase::Cancelled, 0, None, Some(m.clone()))
             }
             Err(e) => progress(RefreshPhase::Failed, 0, None, Some(e.to_string())),
         }
-        let rows = result?;
+        let (rows, customer_name) = result?;
         let as_of = self
             .inventory_cache()
             .await?
@@ -953,32 +1090,52 @@ impl Portdesk {
             "inventory refreshed"
         );
         Ok(RefreshReply {
-            customer,
+            customer_code: customer,
+            customer_name,
             rows,
             as_of,
             elapsed_ms: started.elapsed().as_millis() as u64,
         })
     }
 
-    /// The refresh pipeline (see `InventoryCache::refresh_from`). Returns the row count.
+    /// The refresh pipeline (see `InventoryCache::refresh_from`) of one ERP customer code.
+    /// Returns the row count and the customer's current name, which linked accounts take
+    /// (a rename in the ERP keeps the link and updates the name).
     async fn refresh_steps(
         &self,
-        customer: &str,
+        code: &str,
         token: &tokio_util::sync::CancellationToken,
         progress: &(dyn Fn(RefreshPhase, u64, Option<u64>) + Sync),
-    ) -> Result<u64> {
+    ) -> Result<(u64, String)> {
         let erp = self.erp().await?;
-        self.inventory_cache()
+        self.ensure_erp_links(&erp).await;
+        let customer = erp.customer(code).await?.ok_or_else(|| {
+            CoreError::validation(
+                "customer_code",
+                format!("The ERP has no customer with the code \"{code}\"."),
+            )
+        })?;
+        accounts::follow_erp_name(&self.store().await?, &customer).await?;
+        let rows = self
+            .inventory_cache()
             .await?
-            .refresh_from(&erp, customer, crate::now_ms(), token, &|rows| {
-                progress(RefreshPhase::Writing, rows, None)
-            })
-            .await
+            .refresh_from(
+                &erp,
+                code,
+                &customer.name,
+                crate::now_ms(),
+                token,
+                &|rows| progress(RefreshPhase::Writing, rows, None),
+            )
+            .await?;
+        Ok((rows, customer.name))
     }
 
     pub async fn cancel_refresh(&self, user: Option<User>, req: RefreshRequest) -> Result<bool> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
-        let customer = Self::inventory_customer(&user, req.customer.as_deref())?;
+        let (customer, _) = self
+            .inventory_customer(&user, req.customer_code.as_deref())
+            .await?;
         let running = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
         Ok(match running.get(&customer) {
             Some(t) => {
@@ -1062,12 +1219,19 @@ impl Portdesk {
         req: InventoryQuery,
     ) -> Result<InventoryPage> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
-        let customer = Self::inventory_customer(&user, req.filter.customer.as_deref())?;
+        let (customer, name) = self
+            .inventory_customer(&user, req.filter.customer_code.as_deref())
+            .await?;
         let limit = if req.limit == 0 { 200 } else { req.limit };
-        self.inventory_cache()
+        let mut page = self
+            .inventory_cache()
             .await?
             .query(&customer, &req.filter, req.offset, limit)
-            .await
+            .await?;
+        if page.customer_name.is_empty() {
+            page.customer_name = name.unwrap_or_default();
+        }
+        Ok(page)
     }
 
     pub async fn export_inventory(
@@ -1076,7 +1240,9 @@ impl Portdesk {
         req: ExportRequest<InventoryFilter>,
     ) -> Result<ExportReply> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
-        let customer = Self::inventory_customer(&user, req.query.customer.as_deref())?;
+        let (customer, _) = self
+            .inventory_customer(&user, req.query.customer_code.as_deref())
+            .await?;
         if user.role == Role::Customer && self.kiosk().await.is_some_and(|k| !k.allow_export) {
             return Err(CoreError::Forbidden);
         }
@@ -1206,6 +1372,13 @@ async fn open_store(
     Store::open(settings, &paths.default_store_file(), password.as_ref())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// "A, B, C": the codes of customers sharing a name, for a message.
+fn sorted_codes(customers: &[ErpCustomer]) -> String {
+    let mut codes: Vec<&str> = customers.iter().map(|c| c.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.join(", ")
 }
 
 fn connection_test(

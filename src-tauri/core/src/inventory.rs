@@ -1,5 +1,7 @@
 //! Customer inventory: snapshots of the ERP's stock per customer in a local SQLite cache (so
 //! the grid works, fast, when the ERP is down), and the filtered, sorted, paged view of it.
+//! Everything here is keyed by the ERP customer code (`customer` columns and parameters);
+//! the name is stored beside the snapshot for display only.
 
 use crate::error::{CoreError, Result};
 use crate::store::StoreError;
@@ -179,11 +181,12 @@ impl InventoryCache {
     /// until the new one is complete, and a failure leaves the old one untouched.
     pub async fn store_snapshot(
         &self,
-        customer: &str,
+        code: &str,
+        name: &str,
         rows: &[InventoryRow],
         fetched_at: i64,
     ) -> Result<()> {
-        let mut w = self.begin_snapshot(customer).await?;
+        let mut w = self.begin_snapshot(code, name).await?;
         for chunk in rows.chunks(INSERT_BATCH) {
             w.write(chunk).await?;
         }
@@ -199,7 +202,8 @@ impl InventoryCache {
     pub async fn refresh_from(
         &self,
         erp: &crate::erp::Erp,
-        customer: &str,
+        code: &str,
+        name: &str,
         fetched_at: i64,
         cancel: &tokio_util::sync::CancellationToken,
         progress: &(dyn Fn(u64) + Sync),
@@ -209,7 +213,7 @@ impl InventoryCache {
         // Four chunks in flight bound the memory; the reader waits when the writer lags.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InventoryRow>>(4);
         let read = async move {
-            let r = erp.inventory_chunks(customer, &tx).await;
+            let r = erp.inventory_chunks(code, &tx).await;
             drop(tx);
             r
         };
@@ -217,7 +221,7 @@ impl InventoryCache {
             let mut w: Option<SnapshotWriter> = None;
             while let Some(chunk) = rx.recv().await {
                 if w.is_none() {
-                    w = Some(self.begin_snapshot(customer).await?);
+                    w = Some(self.begin_snapshot(code, name).await?);
                 }
                 let writer = w.as_mut().expect("just set");
                 writer.write(&chunk).await?;
@@ -237,7 +241,7 @@ impl InventoryCache {
         let writer = match written? {
             Some(w) => w,
             // No rows: an empty snapshot (the customer holds nothing now).
-            None => self.begin_snapshot(customer).await?,
+            None => self.begin_snapshot(code, name).await?,
         };
         if writer.rows() != total {
             return Err(CoreError::Internal(format!(
@@ -256,15 +260,16 @@ impl InventoryCache {
     /// Starts replacing a customer's snapshot: rows are written as they arrive (e.g. while the
     /// ERP is still being read), and nothing is visible until [`SnapshotWriter::commit`].
     /// Dropping the writer rolls everything back, leaving the old snapshot whole.
-    pub async fn begin_snapshot(&self, customer: &str) -> Result<SnapshotWriter> {
+    pub async fn begin_snapshot(&self, code: &str, name: &str) -> Result<SnapshotWriter> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM stock WHERE customer = ?1")
-            .bind(customer)
+            .bind(code)
             .execute(&mut *tx)
             .await?;
         Ok(SnapshotWriter {
             tx,
-            customer: customer.to_owned(),
+            customer: code.to_owned(),
+            name: name.to_owned(),
             rows: 0,
             totals: InventoryTotals::default(),
         })
@@ -275,6 +280,16 @@ impl InventoryCache {
         let r: Option<(i64,)> =
             sqlx::query_as("SELECT fetched_at FROM snapshots WHERE customer = ?1")
                 .bind(customer)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.map(|r| r.0))
+    }
+
+    /// The ERP customer's name as of the last snapshot.
+    pub async fn snapshot_name(&self, code: &str) -> Result<Option<String>> {
+        let r: Option<(String,)> =
+            sqlx::query_as("SELECT customer_name FROM snapshots WHERE customer = ?1")
+                .bind(code)
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(r.map(|r| r.0))
@@ -295,10 +310,11 @@ impl InventoryCache {
             && filter.text.trim().is_empty();
         let counts = async {
             let sql = if unfiltered {
-                "SELECT row_count, total_on_hand, total_allocated, total_available, fetched_at FROM snapshots WHERE customer = "
+                "SELECT row_count, total_on_hand, total_allocated, total_available, fetched_at, customer_name FROM snapshots WHERE customer = "
             } else {
                 "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available), \
-                 (SELECT fetched_at FROM snapshots WHERE customer = s.customer) FROM stock s"
+                 (SELECT fetched_at FROM snapshots WHERE customer = s.customer), \
+                 (SELECT customer_name FROM snapshots WHERE customer = s.customer) FROM stock s"
             };
             let mut q = QueryBuilder::<Sqlite>::new(sql);
             if unfiltered {
@@ -317,7 +333,7 @@ impl InventoryCache {
             q.build().fetch_all(&self.pool).await
         };
         let (t, rows) = tokio::try_join!(counts, page)?;
-        let (total, totals, mut as_of) = match &t {
+        let (total, totals, mut as_of, mut name) = match &t {
             Some(t) => (
                 t.get::<i64, _>(0),
                 InventoryTotals {
@@ -326,16 +342,19 @@ impl InventoryCache {
                     available: t.get(3),
                 },
                 t.get::<Option<i64>, _>(4),
+                t.get::<Option<String>, _>(5),
             ),
-            None => (0, InventoryTotals::default(), None),
+            None => (0, InventoryTotals::default(), None, None),
         };
         if !unfiltered && total == 0 {
             // No row matched: the snapshot's time still matters to the banner.
             as_of = self.as_of(customer).await?;
+            name = self.snapshot_name(customer).await?;
         }
         let rows = rows.iter().map(row).collect();
         Ok(InventoryPage {
-            customer: customer.to_owned(),
+            customer_code: customer.to_owned(),
+            customer_name: name.unwrap_or_default(),
             rows,
             offset,
             total: total as u64,
@@ -367,7 +386,9 @@ impl InventoryCache {
 /// A snapshot being written; see [`InventoryCache::begin_snapshot`].
 pub struct SnapshotWriter {
     tx: sqlx::Transaction<'static, Sqlite>,
+    /// The ERP customer code.
     customer: String,
+    name: String,
     rows: u64,
     totals: InventoryTotals,
 }
@@ -425,9 +446,10 @@ impl SnapshotWriter {
     /// Makes the new snapshot visible, replacing the old one at once.
     pub async fn commit(mut self, fetched_at: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO snapshots (customer, fetched_at, row_count, total_on_hand, total_allocated, total_available) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+            "INSERT INTO snapshots (customer, fetched_at, row_count, total_on_hand, total_allocated, total_available, customer_name) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
              ON CONFLICT (customer) DO UPDATE SET fetched_at = excluded.fetched_at, row_count = excluded.row_count, \
+             customer_name = excluded.customer_name, \
              total_on_hand = excluded.total_on_hand, total_allocated = excluded.total_allocated, \
              total_available = excluded.total_available",
         )
@@ -437,6 +459,7 @@ impl SnapshotWriter {
         .bind(self.totals.on_hand)
         .bind(self.totals.allocated)
         .bind(self.totals.available)
+        .bind(&self.name)
         .execute(&mut *self.tx)
         .await?;
         self.tx.commit().await?;
@@ -514,7 +537,16 @@ impl InventoryCache {
         path: &Path,
     ) -> Result<u64> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<InventoryRow>(2048);
-        let (path, title) = (path.to_path_buf(), customer.to_owned());
+        // "Name (code)" in the document properties: the name alone can be ambiguous.
+        let title = match self
+            .snapshot_name(customer)
+            .await?
+            .filter(|n| !n.is_empty())
+        {
+            Some(name) => format!("{name} ({customer})"),
+            None => customer.to_owned(),
+        };
+        let path = path.to_path_buf();
         let writer = tokio::task::spawn_blocking(move || write_xlsx(rx, &title, as_of, &path));
         let sent = self
             .for_each(customer, filter, |r| {

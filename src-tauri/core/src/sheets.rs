@@ -123,6 +123,8 @@ pub struct Column {
     pub kind: Kind,
     /// An empty cell in a non-empty row is a bad cell ("Name is required.").
     pub required: bool,
+    /// The sheet may leave the whole column out (its cells then read as empty).
+    pub optional_header: bool,
 }
 
 impl Column {
@@ -132,6 +134,7 @@ impl Column {
             aliases: Vec::new(),
             kind,
             required: false,
+            optional_header: false,
         }
     }
     pub fn text(name: impl Into<String>, max_chars: usize) -> Self {
@@ -167,6 +170,10 @@ impl Column {
     }
     pub fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+    pub fn may_be_absent(mut self) -> Self {
+        self.optional_header = true;
         self
     }
     pub fn aliases(mut self, names: &[&str]) -> Self {
@@ -613,6 +620,7 @@ impl<'c> Collect<'c> {
                 .min()
             {
                 Some(c) => map[c as usize] = Some(di),
+                None if column.optional_header => {}
                 None => missing.push(ImportIssue {
                     row: self.header_row.max(1),
                     column: column.name.clone(),

@@ -482,6 +482,7 @@ async fn admin_creates_a_customer_linked_to_an_erp_customer_body(h: Harness) {
             email: "cara@example.com".into(),
             role: Role::Customer,
             erp_customer: Some("No Such Company".into()),
+            erp_customer_code: None,
             temporary_password: None,
         })
         .await
@@ -495,6 +496,7 @@ async fn admin_creates_a_customer_linked_to_an_erp_customer_body(h: Harness) {
             email: "Cara@Example.com".into(),
             role: Role::Customer,
             erp_customer: Some("northwind foods".into()),
+            erp_customer_code: None,
             temporary_password: None,
         })
         .await
@@ -520,7 +522,9 @@ async fn admin_creates_a_customer_linked_to_an_erp_customer_body(h: Harness) {
         .await
         .unwrap();
     assert!(me.must_change_password);
-    assert_eq!(me.erp_customer.as_deref(), Some("northwind foods"));
+    // Linked by the (unique) name to the ERP's code; the name shown is the ERP's.
+    assert_eq!(me.erp_customer.as_deref(), Some("Northwind Foods"));
+    assert_eq!(me.erp_customer_code.as_deref(), Some("C10000"));
 }
 
 #[tokio::test]
@@ -544,6 +548,7 @@ async fn with_the_erp_down_a_customer_is_saved_unverified() {
             email: "dan@example.com".into(),
             role: Role::Customer,
             erp_customer: Some("Typed While Offline".into()),
+            erp_customer_code: None,
             temporary_password: Some(Secret::new("Temporary-Pass-77")),
         })
         .await
@@ -1262,4 +1267,310 @@ async fn lockout_settings_are_edited_validated_and_applied() {
     let third = h.call::<Login>(wrong()).await.unwrap_err();
     assert_eq!(third.kind, ErrorKind::Locked);
     assert!(third.message.contains("30 minute"), "{third:?}");
+}
+
+/// A customer account as it stands after migration 0004 on a store from before ERP codes:
+/// linked by name only.
+async fn add_name_linked_customer(h: &Harness, email: &str, erp_name: &str) -> i64 {
+    let store = h.app.store().await.unwrap();
+    let new = accounts::NewUser {
+        name: "Old".into(),
+        email: email.into(),
+        role: Role::Customer,
+        erp_customer: Some(erp_name.into()),
+        erp_customer_code: None,
+        password: Secret::new(GOOD),
+        must_change_password: false,
+    };
+    accounts::create(&store, &Actor::system("t"), new)
+        .await
+        .unwrap()
+        .id
+}
+
+on_both_stores!(
+    existing_accounts_are_linked_by_name_once_and_ambiguous_ones_wait_for_an_admin,
+    existing_accounts_are_linked_by_name_once_body
+);
+
+async fn existing_accounts_are_linked_by_name_once_body(h: Harness) {
+    use portdesk_types::inventory::*;
+    h.first_admin().await;
+    // Two ERP customers named "Bluewater Trading": C10001 and C90000 (7 rows, bin Z-C90000).
+    let erp = common::demo_erp_with(h.app.paths(), &[("C90000", "Bluewater Trading", 7)]).await;
+    let ann = add_name_linked_customer(&h, "ann@example.com", "northwind foods").await;
+    let ben = add_name_linked_customer(&h, "ben@example.com", "Bluewater Trading").await;
+    let cy = add_name_linked_customer(&h, "cy@example.com", "Gone Company").await;
+
+    // The admin opens the Customers window: the first ERP read has linked or flagged each.
+    let rows = h
+        .call::<ListAccounts>(AccountQuery::default())
+        .await
+        .unwrap()
+        .rows;
+    let row = |id: i64| rows.iter().find(|r| r.id == id).unwrap().clone();
+    let a = row(ann);
+    assert_eq!(
+        (
+            a.erp_customer_code.as_deref(),
+            a.erp_customer.as_deref(),
+            a.erp_link_problem
+        ),
+        (Some("C10000"), Some("Northwind Foods"), None),
+        "a unique name is linked to its code (and takes the ERP's spelling)"
+    );
+    let b = row(ben);
+    assert_eq!(
+        (b.erp_customer_code.as_deref(), b.erp_link_problem),
+        (None, Some(ErpLinkProblem::Ambiguous))
+    );
+    let c = row(cy);
+    assert_eq!(
+        (c.erp_customer_code.as_deref(), c.erp_link_problem),
+        (None, Some(ErpLinkProblem::NotFound))
+    );
+    let audit = h
+        .call::<ListAudit>(AuditQuery {
+            action: "user.erp_link".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.total, 3,
+        "each link and flag is audited: {:?}",
+        audit.rows
+    );
+    assert!(
+        audit.rows.iter().any(|e| e
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("C10001, C90000"))),
+        "{:?}",
+        audit.rows
+    );
+
+    // Once: running the step again changes nothing, even after the ERP drops the twin.
+    let store = h.app.store().await.unwrap();
+    let all = h
+        .call::<ErpCustomers>(ErpCustomerQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts::sync_erp_links(&store, &all).await.unwrap(),
+        accounts::LinkSummary::default()
+    );
+    sqlx::query("DELETE FROM stock WHERE customer_code = 'C90000'")
+        .execute(&erp)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM customers WHERE code = 'C90000'")
+        .execute(&erp)
+        .await
+        .unwrap();
+    h.call::<ErpCustomers>(ErpCustomerQuery::default())
+        .await
+        .unwrap();
+    let b = accounts::by_id(&store, ben).await.unwrap().unwrap();
+    assert_eq!(
+        b.erp_link_problem,
+        Some(ErpLinkProblem::Ambiguous),
+        "a flagged account stays flagged until an admin picks the code"
+    );
+    common::add_erp_customer(&erp, "C90000", "Bluewater Trading", 7).await;
+
+    // The flagged customer sees nothing, whatever it asks for.
+    h.sign_in_as("ben@example.com").await;
+    let e = h
+        .call::<QueryInventory>(InventoryQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(
+        e.message
+            .contains("An administrator must pick your ERP customer"),
+        "{e:?}"
+    );
+    for code in [None, Some("C10001"), Some("C90000")] {
+        let req = RefreshRequest {
+            customer_code: code.map(Into::into),
+        };
+        assert!(h.call::<RefreshInventory>(req).await.is_err(), "{code:?}");
+    }
+
+    // The admin picks C90000 in the Customers window; from then on Ben sees exactly its stock.
+    h.sign_in_as("ada@example.com").await;
+    let fixed = h
+        .call::<UpdateAccount>(AccountUpdate {
+            id: ben,
+            name: "Old".into(),
+            email: "ben@example.com".into(),
+            role: Role::Customer,
+            erp_customer_code: Some("C90000".into()),
+            erp_customer: Some("Bluewater Trading".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (fixed.erp_customer_code.as_deref(), fixed.erp_link_problem),
+        (Some("C90000"), None)
+    );
+    h.sign_in_as("ben@example.com").await;
+    let r = h
+        .call::<RefreshInventory>(RefreshRequest::default())
+        .await
+        .unwrap();
+    assert_eq!((r.customer_code.as_str(), r.rows), ("C90000", 7));
+    let page = h
+        .call::<QueryInventory>(InventoryQuery::default())
+        .await
+        .unwrap();
+    assert!(page.rows.iter().all(|x| x.bin == "Z-C90000"));
+
+    h.sign_in_as("ann@example.com").await;
+    let r = h
+        .call::<RefreshInventory>(RefreshRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(r.customer_code, "C10000");
+}
+
+on_both_stores!(
+    the_account_editor_links_by_code_and_refuses_an_ambiguous_name,
+    the_account_editor_links_by_code_body
+);
+
+async fn the_account_editor_links_by_code_body(h: Harness) {
+    h.first_admin().await;
+    common::demo_erp_with(h.app.paths(), &[("C90000", "Bluewater Trading", 7)]).await;
+    let new = |email: &str, code: Option<&str>, name: Option<&str>| NewAccount {
+        name: "Eve".into(),
+        email: email.into(),
+        role: Role::Customer,
+        erp_customer_code: code.map(Into::into),
+        erp_customer: name.map(Into::into),
+        temporary_password: None,
+    };
+    let e = h
+        .call::<CreateAccount>(new("e1@example.com", None, Some("bluewater trading")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("erp_customer"));
+    assert!(
+        e.message.contains("2 ERP customers") && e.message.contains("C10001, C90000"),
+        "{e:?}"
+    );
+    let e = h
+        .call::<CreateAccount>(new("e1@example.com", Some("C77777"), None))
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("erp_customer_code"));
+    let ok = h
+        .call::<CreateAccount>(new("e1@example.com", Some("C90000"), Some("typed name")))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            ok.account.erp_customer_code.as_deref(),
+            ok.account.erp_customer.as_deref()
+        ),
+        (Some("C90000"), Some("Bluewater Trading")),
+        "the code decides; the name is the ERP's"
+    );
+    let page = h
+        .call::<ListAccounts>(AccountQuery {
+            search: "c9000".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1, "the list searches codes too");
+}
+
+on_both_stores!(
+    the_customer_sheet_carries_the_code_and_refuses_ambiguous_names_per_row,
+    the_customer_sheet_carries_the_code_body
+);
+
+async fn the_customer_sheet_carries_the_code_body(h: Harness) {
+    h.first_admin().await;
+    common::demo_erp_with(h.app.paths(), &[("C90000", "Bluewater Trading", 7)]).await;
+    let path = h.dir.path().join("codes.xlsx");
+    write_sheet(
+        &path,
+        &["Name", "E-mail", "ERP customer", "ERP customer code"],
+        &[
+            vec![
+                T("By Name"),
+                T("a@example.com"),
+                T("Northwind Foods"),
+                Empty,
+            ],
+            vec![T("Twin"), T("b@example.com"), T("Bluewater Trading"), Empty],
+            vec![
+                T("By Code"),
+                T("c@example.com"),
+                T("Bluewater Trading"),
+                T("C90000"),
+            ],
+            vec![T("Bad Code"), T("d@example.com"), Empty, T("C77777")],
+        ],
+    );
+    let report = h
+        .call::<ImportAccounts>(ImportRequest {
+            path: path.display().to_string(),
+            mode: ImportMode::ValidRowsOnly,
+        })
+        .await
+        .unwrap();
+    let got: Vec<(u32, &str)> = report
+        .issues
+        .iter()
+        .map(|i| (i.row, i.column.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(3, "ERP customer"), (5, "ERP customer code")],
+        "{:#?}",
+        report.issues
+    );
+    assert!(
+        report.issues[0].message.contains("2 ERP customers")
+            && report.issues[0]
+                .message
+                .contains("add the ERP customer code"),
+        "{:?}",
+        report.issues[0]
+    );
+    assert_eq!(report.created, 2);
+    let rows = h
+        .call::<ListAccounts>(AccountQuery::default())
+        .await
+        .unwrap()
+        .rows;
+    let code_of = |email: &str| {
+        rows.iter()
+            .find(|r| r.email == email)
+            .and_then(|r| r.erp_customer_code.clone())
+    };
+    assert_eq!(code_of("a@example.com").as_deref(), Some("C10000"));
+    assert_eq!(code_of("c@example.com").as_deref(), Some("C90000"));
+
+    let out = h.dir.path().join("export.xlsx");
+    h.call::<ExportAccounts>(ExportRequest {
+        query: AccountQuery::default(),
+        path: out.display().to_string(),
+    })
+    .await
+    .unwrap();
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = wb.worksheet_range("Customer accounts").unwrap();
+    let sheet: Vec<_> = range.rows().collect();
+    assert_eq!(sheet[0][7], Data::String("ERP customer code".into()));
+    let by_code = sheet
+        .iter()
+        .find(|r| r[1] == Data::String("c@example.com".into()))
+        .unwrap();
+    assert_eq!(by_code[7], Data::String("C90000".into()));
 }

@@ -6,7 +6,7 @@ use mssql_mock_tds::{
     ColumnDefinition, ColumnValue, LOGIN_DELAY_KEY, MockTdsServer, QueryResponse, Row, SqlDataType,
     TerminalError,
 };
-use portdesk_core::erp::mssql::{CUSTOMERS_QUERY, MssqlErp};
+use portdesk_core::erp::mssql::{CUSTOMER_BY_CODE_QUERY, CUSTOMERS_QUERY, MssqlErp};
 use portdesk_core::erp::{Erp, ErpError};
 use portdesk_types::Secret;
 use portdesk_types::settings::{SqlServerSettings, TlsMode};
@@ -311,10 +311,7 @@ async fn inventory_rows_map_numbers_dates_and_nulls() {
             ],
         ),
     );
-    let rows = erp(mock.port, 5)
-        .inventory("Northwind Foods")
-        .await
-        .unwrap();
+    let rows = erp(mock.port, 5).inventory("C10000").await.unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].part, "P-100001");
     assert_eq!(
@@ -351,9 +348,102 @@ async fn an_inventory_query_without_a_required_column_names_it() {
             ])],
         ),
     );
-    let e = erp(mock.port, 5)
-        .inventory("Northwind Foods")
+    let e = erp(mock.port, 5).inventory("C10000").await.unwrap_err();
+    assert!(e.to_string().contains("no column \"UNIT\""), "{e}");
+}
+
+fn customer_columns() -> Vec<ColumnDefinition> {
+    vec![
+        ColumnDefinition::new("CUSTOMER_CODE", SqlDataType::NVarChar),
+        ColumnDefinition::new("CUSTOMER_NAME", SqlDataType::NVarChar),
+        ColumnDefinition::new("CITY", SqlDataType::NVarCharMax),
+    ]
+}
+
+#[tokio::test]
+async fn a_customer_is_read_by_its_code_and_duplicate_names_are_told_apart() {
+    let mock = start_mock().await;
+    {
+        let mut reg = mock.registry.lock().await;
+        reg.register(
+            CUSTOMER_BY_CODE_QUERY,
+            QueryResponse::new(
+                customer_columns(),
+                vec![Row::new(vec![
+                    ColumnValue::NVarChar("C90000".into()),
+                    ColumnValue::NVarChar("Northwind Foods".into()),
+                    ColumnValue::NVarCharMaxNull,
+                ])],
+            ),
+        );
+        reg.register(
+            CUSTOMERS_QUERY,
+            QueryResponse::new(
+                customer_columns(),
+                ["C10000", "C90000"]
+                    .into_iter()
+                    .map(|code| {
+                        Row::new(vec![
+                            ColumnValue::NVarChar(code.into()),
+                            ColumnValue::NVarChar("Northwind Foods".into()),
+                            ColumnValue::NVarCharMaxNull,
+                        ])
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    let erp = Erp::SqlServer(erp(mock.port, 5));
+    let c = erp.customer("C90000").await.unwrap().unwrap();
+    assert_eq!(
+        (c.code.as_str(), c.name.as_str()),
+        ("C90000", "Northwind Foods")
+    );
+    assert!(
+        erp.customer("C10000").await.unwrap().is_none(),
+        "a row for another code is never taken for the one asked"
+    );
+    let named = erp.customers_named("northwind foods").await.unwrap();
+    assert_eq!(named.len(), 2, "one name, two customers");
+}
+
+#[tokio::test]
+async fn a_site_query_takes_the_code_and_the_old_by_name_setting_is_refused() {
+    let mock = start_mock().await;
+    const SITE: &str = "SELECT PART, DESCRIPTION, BIN, LOT, ON_HAND, ALLOCATED, UNIT, LAST_RECEIVED, STOCK_VALUE FROM SITE_STOCK WHERE DEBTOR_NO = @P1";
+    mock.registry.lock().await.register(
+        SITE,
+        QueryResponse::new(
+            inventory_columns(true),
+            vec![Row::new(vec![
+                ColumnValue::NVarChar("P-1".into()),
+                ColumnValue::NVarChar("D".into()),
+                ColumnValue::NVarChar("B".into()),
+                ColumnValue::NVarCharMaxNull,
+                ColumnValue::Int(1),
+                ColumnValue::BigInt(0),
+                ColumnValue::NVarChar("EA".into()),
+                ColumnValue::NVarChar("2026-10-05".into()),
+                ColumnValue::NVarCharMaxNull,
+            ])],
+        ),
+    );
+    let site = SqlServerSettings {
+        inventory_query_by_code: SITE.into(),
+        ..settings(mock.port, 5)
+    };
+    let rows = MssqlErp::new(site, None).inventory("C10000").await.unwrap();
+    assert_eq!(rows.len(), 1);
+
+    // A setting from before codes selected by name: refused, without asking the server.
+    let legacy = SqlServerSettings {
+        legacy_inventory_query_by_name: "SELECT * FROM V WHERE CUSTOMER_NAME = @P1".into(),
+        ..settings(1, 1)
+    };
+    let e = MssqlErp::new(legacy, None)
+        .inventory("C10000")
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("no column \"UNIT\""), "{e}");
+    assert!(matches!(e, ErpError::Settings(_)), "{e:?}");
+    assert!(e.to_string().contains("inventory_query_by_code"), "{e}");
 }

@@ -1,6 +1,8 @@
 //! Customer inventory through the commands the UI uses: refresh from the (demo) ERP into the
 //! local cache, filter / sort / page / totals, export exactly what is shown, and isolation.
 
+mod common;
+
 use portdesk_core::Portdesk;
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
@@ -13,6 +15,9 @@ use portdesk_types::{ApiError, Command, ErrorKind, Role, Secret};
 use std::sync::Arc;
 
 const GOOD: &str = "Forklift-Harbour-42";
+/// The demo ERP's first two customers: Northwind Foods and Bluewater Trading.
+const NW: &str = "C10000";
+const BW: &str = "C10001";
 
 struct H {
     app: Arc<Portdesk>,
@@ -63,6 +68,7 @@ async fn start() -> H {
             email: email.into(),
             role,
             erp_customer: erp.map(Into::into),
+            erp_customer_code: None,
             password: Secret::new(GOOD),
             must_change_password: false,
         };
@@ -75,7 +81,7 @@ async fn start() -> H {
 
 fn filter(customer: Option<&str>) -> InventoryFilter {
     InventoryFilter {
-        customer: customer.map(Into::into),
+        customer_code: customer.map(Into::into),
         ..Default::default()
     }
 }
@@ -86,7 +92,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
     h.sign_in("wh@example.com").await;
     let none = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             ..Default::default()
         })
         .await
@@ -99,14 +105,14 @@ async fn staff_refresh_filter_sort_total_and_page() {
 
     let r = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: Some("Northwind Foods".into()),
+            customer_code: Some(NW.into()),
         })
         .await
         .unwrap();
     assert!(r.rows > 500, "the demo ERP's largest customer: {}", r.rows);
     let all = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             offset: 0,
             limit: 200,
         })
@@ -132,7 +138,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
     let by_qty = InventoryFilter {
         sort: InventorySort::OnHand,
         descending: true,
-        ..filter(Some("Northwind Foods"))
+        ..filter(Some(NW))
     };
     let p = h
         .call::<QueryInventory>(InventoryQuery {
@@ -147,7 +153,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
     // Prefix and text filters combine; totals are those of the matching rows.
     let bin = InventoryFilter {
         bin_prefix: "a-0".into(),
-        ..filter(Some("Northwind Foods"))
+        ..filter(Some(NW))
     };
     let b = h
         .call::<QueryInventory>(InventoryQuery {
@@ -164,7 +170,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
 
     let text = InventoryFilter {
         text: "PALLET WRAP".into(),
-        ..filter(Some("Northwind Foods"))
+        ..filter(Some(NW))
     };
     let t = h
         .call::<QueryInventory>(InventoryQuery {
@@ -194,7 +200,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
         let f = InventoryFilter {
             text: odd.to_string(),
             part_prefix: odd.to_string(),
-            ..filter(Some("Northwind Foods"))
+            ..filter(Some(NW))
         };
         let r = h
             .call::<QueryInventory>(InventoryQuery {
@@ -208,7 +214,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
     }
     let again = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             ..Default::default()
         })
         .await
@@ -217,7 +223,7 @@ async fn staff_refresh_filter_sort_total_and_page() {
 
     let last = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             offset: (all.total - 3) as u32,
             limit: 200,
         })
@@ -232,7 +238,7 @@ async fn export_writes_exactly_the_rows_shown_in_order() {
     let h = start().await;
     h.sign_in("wh@example.com").await;
     h.call::<RefreshInventory>(RefreshRequest {
-        customer: Some("Northwind Foods".into()),
+        customer_code: Some(NW.into()),
     })
     .await
     .unwrap();
@@ -240,7 +246,7 @@ async fn export_writes_exactly_the_rows_shown_in_order() {
         bin_prefix: "B".into(),
         sort: InventorySort::Available,
         descending: true,
-        ..filter(Some("Northwind Foods"))
+        ..filter(Some(NW))
     };
     let shown = h
         .call::<QueryInventory>(InventoryQuery {
@@ -284,7 +290,7 @@ async fn export_writes_exactly_the_rows_shown_in_order() {
 
     let bad = h
         .call::<ExportInventory>(ExportRequest {
-            query: filter(Some("Northwind Foods")),
+            query: filter(Some(NW)),
             path: h.dir.path().join("missing/inv.xlsx").display().to_string(),
         })
         .await
@@ -298,23 +304,29 @@ async fn a_customer_sees_only_their_own_stock() {
     let h = start().await;
     h.sign_in("wh@example.com").await;
     h.call::<RefreshInventory>(RefreshRequest {
-        customer: Some("Bluewater Trading".into()),
+        customer_code: Some(BW.into()),
     })
     .await
     .unwrap();
     h.sign_in("cust@example.com").await;
     let own = h
-        .call::<RefreshInventory>(RefreshRequest { customer: None })
+        .call::<RefreshInventory>(RefreshRequest {
+            customer_code: None,
+        })
         .await
         .unwrap();
-    assert_eq!(own.customer, "Northwind Foods");
+    assert_eq!(
+        (own.customer_code.as_str(), own.customer_name.as_str()),
+        (NW, "Northwind Foods")
+    );
     let page = h
         .call::<QueryInventory>(InventoryQuery::default())
         .await
         .unwrap();
-    assert_eq!(page.customer, "Northwind Foods");
+    assert_eq!(page.customer_code, NW);
+    assert_eq!(page.customer_name, "Northwind Foods");
     assert_eq!(page.total, own.rows);
-    for other in ["Bluewater Trading", " bluewater trading ", "%"] {
+    for other in [BW, " c10001 ", "%", "Bluewater Trading", "Northwind Foods"] {
         let q = InventoryQuery {
             filter: filter(Some(other)),
             ..Default::default()
@@ -326,7 +338,7 @@ async fn a_customer_sees_only_their_own_stock() {
         );
         assert_eq!(
             h.call::<RefreshInventory>(RefreshRequest {
-                customer: Some(other.into())
+                customer_code: Some(other.into())
             })
             .await
             .unwrap_err()
@@ -344,7 +356,7 @@ async fn a_customer_sees_only_their_own_stock() {
     }
     let same = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("northwind foods")),
+            filter: filter(Some("c10000")),
             ..Default::default()
         })
         .await
@@ -361,7 +373,7 @@ async fn a_customer_sees_only_their_own_stock() {
         .unwrap_err();
     assert_eq!(
         e.field.as_deref(),
-        Some("customer"),
+        Some("customer_code"),
         "staff must choose a customer"
     );
 }
@@ -372,7 +384,7 @@ async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
     h.sign_in("ada@example.com").await;
     let first = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: Some("Northwind Foods".into()),
+            customer_code: Some(NW.into()),
         })
         .await
         .unwrap();
@@ -399,7 +411,7 @@ async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
     .unwrap();
     let e = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: Some("Northwind Foods".into()),
+            customer_code: Some(NW.into()),
         })
         .await
         .unwrap_err();
@@ -407,7 +419,7 @@ async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
     assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{e:?}");
     let page = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             ..Default::default()
         })
         .await
@@ -446,10 +458,10 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
             }
         }));
     }
-    let nw = Some("Northwind Foods".to_string());
+    let nw = Some(NW.to_string());
     let first = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: nw.clone(),
+            customer_code: nw.clone(),
         })
         .await
         .unwrap();
@@ -469,12 +481,12 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
         assert!(writes.len() >= 2, "progress while writing: {writes:?}");
         assert!(writes.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(*writes.last().unwrap(), first.rows);
-        assert!(events.iter().all(|p| p.customer == "Northwind Foods"));
+        assert!(events.iter().all(|p| p.customer_code == NW));
     }
     assert!(first.rows > 2000, "more than one batch: {}", first.rows);
     assert!(
         !h.call::<CancelRefresh>(RefreshRequest {
-            customer: nw.clone()
+            customer_code: nw.clone()
         })
         .await
         .unwrap(),
@@ -486,7 +498,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
     hold.store(true, std::sync::atomic::Ordering::SeqCst);
     let app = h.app.clone();
     let req = serde_json::to_value(RefreshRequest {
-        customer: nw.clone(),
+        customer_code: nw.clone(),
     })
     .unwrap();
     let running = tokio::spawn(async move { app.dispatch(RefreshInventory::NAME, req).await });
@@ -495,7 +507,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
         .unwrap();
     let again = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: nw.clone(),
+            customer_code: nw.clone(),
         })
         .await
         .unwrap_err();
@@ -506,7 +518,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
     );
     assert!(
         h.call::<CancelRefresh>(RefreshRequest {
-            customer: nw.clone()
+            customer_code: nw.clone()
         })
         .await
         .unwrap()
@@ -521,7 +533,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
     );
     let page = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             ..Default::default()
         })
         .await
@@ -532,7 +544,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
     h.sign_in("cust@example.com").await;
     let e = h
         .call::<CancelRefresh>(RefreshRequest {
-            customer: Some("Contoso Retail".into()),
+            customer_code: Some(BW.into()),
         })
         .await
         .unwrap_err();
@@ -580,6 +592,240 @@ async fn auto_refresh_interval_is_a_validated_admin_setting() {
     assert_eq!(e.kind, ErrorKind::Forbidden);
 }
 
+/// A customer account linked to an ERP customer code (as an admin picks it).
+async fn add_linked_customer(h: &H, email: &str, code: &str) {
+    let store = h.app.store().await.unwrap();
+    let new = NewUser {
+        name: "Linked".into(),
+        email: email.into(),
+        role: Role::Customer,
+        erp_customer: None,
+        erp_customer_code: Some(code.into()),
+        password: Secret::new(GOOD),
+        must_change_password: false,
+    };
+    accounts::create(&store, &Actor::system("t"), new)
+        .await
+        .unwrap();
+}
+
+/// Every row a signed-in customer can see, through refresh + query + export.
+async fn own_rows(h: &H) -> (RefreshReply, InventoryPage, u64) {
+    let r = h
+        .call::<RefreshInventory>(RefreshRequest::default())
+        .await
+        .unwrap();
+    let page = h
+        .call::<QueryInventory>(InventoryQuery {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let path = h.dir.path().join(format!("{}.xlsx", r.customer_code));
+    let e = h
+        .call::<ExportInventory>(ExportRequest {
+            query: InventoryFilter::default(),
+            path: path.display().to_string(),
+        })
+        .await
+        .unwrap();
+    (r, page, e.rows)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_erp_customers_with_one_name_each_see_only_their_own_stock() {
+    let h = start().await;
+    // A second "Northwind Foods" in the ERP, with a code of its own and 7 rows in bin Z-C90000.
+    common::demo_erp_with(h.app.paths(), &[("C90000", "Northwind Foods", 7)]).await;
+    add_linked_customer(&h, "nw1@example.com", NW).await;
+    add_linked_customer(&h, "nw2@example.com", "C90000").await;
+
+    h.sign_in("nw2@example.com").await;
+    let (r, page, exported) = own_rows(&h).await;
+    assert_eq!((r.customer_code.as_str(), r.rows), ("C90000", 7));
+    assert_eq!(r.customer_name, "Northwind Foods");
+    assert_eq!((page.customer_code.as_str(), page.total), ("C90000", 7));
+    assert!(
+        page.rows.iter().all(|x| x.bin == "Z-C90000"),
+        "only its own rows"
+    );
+    assert_eq!(exported, 7);
+
+    h.sign_in("nw1@example.com").await;
+    let (r, page, exported) = own_rows(&h).await;
+    assert_eq!(r.customer_code, NW);
+    assert!(r.rows > 500, "{}", r.rows);
+    assert_eq!((page.total, exported), (r.rows, r.rows));
+    assert!(
+        page.rows.iter().all(|x| x.bin != "Z-C90000"),
+        "none of the other Northwind Foods' rows"
+    );
+
+    // The staff picker lists both, told apart by code.
+    h.sign_in("wh@example.com").await;
+    let listed = h
+        .call::<ErpCustomers>(ErpCustomerQuery {
+            search: Some("northwind foods".into()),
+        })
+        .await
+        .unwrap();
+    let mut labels: Vec<String> = listed.iter().map(|c| c.label()).collect();
+    labels.sort();
+    assert_eq!(
+        labels,
+        ["Northwind Foods (C10000)", "Northwind Foods (C90000)"]
+    );
+
+    // The account linked by name before codes existed is ambiguous now: it sees nothing.
+    h.sign_in("cust@example.com").await;
+    let e = h
+        .call::<QueryInventory>(InventoryQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(e.message.contains("administrator must pick"), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_in_the_erp_keeps_the_link_and_the_name_follows() {
+    let h = start().await;
+    let erp = common::demo_erp_with(h.app.paths(), &[]).await;
+    h.sign_in("cust@example.com").await;
+    let (before, _, _) = own_rows(&h).await;
+    assert_eq!(
+        (before.customer_code.as_str(), before.customer_name.as_str()),
+        (NW, "Northwind Foods"),
+        "the account from before codes was linked by its unique name"
+    );
+
+    // The ERP renames C10000, and a new customer takes the old name.
+    sqlx::query("UPDATE customers SET name = 'Northwind Foods Group' WHERE code = ?1")
+        .bind(NW)
+        .execute(&erp)
+        .await
+        .unwrap();
+    common::add_erp_customer(&erp, "C90001", "Northwind Foods", 3).await;
+
+    let (after, page, _) = own_rows(&h).await;
+    assert_eq!(after.customer_code, NW, "still linked to its code");
+    assert_eq!(after.rows, before.rows);
+    assert!(page.rows.iter().all(|x| x.bin != "Z-C90001"));
+    assert_eq!(
+        (after.customer_name.as_str(), page.customer_name.as_str()),
+        ("Northwind Foods Group", "Northwind Foods Group")
+    );
+    let me = h.call::<AppStatus>(()).await.unwrap().session.unwrap();
+    assert_eq!(
+        (me.erp_customer.as_deref(), me.erp_customer_code.as_deref()),
+        (Some("Northwind Foods Group"), Some(NW)),
+        "the account's display name followed the ERP"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_cannot_reach_another_code_through_any_request_field() {
+    let h = start().await;
+    common::demo_erp_with(h.app.paths(), &[("C90000", "Northwind Foods", 7)]).await;
+    add_linked_customer(&h, "nw2@example.com", "C90000").await;
+    h.sign_in("wh@example.com").await;
+    let victim = h
+        .call::<RefreshInventory>(RefreshRequest {
+            customer_code: Some(NW.into()),
+        })
+        .await
+        .unwrap();
+    assert!(victim.rows > 7);
+
+    h.sign_in("nw2@example.com").await;
+    let forbidden = [
+        NW,
+        "c10000",
+        " C10000 ",
+        BW,
+        "Northwind Foods",
+        "%",
+        "C9000%",
+        "C90000' OR '1'='1",
+        "C90000\u{0}",
+        "C90000;C10000",
+    ];
+    for other in forbidden {
+        let code = Some(other.to_string());
+        let q =
+            serde_json::json!({ "filter": { "customer_code": other }, "offset": 0, "limit": 1000 });
+        let e = h.app.dispatch(QueryInventory::NAME, q).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "query {other:?}");
+        for cmd in [RefreshInventory::NAME, CancelRefresh::NAME] {
+            let e = h
+                .app
+                .dispatch(
+                    cmd,
+                    serde_json::to_value(RefreshRequest {
+                        customer_code: code.clone(),
+                    })
+                    .unwrap(),
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{cmd} {other:?}");
+        }
+        let e = h
+            .call::<ExportInventory>(ExportRequest {
+                query: filter(Some(other)),
+                path: h.dir.path().join("x.xlsx").display().to_string(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "export {other:?}");
+    }
+    assert!(!h.dir.path().join("x.xlsx").exists());
+
+    // Fields the core does not read (old names, a session's fields, a name) change nothing:
+    // the reply is the account's own code and rows.
+    for payload in [
+        serde_json::json!({ "customer": NW }),
+        serde_json::json!({ "customer_code": null, "erp_customer_code": NW, "erp_customer": "Northwind Foods" }),
+        serde_json::json!({ "customer_code": "C90000", "user_id": 1, "role": "admin" }),
+    ] {
+        let r: RefreshReply = serde_json::from_value(
+            h.app
+                .dispatch(RefreshInventory::NAME, payload.clone())
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.customer_code.as_str(), r.rows),
+            ("C90000", 7),
+            "{payload}"
+        );
+        let q = serde_json::json!({ "filter": payload, "offset": 0, "limit": 1000 });
+        let p: InventoryPage =
+            serde_json::from_value(h.app.dispatch(QueryInventory::NAME, q).await.unwrap()).unwrap();
+        assert_eq!((p.customer_code.as_str(), p.total), ("C90000", 7));
+        assert!(p.rows.iter().all(|x| x.bin == "Z-C90000"));
+    }
+    // Nor can the customer relink itself or list ERP customers.
+    let e = h
+        .call::<UpdateAccount>(portdesk_types::accounts::AccountUpdate {
+            id: 3,
+            name: "Linked".into(),
+            email: "nw2@example.com".into(),
+            role: Role::Customer,
+            erp_customer_code: Some(NW.into()),
+            erp_customer: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let e = h
+        .call::<ErpCustomers>(ErpCustomerQuery::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+}
+
 /// The files in the data folder named like a set-aside copy of the cache.
 fn set_aside_copies(h: &H) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(h.dir.path())
@@ -622,14 +868,14 @@ async fn a_damaged_cache_is_set_aside_and_rebuilt(h: H, damaged: Vec<u8>) {
 
     let r = h
         .call::<RefreshInventory>(RefreshRequest {
-            customer: Some("Northwind Foods".into()),
+            customer_code: Some(NW.into()),
         })
         .await
         .unwrap();
     assert!(r.rows > 500);
     let page = h
         .call::<QueryInventory>(InventoryQuery {
-            filter: filter(Some("Northwind Foods")),
+            filter: filter(Some(NW)),
             ..Default::default()
         })
         .await
@@ -670,7 +916,7 @@ async fn a_truncated_cache_file_is_set_aside_and_rebuilt() {
         })
         .collect();
     cache
-        .store_snapshot("Northwind Foods", &rows, 1)
+        .store_snapshot(NW, "Northwind Foods", &rows, 1)
         .await
         .unwrap();
     cache.close().await;

@@ -83,6 +83,7 @@ async fn no_secret_reaches_the_log() {
         email: "wh@example.com".into(),
         role: Role::Warehouse,
         erp_customer: None,
+        erp_customer_code: None,
         temporary_password: Some(Secret::new("Chosen-Temp-Pass-31")),
     };
     let created = call::<CreateAccount>(&app, new).await.unwrap();

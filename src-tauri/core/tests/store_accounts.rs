@@ -17,6 +17,7 @@ fn staff(email: &str, role: Role) -> NewUser {
         email: email.into(),
         role,
         erp_customer: None,
+        erp_customer_code: None,
         password: Secret::new(GOOD),
         must_change_password: false,
     }
@@ -295,6 +296,7 @@ fn customer(name: &str, email: &str, erp: &str) -> NewUser {
         email,
         Role::Customer,
         Some(erp.into()),
+        None,
         Secret::new(GOOD),
     )
 }
@@ -480,6 +482,7 @@ on_both_backends!(the_last_active_admin_stays, |store: Store| async move {
         email: "ada@example.com".into(),
         role: Role::Warehouse,
         erp_customer: None,
+        erp_customer_code: None,
     };
     assert!(accounts::update(&store, &a, &demote, true).await.is_err());
     assert_eq!(
@@ -559,6 +562,7 @@ on_both_backends!(
             email: "BEN@example.com".into(),
             role: Role::Customer,
             erp_customer: Some("Northwind Foods".into()),
+            erp_customer_code: None,
         };
         let e = accounts::update(&store, &a, &dup, true).await.unwrap_err();
         assert!(
@@ -585,6 +589,7 @@ on_both_backends!(
         let no_erp = AccountUpdate {
             email: "ann@example.com".into(),
             erp_customer: Some("  ".into()),
+            erp_customer_code: None,
             ..dup.clone()
         };
         assert!(matches!(
@@ -600,6 +605,7 @@ on_both_backends!(
         let ok = AccountUpdate {
             email: "Ann.New@Example.com".into(),
             erp_customer: Some("Bluewater Trading".into()),
+            erp_customer_code: None,
             ..dup
         };
         let row = accounts::update(&store, &a, &ok, false).await.unwrap();
@@ -611,6 +617,92 @@ on_both_backends!(
         assert!(
             detail.contains("ann.new@example.com") && detail.contains("Bluewater Trading"),
             "{detail}"
+        );
+    }
+);
+
+on_both_backends!(
+    the_link_step_links_unique_names_once_flags_the_rest_and_follows_renames,
+    |store: Store| async move {
+        use portdesk_types::accounts::ErpLinkProblem;
+        use portdesk_types::api::ErpCustomer;
+        let a = Actor::system("t");
+        // Accounts as migration 0004 leaves them: a name, no code.
+        let ann = accounts::create(
+            &store,
+            &a,
+            customer("Ann", "ann@example.com", "Northwind Foods"),
+        )
+        .await
+        .unwrap();
+        let ben = accounts::create(
+            &store,
+            &a,
+            customer("Ben", "ben@example.com", "Bluewater Trading"),
+        )
+        .await
+        .unwrap();
+        let erp_customer = |code: &str, name: &str| ErpCustomer {
+            code: code.into(),
+            name: name.into(),
+            city: None,
+        };
+        let mut erp = vec![
+            erp_customer("C1", "Northwind Foods"),
+            erp_customer("C2", "Bluewater Trading"),
+            erp_customer("C3", " bluewater TRADING"),
+        ];
+        let first = accounts::sync_erp_links(&store, &erp).await.unwrap();
+        assert_eq!(
+            first,
+            accounts::LinkSummary {
+                linked: 1,
+                flagged: 1,
+                renamed: 0
+            }
+        );
+        let ann_now = accounts::by_id(&store, ann.id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                ann_now.erp_customer_code.as_deref(),
+                ann_now.erp_link_problem
+            ),
+            (Some("C1"), None)
+        );
+        let ben_now = accounts::by_id(&store, ben.id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                ben_now.erp_customer_code.as_deref(),
+                ben_now.erp_link_problem
+            ),
+            (None, Some(ErpLinkProblem::Ambiguous))
+        );
+        assert_eq!(
+            accounts::sync_erp_links(&store, &erp).await.unwrap(),
+            accounts::LinkSummary::default(),
+            "idempotent"
+        );
+        erp.pop();
+        accounts::sync_erp_links(&store, &erp).await.unwrap();
+        assert_eq!(
+            accounts::by_id(&store, ben.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .erp_link_problem,
+            Some(ErpLinkProblem::Ambiguous),
+            "linked by name once: a flag waits for an admin"
+        );
+        erp[0].name = "Northwind Foods Group".into();
+        let renamed = accounts::sync_erp_links(&store, &erp).await.unwrap();
+        assert_eq!(renamed.renamed, 1);
+        let ann_now = accounts::by_id(&store, ann.id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                ann_now.erp_customer_code.as_deref(),
+                ann_now.erp_customer.as_deref()
+            ),
+            (Some("C1"), Some("Northwind Foods Group"))
         );
     }
 );

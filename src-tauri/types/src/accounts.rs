@@ -68,7 +68,13 @@ pub struct AccountRow {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The ERP customer's name, for display only (refreshed from the ERP).
     pub erp_customer: Option<String>,
+    /// The ERP customer code the account is linked to: what decides whose data it sees.
+    /// `None` for staff, and for a customer account not linked yet (it sees nothing).
+    pub erp_customer_code: Option<String>,
+    /// Set when linking by name failed: an admin must pick the ERP customer.
+    pub erp_link_problem: Option<ErpLinkProblem>,
     /// False when the ERP customer was typed while the ERP was unreachable.
     pub erp_verified: bool,
     pub active: bool,
@@ -91,7 +97,11 @@ pub struct NewAccount {
     pub name: String,
     pub email: String,
     pub role: Role,
-    /// Required for customers: the ERP customer name whose data they see.
+    /// Required for customers (or `erp_customer`): the ERP customer code whose data they see.
+    #[serde(default)]
+    pub erp_customer_code: Option<String>,
+    /// The ERP customer's name. Without a code it is linked by this name when exactly one
+    /// ERP customer has it; a name several customers share is refused.
     pub erp_customer: Option<String>,
     /// `None` generates one; either way it is shown once and must be changed at first sign-in.
     pub temporary_password: Option<Secret>,
@@ -111,7 +121,45 @@ pub struct AccountUpdate {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// As in [`NewAccount`]: the code decides; a name alone is linked only when unique.
+    #[serde(default)]
+    pub erp_customer_code: Option<String>,
     pub erp_customer: Option<String>,
+}
+
+/// Why a customer account is not linked to an ERP customer code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErpLinkProblem {
+    /// Several ERP customers have the account's ERP customer name.
+    Ambiguous,
+    /// No ERP customer has that name (or code).
+    NotFound,
+}
+
+impl ErpLinkProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErpLinkProblem::Ambiguous => "ambiguous",
+            ErpLinkProblem::NotFound => "not_found",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ambiguous" => Some(ErpLinkProblem::Ambiguous),
+            "not_found" => Some(ErpLinkProblem::NotFound),
+            _ => None,
+        }
+    }
+
+    /// What the admin sees in the Customers window.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErpLinkProblem::Ambiguous => "Several ERP customers have this name: pick one by code",
+            ErpLinkProblem::NotFound => "No ERP customer has this name: pick one by code",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,7 +246,8 @@ pub enum ImportMode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportRequest {
-    /// An .xlsx file with the columns Name, E-mail, ERP customer (header row first).
+    /// An .xlsx file with the columns Name, E-mail, ERP customer and optionally ERP customer
+    /// code (header row first).
     pub path: String,
     pub mode: ImportMode,
 }

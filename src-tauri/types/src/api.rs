@@ -108,8 +108,11 @@ pub struct SessionInfo {
     pub role: Role,
     /// The user signed in with a temporary password and must choose a new one.
     pub must_change_password: bool,
-    /// For customer accounts: the ERP customer whose data they may see.
+    /// For customer accounts: the name of the ERP customer whose data they may see.
     pub erp_customer: Option<String>,
+    /// For customer accounts: that customer's ERP code (`None` until an admin links it).
+    #[serde(default)]
+    pub erp_customer_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +203,13 @@ pub struct ErpCustomer {
     pub code: String,
     pub name: String,
     pub city: Option<String>,
+}
+
+impl ErpCustomer {
+    /// How pick lists show a customer: names can repeat, codes cannot.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.code)
+    }
 }
 
 #[cfg(test)]

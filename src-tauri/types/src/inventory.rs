@@ -53,8 +53,9 @@ impl InventorySort {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct InventoryFilter {
-    /// Staff pick the ERP customer; for a customer account it must be empty or their own.
-    pub customer: Option<String>,
+    /// The ERP customer code. Staff pick one; for a customer account it must be empty or
+    /// their own (the core binds it either way).
+    pub customer_code: Option<String>,
     /// Part number starts with (case-insensitive).
     pub part_prefix: String,
     /// Bin starts with (case-insensitive).
@@ -81,7 +82,10 @@ pub struct InventoryTotals {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InventoryPage {
-    pub customer: String,
+    /// The ERP customer code the rows belong to.
+    pub customer_code: String,
+    /// Its name as of the last refresh (display only; empty before the first).
+    pub customer_name: String,
     pub rows: Vec<InventoryRow>,
     pub offset: u32,
     /// Rows matching the filter.
@@ -97,12 +101,15 @@ pub struct InventoryPage {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct RefreshRequest {
-    pub customer: Option<String>,
+    /// The ERP customer code (staff); a customer account's own is bound by the core.
+    pub customer_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefreshReply {
-    pub customer: String,
+    pub customer_code: String,
+    /// The ERP's current name of that customer.
+    pub customer_name: String,
     pub rows: u64,
     pub as_of: i64,
     pub elapsed_ms: u64,
@@ -127,7 +134,8 @@ pub enum RefreshPhase {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshProgress {
-    pub customer: String,
+    /// The ERP customer code being refreshed.
+    pub customer_code: String,
     pub phase: RefreshPhase,
     pub rows_done: u64,
     pub rows_total: Option<u64>,

@@ -46,9 +46,13 @@ pub struct SqlServerSettings {
     pub trust_server_certificate: bool,
     pub connect_timeout_secs: u32,
     pub command_timeout_secs: u32,
-    /// The site's inventory query (one parameter, @P1 = the ERP customer name); empty uses the
+    /// The site's inventory query (one parameter, @P1 = the ERP customer code); empty uses the
     /// documented default over the PORTDESK_INVENTORY view.
-    pub inventory_query: String,
+    pub inventory_query_by_code: String,
+    /// The former setting, whose @P1 was the customer name. Kept only to refuse it: a query
+    /// by name could show one customer another's stock, so the ERP refuses to run it.
+    #[serde(rename = "inventory_query", skip_serializing_if = "String::is_empty")]
+    pub legacy_inventory_query_by_name: String,
 }
 
 impl Default for SqlServerSettings {
@@ -63,7 +67,8 @@ impl Default for SqlServerSettings {
             trust_server_certificate: false,
             connect_timeout_secs: 10,
             command_timeout_secs: 30,
-            inventory_query: String::new(),
+            inventory_query_by_code: String::new(),
+            legacy_inventory_query_by_name: String::new(),
         }
     }
 }

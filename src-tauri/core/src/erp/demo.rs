@@ -13,7 +13,8 @@ pub const DEFAULT_STOCK_ROWS: usize = 20_000;
 pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
 
 const SCHEMA: &str = r#"
-CREATE TABLE customers (code TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, city TEXT);
+-- Names are not unique in real ERPs (two branches, a rename): only the code is a key.
+CREATE TABLE customers (code TEXT PRIMARY KEY, name TEXT NOT NULL, city TEXT);
 CREATE TABLE parts (part TEXT PRIMARY KEY, description TEXT NOT NULL, unit TEXT NOT NULL, unit_cost REAL);
 CREATE TABLE stock (
     id INTEGER PRIMARY KEY,
@@ -453,12 +454,22 @@ impl DemoErp {
             .map(|(code, name, city)| ErpCustomer { code, name, city })
             .collect())
     }
+
+    pub async fn customer(&self, code: &str) -> Result<Option<ErpCustomer>, ErpError> {
+        let row: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT code, name, city FROM customers WHERE code = ?1")
+                .bind(code)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| demo_err(&self.path, e))?;
+        Ok(row.map(|(code, name, city)| ErpCustomer { code, name, city }))
+    }
 }
 
 const INVENTORY_SQL: &str = "SELECT s.part, p.description, s.bin, s.lot, s.on_hand, s.allocated, p.unit, s.last_received, \
      round(s.on_hand * p.unit_cost, 2) \
-     FROM stock s JOIN parts p ON p.part = s.part JOIN customers c ON c.code = s.customer_code \
-     WHERE c.name = ?1 ORDER BY s.id";
+     FROM stock s JOIN parts p ON p.part = s.part \
+     WHERE s.customer_code = ?1 ORDER BY s.id";
 
 type RawStock = (
     String,
@@ -490,15 +501,15 @@ fn stock_row(
 }
 
 impl DemoErp {
-    /// The customer's stock streamed in chunks of [`super::CHUNK_ROWS`].
+    /// The customer's stock (by code) streamed in chunks of [`super::CHUNK_ROWS`].
     pub async fn inventory_chunks(
         &self,
-        customer: &str,
+        code: &str,
         sink: &tokio::sync::mpsc::Sender<Vec<InventoryRow>>,
     ) -> Result<u64, ErpError> {
         use futures_util::TryStreamExt;
         let mut stream = sqlx::query_as::<_, RawStock>(INVENTORY_SQL)
-            .bind(customer)
+            .bind(code)
             .fetch(&self.pool);
         let (mut n, mut chunk) = (0u64, Vec::with_capacity(super::CHUNK_ROWS));
         while let Some(raw) = stream
@@ -521,10 +532,10 @@ impl DemoErp {
         Ok(n)
     }
 
-    /// The stock of one ERP customer (by name), as the SQL Server view would return it.
-    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
+    /// The stock of one ERP customer (by code), as the SQL Server view would return it.
+    pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {
         let rows: Vec<RawStock> = sqlx::query_as(INVENTORY_SQL)
-            .bind(customer)
+            .bind(code)
             .fetch_all(&self.pool)
             .await
             .map_err(|e| demo_err(&self.path, e))?;

@@ -37,6 +37,8 @@ pub enum ErpError {
     Tls(String),
     #[error("The ERP returned data Portdesk cannot read: {0}")]
     Data(String),
+    #[error("The ERP settings cannot be used: {0}")]
+    Settings(String),
     #[error("The demo ERP file {path} cannot be used: {reason}")]
     Demo { path: PathBuf, reason: String },
 }
@@ -54,6 +56,8 @@ impl ErpError {
     }
 }
 
+// One per process, behind an Arc: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Erp {
     Demo(demo::DemoErp),
     SqlServer(mssql::MssqlErp),
@@ -95,11 +99,38 @@ impl Erp {
         }
     }
 
-    /// The stock the warehouse holds for one ERP customer (by name).
-    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
+    /// The customer with exactly this code, if the ERP has one.
+    pub async fn customer(&self, code: &str) -> Result<Option<ErpCustomer>, ErpError> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Ok(None);
+        }
         match self {
-            Erp::Demo(d) => d.inventory(customer).await,
-            Erp::SqlServer(m) => m.inventory(customer).await,
+            Erp::Demo(d) => d.customer(code).await,
+            Erp::SqlServer(m) => m.customer(code).await,
+        }
+    }
+
+    /// Every customer whose name is exactly `name` (ignoring case and surrounding spaces):
+    /// names are not unique, so this can be several.
+    pub async fn customers_named(&self, name: &str) -> Result<Vec<ErpCustomer>, ErpError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .customers(Some(name))
+            .await?
+            .into_iter()
+            .filter(|c| c.name.trim().to_lowercase() == name.to_lowercase())
+            .collect())
+    }
+
+    /// The stock the warehouse holds for one ERP customer, by its code.
+    pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {
+        match self {
+            Erp::Demo(d) => d.inventory(code).await,
+            Erp::SqlServer(m) => m.inventory(code).await,
         }
     }
 
@@ -107,14 +138,14 @@ impl Erp {
     /// while the ERP is still being read. Returns the row count; a closed `sink` stops early.
     pub async fn inventory_chunks(
         &self,
-        customer: &str,
+        code: &str,
         sink: &tokio::sync::mpsc::Sender<Vec<InventoryRow>>,
     ) -> Result<u64, ErpError> {
         match self {
-            Erp::Demo(d) => d.inventory_chunks(customer, sink).await,
+            Erp::Demo(d) => d.inventory_chunks(code, sink).await,
             // tiberius hands over the whole result; its rows then go out in chunks.
             Erp::SqlServer(m) => {
-                let rows = m.inventory(customer).await?;
+                let rows = m.inventory(code).await?;
                 let n = rows.len() as u64;
                 let mut rows = rows.into_iter();
                 loop {
@@ -126,16 +157,6 @@ impl Erp {
                 Ok(n)
             }
         }
-    }
-
-    /// Whether a customer of exactly this name exists in the ERP.
-    pub async fn customer_exists(&self, name: &str) -> Result<bool, ErpError> {
-        let name = name.trim();
-        Ok(self
-            .customers(Some(name))
-            .await?
-            .iter()
-            .any(|c| c.name.eq_ignore_ascii_case(name)))
     }
 
     /// Connects, signs in and reads the customer list: a "Test connection" for Settings.

@@ -18,9 +18,14 @@ type TdsClient = Client<Compat<TcpStream>>;
 /// `PORTDESK_CUSTOMERS(CUSTOMER_CODE, CUSTOMER_NAME, CITY NULL)`.
 pub const CUSTOMERS_QUERY: &str = "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_NAME LIKE @P1 ESCAPE '\\' OR CUSTOMER_CODE LIKE @P1 ESCAPE '\\' ORDER BY CUSTOMER_NAME";
 
+/// One customer by its code (@P1, bound): the link of an account, and its current name.
+pub const CUSTOMER_BY_CODE_QUERY: &str =
+    "SELECT CUSTOMER_CODE, CUSTOMER_NAME, CITY FROM PORTDESK_CUSTOMERS WHERE CUSTOMER_CODE = @P1";
+
 /// The default inventory query over the documented `PORTDESK_INVENTORY` view (docs/ERP.md);
-/// a site can replace it in Settings. @P1 is the ERP customer name, always bound.
-pub const INVENTORY_QUERY: &str = "SELECT PART, DESCRIPTION, BIN, LOT, ON_HAND, ALLOCATED, UNIT, LAST_RECEIVED, STOCK_VALUE FROM PORTDESK_INVENTORY WHERE CUSTOMER_NAME = @P1";
+/// a site can replace it in Settings. @P1 is the ERP customer code, always bound: never the
+/// name, which two customers can share.
+pub const INVENTORY_QUERY: &str = "SELECT PART, DESCRIPTION, BIN, LOT, ON_HAND, ALLOCATED, UNIT, LAST_RECEIVED, STOCK_VALUE FROM PORTDESK_INVENTORY WHERE CUSTOMER_CODE = @P1";
 
 /// Columns an inventory query must return, and the optional ones.
 pub const INVENTORY_REQUIRED: [&str; 6] =
@@ -152,13 +157,32 @@ impl MssqlErp {
         map_customers(rows)
     }
 
-    pub async fn inventory(&self, customer: &str) -> Result<Vec<InventoryRow>, ErpError> {
-        let sql = if self.settings.inventory_query.trim().is_empty() {
-            INVENTORY_QUERY
+    pub async fn customer(&self, code: &str) -> Result<Option<ErpCustomer>, ErpError> {
+        let rows = self.query(CUSTOMER_BY_CODE_QUERY, &[code]).await?;
+        // The view's collation may match codes loosely; the link is the exact code.
+        Ok(map_customers(rows)?
+            .into_iter()
+            .find(|c| c.code.trim() == code))
+    }
+
+    pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {
+        let custom = self.settings.inventory_query_by_code.trim();
+        let sql = if !custom.is_empty() {
+            custom
+        } else if !self
+            .settings
+            .legacy_inventory_query_by_name
+            .trim()
+            .is_empty()
+        {
+            // Fail closed: that query selects by name and could show another customer's stock.
+            return Err(ErpError::Settings(
+                "the site's inventory query (inventory_query) selects by customer name; Portdesk now passes the ERP customer code as @P1. Rewrite it to filter on the code and save it as inventory_query_by_code (or remove it to use the default over PORTDESK_INVENTORY).".into(),
+            ));
         } else {
-            self.settings.inventory_query.trim()
+            INVENTORY_QUERY
         };
-        let rows = self.query(sql, &[customer]).await?;
+        let rows = self.query(sql, &[code]).await?;
         map_inventory(rows)
     }
 

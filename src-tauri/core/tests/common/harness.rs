@@ -92,6 +92,7 @@ impl Harness {
             email: email.into(),
             role,
             erp_customer,
+            erp_customer_code: None,
             password: Secret::new(GOOD),
             must_change_password: false,
         };

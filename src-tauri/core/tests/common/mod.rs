@@ -86,3 +86,61 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A small demo ERP (3,000 rows, 8 customers: Northwind Foods is C10000, Bluewater Trading
+/// C10001, ...) at the app's default place, plus extra ERP customers `(code, name, rows)`;
+/// each extra customer's rows are all in bin `Z-<code>`, so a test can tell them apart.
+/// Call it before anything opens the ERP.
+pub async fn demo_erp_with(
+    paths: &portdesk_core::paths::AppPaths,
+    extra: &[(&str, &str, i64)],
+) -> sqlx::SqlitePool {
+    use portdesk_core::erp::demo::{self, DemoOptions};
+    let path = paths.default_demo_erp_file();
+    demo::generate(
+        &path,
+        &DemoOptions {
+            stock_rows: 3_000,
+            seed: 7,
+            last_month: (2026, 10),
+            one_customer: false,
+        },
+    )
+    .await
+    .unwrap();
+    let erp = demo_erp_writer(paths).await;
+    for (code, name, rows) in extra {
+        add_erp_customer(&erp, code, name, *rows).await;
+    }
+    erp
+}
+
+/// A writable connection to the demo ERP, as the ERP's own staff would change it.
+pub async fn demo_erp_writer(paths: &portdesk_core::paths::AppPaths) -> sqlx::SqlitePool {
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new().filename(paths.default_demo_erp_file()),
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn add_erp_customer(erp: &sqlx::SqlitePool, code: &str, name: &str, rows: i64) {
+    sqlx::query("INSERT INTO customers (code, name, city) VALUES (?1, ?2, 'Oslo')")
+        .bind(code)
+        .bind(name)
+        .execute(erp)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO stock (customer_code, part, bin, lot, on_hand, allocated, last_received) \
+         SELECT ?1, part, ?2, NULL, 5, 1, '2026-09-01' FROM parts ORDER BY part LIMIT ?3",
+    )
+    .bind(code)
+    .bind(format!("Z-{code}"))
+    .bind(rows)
+    .execute(erp)
+    .await
+    .unwrap();
+}
