@@ -123,8 +123,6 @@ struct Candidate {
     row: u32,
     name: String,
     email: String,
-    erp_customer: String,
-    erp_code: String,
 }
 
 const NAME: usize = 0;
@@ -202,7 +200,10 @@ pub async fn import(
                 message,
             })
         };
-        if !row.is_clean() {
+        let unreadable = issues.iter().any(|i| {
+            i.row == row.number && (i.column == "ERP customer" || i.column == CODE_COLUMN)
+        });
+        if unreadable {
             // The reader has reported the unreadable cell.
         } else if erp_customer.is_empty() && erp_code.is_empty() {
             refuse("ERP customer", "ERP customer is required.".into());
@@ -252,8 +253,6 @@ pub async fn import(
                     row: row.number,
                     name: name.to_owned(),
                     email: normalize_email(email),
-                    erp_customer,
-                    erp_code,
                 },
                 link,
             ));

@@ -149,9 +149,26 @@ async fn local_cache_made_by_0_1_opens_with_its_snapshot() {
     let cache = portdesk_core::inventory::InventoryCache::open(&path)
         .await
         .expect("a 0.1 cache opens");
+    // 0.1 keyed snapshots by the ERP customer's name, which two customers can share: the
+    // code-keyed schema drops them (the next refresh fetches them again) instead of guessing.
+    assert_eq!(cache.as_of("Acme Ltd").await.unwrap(), None);
+    cache.close().await;
+    let url = format!("sqlite:{}?mode=ro", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let got: Vec<i64> =
+        sqlx::query_as::<_, (i64,)>("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(v,)| v)
+            .collect();
+    let expected: Vec<i64> = schema::migrations(Target::Local)
+        .iter()
+        .map(|m| m.version)
+        .collect();
     assert_eq!(
-        cache.as_of("Acme Ltd").await.unwrap(),
-        Some(7),
-        "the cached snapshot survived"
+        got, expected,
+        "the cache's history holds every time-stamped version, no 0.1 number"
     );
 }
