@@ -1,10 +1,14 @@
 //! The Tauri shell: windows, the command bridge, events, tray. No business logic here: every
 //! command goes to `Portdesk::dispatch`, which checks the caller's role.
+//!
+//! A kiosk is locked down here: its windows have their own labels ("kiosk", "kiosk-module-*"),
+//! which `capabilities/kiosk.json` grants no dialog and no opener (and those plugins are not
+//! even registered); it has no tray; closing its main window does nothing.
 
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::KeyringSecrets;
 use portdesk_core::{Portdesk, logging};
-use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule};
+use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule, SESSION_ENDED_EVENT};
 use portdesk_types::{ApiError, Command, ModuleId};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -15,6 +19,9 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
 const MODULE_PREFIX: &str = "module-";
+/// Window labels at a kiosk: `capabilities/kiosk.json` applies to them, not `default.json`.
+const KIOSK_MAIN: &str = "kiosk";
+const KIOSK_MODULE_PREFIX: &str = "kiosk-module-";
 /// Emitted to every window when someone signs in or out.
 const SESSION_CHANGED: &str = "session-changed";
 
@@ -40,9 +47,15 @@ pub fn run(kiosk: bool) -> ExitCode {
         core.start_mail_sender(portdesk_core::mail::sender::SenderConfig::default()),
     );
 
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
+    let kiosk = tauri::async_runtime::block_on(core.kiosk()).is_some();
+    let mut builder = tauri::Builder::default();
+    if !kiosk {
+        // A kiosk gets no file dialogs and no "Show in folder": they open a file browser.
+        builder = builder
+            .plugin(tauri_plugin_dialog::init())
+            .plugin(tauri_plugin_opener::init());
+    }
+    let result = builder
         .manage(core)
         .invoke_handler(|invoke| {
             let command = invoke.message.command().to_owned();
@@ -64,27 +77,35 @@ pub fn run(kiosk: bool) -> ExitCode {
             });
             true
         })
-        .setup(|app| {
-            setup_tray(app.handle())?;
+        .setup(move |app| {
             let core = app.state::<Arc<Portdesk>>().inner().clone();
-            // Core events (refresh progress) go to every window; each filters what it shows.
+            // Core events (refresh progress, session end) go to every window; each filters
+            // what it shows. A session end also closes every module window, whatever ended it.
             let handle = app.handle().clone();
             core.set_event_sink(Arc::new(move |name, payload| {
-                let _ = handle.emit(name, payload);
+                if name == SESSION_ENDED_EVENT {
+                    close_module_windows(&handle);
+                    let _ = handle.emit(name, payload);
+                    let _ = handle.emit(SESSION_CHANGED, ());
+                } else {
+                    let _ = handle.emit(name, payload);
+                }
             }));
-            if tauri::async_runtime::block_on(core.kiosk()).is_some()
-                && let Some(main) = app.get_webview_window("main")
-            {
-                main.set_fullscreen(true)?;
+            open_main_window(app.handle(), kiosk)?;
+            if !kiosk {
+                setup_tray(app.handle())?;
             }
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // Closing the main window ends the app, module windows included.
-            if window.label() == "main"
-                && matches!(event, tauri::WindowEvent::CloseRequested { .. })
-            {
-                window.app_handle().exit(0);
+        .on_window_event(move |window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                match window.label() {
+                    // A kiosk is never ended from its screen; module windows may close.
+                    KIOSK_MAIN => api.prevent_close(),
+                    // Closing the main window ends the app, module windows included.
+                    "main" => window.app_handle().exit(0),
+                    _ => {}
+                }
             }
         })
         .run(tauri::generate_context!());
@@ -116,11 +137,9 @@ async fn after_command(
             open_module_window(app, module, core.kiosk().await.is_some())
         }
         Logout::NAME => {
-            for (label, window) in app.webview_windows() {
-                if label.starts_with(MODULE_PREFIX) {
-                    let _ = window.close();
-                }
-            }
+            // The core's session-ended event has done this if a session ended; a sign-out
+            // without one clears the windows all the same.
+            close_module_windows(app);
             let _ = app.emit(SESSION_CHANGED, ());
             Ok(())
         }
@@ -132,8 +151,48 @@ async fn after_command(
     }
 }
 
+fn is_module_window(label: &str) -> bool {
+    label.starts_with(MODULE_PREFIX) || label.starts_with(KIOSK_MODULE_PREFIX)
+}
+
+fn close_module_windows(app: &AppHandle) {
+    for (label, window) in app.webview_windows() {
+        if is_module_window(&label) {
+            // destroy, not close: nothing may keep a module window (and its data) alive.
+            if let Err(e) = window.destroy() {
+                tracing::warn!(label = %label, "cannot close a module window: {e}");
+            }
+        }
+    }
+}
+
+/// The main window, from tauri.conf.json (`create: false` there), labelled for its capability
+/// set: "main" on a desktop, "kiosk" full-screen at a kiosk.
+fn open_main_window(app: &AppHandle, kiosk: bool) -> tauri::Result<()> {
+    let mut config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    if kiosk {
+        config.label = KIOSK_MAIN.into();
+        config.fullscreen = true;
+        config.closable = false;
+    }
+    WebviewWindowBuilder::from_config(app, &config)?.build()?;
+    Ok(())
+}
+
 fn open_module_window(app: &AppHandle, module: ModuleId, kiosk: bool) -> Result<(), ApiError> {
-    let label = format!("{MODULE_PREFIX}{}", module.as_str());
+    let prefix = if kiosk {
+        KIOSK_MODULE_PREFIX
+    } else {
+        MODULE_PREFIX
+    };
+    let label = format!("{prefix}{}", module.as_str());
     if let Some(existing) = app.get_webview_window(&label) {
         let _ = existing.unminimize();
         let _ = existing.set_focus();

@@ -4,6 +4,8 @@
 //! A missing prerequisite fails the test (it never silently passes); set PORTDESK_SKIP_E2E=1
 //! to leave it out on a machine without a display.
 
+mod kiosk;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};

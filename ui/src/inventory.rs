@@ -502,16 +502,22 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         html! { <div class="inv-h" role="columnheader" id={format!("sort-{label}").to_lowercase().replace(' ', "-")} {onclick}>{ format!("{label}{arrow}") }</div> }
     };
     let do_export = {
-        let (export, export_path, f, exporting) = (
+        let (export, export_path, f, exporting, kiosk) = (
             export.clone(),
             export_path.clone(),
             full_filter.clone(),
             exporting.clone(),
+            p.kiosk,
         );
         Callback::from(move |_| {
             let req = ExportRequest {
                 query: f.clone(),
-                path: (*export_path).clone(),
+                // A kiosk names the file itself, in its export folder.
+                path: if kiosk {
+                    String::new()
+                } else {
+                    (*export_path).clone()
+                },
             };
             let (export, exporting) = (export.clone(), exporting.clone());
             export.set(None);
@@ -731,7 +737,21 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                 </div>
                 { grid }
             </div>
-            if p.allow_export {
+            if p.allow_export && p.kiosk {
+                // A kiosk: no path, no Save dialog, no file browser; the app names the file.
+                <div class="card">
+                    <div class="actions" style="margin-top:0">
+                        <button id="inv-export" onclick={do_export.clone()} disabled={*exporting}>{ if *exporting { "Exporting…" } else { "Export to Excel" } }</button>
+                        <span class="muted">{ "The file is saved in this kiosk's export folder." }</span>
+                    </div>
+                    if *exporting { <progress id="inv-export-progress"></progress> }
+                    { match &*export {
+                        Some(Ok(r)) => html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                        Some(Err(e)) => html! { <p class="error" id="inv-export-result">{ e.message.clone() }</p> },
+                        None => html! {},
+                    } }
+                </div>
+            } else if p.allow_export {
                 <div class="card">
                     <div class="grid2">
                         <div><Field id="inv-export-path" label="Export the rows shown to (.xlsx)" value={(*export_path).clone()} oninput={{ let e = export_path.clone(); Callback::from(move |v| e.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>

@@ -1,6 +1,8 @@
 //! Kiosk behaviour in the UI: user input in any window reports activity to the core (at most
-//! every 10 s); the main window checks the session every few seconds, so when the core ends an
-//! idle session the screen is cleared and every module window closes.
+//! every 10 s). The core ends an idle session on its own timer and tells every window
+//! ("session-ended"; the shell closes the module windows). As a second line, the main window
+//! checks the session every few seconds and, once it is gone, signs out (which succeeds without
+//! a session and makes the shell close every module window again).
 
 use crate::ipc::call;
 use gloo_timers::callback::Interval;
@@ -60,7 +62,7 @@ pub fn install(main_window: bool, on_signed_out: impl Fn() + 'static) -> KioskGu
                 if let Ok(s) = call::<AppStatus>(&()).await
                     && s.session.is_none()
                 {
-                    // Closes module windows and tells every window.
+                    // Succeeds without a session; the shell closes the module windows.
                     let _ = call::<Logout>(&()).await;
                     on_signed_out();
                 }

@@ -22,15 +22,23 @@ pub fn main_window() -> Html {
     };
     {
         let refresh = refresh.clone();
+        let status = status.clone();
         use_effect_with((), move |_| {
             refresh.emit(());
             let r = refresh.clone();
             listen("session-changed", move |_| r.emit(()));
+            // However the session ended, nothing of the user stays on screen, not even for
+            // the moment the new status takes to arrive.
+            let r = refresh.clone();
+            listen(SESSION_ENDED_EVENT, move |_| {
+                status.set(None);
+                r.emit(());
+            });
         });
     }
     // On a kiosk, watch for idleness while someone is signed in.
     let kiosk_session = match &*status {
-        Some(Ok(s)) => s.kiosk.filter(|_| s.session.is_some()),
+        Some(Ok(s)) => s.kiosk.clone().filter(|_| s.session.is_some()),
         _ => None,
     };
     {

@@ -23,12 +23,22 @@ pub fn module_window(p: &ModuleProps) -> Html {
     {
         let status = status.clone();
         use_effect_with((), move |_| {
-            let load = move || {
+            let load = {
                 let status = status.clone();
-                spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
+                move || {
+                    let status = status.clone();
+                    spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
+                }
             };
             load();
-            listen("session-changed", move |_| load());
+            let reload = load.clone();
+            listen("session-changed", move |_| reload());
+            // The shell closes this window when a session ends; until it is gone it shows
+            // nothing of the user (the module's view and its data are dropped at once).
+            listen(SESSION_ENDED_EVENT, move |_| {
+                status.set(Some(Ok(signed_out_status())));
+                load();
+            });
         });
     }
     let me = match &*status {
@@ -38,7 +48,7 @@ pub fn module_window(p: &ModuleProps) -> Html {
     // At a kiosk, customers export only where the kiosk's settings allow it.
     let kiosk_export = match &*status {
         Some(Ok(s)) => {
-            s.kiosk.is_none_or(|k| k.allow_export)
+            s.kiosk.as_ref().is_none_or(|k| k.allow_export)
                 || s.session.as_ref().is_some_and(|m| m.role.is_staff())
         }
         _ => false,
@@ -74,6 +84,20 @@ pub fn module_window(p: &ModuleProps) -> Html {
             </header>
             <main>{ body }</main>
         </>
+    }
+}
+
+/// A status with nobody signed in, shown between a session's end and the next status.
+fn signed_out_status() -> StatusReply {
+    StatusReply {
+        version: String::new(),
+        first_run: false,
+        session: None,
+        store: String::new(),
+        store_error: None,
+        erp: String::new(),
+        config_warning: None,
+        kiosk: None,
     }
 }
 

@@ -40,9 +40,11 @@ pub fn access(command: &str) -> Option<Access> {
         AppStatus::NAME
         | CreateFirstAdmin::NAME
         | Login::NAME
+        // Signing out always succeeds, so a window can always clear itself.
+        | Logout::NAME
         | RequestResetCode::NAME
         | ResetWithCode::NAME => Access::Public,
-        Logout::NAME | ChangePassword::NAME | KeepAlive::NAME => Access::SignedIn,
+        ChangePassword::NAME | KeepAlive::NAME => Access::SignedIn,
         ListModules::NAME => Access::Roles(&Role::ALL),
         // The module's own role set is checked inside.
         OpenModule::NAME => Access::Roles(&Role::ALL),
@@ -122,9 +124,59 @@ const ERP_LINK_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
 #[derive(Debug, Clone, Copy)]
 struct Session {
     user_id: i64,
+    /// Which sign-in this is, so that ending an old session never ends a newer one.
+    serial: u64,
+    /// What the session was granted on; `None` until first read from the store.
+    stamp: Option<Stamp>,
     /// Last command; a kiosk session ends after `idle_seconds` without one.
     last_seen: tokio::time::Instant,
 }
+
+/// The account as it was at sign-in: role, ERP customer and password (as fingerprints, kept
+/// in memory only). An admin changing any of them ends the session on every desktop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    role: Role,
+    erp_customer: u64,
+    credential: u64,
+}
+
+impl Stamp {
+    async fn of(store: &Store, user: &User) -> Result<Stamp> {
+        fn fingerprint(v: &impl std::hash::Hash) -> u64 {
+            use std::hash::Hasher;
+            let mut h = std::hash::DefaultHasher::new();
+            v.hash(&mut h);
+            h.finish()
+        }
+        let (hash,): (Option<String>,) =
+            sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user.id)
+                .fetch_one(store.pool())
+                .await?;
+        Ok(Stamp {
+            role: user.role,
+            erp_customer: fingerprint(&user.erp_customer),
+            credential: fingerprint(&hash),
+        })
+    }
+
+    /// Why a session granted on `self` must end now that the account reads `now`.
+    fn end_reason(&self, now: &Stamp) -> Option<SessionEndReason> {
+        if self.role != now.role || self.erp_customer != now.erp_customer {
+            Some(SessionEndReason::RoleChanged)
+        } else if self.credential != now.credential {
+            Some(SessionEndReason::PasswordReset)
+        } else {
+            None
+        }
+    }
+}
+
+/// How often the session watcher looks: the kiosk idle limit is met within this, and an
+/// account change made on another desktop is seen within `REVALIDATE_EVERY` of these ticks.
+const WATCH_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+const REVALIDATE_EVERY: u64 = 5;
 
 pub struct Portdesk {
     paths: AppPaths,
@@ -135,6 +187,7 @@ pub struct Portdesk {
     erp: Mutex<Option<Arc<Erp>>>,
     /// The signed-in user. One user per desktop process; every window shares it.
     session: RwLock<Option<Session>>,
+    session_serial: std::sync::atomic::AtomicU64,
     restart_required: AtomicBool,
     inventory: tokio::sync::OnceCell<crate::inventory::InventoryCache>,
     /// This desktop's mail sender, once started (the shell starts it; tests start their own).
@@ -161,14 +214,15 @@ impl Portdesk {
         secrets: Arc<dyn SecretStore>,
         force_kiosk: bool,
     ) -> Arc<Portdesk> {
-        let (mut config, config_warning) = config::load(&paths.config_file);
+        let (mut config, config_warning) =
+            config::load_layers(&paths.config_file, config::machine_config_path().as_deref());
         config.kiosk.enabled |= force_kiosk;
         let store = open_store(&config.store, &paths, secrets.as_ref()).await;
         match &store {
             Ok(s) => tracing::info!(store = s.description(), "portal store open"),
             Err(e) => tracing::error!("{e}"),
         }
-        Arc::new(Portdesk {
+        let app = Arc::new(Portdesk {
             paths,
             secrets,
             config: RwLock::new(config),
@@ -176,13 +230,16 @@ impl Portdesk {
             store: RwLock::new(store),
             erp: Mutex::new(None),
             session: RwLock::new(None),
+            session_serial: Default::default(),
             restart_required: AtomicBool::new(false),
             inventory: tokio::sync::OnceCell::new(),
             mail_sender: std::sync::OnceLock::new(),
             erp_links: Mutex::new(None),
             refreshes: Default::default(),
             events: Default::default(),
-        })
+        });
+        tokio::spawn(watch_sessions(Arc::downgrade(&app)));
+        app
     }
 
     pub fn paths(&self) -> &AppPaths {
@@ -215,51 +272,135 @@ impl Portdesk {
 
     /// Kiosk settings when this desktop is a kiosk.
     pub async fn kiosk(&self) -> Option<portdesk_types::settings::KioskSettings> {
-        let k = self.config.read().await.kiosk;
+        let k = self.config.read().await.kiosk.clone();
         k.enabled.then_some(k)
     }
 
     async fn begin_session(&self, user_id: i64) {
+        // The stamp is taken now, from what the store says right after the sign-in.
+        let stamp = match self.store().await {
+            Ok(store) => match accounts::by_id(&store, user_id).await {
+                Ok(Some(u)) => Stamp::of(&store, &u).await.ok(),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        // A sign-in over another session ends that one first, so its windows are cleared.
+        let previous = *self.session.read().await;
+        if let Some(old) = previous {
+            self.end_session(old.serial, SessionEndReason::SignedOut, None)
+                .await;
+        }
+        let serial = self.session_serial.fetch_add(1, Ordering::Relaxed) + 1;
         *self.session.write().await = Some(Session {
             user_id,
+            serial,
+            stamp,
             last_seen: tokio::time::Instant::now(),
         });
     }
 
-    /// The signed-in user, re-read from the store on every command so that a deactivation or
-    /// role change takes effect at once. On a kiosk, an idle session ends here.
+    /// The signed-in user, re-read from the store on every command (and every few seconds by
+    /// the session watcher): a deactivation, a role or ERP-customer change or a password reset
+    /// by an admin ends the session. On a kiosk, an idle session ends here too.
     pub async fn current_user(&self) -> Result<User> {
         let Some(session) = *self.session.read().await else {
             return Err(CoreError::Unauthenticated);
         };
-        let store = self.store().await?;
         if let Some(k) = self.kiosk().await
-            && session.last_seen.elapsed()
-                >= std::time::Duration::from_secs(u64::from(k.idle_seconds.max(10)))
+            && session.last_seen.elapsed() >= k.idle_limit()
         {
-            *self.session.write().await = None;
-            let mut conn = store.pool().acquire().await?;
-            let actor = audit::Actor {
-                id: Some(session.user_id),
-                label: "kiosk".into(),
-            };
-            audit::record(
-                &mut conn,
-                &actor,
-                "auth.idle_sign_out",
-                Some(("user", session.user_id.to_string())),
-                None,
-            )
-            .await?;
+            self.end_session(session.serial, SessionEndReason::Idle, None)
+                .await;
             return Err(CoreError::Unauthenticated);
         }
-        match accounts::by_id(&store, session.user_id).await? {
-            Some(u) if u.active => Ok(u),
+        let store = self.store().await?;
+        let user = match accounts::by_id(&store, session.user_id).await? {
+            Some(u) if u.active => u,
             _ => {
-                *self.session.write().await = None;
-                Err(CoreError::Unauthenticated)
+                self.end_session(session.serial, SessionEndReason::Deactivated, None)
+                    .await;
+                return Err(CoreError::Unauthenticated);
             }
+        };
+        let now = Stamp::of(&store, &user).await?;
+        match session.stamp {
+            Some(granted) => {
+                if let Some(reason) = granted.end_reason(&now) {
+                    self.end_session(session.serial, reason, None).await;
+                    return Err(CoreError::Unauthenticated);
+                }
+            }
+            None => self.restamp(session.serial, now).await,
         }
+        Ok(user)
+    }
+
+    async fn restamp(&self, serial: u64, stamp: Stamp) {
+        if let Some(s) = self.session.write().await.as_mut()
+            && s.serial == serial
+        {
+            s.stamp = Some(stamp);
+        }
+    }
+
+    /// The one way a session ends (sign-out, idle, account change): forgets it, records it in
+    /// the audit log and tells every window, which drop what they show. Ends the session
+    /// numbered `serial` only, so a late check never ends a newer sign-in.
+    async fn end_session(
+        &self,
+        serial: u64,
+        reason: SessionEndReason,
+        actor: Option<audit::Actor>,
+    ) -> bool {
+        let ended = {
+            let mut slot = self.session.write().await;
+            if (*slot).is_some_and(|s| s.serial == serial) {
+                slot.take()
+            } else {
+                None
+            }
+        };
+        let Some(session) = ended else {
+            return false;
+        };
+        let user_id = session.user_id;
+        let (action, label) = match reason {
+            SessionEndReason::SignedOut => ("auth.sign_out", "user"),
+            SessionEndReason::Idle => ("auth.idle_sign_out", "kiosk"),
+            _ => ("auth.session_ended", "system"),
+        };
+        let actor = actor.unwrap_or(audit::Actor {
+            id: Some(user_id),
+            label: label.into(),
+        });
+        let detail = serde_json::to_value(reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        // The session is over whatever the audit log says; a failure to record it is logged.
+        match self.store().await {
+            Ok(store) => {
+                if let Err(e) = audit::record_on(
+                    &store,
+                    &actor,
+                    action,
+                    Some(("user", user_id.to_string())),
+                    detail.as_deref(),
+                )
+                .await
+                {
+                    tracing::warn!(user_id, "session end not in the audit log: {e}");
+                }
+            }
+            Err(e) => tracing::warn!(user_id, "session end not in the audit log: {e}"),
+        }
+        tracing::info!(
+            user_id,
+            reason = detail.as_deref().unwrap_or(""),
+            "session ended"
+        );
+        self.emit(SESSION_ENDED_EVENT, &SessionEnded { user_id, reason });
+        true
     }
 
     /// Test support: makes the session look idle for `by` longer (instead of sleeping).
@@ -465,19 +606,14 @@ impl Portdesk {
         Ok(user.session_info())
     }
 
-    pub async fn logout(&self, user: Option<User>, _: ()) -> Result<()> {
-        *self.session.write().await = None;
-        if let Some(u) = user {
-            let store = self.store().await?;
-            audit::record_on(
-                &store,
-                &u.actor(),
-                "auth.sign_out",
-                Some(("user", u.id.to_string())),
-                None,
-            )
-            .await?;
-            tracing::info!(user_id = u.id, "signed out");
+    /// Succeeds signed in or not: the windows clear themselves either way. A session that
+    /// has already ended (idle, account change) was recorded as such by `current_user`.
+    pub async fn logout(&self, _: Option<User>, _: ()) -> Result<()> {
+        let actor = self.current_user().await.ok().map(|u| u.actor());
+        let session = *self.session.read().await;
+        if let Some(s) = session {
+            self.end_session(s.serial, SessionEndReason::SignedOut, actor)
+                .await;
         }
         Ok(())
     }
@@ -494,11 +630,21 @@ impl Portdesk {
     ) -> Result<SessionInfo> {
         let user = user.ok_or(CoreError::Unauthenticated)?;
         let store = self.store().await?;
-        Ok(
-            accounts::change_password(&store, user.id, &req.current, &req.new)
-                .await?
-                .session_info(),
-        )
+        // The user's own change keeps the session: unstamped while it runs (so a check in
+        // between re-stamps rather than ends it), then granted on the new password.
+        let serial = {
+            let mut slot = self.session.write().await;
+            slot.as_mut().map(|s| {
+                s.stamp = None;
+                s.serial
+            })
+        };
+        let changed = accounts::change_password(&store, user.id, &req.current, &req.new).await?;
+        if let Some(serial) = serial {
+            self.restamp(serial, Stamp::of(&store, &changed).await?)
+                .await;
+        }
+        Ok(changed.session_info())
     }
 
     pub async fn list_modules(&self, user: Option<User>, _: ()) -> Result<Vec<ModuleInfo>> {
@@ -1243,10 +1389,21 @@ impl Portdesk {
         let (customer, _) = self
             .inventory_customer(&user, req.query.customer_code.as_deref())
             .await?;
-        if user.role == Role::Customer && self.kiosk().await.is_some_and(|k| !k.allow_export) {
-            return Err(CoreError::Forbidden);
-        }
-        let path = self.export_path(&req.path, "inventory")?;
+        let path = match self.kiosk().await {
+            Some(k) if !k.allow_export => return Err(CoreError::Forbidden),
+            // A kiosk writes only into its one export folder, under a name the app chooses:
+            // a path from the window is refused, not followed.
+            Some(k) => {
+                if !req.path.trim().is_empty() {
+                    return Err(CoreError::validation(
+                        "path",
+                        "At a kiosk, exports go to the kiosk's export folder; a file name cannot be chosen.",
+                    ));
+                }
+                self.kiosk_export_path(&k, "inventory")?
+            }
+            None => self.export_path(&req.path, "inventory")?,
+        };
         let cache = self.inventory_cache().await?;
         let as_of = cache.as_of(&customer).await?;
         let rows = cache
@@ -1331,6 +1488,43 @@ impl Portdesk {
         })
     }
 
+    /// A kiosk's export folder (`[kiosk] export_dir`, else "Portdesk exports" in the data
+    /// folder) and a new dated file name in it.
+    fn kiosk_export_path(
+        &self,
+        k: &portdesk_types::settings::KioskSettings,
+        stem: &str,
+    ) -> Result<std::path::PathBuf> {
+        let dir = k
+            .export_dir
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| self.paths.data_dir.join("Portdesk exports"));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CoreError::validation(
+                "path",
+                format!(
+                    "Cannot create the kiosk's export folder {}: {e}",
+                    dir.display()
+                ),
+            )
+        })?;
+        let base = format!(
+            "portdesk-{stem}-{}",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        );
+        // Two exports in one second get two files, never one overwritten.
+        let mut path = dir.join(format!("{base}.xlsx"));
+        let mut n = 2;
+        while path.exists() {
+            path = dir.join(format!("{base}-{n}.xlsx"));
+            n += 1;
+        }
+        Ok(path)
+    }
+
     /// The file an export goes to: the one asked for (must end in .xlsx), or a dated file in
     /// the user's Downloads folder.
     fn export_path(&self, asked: &str, stem: &str) -> Result<std::path::PathBuf> {
@@ -1355,6 +1549,32 @@ impl Portdesk {
             "portdesk-{stem}-{}.xlsx",
             chrono::Local::now().format("%Y%m%d-%H%M%S")
         )))
+    }
+}
+
+/// Ends a kiosk session on time even when no command arrives, and notices an account change
+/// made on another desktop; stops when the service is dropped.
+async fn watch_sessions(app: std::sync::Weak<Portdesk>) {
+    let mut tick = tokio::time::interval(WATCH_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        let Some(app) = app.upgrade() else {
+            return;
+        };
+        n += 1;
+        let Some(session) = *app.session.read().await else {
+            continue;
+        };
+        let idle = app
+            .kiosk()
+            .await
+            .is_some_and(|k| session.last_seen.elapsed() >= k.idle_limit());
+        if idle || n.is_multiple_of(REVALIDATE_EVERY) {
+            // Ends the session (and tells the windows) when it must; nothing else to do here.
+            let _ = app.current_user().await;
+        }
     }
 }
 

@@ -224,3 +224,28 @@ mod tests {
         assert_eq!(names.len(), ALL_COMMANDS.len());
     }
 }
+
+/// The event the core emits when a session ends, however it ends: every window drops what it
+/// showed (the main window returns to sign-in; the shell closes the module windows).
+pub const SESSION_ENDED_EVENT: &str = "session-ended";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEndReason {
+    /// The user signed out.
+    SignedOut,
+    /// No activity at a kiosk for `idle_seconds`.
+    Idle,
+    /// An admin deactivated (or removed) the account.
+    Deactivated,
+    /// An admin changed the account's role or its ERP customer.
+    RoleChanged,
+    /// An admin reset the password (or it was changed elsewhere).
+    PasswordReset,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    pub user_id: i64,
+    pub reason: SessionEndReason,
+}

@@ -161,14 +161,30 @@ impl Default for PostgresSettings {
 
 /// A kiosk desktop: full-screen, customers only, signed out when idle. Set per machine in the
 /// config file (`[kiosk] enabled = true`) or with `portdesk --kiosk`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// An admin can also set it machine-wide in a file standard users cannot edit (see
+/// `portdesk_core::config::machine_config_path`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct KioskSettings {
     pub enabled: bool,
-    /// Sign out after this long without a key press, click or touch.
+    /// Sign out after this long without a key press, click or touch (at least 10 s).
     pub idle_seconds: u32,
     /// Whether customers may export to Excel at this kiosk.
     pub allow_export: bool,
+    /// The one folder a kiosk's exports go to (the app names the file). Unset: a
+    /// "Portdesk exports" folder in the data folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_dir: Option<String>,
+}
+
+impl KioskSettings {
+    /// The shortest idle time honoured: a shorter one would sign a customer out mid-sentence.
+    pub const MIN_IDLE_SECONDS: u32 = 10;
+
+    /// The idle time in force (`idle_seconds`, at least [`Self::MIN_IDLE_SECONDS`]).
+    pub fn idle_limit(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.idle_seconds.max(Self::MIN_IDLE_SECONDS)))
+    }
 }
 
 impl Default for KioskSettings {
@@ -177,6 +193,7 @@ impl Default for KioskSettings {
             enabled: false,
             idle_seconds: 120,
             allow_export: false,
+            export_dir: None,
         }
     }
 }

@@ -1,0 +1,207 @@
+//! The lobby kiosk: a customer opens Inventory full-screen, walks away, and after
+//! `idle_seconds` no window is left that shows their name or a row of their stock.
+
+use super::*;
+use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::audit::Actor;
+use portdesk_core::paths::AppPaths;
+use portdesk_core::secrets::MemorySecrets;
+use portdesk_types::{Role, Secret};
+use std::sync::Arc;
+
+const IDLE_SECONDS: u64 = 10;
+const CUSTOMER_NAME: &str = "Kim Kioskvisitor";
+const CUSTOMER_EMAIL: &str = "kim@example.com";
+const ERP_CUSTOMER: &str = "Northwind Foods";
+
+/// What a kiosk has before anyone walks up to it: the accounts (made on a staff desktop; a
+/// kiosk refuses the first run) and its config.
+async fn prepare_kiosk(dir: &Path) {
+    let core = portdesk_core::Portdesk::start(
+        AppPaths::in_folder(dir),
+        Arc::new(MemorySecrets::default()),
+    )
+    .await;
+    let store = core.store().await.expect("the store opens");
+    accounts::create(
+        &store,
+        &Actor::system("e2e"),
+        NewUser {
+            name: CUSTOMER_NAME.into(),
+            email: CUSTOMER_EMAIL.into(),
+            role: Role::Customer,
+            erp_customer: Some(ERP_CUSTOMER.into()),
+            password: Secret::new(PASSWORD),
+            must_change_password: false,
+        },
+    )
+    .await
+    .expect("the customer account");
+    store.pool().close().await;
+    std::fs::write(
+        dir.join("portdesk.toml"),
+        format!("[kiosk]\nenabled = true\nidle_seconds = {IDLE_SECONDS}\n"),
+    )
+    .unwrap();
+}
+
+async fn connect_kiosk(port: u16, data_dir: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": APP, "args": ["--data-dir", data_dir.to_str().unwrap(), "--kiosk"] }),
+    );
+    caps.insert("browserName".into(), json!("wry"));
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("cannot start a WebDriver session with the kiosk: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiosk_idle_sign_out_leaves_no_customer_data_on_screen() {
+    if std::env::var("PORTDESK_SKIP_E2E").as_deref() == Ok("1") {
+        eprintln!("E2E left out: PORTDESK_SKIP_E2E=1");
+        assert!(std::env::var("CI").is_err(), "CI must run the E2E test");
+        return;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: run under xvfb-run (scripts/test.sh does)"
+    );
+    let data = tempfile::tempdir().unwrap();
+    prepare_kiosk(data.path()).await;
+    let port = free_port();
+    let child = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &free_port().to_string(),
+        ])
+        .env("PORTDESK_HOME", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver not found: scripts/setup.sh installs it");
+    let _driver = Driver(child);
+    let c = connect_kiosk(port, data.path()).await;
+    let result = kiosk_journey(&c).await;
+    let _ = c.close().await;
+    result.unwrap();
+}
+
+/// Every window's page text, one entry per window handle WebDriver lists.
+async fn all_window_texts(c: &Client) -> Result<Vec<String>, String> {
+    let mut texts = Vec::new();
+    for h in c.windows().await.map_err(|e| e.to_string())? {
+        c.switch_to_window(h).await.map_err(|e| e.to_string())?;
+        let v = c
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        texts.push(v.as_str().unwrap_or_default().to_owned());
+    }
+    Ok(texts)
+}
+
+async fn kiosk_journey(c: &Client) -> Result<(), String> {
+    // 1. The kiosk says what it is and signs a customer in.
+    wait_text(c, "#kiosk-banner", |t| {
+        t.contains(&format!("after {IDLE_SECONDS} seconds"))
+    })
+    .await;
+    wait_for(c, "#login-form").await;
+    type_into(c, "#login-email", CUSTOMER_EMAIL).await;
+    type_into(c, "#login-password", PASSWORD).await;
+    click(c, "#login-submit").await;
+    wait_text(c, "#home-title", |t| {
+        t == format!("Welcome, {CUSTOMER_NAME}")
+    })
+    .await;
+
+    // 2. Inventory opens full-screen in its own window and shows the customer's rows.
+    let main = c.window().await.map_err(|e| e.to_string())?;
+    open_module(c, &main, "inventory").await?;
+    wait_text(c, "#inventory-customer", |t| t == ERP_CUSTOMER).await;
+    wait_text(c, "#inventory-count", |t| !t.starts_with("0 ")).await;
+    assert!(
+        c.find(Locator::Css("#inv-export-path")).await.is_err()
+            && c.find(Locator::Css("#inv-export-choose")).await.is_err(),
+        "no path field and no Save dialog at a kiosk"
+    );
+    let js = "return Array.from(document.querySelectorAll('#inventory-grid .inv-row'))\
+              .slice(0, 5).map(r => r.children[0].textContent);";
+    let parts: Vec<String> =
+        serde_json::from_value(c.execute(js, vec![]).await.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    assert!(
+        parts.len() == 5 && parts.iter().all(|p| p.trim().len() >= 3),
+        "rows on screen: {parts:?}"
+    );
+    shot(c, "k1-kiosk-inventory.png").await;
+    desktop_shot("k2-kiosk-desktop.png");
+    let texts = all_window_texts(c).await?;
+    assert!(
+        texts.iter().any(|t| t.contains(CUSTOMER_NAME)),
+        "the customer's name is on screen before the idle time: {texts:?}"
+    );
+
+    // 3. The customer walks away: nothing is touched. After idle_seconds (+ a margin for the
+    // session watcher's tick and the windows' reaction) no module window is left, and no
+    // window shows the customer's name or a row.
+    let walked_away = Instant::now();
+    tokio::time::sleep(Duration::from_secs(IDLE_SECONDS)).await;
+    let deadline = walked_away + Duration::from_secs(IDLE_SECONDS + 10);
+    loop {
+        let handles = c.windows().await.map_err(|e| e.to_string())?;
+        let texts = all_window_texts(c).await?;
+        let leaks: Vec<&String> = texts
+            .iter()
+            .filter(|t| {
+                t.contains(CUSTOMER_NAME)
+                    || t.contains(ERP_CUSTOMER)
+                    || parts.iter().any(|p| t.contains(p.trim()))
+            })
+            .collect();
+        if handles.len() == 1 && leaks.is_empty() && texts.iter().any(|t| t.contains("Sign in")) {
+            break;
+        }
+        if Instant::now() > deadline {
+            desktop_shot("k3-kiosk-after-idle-FAILED.png");
+            return Err(format!(
+                "{} s after the customer walked away: {} window(s); texts showing their data: {leaks:?}",
+                walked_away.elapsed().as_secs(),
+                handles.len()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let ended_after = walked_away.elapsed();
+    eprintln!(
+        "kiosk cleared {} ms after the last activity",
+        ended_after.as_millis()
+    );
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(c, "#login-form").await;
+    shot(c, "k3-kiosk-after-idle.png").await;
+    desktop_shot("k4-kiosk-desktop-after-idle.png");
+    Ok(())
+}
