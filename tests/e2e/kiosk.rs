@@ -31,6 +31,8 @@ async fn prepare_kiosk(dir: &Path) {
             email: CUSTOMER_EMAIL.into(),
             role: Role::Customer,
             erp_customer: Some(ERP_CUSTOMER.into()),
+            // The demo ERP's code for Northwind Foods.
+            erp_customer_code: Some("C10000".into()),
             password: Secret::new(PASSWORD),
             must_change_password: false,
         },

@@ -193,6 +193,9 @@ pub async fn import(
         let erp_customer = row.text(ERP).unwrap_or_default().to_owned();
         let erp_code = row.text(CODE).unwrap_or_default().to_owned();
         let mut link = (erp_code.clone(), erp_customer.clone());
+        let unreadable = issues.iter().any(|i| {
+            i.row == row.number && (i.column == "ERP customer" || i.column == CODE_COLUMN)
+        });
         let mut refuse = |column: &str, message: String| {
             issues.push(ImportIssue {
                 row: row.number,
@@ -200,9 +203,6 @@ pub async fn import(
                 message,
             })
         };
-        let unreadable = issues.iter().any(|i| {
-            i.row == row.number && (i.column == "ERP customer" || i.column == CODE_COLUMN)
-        });
         if unreadable {
             // The reader has reported the unreadable cell.
         } else if erp_customer.is_empty() && erp_code.is_empty() {

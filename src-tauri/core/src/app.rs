@@ -156,7 +156,8 @@ impl Stamp {
                 .await?;
         Ok(Stamp {
             role: user.role,
-            erp_customer: fingerprint(&user.erp_customer),
+            // The link is the code (the name only follows the ERP for display).
+            erp_customer: fingerprint(&(&user.erp_customer_code, user.erp_link_problem)),
             credential: fingerprint(&hash),
         })
     }

@@ -214,6 +214,7 @@ async fn a_role_change_ends_the_session() {
             email: "wh@example.com".into(),
             role: Role::Procurement,
             erp_customer: None,
+            erp_customer_code: None,
         })
         .await
         .unwrap();
@@ -311,7 +312,7 @@ async fn a_kiosk_exports_only_into_its_folder_under_a_name_it_chooses() {
     })
     .await;
     login(&h.app, "cust@example.com").await;
-    h.call::<RefreshInventory>(RefreshRequest { customer: None })
+    h.call::<RefreshInventory>(RefreshRequest { customer_code: None })
         .await
         .unwrap();
     let elsewhere = h.dir.path().join("elsewhere.xlsx");

@@ -128,7 +128,7 @@ pub struct AccountUpdate {
 }
 
 /// Why a customer account is not linked to an ERP customer code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErpLinkProblem {
     /// Several ERP customers have the account's ERP customer name.
