@@ -204,7 +204,11 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
     type_into(c, "#login-email", "ada@example.com").await;
     type_into(c, "#login-password", "Not-The-Password-1").await;
     click(c, "#login-submit").await;
-    wait_text(c, "#login-error", |t| t == "E-mail or password is wrong.").await;
+    // One reply for every refusal; it also names the lockout rule (issue 10).
+    wait_text(c, "#login-error", |t| {
+        t.starts_with("E-mail or password is wrong.")
+    })
+    .await;
     shot(c, "04-wrong-password.png").await;
 
     // 4. The right password signs in again.

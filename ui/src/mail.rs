@@ -364,7 +364,8 @@ fn mail_detail_pane(p: &DetailProps) -> Html {
                         if let Some(e) = &r.last_error { <tr><th>{ "Last error" }</th><td class="mail-error" id="mail-detail-last-error">{ e.clone() }</td></tr> }
                     </table>
                     <div class="actions">
-                        if can_resend(r.status) {
+                        // A one-time code is not kept after the message left the queue.
+                        if can_resend(r.status) && !(d.one_time_code && r.status != MailStatus::Queued) {
                             <button id="mail-resend" onclick={act(false, sent)} disabled={*busy}>{ if sent { "Send again" } else { "Resend" } }</button>
                         }
                         if can_cancel(r.status) {
@@ -378,6 +379,9 @@ fn mail_detail_pane(p: &DetailProps) -> Html {
                     } }
                     <h3>{ "Text" }</h3>
                     <pre id="mail-text" class="mail-text">{ d.text.clone() }</pre>
+                    if d.one_time_code {
+                        <p class="muted" id="mail-code-masked">{ "The one-time code in this message is masked: it is never shown here, and it is deleted once the message is sent, fails, is cancelled or expires." }</p>
+                    }
                     if d.html.is_some() { <p class="muted">{ "The message also has an HTML version." }</p> }
                     <h3>{ "Attachments" }</h3>
                     if d.attachments.is_empty() {

@@ -162,13 +162,20 @@ pub async fn hash_password(password: &Secret) -> Result<String> {
     .map_err(|e| CoreError::Internal(e.to_string()))?
 }
 
-/// Verifies in constant time (argon2's own comparison).
+/// Verifies in constant time (argon2's own comparison). A stored value that is no hash (an
+/// imported account's "!") fails after the same work, against the dummy hash, so such an
+/// account answers as slowly as one with a password.
 async fn verify_password(hash: String, password: &Secret) -> bool {
     let pw = password.clone();
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| hasher().verify_password(pw.expose().as_bytes(), &h).is_ok())
-            .unwrap_or(false)
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(h) => hasher().verify_password(pw.expose().as_bytes(), &h).is_ok(),
+        Err(_) => {
+            let dummy = dummy_hash();
+            if let Ok(h) = PasswordHash::new(&dummy) {
+                let _ = hasher().verify_password(pw.expose().as_bytes(), &h);
+            }
+            false
+        }
     })
     .await
     .unwrap_or(false)
@@ -362,10 +369,51 @@ pub async fn create_first_admin(
     Ok(user)
 }
 
-/// Signs a user in. Unknown e-mail and wrong password get the same error and take the same
-/// time; repeated failures lock the account for a while.
+/// Where a sign-in happens: a kiosk signs in customer accounts only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInPlace {
+    Desktop,
+    Kiosk,
+}
+
+/// Signs a user in on a staff desktop; see [`authenticate_at`].
 pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Result<User> {
+    authenticate_at(store, email, password, SignInPlace::Desktop).await
+}
+
+/// Signs a user in. Every refusal (unknown e-mail, wrong password, an imported account
+/// without a password, a locked account, a staff account at a kiosk) gets the same error and
+/// costs one argon2 verification, so neither the reply nor its time tells them apart; the
+/// audit log records which it was.
+///
+/// A failure is counted before the password is checked, in one statement that also locks the
+/// account at the threshold, so parallel attempts cannot all pass the lockout check: once
+/// locked, attempts are refused without checking the password. A right password clears the
+/// count.
+pub async fn authenticate_at(
+    store: &Store,
+    email: &str,
+    password: &Secret,
+    place: SignInPlace,
+) -> Result<User> {
     let now = crate::now_ms();
+    let max = settings::get_i64(
+        store.pool(),
+        settings::MAX_FAILED_LOGINS,
+        DEFAULT_MAX_FAILED_LOGINS,
+    )
+    .await?;
+    let minutes = settings::get_i64(
+        store.pool(),
+        settings::LOCKOUT_MINUTES,
+        DEFAULT_LOCKOUT_MINUTES,
+    )
+    .await?;
+    let refused = CoreError::InvalidCredentials {
+        max_failed: max,
+        lockout_minutes: minutes,
+        kiosk: place == SignInPlace::Kiosk,
+    };
     let Some(user) = by_email(store, email).await? else {
         let _ = verify_password(dummy_hash(), password).await;
         audit::record_on(
@@ -376,108 +424,97 @@ pub async fn authenticate(store: &Store, email: &str, password: &Secret) -> Resu
             Some("unknown e-mail"),
         )
         .await?;
-        return Err(CoreError::InvalidCredentials);
+        return Err(refused);
     };
-    if let Some(until) = user.locked_until.filter(|u| *u > now) {
+    let target = || Some(("user", user.id.to_string()));
+    if place == SignInPlace::Kiosk && user.role != Role::Customer {
+        // Refused before the password is looked at: a kiosk must not confirm a staff password.
+        let _ = verify_password(dummy_hash(), password).await;
+        audit::record_on(
+            store,
+            &user.actor(),
+            "auth.kiosk_staff_refused",
+            target(),
+            Some("staff account at a kiosk; password not checked"),
+        )
+        .await?;
+        return Err(refused);
+    }
+    // Reserve the attempt as a failure; an expired lock starts the count again.
+    let reserved: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE users SET \
+           failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END, \
+           locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $2 \
+                          THEN $3 ELSE NULL END, \
+           updated_at = $4 \
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $4) \
+         RETURNING failed_logins, password_hash",
+    )
+    .bind(user.id)
+    .bind(max)
+    .bind(now + minutes * 60_000)
+    .bind(now)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some((failures, hash)) = reserved else {
         let _ = verify_password(dummy_hash(), password).await;
         audit::record_on(
             store,
             &user.actor(),
             "auth.sign_in_while_locked",
-            Some(("user", user.id.to_string())),
-            None,
+            target(),
+            Some("password not checked"),
         )
         .await?;
-        return Err(CoreError::Locked {
-            minutes: ((until - now) as f64 / 60_000.0).ceil() as i64,
-        });
-    }
-    let hash: (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user.id)
-        .fetch_one(store.pool())
-        .await?;
-    if !verify_password(hash.0, password).await {
-        let max = settings::get_i64(
-            store.pool(),
-            settings::MAX_FAILED_LOGINS,
-            DEFAULT_MAX_FAILED_LOGINS,
-        )
-        .await?;
-        let minutes = settings::get_i64(
-            store.pool(),
-            settings::LOCKOUT_MINUTES,
-            DEFAULT_LOCKOUT_MINUTES,
-        )
-        .await?;
-        let mut tx = store.pool().begin().await?;
-        // One statement, so concurrent failures are all counted.
-        let (locked,): (i64,) = sqlx::query_as(
-            "UPDATE users SET \
-               locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, \
-               failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END, \
-               updated_at = $4 \
-             WHERE id = $1 RETURNING CASE WHEN locked_until = $3 THEN 1 ELSE 0 END",
-        )
-        .bind(user.id)
-        .bind(max)
-        .bind(now + minutes * 60_000)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let action = if locked == 1 {
+        return Err(refused);
+    };
+    let has_password = PasswordHash::new(&hash).is_ok();
+    if !verify_password(hash, password).await {
+        let action = if failures >= max {
             "auth.account_locked"
         } else {
             "auth.sign_in_failed"
         };
+        let detail = if has_password {
+            format!("wrong password (failure {failures} of {max})")
+        } else {
+            format!("no password set yet (failure {failures} of {max})")
+        };
+        audit::record_on(store, &user.actor(), action, target(), Some(&detail)).await?;
+        return Err(refused);
+    }
+    let mut tx = store.pool().begin().await?;
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    if !user.active {
+        // Only a right password learns this: it tells the owner why, and nobody else.
         audit::record(
             &mut tx,
             &user.actor(),
-            action,
-            Some(("user", user.id.to_string())),
-            Some("wrong password"),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(if locked == 1 {
-            CoreError::Locked { minutes }
-        } else {
-            CoreError::InvalidCredentials
-        });
-    }
-    if !user.active {
-        audit::record_on(
-            store,
-            &user.actor(),
             "auth.sign_in_deactivated",
-            Some(("user", user.id.to_string())),
+            target(),
             None,
         )
         .await?;
+        tx.commit().await?;
         return Err(CoreError::Conflict {
             field: None,
             message: "This account is deactivated. Ask an administrator to activate it.".into(),
         });
     }
-    let mut tx = store.pool().begin().await?;
-    sqlx::query(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
-    )
-    .bind(user.id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        &user.actor(),
-        "auth.sign_in",
-        Some(("user", user.id.to_string())),
-        None,
-    )
-    .await?;
+    sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+        .bind(user.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, &user.actor(), "auth.sign_in", target(), None).await?;
     tx.commit().await?;
     Ok(User {
         failed_logins: 0,
         locked_until: None,
+        last_login_at: Some(now),
         ..user
     })
 }

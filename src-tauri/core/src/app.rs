@@ -590,18 +590,14 @@ impl Portdesk {
 
     pub async fn login(&self, _: Option<User>, req: LoginRequest) -> Result<SessionInfo> {
         let store = self.store().await?;
-        let user = accounts::authenticate(&store, &req.email, &req.password).await?;
-        if self.kiosk().await.is_some() && user.role != Role::Customer {
-            audit::record_on(
-                &store,
-                &user.actor(),
-                "auth.kiosk_staff_refused",
-                Some(("user", user.id.to_string())),
-                None,
-            )
-            .await?;
-            return Err(CoreError::Forbidden);
-        }
+        // A kiosk refuses staff before their password is checked, with the reply of any
+        // other refusal (a Forbidden for a right password would confirm it).
+        let place = if self.kiosk().await.is_some() {
+            accounts::SignInPlace::Kiosk
+        } else {
+            accounts::SignInPlace::Desktop
+        };
+        let user = accounts::authenticate_at(&store, &req.email, &req.password, place).await?;
         self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, role = %user.role, "signed in");
         Ok(user.session_info())

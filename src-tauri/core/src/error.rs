@@ -11,12 +11,15 @@ pub enum CoreError {
         field: &'static str,
         message: String,
     },
-    #[error("E-mail or password is wrong.")]
-    InvalidCredentials,
-    #[error(
-        "This account is locked after too many failed sign-ins. Try again in {minutes} minute(s) or ask an administrator to unlock it."
-    )]
-    Locked { minutes: i64 },
+    /// Every refused sign-in, whatever the reason (unknown, wrong, locked, no password, staff
+    /// at a kiosk): one reply, so it tells an attacker nothing. It names the lockout rule so
+    /// a locked-out owner knows what may have happened.
+    #[error("{}", sign_in_refused(.max_failed, .lockout_minutes, .kiosk))]
+    InvalidCredentials {
+        max_failed: i64,
+        lockout_minutes: i64,
+        kiosk: bool,
+    },
     #[error("Please sign in first.")]
     Unauthenticated,
     #[error("Your role does not allow this action.")]
@@ -43,6 +46,16 @@ pub enum CoreError {
     Internal(String),
 }
 
+fn sign_in_refused(max_failed: &i64, lockout_minutes: &i64, kiosk: &bool) -> String {
+    let mut m = format!(
+        "E-mail or password is wrong. After {max_failed} failed sign-ins an account is locked for {lockout_minutes} minute(s): try again then, use \"Forgot password?\", or ask an administrator."
+    );
+    if *kiosk {
+        m.push_str(" This kiosk signs in customer accounts only.");
+    }
+    m
+}
+
 impl CoreError {
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
         CoreError::Validation {
@@ -63,8 +76,7 @@ impl From<CoreError> for ApiError {
         let message = e.to_string();
         let (kind, field) = match &e {
             CoreError::Validation { field, .. } => (ErrorKind::Validation, Some(*field)),
-            CoreError::InvalidCredentials => (ErrorKind::InvalidCredentials, None),
-            CoreError::Locked { .. } => (ErrorKind::Locked, None),
+            CoreError::InvalidCredentials { .. } => (ErrorKind::InvalidCredentials, None),
             CoreError::Unauthenticated => (ErrorKind::Unauthenticated, None),
             CoreError::Forbidden => (ErrorKind::Forbidden, None),
             CoreError::NotFound(_) => (ErrorKind::NotFound, None),

@@ -82,7 +82,11 @@ async fn wrong_password_logout_and_sign_in_again() {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidCredentials);
-    assert_eq!(e.message, "E-mail or password is wrong.");
+    // The one reply for every refusal now also names the lockout rule (issue 10).
+    assert!(
+        e.message.starts_with("E-mail or password is wrong."),
+        "{e:?}"
+    );
     let me = h
         .call::<Login>(LoginRequest {
             email: "ADA@example.com".into(),
@@ -764,9 +768,10 @@ async fn a_kiosk_signs_in_customers_only_and_signs_out_when_idle() {
         })
         .await
         .unwrap_err();
+    // Refused like a wrong password (issue 10): a Forbidden would confirm a staff password.
     assert_eq!(
         staff.kind,
-        ErrorKind::Forbidden,
+        ErrorKind::InvalidCredentials,
         "no staff sign-in at a kiosk"
     );
     assert!(h.call::<AppStatus>(()).await.unwrap().session.is_none());
@@ -1264,8 +1269,9 @@ async fn lockout_settings_are_edited_validated_and_applied() {
         h.call::<Login>(wrong()).await.unwrap_err().kind,
         ErrorKind::InvalidCredentials
     );
+    // The locking failure reads like any other (issue 10); its message names the rule.
     let third = h.call::<Login>(wrong()).await.unwrap_err();
-    assert_eq!(third.kind, ErrorKind::Locked);
+    assert_eq!(third.kind, ErrorKind::InvalidCredentials);
     assert!(third.message.contains("30 minute"), "{third:?}");
 }
 

@@ -312,9 +312,11 @@ async fn a_kiosk_exports_only_into_its_folder_under_a_name_it_chooses() {
     })
     .await;
     login(&h.app, "cust@example.com").await;
-    h.call::<RefreshInventory>(RefreshRequest { customer_code: None })
-        .await
-        .unwrap();
+    h.call::<RefreshInventory>(RefreshRequest {
+        customer_code: None,
+    })
+    .await
+    .unwrap();
     let elsewhere = h.dir.path().join("elsewhere.xlsx");
     let e = h
         .call::<ExportInventory>(ExportRequest {

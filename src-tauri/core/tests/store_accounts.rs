@@ -149,7 +149,7 @@ on_both_backends!(sign_in_errors_and_lockout, |store: Store| async move {
     let unknown = accounts::authenticate(&store, "nobody@example.com", &Secret::new(GOOD))
         .await
         .unwrap_err();
-    assert!(matches!(wrong, CoreError::InvalidCredentials));
+    assert!(matches!(wrong, CoreError::InvalidCredentials { .. }));
     assert_eq!(
         wrong.to_string(),
         unknown.to_string(),
@@ -157,26 +157,31 @@ on_both_backends!(sign_in_errors_and_lockout, |store: Store| async move {
     );
 
     // Four more failures make five: the account locks, and even the right password is refused.
+    // Every refusal reads the same (issue 10): the lockout shows only in the audit log.
     for i in 0..4 {
         let e = accounts::authenticate(&store, "wh@example.com", &Secret::new("Wrong-Password-1"))
             .await
             .unwrap_err();
-        if i < 3 {
-            assert!(
-                matches!(e, CoreError::InvalidCredentials),
-                "attempt {i}: {e:?}"
-            );
-        } else {
-            assert!(
-                matches!(e, CoreError::Locked { minutes: 15 }),
-                "fifth failure locks: {e:?}"
-            );
-        }
+        assert!(
+            matches!(
+                e,
+                CoreError::InvalidCredentials {
+                    max_failed: 5,
+                    lockout_minutes: 15,
+                    ..
+                }
+            ),
+            "attempt {i}: {e:?}"
+        );
     }
     let locked = accounts::authenticate(&store, "wh@example.com", &Secret::new(GOOD))
         .await
         .unwrap_err();
-    assert!(matches!(locked, CoreError::Locked { .. }), "{locked:?}");
+    assert!(
+        matches!(locked, CoreError::InvalidCredentials { .. }),
+        "{locked:?}"
+    );
+    assert_eq!(locked.to_string(), unknown.to_string());
     assert!(locked.to_string().contains("locked"));
 
     let actions: Vec<String> = audit::recent(&store, 20)
@@ -255,12 +260,32 @@ on_both_backends!(
                 accounts::authenticate(&store, "s@example.com", &Secret::new("Wrong-Password-1"))
                     .await
                     .unwrap_err();
-            assert!(matches!(e, CoreError::InvalidCredentials));
+            assert!(matches!(e, CoreError::InvalidCredentials { .. }));
         }
         let e = accounts::authenticate(&store, "s@example.com", &Secret::new("Wrong-Password-1"))
             .await
             .unwrap_err();
-        assert!(matches!(e, CoreError::Locked { minutes: 60 }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                CoreError::InvalidCredentials {
+                    max_failed: 3,
+                    lockout_minutes: 60,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let locked = accounts::by_email(&store, "s@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            locked
+                .locked_until
+                .is_some_and(|t| t > portdesk_core::now_ms()),
+            "the third failure locks"
+        );
     }
 );
 

@@ -306,6 +306,10 @@ pub struct MailDetail {
     pub html: Option<String>,
     pub attachments: Vec<String>,
     pub attempts: Vec<MailAttempt>,
+    /// The message carries a one-time code: `text` and `html` show it masked, and it cannot be
+    /// sent again once it was sent, failed or was cancelled.
+    #[serde(default)]
+    pub one_time_code: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

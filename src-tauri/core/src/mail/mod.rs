@@ -30,6 +30,21 @@ pub struct Attachment {
     pub data: Vec<u8>,
 }
 
+/// Stands for a one-time code in a stored message body; the code itself is substituted only
+/// when the message is handed to the transport ([`outbox::claim`]).
+pub const SECRET_PLACEHOLDER: &str = "[[portdesk-one-time-code]]";
+/// What the Mail window shows where the code goes.
+pub const SECRET_MASK: &str = "••••••";
+
+/// A one-time code that a message carries. It is kept apart from the body, only until the
+/// message is sent, fails, is cancelled or the code expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneTimeSecret {
+    pub value: Secret,
+    /// Unix ms; after this the code is worthless and is removed from the outbox.
+    pub expires_at: i64,
+}
+
 /// A message ready for the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -40,6 +55,8 @@ pub struct Mail {
     pub text: String,
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// Set with [`Mail::with_secret`]; `text`/`html` then hold [`SECRET_PLACEHOLDER`].
+    pub secret: Option<OneTimeSecret>,
 }
 
 impl Mail {
@@ -62,7 +79,21 @@ impl Mail {
             text: r.text,
             html: Some(r.html),
             attachments,
+            secret: None,
         })
+    }
+
+    /// Attaches the one-time code that the body's [`SECRET_PLACEHOLDER`] stands for. Refused
+    /// when the text lacks the placeholder: the code would never reach the recipient.
+    pub fn with_secret(mut self, value: Secret, expires_at: i64) -> Result<Mail> {
+        if !self.text.contains(SECRET_PLACEHOLDER) {
+            return Err(CoreError::Internal(format!(
+                "a {} message with a one-time code must show it in its text",
+                self.kind
+            )));
+        }
+        self.secret = Some(OneTimeSecret { value, expires_at });
+        Ok(self)
     }
 
     pub fn attach(mut self, a: Attachment) -> Mail {

@@ -5,7 +5,7 @@
 //! Invariant: a row becomes `sent` only in [`finish`] with [`Outcome::Sent`], which the sender
 //! calls only after the transport accepted the message.
 
-use super::{Attachment, Mail};
+use super::{Attachment, Mail, SECRET_MASK, SECRET_PLACEHOLDER};
 use crate::error::{CoreError, Result};
 use crate::store::{Backend, Store};
 use portdesk_types::mail::*;
@@ -47,10 +47,11 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
         .collect::<Result<Vec<_>>>()?;
     let now = crate::now_ms();
     let message_id = new_message_id();
+    // The body keeps the placeholder; the code goes to its own column (see `claim`).
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO mail_outbox (idempotency_key, kind, recipients, subject, body_text, body_html, \
-         message_id, status, attempts, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $8) \
+         message_id, status, attempts, next_attempt_at, created_at, updated_at, secret, secret_expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $8, $9, $10) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(key)
@@ -61,6 +62,8 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
     .bind(mail.html.as_deref())
     .bind(&message_id)
     .bind(now)
+    .bind(mail.secret.as_ref().map(|s| s.value.expose().to_owned()))
+    .bind(mail.secret.as_ref().map(|s| s.expires_at))
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = inserted else {
@@ -114,6 +117,31 @@ pub const GAVE_UP_UNFINISHED: &str = "Gave up: every attempt allowed was started
      finished (the sending desktop stopped mid-send each time). Check the mail server and \
      this message's attachments, then resend it.";
 
+const DEAD_SECRET: &str = "The one-time code in this message expired or was used before it could be sent; nothing was sent.";
+
+/// Removes one-time codes that expired, and fails the unsent messages whose code is gone
+/// (expired, used, or cancelled): sending them would deliver a useless or a masked code.
+/// Runs before every claim, at every code request and when the Mail window lists messages.
+pub async fn forget_dead_secrets(store: &Store, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE mail_outbox SET secret = NULL WHERE secret IS NOT NULL AND secret_expires_at <= $1",
+    )
+    .bind(now)
+    .execute(store.pool())
+    .await?;
+    sqlx::query(
+        "UPDATE mail_outbox SET status = 'failed', last_error = $2, claimed_by = NULL, \
+         claimed_until = NULL, updated_at = $1 \
+         WHERE secret_expires_at IS NOT NULL AND secret IS NULL \
+         AND (status = 'queued' OR (status = 'sending' AND claimed_until < $1))",
+    )
+    .bind(now)
+    .bind(DEAD_SECRET)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
 /// Claims the next due message for `sender` with the default attempts cap
 /// ([`RetryPolicy::default`]); see [`claim_within`].
 pub async fn claim(
@@ -132,10 +160,9 @@ pub async fn claim(
     .await
 }
 
-/// Claims the next due message for `sender`: a queued one whose time has come, or one whose
-/// previous sender's lease ran out (it crashed or lost the store mid-send). The claim counts
-/// as an attempt; a due message that already had `max_attempts` is never claimed again but
-/// marked failed, so a message that crashes its sender cannot loop for ever.
+/// Claims the next due message for `sender`, with its one-time code (if it carries one) put
+/// into the text: this is the only place a code leaves the store, and only for the transport.
+/// A due message that already had `max_attempts` is never claimed again but marked failed.
 pub async fn claim_within(
     store: &Store,
     sender: &str,
@@ -143,6 +170,50 @@ pub async fn claim_within(
     lease: Duration,
     max_attempts: u32,
 ) -> Result<Option<Claimed>> {
+    forget_dead_secrets(store, now).await?;
+    loop {
+        let Some((mut c, secret, expires)) =
+            claim_next(store, sender, now, lease, max_attempts).await?
+        else {
+            return Ok(None);
+        };
+        if expires.is_none() {
+            return Ok(Some(c));
+        }
+        match secret.filter(|_| expires.is_some_and(|e| e > now)) {
+            Some(code) => {
+                c.text = c.text.replace(SECRET_PLACEHOLDER, &code);
+                c.html = c.html.map(|h| h.replace(SECRET_PLACEHOLDER, &code));
+                return Ok(Some(c));
+            }
+            // The code died between the sweep and this claim: fail it, take the next one.
+            None => {
+                finish(
+                    store,
+                    &c,
+                    sender,
+                    &Outcome::Permanent(DEAD_SECRET.into()),
+                    &RetryPolicy::default(),
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+}
+
+/// Claims the next due message for `sender`: a queued one whose time has come, or one whose
+/// previous sender's lease ran out (it crashed or lost the store mid-send). The claim counts
+/// as an attempt; a due message that already had `max_attempts` is never claimed again but
+/// marked failed, so a message that crashes its sender cannot loop for ever. Also returns the
+/// row's one-time code and its expiry, still apart from the text.
+async fn claim_next(
+    store: &Store,
+    sender: &str,
+    now: i64,
+    lease: Duration,
+    max_attempts: u32,
+) -> Result<Option<(Claimed, Option<String>, Option<i64>)>> {
     const DUE: &str = "((status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND claimed_until < $3))";
     let max_attempts = i64::from(max_attempts.max(1));
     give_up_spent(store, now, max_attempts).await?;
@@ -158,7 +229,7 @@ pub async fn claim_within(
          WHERE id = (SELECT id FROM mail_outbox WHERE {DUE} AND attempts < $4 \
                      ORDER BY next_attempt_at, id LIMIT 1{lock}) \
          AND {DUE} AND attempts < $4 \
-         RETURNING id, recipients, subject, body_text, body_html, message_id, attempts"
+         RETURNING id, recipients, subject, body_text, body_html, message_id, attempts, secret, secret_expires_at"
     );
     let row = sqlx::query(&sql)
         .bind(sender)
@@ -186,7 +257,7 @@ pub async fn claim_within(
         })
     })
     .collect::<Result<Vec<_>>>()?;
-    Ok(Some(Claimed {
+    let claimed = Claimed {
         id,
         to: serde_json::from_str(&recipients)
             .map_err(|e| CoreError::Internal(format!("outbox row {id}: recipients: {e}")))?,
@@ -196,7 +267,12 @@ pub async fn claim_within(
         message_id: r.try_get("message_id")?,
         attempt: r.try_get::<i64, _>("attempts")? as u32,
         attachments,
-    }))
+    };
+    Ok(Some((
+        claimed,
+        r.try_get("secret")?,
+        r.try_get("secret_expires_at")?,
+    )))
 }
 
 /// Marks failed every due message whose attempts are used up, with a line in its attempts
@@ -308,9 +384,12 @@ pub async fn finish(
             e.clone(),
         ),
     };
+    // A one-time code is kept only while another attempt may follow.
+    let keep_secret = status == MailStatus::Queued;
     let updated = sqlx::query(
         "UPDATE mail_outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, \
-         claimed_by = NULL, claimed_until = NULL, updated_at = $5 \
+         claimed_by = NULL, claimed_until = NULL, updated_at = $5, \
+         secret = CASE WHEN $8 = 1 THEN secret ELSE NULL END \
          WHERE id = $6 AND status = 'sending' AND claimed_by = $7",
     )
     .bind(status.as_str())
@@ -320,6 +399,7 @@ pub async fn finish(
     .bind(now)
     .bind(claimed.id)
     .bind(sender)
+    .bind(i64::from(keep_secret))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -378,6 +458,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<MailRow> {
 /// Newest first, filtered by status and by a recipient/subject search, one page, plus the
 /// per-status counts. `transport` is filled in by the caller.
 pub async fn list(store: &Store, q: &MailQuery) -> Result<MailPage> {
+    forget_dead_secrets(store, crate::now_ms()).await?;
     const FILTER: &str = "WHERE ($1 = '' OR status = $1) \
         AND ($2 = '' OR lower(recipients) LIKE $2 ESCAPE '\\' OR lower(subject) LIKE $2 ESCAPE '\\')";
     let status = q.status.map(MailStatus::as_str).unwrap_or("");
@@ -440,10 +521,14 @@ pub async fn get_row(store: &Store, id: i64) -> Result<MailRow> {
 
 pub async fn detail(store: &Store, id: i64) -> Result<MailDetail> {
     let row = get_row(store, id).await?;
-    let r = sqlx::query("SELECT body_text, body_html FROM mail_outbox WHERE id = $1")
-        .bind(id)
-        .fetch_one(store.pool())
-        .await?;
+    let r = sqlx::query(
+        "SELECT body_text, body_html, secret_expires_at FROM mail_outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await?;
+    // The stored body holds the placeholder, never the code; the window shows a mask.
+    let mask = |t: String| t.replace(SECRET_PLACEHOLDER, SECRET_MASK);
     let attachments = sqlx::query_scalar(
         "SELECT filename FROM mail_attachments WHERE message_id = $1 AND content_id IS NULL ORDER BY id",
     )
@@ -466,10 +551,11 @@ pub async fn detail(store: &Store, id: i64) -> Result<MailDetail> {
             .collect::<Result<Vec<_>>>()?;
     Ok(MailDetail {
         row,
-        text: r.try_get("body_text")?,
-        html: r.try_get("body_html")?,
+        text: mask(r.try_get("body_text")?),
+        html: r.try_get::<Option<String>, _>("body_html")?.map(mask),
         attachments,
         attempts,
+        one_time_code: r.try_get::<Option<i64>, _>("secret_expires_at")?.is_some(),
     })
 }
 
@@ -477,6 +563,23 @@ pub async fn detail(store: &Store, id: i64) -> Result<MailDetail> {
 /// again. Sent: a copy is queued under a new key, so the original's record stays true.
 pub async fn resend(store: &Store, id: i64, now: i64) -> Result<MailRow> {
     let current = get_row(store, id).await?;
+    // A message with a one-time code goes out only with its code still live and kept: a copy
+    // of a sent one, or a failed or cancelled one, would carry a dead code (or none at all).
+    let (live, expires): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT CASE WHEN secret IS NULL THEN 0 ELSE 1 END, secret_expires_at FROM mail_outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(store.pool())
+    .await?;
+    if let Some(expires) = expires
+        && current.status != MailStatus::Sending
+        && (live == 0 || expires <= now || current.status != MailStatus::Queued)
+    {
+        return Err(CoreError::Conflict {
+            field: None,
+            message: "This message carried a one-time code, which is not kept once the message is sent, fails, is cancelled or the code expires: it cannot be sent again. Ask for a new code instead (\"Forgot password?\").".into(),
+        });
+    }
     match current.status {
         MailStatus::Sending => Err(CoreError::Conflict {
             field: None,
@@ -531,7 +634,7 @@ pub async fn resend(store: &Store, id: i64, now: i64) -> Result<MailRow> {
 /// Queued or failed messages can be cancelled; a sent one cannot be unsent.
 pub async fn cancel(store: &Store, id: i64, now: i64) -> Result<MailRow> {
     let done = sqlx::query(
-        "UPDATE mail_outbox SET status = 'cancelled', updated_at = $1 \
+        "UPDATE mail_outbox SET status = 'cancelled', updated_at = $1, secret = NULL \
          WHERE id = $2 AND status IN ('queued', 'failed')",
     )
     .bind(now)
