@@ -137,6 +137,7 @@ async fn refusals_read_the_same(h: Harness) {
             "imported@example.com",
             Role::Customer,
             Some("Northwind Foods"),
+            Some("C10000"),
             true,
         )
         .await
