@@ -81,7 +81,10 @@ async fn wrong_password_logout_and_sign_in_again() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidCredentials);
     // The one reply for every refusal now also names the lockout rule (issue 10).
-    assert!(e.message.starts_with("E-mail or password is wrong."), "{e:?}");
+    assert!(
+        e.message.starts_with("E-mail or password is wrong."),
+        "{e:?}"
+    );
     let me = h
         .call::<Login>(LoginRequest {
             email: "ADA@example.com".into(),
