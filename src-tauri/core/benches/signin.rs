@@ -56,7 +56,7 @@ async fn main() {
     }
     let mut conn = store.pool().acquire().await.unwrap();
     accounts::insert_without_password(
-        &mut *conn,
+        &mut conn,
         "I",
         "imported@example.com",
         Role::Customer,

@@ -132,7 +132,7 @@ async fn refusals_read_the_same(h: Harness) {
     {
         let mut conn = store.pool().acquire().await.unwrap();
         accounts::insert_without_password(
-            &mut *conn,
+            &mut conn,
             "Imported",
             "imported@example.com",
             Role::Customer,
@@ -464,7 +464,7 @@ async fn daily_cap(h: Harness) {
 
 /// Every text column of every outbox row and every attempt, as the store holds them.
 async fn stored_mail_text(store: &Store) -> String {
-    let rows: Vec<(
+    type TextRow = (
         String,
         String,
         String,
@@ -473,7 +473,8 @@ async fn stored_mail_text(store: &Store) -> String {
         String,
         String,
         String,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<TextRow> = sqlx::query_as(
         "SELECT idempotency_key, kind, recipients, subject, body_text, \
              COALESCE(body_html, ''), COALESCE(last_error, ''), COALESCE(secret, '') \
              FROM mail_outbox",
