@@ -121,7 +121,7 @@ struct ErpLinkRun {
 /// A failed link step (ERP down) is retried after this long, not on every command.
 const ERP_LINK_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Session {
     user_id: i64,
     /// Which sign-in this is, so that ending an old session never ends a newer one.
@@ -132,12 +132,13 @@ struct Session {
     last_seen: tokio::time::Instant,
 }
 
-/// The account as it was at sign-in: role, ERP customer and password (as fingerprints, kept
-/// in memory only). An admin changing any of them ends the session on every desktop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The account as it was at sign-in: role, ERP-customer link and password (a fingerprint,
+/// kept in memory only). An admin changing any of them ends the session on every desktop.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Stamp {
     role: Role,
-    erp_customer: u64,
+    /// The linked ERP customer code; `None` while the account is not linked (it sees nothing).
+    erp_code: Option<String>,
     credential: u64,
 }
 
@@ -156,15 +157,21 @@ impl Stamp {
                 .await?;
         Ok(Stamp {
             role: user.role,
-            // The link is the code (the name only follows the ERP for display).
-            erp_customer: fingerprint(&(&user.erp_customer_code, user.erp_link_problem)),
+            // The link is the code (the name only follows the ERP for display); a link with a
+            // problem to resolve sees nothing, like no link.
+            erp_code: user
+                .erp_customer_code
+                .clone()
+                .filter(|_| user.erp_link_problem.is_none()),
             credential: fingerprint(&hash),
         })
     }
 
     /// Why a session granted on `self` must end now that the account reads `now`.
     fn end_reason(&self, now: &Stamp) -> Option<SessionEndReason> {
-        if self.role != now.role || self.erp_customer != now.erp_customer {
+        // Linking an unlinked account (which saw nothing) grants; any other change revokes.
+        let relinked = self.erp_code.is_some() && self.erp_code != now.erp_code;
+        if self.role != now.role || relinked {
             Some(SessionEndReason::RoleChanged)
         } else if self.credential != now.credential {
             Some(SessionEndReason::PasswordReset)
@@ -287,7 +294,7 @@ impl Portdesk {
             Err(_) => None,
         };
         // A sign-in over another session ends that one first, so its windows are cleared.
-        let previous = *self.session.read().await;
+        let previous = self.session.read().await.clone();
         if let Some(old) = previous {
             self.end_session(old.serial, SessionEndReason::SignedOut, None)
                 .await;
@@ -305,7 +312,7 @@ impl Portdesk {
     /// the session watcher): a deactivation, a role or ERP-customer change or a password reset
     /// by an admin ends the session. On a kiosk, an idle session ends here too.
     pub async fn current_user(&self) -> Result<User> {
-        let Some(session) = *self.session.read().await else {
+        let Some(session) = self.session.read().await.clone() else {
             return Err(CoreError::Unauthenticated);
         };
         if let Some(k) = self.kiosk().await
@@ -325,11 +332,15 @@ impl Portdesk {
             }
         };
         let now = Stamp::of(&store, &user).await?;
-        match session.stamp {
+        match &session.stamp {
             Some(granted) => {
                 if let Some(reason) = granted.end_reason(&now) {
                     self.end_session(session.serial, reason, None).await;
                     return Err(CoreError::Unauthenticated);
+                }
+                if *granted != now {
+                    // A first link: later changes are measured from it.
+                    self.restamp(session.serial, now).await;
                 }
             }
             None => self.restamp(session.serial, now).await,
@@ -356,7 +367,7 @@ impl Portdesk {
     ) -> bool {
         let ended = {
             let mut slot = self.session.write().await;
-            if (*slot).is_some_and(|s| s.serial == serial) {
+            if slot.as_ref().is_some_and(|s| s.serial == serial) {
                 slot.take()
             } else {
                 None
@@ -607,7 +618,7 @@ impl Portdesk {
     /// has already ended (idle, account change) was recorded as such by `current_user`.
     pub async fn logout(&self, _: Option<User>, _: ()) -> Result<()> {
         let actor = self.current_user().await.ok().map(|u| u.actor());
-        let session = *self.session.read().await;
+        let session = self.session.read().await.clone();
         if let Some(s) = session {
             self.end_session(s.serial, SessionEndReason::SignedOut, actor)
                 .await;
@@ -1561,7 +1572,7 @@ async fn watch_sessions(app: std::sync::Weak<Portdesk>) {
             return;
         };
         n += 1;
-        let Some(session) = *app.session.read().await else {
+        let Some(session) = app.session.read().await.clone() else {
             continue;
         };
         let idle = app

@@ -296,7 +296,7 @@ async fn a_kiosk_config_with_a_bad_value_stays_a_kiosk_and_refuses_staff() {
         .unwrap_err();
     assert_eq!(
         e.kind,
-        ErrorKind::Forbidden,
+        ErrorKind::InvalidCredentials,
         "no admin sign-in at the kiosk"
     );
     login(&h.app, "cust@example.com").await;
