@@ -181,7 +181,9 @@ impl Reducible for RefreshState {
                     }
                     // Cancelled, or a refresh of this customer started elsewhere is running:
                     // the saved copy is untouched, and that refresh's events tell the rest.
-                    Err(e) if e.kind == ErrorKind::Conflict => {
+                    Err(e)
+                        if matches!(e.kind, ErrorKind::Cancelled | ErrorKind::AlreadyRunning) =>
+                    {
                         if !matches!(
                             phase,
                             Some(

@@ -47,6 +47,7 @@ async fn main() {
                 email: email.into(),
                 role,
                 erp_customer: None,
+                erp_customer_code: None,
                 password: Secret::new("Forklift-Harbour-42"),
                 must_change_password: false,
             },
@@ -61,6 +62,7 @@ async fn main() {
         "imported@example.com",
         Role::Customer,
         Some("Northwind Foods"),
+        Some("C10000"),
         true,
     )
     .await

@@ -437,10 +437,7 @@ impl Portdesk {
             Access::Roles(roles) => {
                 let user = self.current_user().await?;
                 if user.must_change_password {
-                    return Err(CoreError::Conflict {
-                        field: None,
-                        message: "Choose a new password first.".into(),
-                    });
+                    return Err(CoreError::PasswordChangeRequired);
                 }
                 if !roles.contains(&user.role) {
                     tracing::warn!(user_id = user.id, role = %user.role, "forbidden command");
@@ -458,7 +455,23 @@ impl Portdesk {
         command: &'a str,
         payload: serde_json::Value,
     ) -> DispatchFuture<'a> {
-        Box::pin(self.dispatch_inner(command, payload))
+        Box::pin(async move {
+            let result = self.dispatch_inner(command, payload).await;
+            if let Err(e) = &result {
+                // Logged once, here, with the command's name; messages hold no secret (the
+                // log writer redacts what a driver might echo).
+                match e.kind {
+                    ErrorKind::Internal => {
+                        tracing::error!(command, error = %e.message, "command failed")
+                    }
+                    ErrorKind::Unavailable => {
+                        tracing::warn!(command, error = %e.message, "command failed")
+                    }
+                    _ => tracing::debug!(command, kind = ?e.kind, "command refused"),
+                }
+            }
+            result
+        })
     }
 
     async fn dispatch_inner(
@@ -1194,10 +1207,9 @@ impl Portdesk {
         {
             let mut running = self.refreshes.lock().unwrap_or_else(|p| p.into_inner());
             if running.contains_key(&customer) {
-                return Err(CoreError::Conflict {
-                    field: None,
-                    message: format!("A refresh of {customer} is already running."),
-                });
+                return Err(CoreError::AlreadyRunning(format!(
+                    "A refresh of {customer} is already running."
+                )));
             }
             running.insert(customer.clone(), token.clone());
         }

@@ -42,6 +42,11 @@ pub enum CoreError {
     /// The user stopped a long job; nothing was changed.
     #[error("{0}")]
     Cancelled(String),
+    /// The same long job is already running.
+    #[error("{0}")]
+    AlreadyRunning(String),
+    #[error("Choose a new password first.")]
+    PasswordChangeRequired,
     #[error("Internal error: {0}")]
     Internal(String),
 }
@@ -84,7 +89,9 @@ impl From<CoreError> for ApiError {
             CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Config(_) => (ErrorKind::Unavailable, None),
-            CoreError::Cancelled(_) => (ErrorKind::Conflict, None),
+            CoreError::Cancelled(_) => (ErrorKind::Cancelled, None),
+            CoreError::AlreadyRunning(_) => (ErrorKind::AlreadyRunning, None),
+            CoreError::PasswordChangeRequired => (ErrorKind::PasswordChangeRequired, None),
             CoreError::Store(_)
             | CoreError::Erp(_)
             | CoreError::Secrets(_)

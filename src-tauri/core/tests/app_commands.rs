@@ -258,6 +258,7 @@ async fn a_temporary_password_must_be_changed_first() {
     assert!(me.must_change_password);
     let blocked = h.call::<ListModules>(()).await.unwrap_err();
     assert!(blocked.message.contains("new password"), "{blocked:?}");
+    assert_eq!(blocked.kind, ErrorKind::PasswordChangeRequired);
     let weak = h
         .call::<ChangePassword>(ChangePasswordRequest {
             current: temp.clone(),

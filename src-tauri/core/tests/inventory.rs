@@ -516,7 +516,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
         .unwrap_err();
     assert_eq!(
         again.kind,
-        ErrorKind::Conflict,
+        ErrorKind::AlreadyRunning,
         "one refresh per customer at a time"
     );
     assert!(
@@ -528,7 +528,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
     );
     go_tx.send(()).unwrap();
     let e = running.await.unwrap().unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert_eq!(e.kind, ErrorKind::Cancelled);
     assert_eq!(e.message, "Refresh cancelled; the previous copy is kept.");
     assert_eq!(
         seen.lock().unwrap().last().unwrap().phase,

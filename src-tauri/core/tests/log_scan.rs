@@ -103,7 +103,27 @@ async fn no_secret_reaches_the_log() {
         .await
         .unwrap();
 
+    // A store failure reaches the UI as Internal and is logged once, at the dispatch, with the
+    // command's name.
+    sqlx::query("DROP TABLE audit_log")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let failed = call::<ListAudit>(&app, AuditQuery::default()).await;
+    assert_eq!(
+        failed.as_ref().err().map(|e| e.kind),
+        Some(portdesk_types::ErrorKind::Internal),
+        "{failed:?}"
+    );
+
     let log = String::from_utf8_lossy(&buf.0.lock().unwrap()).to_string();
+    let failure_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("command failed"))
+        .collect();
+    assert_eq!(failure_lines.len(), 1, "{failure_lines:?}");
+    assert!(failure_lines[0].contains("list_audit"), "{failure_lines:?}");
+
     assert!(log.contains("signed in"), "the log was captured: {log}");
     for secret in [
         GOOD,

@@ -17,6 +17,13 @@ pub enum ErrorKind {
     NotFound,
     /// The change conflicts with stored data (e.g. a duplicate e-mail).
     Conflict,
+    /// The user stopped a long job; nothing was changed.
+    Cancelled,
+    /// The same job (e.g. a refresh of that customer) is already running; its events tell
+    /// how it goes.
+    AlreadyRunning,
+    /// The signed-in user must choose a new password before anything else.
+    PasswordChangeRequired,
     /// A server or file the action needs cannot be reached.
     Unavailable,
     Internal,
