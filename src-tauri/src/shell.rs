@@ -8,7 +8,9 @@
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::KeyringSecrets;
 use portdesk_core::{Portdesk, logging};
-use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule, SESSION_ENDED_EVENT};
+use portdesk_types::Event;
+use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule};
+use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
 use portdesk_types::{ApiError, Command, ModuleId};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -23,7 +25,7 @@ const MODULE_PREFIX: &str = "module-";
 const KIOSK_MAIN: &str = "kiosk";
 const KIOSK_MODULE_PREFIX: &str = "kiosk-module-";
 /// Emitted to every window when someone signs in or out.
-const SESSION_CHANGED: &str = "session-changed";
+const SESSION_CHANGED: &str = SessionChangedEvent::NAME;
 
 pub fn run(kiosk: bool) -> ExitCode {
     let paths = match AppPaths::detect() {
@@ -83,7 +85,7 @@ pub fn run(kiosk: bool) -> ExitCode {
             // what it shows. A session end also closes every module window, whatever ended it.
             let handle = app.handle().clone();
             core.set_event_sink(Arc::new(move |name, payload| {
-                if name == SESSION_ENDED_EVENT {
+                if name == SessionEndedEvent::NAME {
                     close_module_windows(&handle);
                     let _ = handle.emit(name, payload);
                     let _ = handle.emit(SESSION_CHANGED, ());

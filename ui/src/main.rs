@@ -1,14 +1,9 @@
 //! Portdesk's UI: one Yew app, one view per native window. The main window signs in and
 //! lists modules; each module window shows its module (`window.__PORTDESK_MODULE__`).
 
-mod customers;
-mod inventory;
-mod ipc;
-mod kiosk;
-mod mail;
-mod main_window;
-mod module_window;
-mod widgets;
+mod common;
+mod modules;
+mod window;
 
 use portdesk_types::ModuleId;
 use wasm_bindgen::JsValue;
@@ -35,8 +30,8 @@ extern "C" {
 #[function_component(App)]
 fn app() -> Html {
     match window_module() {
-        Some(m) => html! { <module_window::ModuleWindow module={m} /> },
-        None => html! { <main_window::MainWindow /> },
+        Some(m) => html! { <window::ModuleWindow module={m} /> },
+        None => html! { <modules::session::MainWindow /> },
     }
 }
 

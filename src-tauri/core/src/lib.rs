@@ -3,7 +3,6 @@
 //! The Tauri shell holds one [`app::Portdesk`] and forwards every UI command to
 //! [`app::Portdesk::dispatch`], which is where roles are checked.
 
-pub mod account_sheets;
 pub mod accounts;
 pub mod app;
 pub mod audit;
@@ -12,11 +11,13 @@ pub mod erp;
 pub mod error;
 pub mod files;
 pub mod inventory;
+pub mod local;
 pub mod logging;
 pub mod mail;
 pub mod paths;
 pub mod schema;
 pub mod secrets;
+pub mod session;
 pub mod settings;
 pub mod sheets;
 pub mod store;

@@ -105,7 +105,7 @@ async fn every_command_is_routed_and_guarded() {
     h.add_user("cust@example.com", Role::Customer).await;
     h.call::<Logout>(()).await.unwrap();
 
-    for name in ALL_COMMANDS {
+    for name in ALL_COMMANDS.iter() {
         let rule = access(name).unwrap_or_else(|| panic!("{name} has no access rule"));
         let r = h.app.dispatch(name, Value::Null).await;
         if rule != Access::Public {
@@ -132,7 +132,7 @@ async fn every_command_is_routed_and_guarded() {
         ("cust@example.com", Role::Customer),
     ] {
         h.sign_in_as(email).await;
-        for name in ALL_COMMANDS {
+        for name in ALL_COMMANDS.iter() {
             if let Some(Access::Roles(allowed)) = access(name) {
                 let r = h.app.dispatch(name, Value::Null).await;
                 if allowed.contains(&role) {

@@ -8,6 +8,8 @@ use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::MemorySecrets;
+use portdesk_types::Event;
+use portdesk_types::events::InventoryRefreshEvent;
 use portdesk_types::accounts::ExportRequest;
 use portdesk_types::api::*;
 use portdesk_types::inventory::*;
@@ -449,7 +451,7 @@ async fn refresh_reports_progress_and_a_cancel_keeps_the_previous_snapshot() {
         let hold = hold.clone();
         h.app.set_event_sink(Arc::new(move |name, payload| {
             // Session events (a sign-in ends the previous session) are not this test's.
-            if name != REFRESH_EVENT {
+            if name != InventoryRefreshEvent::NAME {
                 return;
             }
             let p: RefreshProgress = serde_json::from_value(payload).unwrap();

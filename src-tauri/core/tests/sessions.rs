@@ -13,7 +13,8 @@ use portdesk_core::secrets::MemorySecrets;
 use portdesk_types::accounts::*;
 use portdesk_types::api::*;
 use portdesk_types::inventory::*;
-use portdesk_types::{ErrorKind, Role, Secret};
+use portdesk_types::events::SessionEndedEvent;
+use portdesk_types::{ErrorKind, Event, Role, Secret};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,7 +35,7 @@ fn session_ends(events: &Events) -> Vec<SessionEnded> {
         .lock()
         .unwrap()
         .iter()
-        .filter(|(n, _)| n == SESSION_ENDED_EVENT)
+        .filter(|(n, _)| n == SessionEndedEvent::NAME)
         .map(|(_, v)| serde_json::from_value(v.clone()).unwrap())
         .collect()
 }

@@ -270,3 +270,31 @@ pub struct ImportReport {
     /// ERP customers that could not be checked because the ERP was unreachable.
     pub unverified: u32,
 }
+
+/// The accounts module's commands (re-exported by [`crate::api`]).
+pub mod commands {
+    use super::*;
+    use crate::api::{ErpCustomer, ErpCustomerQuery};
+
+    crate::api::declare_commands! {
+        ACCOUNTS_COMMANDS;
+        /// Customers known to the ERP (staff only).
+        ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>;
+        /// Customer or staff accounts, filtered, sorted, one page (admin).
+        ListAccounts = "list_accounts": AccountQuery => AccountPage;
+        CreateAccount = "create_account": NewAccount => CreatedAccount;
+        UpdateAccount = "update_account": AccountUpdate => AccountRow;
+        /// Deactivating ends the user's session at their next action.
+        SetAccountActive = "set_account_active": SetActiveRequest => AccountRow;
+        UnlockAccount = "unlock_account": AccountRef => AccountRow;
+        /// A local reset: a temporary password, shown once, to be changed at next sign-in.
+        ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
+        /// Every account matching the filter, to .xlsx.
+        ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply;
+        /// Customer accounts from .xlsx: every bad row and cell reported; all-or-nothing unless
+        /// the admin asks for the valid rows only.
+        ImportAccounts = "import_accounts": ImportRequest => ImportReport;
+        ListAudit = "list_audit": AuditQuery => AuditPage;
+        ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
+    }
+}

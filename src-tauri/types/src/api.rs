@@ -3,13 +3,11 @@
 //! The Tauri shell registers one handler per command under `C::NAME`, taking a single
 //! argument `req: C::Request`; the UI calls `call::<C>(&req)`.
 
-use crate::accounts::*;
-use crate::inventory::*;
 use crate::mail::*;
 use crate::modules::{ModuleId, ModuleInfo};
 use crate::roles::Role;
 use crate::secret::Secret;
-use crate::settings::{ErpSettings, KioskSettings, SecuritySettings, StoreSettings};
+use crate::settings::{ErpSettings, KioskSettings, StoreSettings};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub trait Command {
@@ -18,87 +16,69 @@ pub trait Command {
     type Reply: Serialize + DeserializeOwned;
 }
 
-macro_rules! commands {
-    ($($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty;)*) => {
+macro_rules! declare_commands {
+    ($names:ident; $($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty;)*) => {
         $(
             $(#[$doc])*
             pub struct $ty;
-            impl Command for $ty {
+            impl $crate::api::Command for $ty {
                 const NAME: &'static str = $name;
                 type Request = $req;
                 type Reply = $rep;
             }
         )*
-        /// Names of all commands, for the shell's registration check and the role-matrix test.
-        pub const ALL_COMMANDS: &[&str] = &[$($name),*];
+        /// This module's command names.
+        pub const $names: &[&str] = &[$($name),*];
     };
 }
+pub(crate) use declare_commands;
 
-commands! {
-    /// Whether this is a first run, who is signed in, and the health of the stores.
-    AppStatus = "app_status": () => StatusReply;
-    /// Creates the first admin; refused once any account exists.
-    CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo;
-    Login = "login": LoginRequest => SessionInfo;
-    Logout = "logout": () => ();
-    /// A key press or click in any window: keeps a kiosk session from going idle.
-    KeepAlive = "keep_alive": () => ();
-    ChangePassword = "change_password": ChangePasswordRequest => SessionInfo;
-    /// The modules the signed-in role may open.
-    ListModules = "list_modules": () => Vec<ModuleInfo>;
-    /// Opens (or focuses) a module's native window.
-    OpenModule = "open_module": ModuleId => ();
-    GetSettings = "get_settings": () => SettingsView;
-    SaveSettings = "save_settings": SaveSettingsRequest => SettingsView;
-    GetSecuritySettings = "get_security_settings": () => SecuritySettings;
-    SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings;
-    TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
-    TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
-    /// Customers known to the ERP (staff only).
-    ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>;
-    /// Customer or staff accounts, filtered, sorted, one page (admin).
-    ListAccounts = "list_accounts": AccountQuery => AccountPage;
-    CreateAccount = "create_account": NewAccount => CreatedAccount;
-    UpdateAccount = "update_account": AccountUpdate => AccountRow;
-    /// Deactivating ends the user's session at their next action.
-    SetAccountActive = "set_account_active": SetActiveRequest => AccountRow;
-    UnlockAccount = "unlock_account": AccountRef => AccountRow;
-    /// A local reset: a temporary password, shown once, to be changed at next sign-in.
-    ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
-    /// Fetches a customer's stock from the ERP into the local cache, atomically.
-    RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply;
-    /// Stops a running refresh of that customer; the previous snapshot stays. Returns whether
-    /// one was running.
-    CancelRefresh = "cancel_refresh": RefreshRequest => bool;
-    GetInventorySettings = "get_inventory_settings": () => InventorySettings;
-    SaveInventorySettings = "save_inventory_settings": InventorySettings => InventorySettings;
-    /// One page of the cached stock, filtered and sorted, with counts and totals.
-    QueryInventory = "query_inventory": InventoryQuery => InventoryPage;
-    /// Exactly the rows the filter and sort show, to .xlsx.
-    ExportInventory = "export_inventory": ExportRequest<InventoryFilter> => ExportReply;
-    /// Every account matching the filter, to .xlsx.
-    ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply;
-    /// Customer accounts from .xlsx: every bad row and cell reported; all-or-nothing unless
-    /// the admin asks for the valid rows only.
-    ImportAccounts = "import_accounts": ImportRequest => ImportReport;
-    ListAudit = "list_audit": AuditQuery => AuditPage;
-    ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
-    /// Forgot password: e-mails a one-time code if the address has an active account; the
-    /// reply is the same either way.
-    RequestResetCode = "request_reset_code": ResetCodeRequest => ();
-    /// Sets a new password with the e-mailed code and signs in.
-    ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo;
-    GetMailSettings = "get_mail_settings": () => MailSettingsView;
-    SaveMailSettings = "save_mail_settings": SaveMailSettingsRequest => MailSettingsView;
-    /// Sends one message straight through the settings as typed and reports the transport's
-    /// answer (the outbox is not involved).
-    SendTestMail = "send_test_mail": TestMailRequest => ConnectionTest;
-    ListMail = "list_mail": MailQuery => MailPage;
-    GetMail = "get_mail": MailRef => MailDetail;
-    /// A queued or failed message: due now. A sent one: a copy is queued.
-    ResendMail = "resend_mail": MailRef => MailRow;
-    CancelMail = "cancel_mail": MailRef => MailRow;
+/// Every module's commands, by the names the UI has always used.
+pub use crate::accounts::commands::*;
+pub use crate::inventory::commands::*;
+pub use crate::mail::commands::*;
+pub use crate::settings::commands::*;
+pub use session::*;
+
+/// Sign-in, sign-out and the session's own commands.
+pub mod session {
+    use super::*;
+
+    crate::api::declare_commands! {
+        SESSION_COMMANDS;
+        /// Whether this is a first run, who is signed in, and the health of the stores.
+        AppStatus = "app_status": () => StatusReply;
+        /// Creates the first admin; refused once any account exists.
+        CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo;
+        Login = "login": LoginRequest => SessionInfo;
+        Logout = "logout": () => ();
+        /// A key press or click in any window: keeps a kiosk session from going idle.
+        KeepAlive = "keep_alive": () => ();
+        ChangePassword = "change_password": ChangePasswordRequest => SessionInfo;
+        /// The modules the signed-in role may open.
+        ListModules = "list_modules": () => Vec<ModuleInfo>;
+        /// Opens (or focuses) a module's native window.
+        OpenModule = "open_module": ModuleId => ();
+        /// Forgot password: e-mails a one-time code if the address has an active account; the
+        /// reply is the same either way.
+        RequestResetCode = "request_reset_code": ResetCodeRequest => ();
+        /// Sets a new password with the e-mailed code and signs in.
+        ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo;
+    }
 }
+
+/// Every command's name, module by module: the shell's registration check and the routing
+/// and role-matrix tests read it. A new module adds its list here.
+pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    [
+        SESSION_COMMANDS,
+        SETTINGS_COMMANDS,
+        ACCOUNTS_COMMANDS,
+        INVENTORY_COMMANDS,
+        MAIL_COMMANDS,
+    ]
+    .concat()
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
@@ -225,10 +205,7 @@ mod tests {
     }
 }
 
-/// The event the core emits when a session ends, however it ends: every window drops what it
-/// showed (the main window returns to sign-in; the shell closes the module windows).
-pub const SESSION_ENDED_EVENT: &str = "session-ended";
-
+/// Why a session ended (in [`crate::events::SessionEndedEvent`]'s payload).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionEndReason {

@@ -115,9 +115,6 @@ pub struct RefreshReply {
     pub elapsed_ms: u64,
 }
 
-/// The event the shell emits to every window while a refresh runs.
-pub const REFRESH_EVENT: &str = "inventory-refresh";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefreshPhase {
@@ -161,4 +158,25 @@ impl RefreshProgress {
 pub struct InventorySettings {
     /// An open Inventory window refreshes from the ERP this often; 0 = only on demand.
     pub auto_refresh_minutes: u32,
+}
+
+/// The inventory module's commands (re-exported by [`crate::api`]).
+pub mod commands {
+    use super::*;
+    use crate::accounts::{ExportReply, ExportRequest};
+
+    crate::api::declare_commands! {
+        INVENTORY_COMMANDS;
+        /// Fetches a customer's stock from the ERP into the local cache, atomically.
+        RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply;
+        /// Stops a running refresh of that customer; the previous snapshot stays. Returns whether
+        /// one was running.
+        CancelRefresh = "cancel_refresh": RefreshRequest => bool;
+        GetInventorySettings = "get_inventory_settings": () => InventorySettings;
+        SaveInventorySettings = "save_inventory_settings": InventorySettings => InventorySettings;
+        /// One page of the cached stock, filtered and sorted, with counts and totals.
+        QueryInventory = "query_inventory": InventoryQuery => InventoryPage;
+        /// Exactly the rows the filter and sort show, to .xlsx.
+        ExportInventory = "export_inventory": ExportRequest<InventoryFilter> => ExportReply;
+    }
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod inventory;
 pub mod mail;
 pub mod modules;
@@ -16,6 +17,7 @@ pub mod settings;
 
 pub use api::Command;
 pub use error::{ApiError, ErrorKind};
+pub use events::Event;
 pub use modules::ModuleId;
 pub use roles::Role;
 pub use secret::Secret;

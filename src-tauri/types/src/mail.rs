@@ -329,3 +329,23 @@ pub struct ResetWithCodeRequest {
     pub code: Secret,
     pub new_password: Secret,
 }
+
+/// The mail module's commands (re-exported by [`crate::api`]).
+pub mod commands {
+    use super::*;
+    use crate::api::ConnectionTest;
+
+    crate::api::declare_commands! {
+        MAIL_COMMANDS;
+        GetMailSettings = "get_mail_settings": () => MailSettingsView;
+        SaveMailSettings = "save_mail_settings": SaveMailSettingsRequest => MailSettingsView;
+        /// Sends one message straight through the settings as typed and reports the transport's
+        /// answer (the outbox is not involved).
+        SendTestMail = "send_test_mail": TestMailRequest => ConnectionTest;
+        ListMail = "list_mail": MailQuery => MailPage;
+        GetMail = "get_mail": MailRef => MailDetail;
+        /// A queued or failed message: due now. A sent one: a copy is queued.
+        ResendMail = "resend_mail": MailRef => MailRow;
+        CancelMail = "cancel_mail": MailRef => MailRow;
+    }
+}

@@ -73,7 +73,7 @@ impl ModuleId {
     }
 
     /// Which roles may open the module. The core enforces the same sets on every command.
-    pub fn allowed_roles(self) -> &'static [Role] {
+    pub const fn allowed_roles(self) -> &'static [Role] {
         use Role::*;
         match self {
             ModuleId::Inventory => &[Admin, Warehouse, Customer],

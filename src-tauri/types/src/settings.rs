@@ -206,3 +206,21 @@ pub struct SecuritySettings {
     /// How long a locked account stays locked (1-1440 minutes).
     pub lockout_minutes: u32,
 }
+
+/// The settings module's commands (re-exported by [`crate::api`]).
+pub mod commands {
+    use super::*;
+    use crate::api::{
+        ConnectionTest, SaveSettingsRequest, SettingsView, TestErpRequest, TestStoreRequest,
+    };
+
+    crate::api::declare_commands! {
+        SETTINGS_COMMANDS;
+        GetSettings = "get_settings": () => SettingsView;
+        SaveSettings = "save_settings": SaveSettingsRequest => SettingsView;
+        GetSecuritySettings = "get_security_settings": () => SecuritySettings;
+        SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings;
+        TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
+        TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
+    }
+}

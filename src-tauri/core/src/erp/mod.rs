@@ -2,6 +2,7 @@
 //! tiberius) and the bundled demo ERP (a generated SQLite file of the same shape).
 
 pub mod cells;
+pub mod commands;
 pub mod demo;
 
 /// Rows per chunk handed from the ERP reader to the cache writer.

@@ -2,6 +2,7 @@
 //! transaction as the change that causes it, and a background [`sender`] delivers it through
 //! the configured [`transport`], marking it sent only when the transport accepted it.
 
+pub mod commands;
 pub mod outbox;
 pub mod sender;
 pub mod templates;

@@ -1,14 +1,19 @@
 //! The Inventory window: a customer's stock from the local cache, refreshed from the ERP.
 //! The grid is virtualised: only the rows in view are in the page, fetched by offset.
 
-use crate::ipc::{call, subscribe};
-use crate::widgets::Field;
+mod settings_card;
+pub use settings_card::InventorySettingsCard;
+
+use crate::common::grid::VirtualGrid;
+use crate::common::ipc::{call, subscribe};
+use crate::common::widgets::Field;
 use gloo_timers::callback::Interval;
 use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::api::{
     CancelRefresh, ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportInventory,
     GetInventorySettings, QueryInventory, RefreshInventory, SessionInfo,
 };
+use portdesk_types::events::InventoryRefreshEvent;
 use portdesk_types::inventory::*;
 use portdesk_types::{ApiError, ErrorKind, Role};
 use std::rc::Rc;
@@ -40,7 +45,7 @@ fn age(ms: i64) -> String {
 }
 
 fn when(ms: i64) -> String {
-    crate::widgets::date_time(ms)
+    crate::common::widgets::date_time(ms)
 }
 
 /// 100000 as "100,000".
@@ -296,7 +301,6 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     let export = use_state(|| None::<Result<ExportReply, ApiError>>);
     let export_path = use_state(String::new);
     let exporting = use_state(|| false);
-    let grid_ref = use_node_ref();
     let auto_minutes = use_state_eq(|| 0u32);
     // The customer on screen, for the refresh events and replies.
     {
@@ -310,7 +314,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
     {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
-            let sub = subscribe(REFRESH_EVENT, move |p: RefreshProgress| {
+            let sub = subscribe::<InventoryRefreshEvent>(move |p: RefreshProgress| {
                 dispatch.dispatch(RefreshAction::Event(p))
             });
             move || drop(sub)
@@ -442,43 +446,6 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         });
     }
 
-    let on_scroll = {
-        let first = first.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::Element = e.target_unchecked_into();
-            first.set((el.scroll_top() as f64 / ROW_H).floor() as u32);
-        })
-    };
-    let total = match &*page {
-        Some(Ok(pg)) => pg.total as u32,
-        _ => 0,
-    };
-    let on_key = {
-        let (selected, grid_ref) = (selected.clone(), grid_ref.clone());
-        Callback::from(move |e: KeyboardEvent| {
-            let max = total.saturating_sub(1);
-            let next = match e.key().as_str() {
-                "ArrowDown" => (*selected + 1).min(max),
-                "ArrowUp" => selected.saturating_sub(1),
-                "PageDown" => (*selected + VIEW_ROWS).min(max),
-                "PageUp" => selected.saturating_sub(VIEW_ROWS),
-                "Home" => 0,
-                "End" => max,
-                _ => return,
-            };
-            e.prevent_default();
-            selected.set(next);
-            if let Some(el) = grid_ref.cast::<web_sys::Element>() {
-                let top = el.scroll_top() as f64;
-                let y = f64::from(next) * ROW_H;
-                if y < top {
-                    el.set_scroll_top(y as i32);
-                } else if y + ROW_H > top + f64::from(VIEW_ROWS) * ROW_H {
-                    el.set_scroll_top((y + ROW_H - f64::from(VIEW_ROWS) * ROW_H) as i32);
-                }
-            }
-        })
-    };
     let set_f = |f: fn(&mut InventoryFilter, String)| {
         let (filter, first) = (filter.clone(), first.clone());
         Callback::from(move |v: String| {
@@ -538,7 +505,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (export_path, export) = (export_path.clone(), export.clone());
             spawn_local(async move {
-                match crate::ipc::save_xlsx_dialog("inventory.xlsx").await {
+                match crate::common::ipc::save_xlsx_dialog("inventory.xlsx").await {
                     Ok(Some(p)) => export_path.set(p),
                     Ok(None) => {}
                     Err(e) => export.set(Some(Err(ApiError::new(
@@ -689,24 +656,28 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
         Some(Ok(pg)) => {
-            let from = *first;
-            let to = (from + VIEW_ROWS + 2).min(pg.total as u32);
-            let rows = (from..to).filter_map(|i| {
-                let idx = i.checked_sub(pg.offset)? as usize;
-                let r = pg.rows.get(idx)?;
-                let top = format!("top:{}px", f64::from(i) * ROW_H);
-                let class = if i == *selected { "inv-row sel" } else { "inv-row" };
-                Some(html! {
-                    <div class={class} style={top} role="row" data-index={i.to_string()}>
-                        <div>{ r.part.clone() }</div><div>{ r.description.clone() }</div><div>{ r.bin.clone() }</div>
-                        <div>{ r.lot.clone().unwrap_or_default() }</div>
-                        <div class="num">{ fmt_num(r.on_hand) }</div><div class="num">{ fmt_num(r.allocated) }</div><div class="num">{ fmt_num(r.available) }</div>
-                        <div>{ r.unit.clone() }</div><div>{ r.last_received.clone().unwrap_or_default() }</div><div class="num">{ fmt_num(r.value) }</div>
-                    </div>
+            let row = {
+                let pg = pg.clone();
+                Callback::from(move |i: u32| {
+                    let r = pg.rows.get(i.checked_sub(pg.offset)? as usize)?;
+                    Some(html! {
+                        <>
+                            <div>{ r.part.clone() }</div><div>{ r.description.clone() }</div><div>{ r.bin.clone() }</div>
+                            <div>{ r.lot.clone().unwrap_or_default() }</div>
+                            <div class="num">{ fmt_num(r.on_hand) }</div><div class="num">{ fmt_num(r.allocated) }</div><div class="num">{ fmt_num(r.available) }</div>
+                            <div>{ r.unit.clone() }</div><div>{ r.last_received.clone().unwrap_or_default() }</div><div class="num">{ fmt_num(r.value) }</div>
+                        </>
+                    })
                 })
-            });
-            let spacer = format!("height:{}px", pg.total as f64 * ROW_H);
-            let grid_h = format!("height:{}px", f64::from(VIEW_ROWS) * ROW_H);
+            };
+            let on_first = {
+                let first = first.clone();
+                Callback::from(move |i| first.set(i))
+            };
+            let on_select = {
+                let selected = selected.clone();
+                Callback::from(move |i| selected.set(i))
+            };
             html! {
                 <>
                     <p class="muted" id="inventory-count">{ format!("{} row(s) · on hand {} · allocated {} · available {}", pg.total, fmt_num(Some(pg.totals.on_hand)), fmt_num(Some(pg.totals.allocated)), fmt_num(Some(pg.totals.available))) }</p>
@@ -716,9 +687,9 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                         { header(InventorySort::Available, "Available") }{ header(InventorySort::Unit, "Unit") }{ header(InventorySort::LastReceived, "Received") }
                         { header(InventorySort::Value, "Value") }
                     </div>
-                    <div class="inv-grid" id="inventory-grid" role="grid" tabindex="0" style={grid_h} ref={grid_ref.clone()} onscroll={on_scroll} onkeydown={on_key}>
-                        <div class="inv-spacer" style={spacer}>{ for rows }</div>
-                    </div>
+                    <VirtualGrid id="inventory-grid" class="inv-grid" row_class="inv-row" total={pg.total as u32}
+                        view_rows={VIEW_ROWS} row_height={ROW_H} first={*first} {on_first}
+                        selected={*selected} {on_select} {row} />
                 </>
             }
         }
@@ -769,7 +740,7 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                             let reveal = Callback::from(move |_: MouseEvent| {
                                 let path = path.clone();
                                 spawn_local(async move {
-                                    if let Err(e) = crate::ipc::reveal_in_folder(&path).await {
+                                    if let Err(e) = crate::common::ipc::reveal_in_folder(&path).await {
                                         web_sys::console::warn_1(&e.into());
                                     }
                                 });

@@ -4,7 +4,7 @@
 //! checks the session every few seconds and, once it is gone, signs out (which succeeds without
 //! a session and makes the shell close every module window again).
 
-use crate::ipc::call;
+use crate::common::ipc::call;
 use gloo_timers::callback::Interval;
 use portdesk_types::api::{AppStatus, KeepAlive, Logout};
 use std::cell::Cell;

@@ -3,10 +3,11 @@
 //! Everything here is keyed by the ERP customer code (`customer` columns and parameters);
 //! the name is stored beside the snapshot for display only.
 
+pub mod commands;
+
 use crate::error::{CoreError, Result};
-use crate::store::StoreError;
+use crate::local::LocalStore;
 use portdesk_types::inventory::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::path::Path;
 
@@ -28,64 +29,20 @@ pub struct InventoryCache {
     notice: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
-/// Why the cache file did not open.
-enum OpenFailure {
-    /// SQLite says the file is not a database or is corrupt: it can only be replaced.
-    Damaged(String),
-    /// Anything else (permissions, a full disk, a lock): the file is left alone.
-    Other(String),
-}
-
-/// Whether an error (or one it wraps) is SQLite's "corrupt" or "not a database".
-fn is_damage(e: &(dyn std::error::Error + 'static)) -> bool {
-    const SQLITE_CORRUPT: i64 = 11;
-    const SQLITE_NOTADB: i64 = 26;
-    let mut next = Some(e);
-    while let Some(e) = next {
-        if let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>()
-            && let Some(code) = db.code().and_then(|c| c.parse::<i64>().ok())
-            // Extended result codes keep the primary code in the low byte.
-            && matches!(code & 0xff, SQLITE_CORRUPT | SQLITE_NOTADB)
-        {
-            return true;
-        }
-        next = e.source();
-    }
-    false
-}
-
 impl InventoryCache {
-    /// Opens (or creates) the cache. A file SQLite cannot read as a database is renamed
-    /// `<name>.damaged-<UTC time>` (kept for support), a fresh cache takes its place, and
-    /// [`InventoryCache::notice`] says so until the next snapshot is stored.
+    /// Opens (or creates) the cache in this desktop's local store at `path` (see
+    /// [`LocalStore::open`]); when a damaged file was set aside, [`InventoryCache::notice`]
+    /// says so until the next snapshot is stored.
     pub async fn open(path: &Path) -> Result<InventoryCache> {
-        let fail = |reason: String| {
-            CoreError::Store(StoreError::SqliteOpen {
-                path: path.to_path_buf(),
-                reason,
-            })
-        };
-        match Self::open_file(path).await {
-            Ok(pool) => Ok(Self::with_pool(pool, None)),
-            Err(OpenFailure::Other(reason)) => Err(fail(reason)),
-            Err(OpenFailure::Damaged(reason)) => {
-                let aside = set_aside(path).map_err(|e| {
-                    fail(format!(
-                        "{reason}; it could not be set aside either ({e}): close Portdesk and delete it"
-                    ))
-                })?;
-                tracing::warn!(
-                    path = %path.display(),
-                    set_aside_as = %aside.display(),
-                    %reason,
-                    "the inventory cache was damaged; set aside, a new one is rebuilt at the next refresh"
-                );
-                match Self::open_file(path).await {
-                    Ok(pool) => Ok(Self::with_pool(pool, Some(DAMAGED_NOTICE.to_owned()))),
-                    Err(OpenFailure::Damaged(r) | OpenFailure::Other(r)) => Err(fail(r)),
-                }
-            }
-        }
+        Ok(Self::on(&LocalStore::open(path).await?))
+    }
+
+    /// The cache in an open local store.
+    pub fn on(local: &LocalStore) -> InventoryCache {
+        Self::with_pool(
+            local.pool().clone(),
+            local.was_damaged().then(|| DAMAGED_NOTICE.to_owned()),
+        )
     }
 
     /// Folds the write-ahead log into the file and closes it (waits for open queries), leaving
@@ -117,64 +74,6 @@ impl InventoryCache {
 
     fn rebuilt(&self) {
         self.notice.lock().unwrap_or_else(|p| p.into_inner()).take();
-    }
-
-    async fn open_file(path: &Path) -> std::result::Result<SqlitePool, OpenFailure> {
-        let classify = |e: &(dyn std::error::Error + 'static)| {
-            if is_damage(e) {
-                OpenFailure::Damaged(e.to_string())
-            } else {
-                OpenFailure::Other(e.to_string())
-            }
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| OpenFailure::Other(e.to_string()))?;
-        }
-        if let Some(why) = truncated(path) {
-            return Err(OpenFailure::Damaged(why));
-        }
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // A cache: it can always be fetched again, so no fsync on commit.
-            .synchronous(SqliteSynchronous::Off)
-            // A 100k-row snapshot updates two indexes in random key order; with SQLite's default
-            // 2 MB page cache that thrashes, with 64 MB it stays in memory.
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory")
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await
-            .map_err(|e| classify(&e))?;
-        let checked = async {
-            {
-                let mut conn = pool.acquire().await.map_err(|e| classify(&e))?;
-                crate::schema::carry_over_local(&mut conn)
-                    .await
-                    .map_err(OpenFailure::Other)?;
-            }
-            crate::schema::migrator(crate::schema::Target::Local)
-                .await
-                .map_err(OpenFailure::Other)?
-                .run(&pool)
-                .await
-                .map_err(|e| classify(&e))?;
-            // Reading the schema reaches the pages a truncated file lacks.
-            sqlx::query("SELECT COUNT(*) FROM snapshots")
-                .execute(&pool)
-                .await
-                .map_err(|e| classify(&e))?;
-            Ok::<(), OpenFailure>(())
-        };
-        if let Err(e) = checked.await {
-            // Closed first: Windows cannot rename a file that is still open.
-            pool.close().await;
-            return Err(e);
-        }
-        Ok(pool)
     }
 
     /// Replaces a customer's snapshot in one transaction: readers see the old snapshot whole
@@ -633,57 +532,4 @@ fn write_xlsx(
     }
     finish_sheet(ws, r, columns.len())?;
     save_workbook(&mut wb, path)
-}
-
-/// Renames a damaged cache file (and its write-ahead log) to `<name>.damaged-<UTC time>`;
-/// the shared-memory index is only a cache of the log and is removed. Returns the new name.
-fn set_aside(path: &Path) -> std::io::Result<std::path::PathBuf> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let sibling = |suffix: &str| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        std::path::PathBuf::from(name)
-    };
-    let aside = sibling(&format!(".damaged-{stamp}"));
-    std::fs::rename(path, &aside)?;
-    let wal = sibling("-wal");
-    if wal.exists() {
-        let mut to = aside.as_os_str().to_owned();
-        to.push("-wal");
-        std::fs::rename(&wal, to)?;
-    }
-    match std::fs::remove_file(sibling("-shm")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    Ok(aside)
-}
-
-/// A SQLite file shorter than its header says: SQLite itself only notices when it reaches a
-/// missing page, possibly in the middle of a query, so it is checked before opening.
-fn truncated(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    let mut header = [0u8; 100];
-    file.read_exact(&mut header).ok()?;
-    if &header[..16] != b"SQLite format 3\0" {
-        return None; // Not a database at all: SQLite says so when it opens it.
-    }
-    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
-    // The page count is valid only when written by the same change as the counter.
-    if be32(92) != be32(24) {
-        return None;
-    }
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65536,
-        n => u64::from(n),
-    };
-    let pages = u64::from(be32(28));
-    (pages * page_size > len).then(|| {
-        format!(
-            "the file is truncated ({len} bytes; its header says {} bytes)",
-            pages * page_size
-        )
-    })
 }

@@ -1,8 +1,9 @@
 //! The main window: first run, sign-in, forced password change, and the home page of modules.
 
-use crate::ipc::{call, listen};
-use crate::widgets::{Field, error_line, setter};
+use crate::common::ipc::{call, listen};
+use crate::common::widgets::{Field, error_line, setter};
 use portdesk_types::api::*;
+use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
 use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
 use portdesk_types::modules::ModuleInfo;
 use portdesk_types::password::{MIN_PASSWORD_LEN, check_email, check_password, strength};
@@ -26,11 +27,11 @@ pub fn main_window() -> Html {
         use_effect_with((), move |_| {
             refresh.emit(());
             let r = refresh.clone();
-            listen("session-changed", move |_| r.emit(()));
+            listen::<SessionChangedEvent>(move || r.emit(()));
             // However the session ended, nothing of the user stays on screen, not even for
             // the moment the new status takes to arrive.
             let r = refresh.clone();
-            listen(SESSION_ENDED_EVENT, move |_| {
+            listen::<SessionEndedEvent>(move || {
                 status.set(None);
                 r.emit(());
             });
@@ -44,7 +45,7 @@ pub fn main_window() -> Html {
     {
         let refresh = refresh.clone();
         use_effect_with(kiosk_session.is_some(), move |on| {
-            let guard = on.then(|| crate::kiosk::install(true, move || refresh.emit(())));
+            let guard = on.then(|| crate::common::kiosk::install(true, move || refresh.emit(())));
             move || drop(guard)
         });
     }

@@ -1,7 +1,8 @@
-//! Mail commands: settings, test message, the Mail window, and "forgot password".
+//! Mail window commands (settings, test message, the outbox) and this desktop's sender.
 
-use super::{Portdesk, connection_test};
-use crate::accounts::{User, reset_codes};
+use crate::accounts::User;
+use crate::app::Portdesk;
+use crate::app::dispatch::{ModuleCommands, route};
 use crate::audit;
 use crate::error::{CoreError, Result};
 use crate::mail::outbox::{self, Claimed, Outcome};
@@ -10,71 +11,41 @@ use crate::mail::templates::{Template, TestMessage};
 use crate::mail::transport::{self, Transport};
 use crate::mail::{self as mailer, Mail};
 use crate::secrets::ForServer;
+use crate::settings::commands::connection_test;
 use portdesk_types::Role;
-use portdesk_types::api::{ConnectionTest, SessionInfo};
+use portdesk_types::api::ConnectionTest;
+use portdesk_types::mail::commands::*;
 use portdesk_types::mail::*;
+use portdesk_types::modules::ModuleId;
 use std::time::Instant;
 
+/// This module's commands, each with its access rule and handler.
+/// The module's state in the service.
+#[derive(Default)]
+pub(crate) struct State {
+    /// This desktop's mail sender, once started (the shell starts it; tests start their own).
+    sender: std::sync::OnceLock<MailSender>,
+}
+
+pub(crate) fn commands() -> ModuleCommands {
+    const ROLES: &[Role] = ModuleId::Mail.allowed_roles();
+    ModuleCommands {
+        module: "mail",
+        window: Some(ModuleId::Mail),
+        routes: vec![
+            route!(roles ROLES; GetMailSettings => Portdesk::get_mail_settings),
+            route!(roles ROLES; SaveMailSettings => Portdesk::save_mail_settings),
+            route!(roles ROLES; SendTestMail => Portdesk::send_test_mail),
+            route!(roles ROLES; ListMail => Portdesk::list_mail),
+            route!(roles ROLES; GetMail => Portdesk::get_mail),
+            route!(roles ROLES; ResendMail => Portdesk::resend_mail),
+            route!(roles ROLES; CancelMail => Portdesk::cancel_mail),
+        ],
+    }
+}
+
 impl Portdesk {
-    /// Starts this desktop's mail sender (once). Without a store there is nothing to send.
-    pub async fn start_mail_sender(&self, config: SenderConfig) {
-        if self.mail_sender.get().is_some() {
-            return;
-        }
-        match self.store().await {
-            Ok(store) => {
-                let _ =
-                    self.mail_sender
-                        .set(MailSender::spawn(store, self.secrets.clone(), config));
-            }
-            Err(e) => tracing::warn!("mail sender not started: {e}"),
-        }
-    }
-
-    /// Tells the sender that mail was queued (after the transaction committed).
-    pub(crate) fn wake_mail(&self) {
-        if let Some(s) = self.mail_sender.get() {
-            s.wake();
-        }
-    }
-
-    pub async fn request_reset_code(&self, _: Option<User>, req: ResetCodeRequest) -> Result<()> {
-        let email = req.email.trim();
-        if email.is_empty() {
-            return Err(CoreError::validation("email", "Enter your e-mail address."));
-        }
-        if reset_codes::request(&self.store().await?, email)
-            .await?
-            .is_some()
-        {
-            self.wake_mail();
-        }
-        Ok(())
-    }
-
-    pub async fn reset_with_code(
-        &self,
-        _: Option<User>,
-        req: ResetWithCodeRequest,
-    ) -> Result<SessionInfo> {
-        let store = self.store().await?;
-        let user = reset_codes::reset(&store, &req.email, &req.code, &req.new_password).await?;
-        if self.kiosk().await.is_some() && user.role != Role::Customer {
-            // The password is changed, but staff still sign in on a staff desktop only.
-            return Err(CoreError::Forbidden);
-        }
-        self.begin_session(user.id).await;
-        Ok(user.session_info())
-    }
-
-    fn mail_status(&self) -> String {
-        match self.mail_sender.get() {
-            Some(s) => s.status(),
-            None => "The mail sender is not running on this desktop.".into(),
-        }
-    }
-
-    pub async fn get_mail_settings(&self, _: Option<User>, _: ()) -> Result<MailSettingsView> {
+    pub async fn get_mail_settings(&self, _: User, _: ()) -> Result<MailSettingsView> {
         let store = self.store().await?;
         let settings = mailer::load_settings(store.pool()).await?;
         let secret_saved = mailer::load_secret(self.secrets.as_ref(), &settings.transport)?
@@ -88,10 +59,10 @@ impl Portdesk {
 
     pub async fn save_mail_settings(
         &self,
-        user: Option<User>,
+        user: User,
         req: SaveMailSettingsRequest,
     ) -> Result<MailSettingsView> {
-        let (user, actor) = Self::actor(user)?;
+        let actor = user.actor();
         mailer::validate_settings(&req.settings)?;
         let store = self.store().await?;
         let transport = &req.settings.transport;
@@ -129,14 +100,10 @@ impl Portdesk {
         .await?;
         tx.commit().await?;
         self.wake_mail();
-        self.get_mail_settings(Some(user), ()).await
+        self.get_mail_settings(user, ()).await
     }
 
-    pub async fn send_test_mail(
-        &self,
-        _: Option<User>,
-        req: TestMailRequest,
-    ) -> Result<ConnectionTest> {
+    pub async fn send_test_mail(&self, _: User, req: TestMailRequest) -> Result<ConnectionTest> {
         mailer::validate_settings(&req.settings)?;
         if req.settings.transport == MailTransport::NotConfigured {
             return Err(CoreError::validation(
@@ -202,19 +169,19 @@ impl Portdesk {
         Ok(connection_test(started, result))
     }
 
-    pub async fn list_mail(&self, _: Option<User>, q: MailQuery) -> Result<MailPage> {
+    pub async fn list_mail(&self, _: User, q: MailQuery) -> Result<MailPage> {
         let store = self.store().await?;
         let mut page = outbox::list(&store, &q).await?;
         page.transport = transport::describe(&mailer::load_settings(store.pool()).await?.transport);
         Ok(page)
     }
 
-    pub async fn get_mail(&self, _: Option<User>, r: MailRef) -> Result<MailDetail> {
+    pub async fn get_mail(&self, _: User, r: MailRef) -> Result<MailDetail> {
         outbox::detail(&self.store().await?, r.id).await
     }
 
-    pub async fn resend_mail(&self, user: Option<User>, r: MailRef) -> Result<MailRow> {
-        let (_, actor) = Self::actor(user)?;
+    pub async fn resend_mail(&self, user: User, r: MailRef) -> Result<MailRow> {
+        let actor = user.actor();
         let store = self.store().await?;
         let row = outbox::resend(&store, r.id, crate::now_ms()).await?;
         audit::record_on(
@@ -231,8 +198,8 @@ impl Portdesk {
         Ok(row)
     }
 
-    pub async fn cancel_mail(&self, user: Option<User>, r: MailRef) -> Result<MailRow> {
-        let (_, actor) = Self::actor(user)?;
+    pub async fn cancel_mail(&self, user: User, r: MailRef) -> Result<MailRow> {
+        let actor = user.actor();
         let store = self.store().await?;
         let row = outbox::cancel(&store, r.id, crate::now_ms()).await?;
         audit::record_on(
@@ -244,5 +211,35 @@ impl Portdesk {
         )
         .await?;
         Ok(row)
+    }
+
+    /// Starts this desktop's mail sender (once). Without a store there is nothing to send.
+    pub async fn start_mail_sender(&self, config: SenderConfig) {
+        if self.mail.sender.get().is_some() {
+            return;
+        }
+        match self.store().await {
+            Ok(store) => {
+                let _ =
+                    self.mail
+                        .sender
+                        .set(MailSender::spawn(store, self.secrets.clone(), config));
+            }
+            Err(e) => tracing::warn!("mail sender not started: {e}"),
+        }
+    }
+
+    /// Tells the sender that mail was queued (after the transaction committed).
+    pub(crate) fn wake_mail(&self) {
+        if let Some(s) = self.mail.sender.get() {
+            s.wake();
+        }
+    }
+
+    fn mail_status(&self) -> String {
+        match self.mail.sender.get() {
+            Some(s) => s.status(),
+            None => "The mail sender is not running on this desktop.".into(),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Small form helpers shared by the views.
 
 use portdesk_types::ApiError;
+use portdesk_types::api::ConnectionTest;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -63,4 +64,32 @@ pub fn setter(state: &UseStateHandle<String>) -> Callback<String> {
 pub fn date_time(ms: i64) -> String {
     let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+/// A callback that edits a field of the state's value.
+pub fn edit<T: Clone + 'static>(
+    state: &UseStateHandle<T>,
+    f: impl Fn(&mut T, String) + 'static,
+) -> Callback<String> {
+    let state = state.clone();
+    Callback::from(move |v: String| {
+        let mut next = (*state).clone();
+        f(&mut next, v);
+        state.set(next);
+    })
+}
+
+pub fn num<N: std::str::FromStr + Default>(v: &str) -> N {
+    v.trim().parse().unwrap_or_default()
+}
+
+pub fn test_result(id: &'static str, t: &Option<ConnectionTest>, prefix: &str) -> Html {
+    match t {
+        Some(t) => html! {
+            <p id={id} class={if t.ok { "ok" } else { "error" }} data-ok={t.ok.to_string()}>
+                { format!("{prefix}{} ({} ms)", t.message, t.elapsed_ms) }
+            </p>
+        },
+        None => html! {},
+    }
 }

@@ -1,7 +1,7 @@
 //! The Customers window (admin): customer and staff accounts, and the audit log.
 
-use crate::ipc::call;
-use crate::widgets::{Field, date_time, error_line};
+use crate::common::ipc::call;
+use crate::common::widgets::{Field, date_time, error_line};
 use portdesk_types::accounts::*;
 use portdesk_types::api::{
     CreateAccount, ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportAudit, ListAccounts,

@@ -1,9 +1,9 @@
 //! Mail (admin): the outbox window with live statuses, resend and cancel; and the mail
 //! transport card of the Settings window.
 
-use crate::ipc::call;
-use crate::module_window::{edit, num, test_result};
-use crate::widgets::{Field, date_time};
+use crate::common::ipc::call;
+use crate::common::widgets::{Field, date_time};
+use crate::common::widgets::{edit, num, test_result};
 use gloo_timers::callback::Interval;
 use portdesk_types::api::{
     CancelMail, ConnectionTest, GetMail, GetMailSettings, ListMail, ResendMail, SaveMailSettings,

@@ -1,132 +1,16 @@
-//! A module's own native window. Settings and the ERP link of Inventory work; the modules not
-//! built yet say so plainly.
+//! The Settings window: connections to the ERP and the portal store, and sign-in protection.
+//! Other modules' settings cards sit beside these in the window (see `window.rs`).
 
-use crate::ipc::{call, listen};
-use crate::widgets::{Field, error_line};
+use crate::common::ipc::call;
+use crate::common::widgets::{Field, edit, error_line, num, test_result};
 use portdesk_types::api::*;
 use portdesk_types::settings::{
     ErpSettings, PostgresSettings, SqlServerSettings, StoreSettings, TlsMode,
 };
-use portdesk_types::{ApiError, ModuleId, Secret};
+use portdesk_types::{ApiError, Secret};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-#[derive(Properties, PartialEq)]
-pub struct ModuleProps {
-    pub module: ModuleId,
-}
-
-#[function_component(ModuleWindow)]
-pub fn module_window(p: &ModuleProps) -> Html {
-    let status = use_state(|| None::<Result<StatusReply, ApiError>>);
-    {
-        let status = status.clone();
-        use_effect_with((), move |_| {
-            let load = {
-                let status = status.clone();
-                move || {
-                    let status = status.clone();
-                    spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
-                }
-            };
-            load();
-            let reload = load.clone();
-            listen("session-changed", move |_| reload());
-            // The shell closes this window when a session ends; until it is gone it shows
-            // nothing of the user (the module's view and its data are dropped at once).
-            listen(SESSION_ENDED_EVENT, move |_| {
-                status.set(Some(Ok(signed_out_status())));
-                load();
-            });
-        });
-    }
-    let me = match &*status {
-        Some(Ok(s)) => s.session.clone(),
-        _ => None,
-    };
-    // At a kiosk, customers export only where the kiosk's settings allow it.
-    let kiosk_export = match &*status {
-        Some(Ok(s)) => {
-            s.kiosk.as_ref().is_none_or(|k| k.allow_export)
-                || s.session.as_ref().is_some_and(|m| m.role.is_staff())
-        }
-        _ => false,
-    };
-    let kiosk_on = matches!(&*status, Some(Ok(s)) if s.kiosk.is_some() && s.session.is_some());
-    use_effect_with(kiosk_on, move |on| {
-        let guard = on.then(|| crate::kiosk::install(false, || ()));
-        move || drop(guard)
-    });
-    let body = match (&*status, &me) {
-        (None, _) => html! { <p class="muted">{ "Loading…" }</p> },
-        (Some(Err(e)), _) => html! { <div class="banner err">{ e.message.clone() }</div> },
-        (Some(Ok(_)), None) => {
-            html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
-        }
-        (Some(Ok(_)), Some(me)) => match p.module {
-            ModuleId::Settings => {
-                html! { <><SettingsPage /><SecurityCard /><crate::mail::MailCard /><InventorySettingsCard /></> }
-            }
-            ModuleId::Mail => html! { <crate::mail::MailWindow /> },
-            ModuleId::Customers => html! { <crate::customers::CustomersPage /> },
-            ModuleId::Inventory => {
-                html! { <crate::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} kiosk={kiosk_on} /> }
-            }
-            other => not_built(other),
-        },
-    };
-    html! {
-        <>
-            <header class="bar">
-                <h1 id="module-title">{ p.module.title() }</h1>
-                if let Some(me) = &me { <span class="who">{ format!("{} · {}", me.name, me.role.label()) }</span> }
-            </header>
-            <main>{ body }</main>
-        </>
-    }
-}
-
-/// A status with nobody signed in, shown between a session's end and the next status.
-fn signed_out_status() -> StatusReply {
-    StatusReply {
-        version: String::new(),
-        first_run: false,
-        session: None,
-        store: String::new(),
-        store_error: None,
-        erp: String::new(),
-        config_warning: None,
-        kiosk: None,
-    }
-}
-
-fn not_built(m: ModuleId) -> Html {
-    html! {
-        <div class="card" id="module-status">
-            <h2>{ format!("{} is not built yet", m.title()) }</h2>
-            <p>{ m.description() }</p>
-            <p class="muted">{ "This window opens and checks your role today; the module itself arrives in a later release." }</p>
-        </div>
-    }
-}
-
-/// A callback that edits a field of the state's value.
-pub(crate) fn edit<T: Clone + 'static>(
-    state: &UseStateHandle<T>,
-    f: impl Fn(&mut T, String) + 'static,
-) -> Callback<String> {
-    let state = state.clone();
-    Callback::from(move |v: String| {
-        let mut next = (*state).clone();
-        f(&mut next, v);
-        state.set(next);
-    })
-}
-
-pub(crate) fn num<N: std::str::FromStr + Default>(v: &str) -> N {
-    v.trim().parse().unwrap_or_default()
-}
 
 /// The hint under a password field. A saved password is used only with the server and user
 /// it was saved for (the core refuses otherwise), so after either changes it must be typed.
@@ -139,7 +23,7 @@ fn password_hint(saved: bool, server_changed: bool) -> &'static str {
 }
 
 #[function_component(SettingsPage)]
-fn settings_view() -> Html {
+pub fn settings_view() -> Html {
     let loaded = use_state(|| None::<Result<SettingsView, ApiError>>);
     let erp = use_state(ErpSettings::default);
     let store = use_state(StoreSettings::default);
@@ -410,19 +294,8 @@ fn settings_view() -> Html {
 }
 
 /// The outcome of a connection test: its message and how long it took, green or red.
-pub(crate) fn test_result(id: &'static str, t: &Option<ConnectionTest>, prefix: &str) -> Html {
-    match t {
-        Some(t) => html! {
-            <p id={id} class={if t.ok { "ok" } else { "error" }} data-ok={t.ok.to_string()}>
-                { format!("{prefix}{} ({} ms)", t.message, t.elapsed_ms) }
-            </p>
-        },
-        None => html! {},
-    }
-}
-
 #[function_component(SecurityCard)]
-fn security_card() -> Html {
+pub fn security_card() -> Html {
     use portdesk_types::settings::SecuritySettings;
     let max = use_state(String::new);
     let minutes = use_state(String::new);
@@ -468,87 +341,6 @@ fn security_card() -> Html {
                 Some(Err(e)) => html! { <p class="error" id="sec-result">{ e.message.clone() }</p> },
                 None => html! {},
             } }
-        </div>
-    }
-}
-
-/// The field the core names in its validation errors.
-const AUTO_REFRESH_FIELD: &str = "auto_refresh_minutes";
-
-#[function_component(InventorySettingsCard)]
-fn inventory_settings_card() -> Html {
-    use portdesk_types::inventory::InventorySettings;
-    let minutes = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let saved = use_state(|| false);
-    let busy = use_state(|| false);
-    {
-        let (minutes, error) = (minutes.clone(), error.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match call::<GetInventorySettings>(&()).await {
-                    Ok(s) => minutes.set(s.auto_refresh_minutes.to_string()),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        });
-    }
-    let save = {
-        let (minutes, error, saved, busy) =
-            (minutes.clone(), error.clone(), saved.clone(), busy.clone());
-        Callback::from(move |_: MouseEvent| {
-            saved.set(false);
-            let Ok(m) = minutes.trim().parse::<u32>() else {
-                error.set(Some(ApiError::validation(
-                    AUTO_REFRESH_FIELD,
-                    "Enter the minutes as a whole number; 0 turns auto-refresh off.",
-                )));
-                return;
-            };
-            let req = InventorySettings {
-                auto_refresh_minutes: m,
-            };
-            let (minutes, error, saved, busy) =
-                (minutes.clone(), error.clone(), saved.clone(), busy.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<SaveInventorySettings>(&req).await {
-                    Ok(s) => {
-                        minutes.set(s.auto_refresh_minutes.to_string());
-                        error.set(None);
-                        saved.set(true);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
-        })
-    };
-    let oninput = {
-        let (minutes, saved) = (minutes.clone(), saved.clone());
-        Callback::from(move |v: String| {
-            minutes.set(v);
-            saved.set(false);
-        })
-    };
-    let invalid = error
-        .as_ref()
-        .is_some_and(|e| e.field.as_deref() == Some(AUTO_REFRESH_FIELD));
-    html! {
-        <div class="card" id="inventory-settings">
-            <h2>{ "Inventory" }</h2>
-            <div class="grid2">
-                <div><Field id="inv-auto-refresh" label="Refresh open Inventory windows from the ERP every (minutes)" kind="number"
-                    value={(*minutes).clone()} {oninput} {invalid}
-                    hint="0 = only when asked. Applies to every open Inventory window." /></div>
-            </div>
-            <div class="actions">
-                <button id="inv-save" onclick={save} disabled={*busy}>{ "Save" }</button>
-                if *saved { <span class="ok" id="inv-saved">{ "Saved." }</span> }
-            </div>
-            if let Some(e) = &*error {
-                <p class="error" id="inv-error" role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
-            }
         </div>
     }
 }

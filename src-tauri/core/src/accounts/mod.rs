@@ -1,6 +1,8 @@
 //! Accounts: staff and customer users, argon2id passwords, sign-in with lockout.
 
+pub mod commands;
 pub mod reset_codes;
+pub mod xlsx;
 
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};

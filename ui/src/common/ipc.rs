@@ -1,8 +1,7 @@
 //! The typed bridge to the core: `call::<C>(&req)` for any command `C` of `portdesk_types::api`.
 
-use portdesk_types::{ApiError, Command, ErrorKind};
+use portdesk_types::{ApiError, Command, ErrorKind, Event};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use web_sys::js_sys;
 
@@ -88,10 +87,10 @@ fn internal(message: String) -> ApiError {
     ApiError::new(ErrorKind::Internal, message)
 }
 
-/// Runs `f` whenever the shell emits `event` (e.g. "session-changed"). Lives for the page.
-pub fn listen(event: &str, f: impl FnMut(JsValue) + 'static) {
-    let closure = Closure::<dyn FnMut(JsValue)>::new(f);
-    let _ = listen_js(event, &closure);
+/// Runs `f` whenever the shell emits event `E` (whatever its payload). Lives for the page.
+pub fn listen<E: Event>(mut f: impl FnMut() + 'static) {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| f());
+    let _ = listen_js(E::NAME, &closure);
     closure.forget();
 }
 
@@ -122,23 +121,20 @@ impl Drop for Subscription {
     }
 }
 
-/// Runs `f` with each payload of `event` the shell emits, decoded as `T` (payloads that do not
-/// decode are skipped), until the returned subscription is dropped.
-pub fn subscribe<T: DeserializeOwned + 'static>(
-    event: &str,
-    mut f: impl FnMut(T) + 'static,
-) -> Subscription {
+/// Runs `f` with each payload of event `E` the shell emits (payloads that do not decode are
+/// skipped), until the returned subscription is dropped.
+pub fn subscribe<E: Event + 'static>(mut f: impl FnMut(E::Payload) + 'static) -> Subscription {
     let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
         // A Tauri event arrives as `{ event, id, payload }`.
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload"));
         if let Some(v) = payload
             .ok()
-            .and_then(|p| serde_wasm_bindgen::from_value::<T>(p).ok())
+            .and_then(|p| serde_wasm_bindgen::from_value::<E::Payload>(p).ok())
         {
             f(v)
         }
     });
     Subscription {
-        inner: listen_js(event, &closure).ok().map(|p| (p, closure)),
+        inner: listen_js(E::NAME, &closure).ok().map(|p| (p, closure)),
     }
 }

@@ -1,0 +1,279 @@
+//! The one entry point of UI commands. Every business module declares its commands in a table
+//! (`commands()` in its `commands` file) where each entry holds the command's access rule and its
+//! handler together (`route!`); this file assembles the tables, checks the caller against the
+//! rule, and runs the handler. A command without a rule or without a handler cannot be written.
+
+use super::Portdesk;
+use crate::accounts::User;
+use crate::error::{CoreError, Result};
+use portdesk_types::api::AppStatus;
+use portdesk_types::{ApiError, Command, ErrorKind, ModuleId, Role};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Who may call a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Before sign-in (status, first run, sign-in itself).
+    Public,
+    /// Any signed-in user, even one who must still change a temporary password.
+    SignedIn,
+    /// Signed in with one of these roles and no pending password change.
+    Roles(&'static [Role]),
+}
+
+/// `dispatch`'s future, boxed and `Send` so the shell can run it on any runtime thread.
+pub type DispatchFuture<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = std::result::Result<serde_json::Value, ApiError>>
+            + Send
+            + 'a,
+    >,
+>;
+
+/// Decodes the request, runs the handler, encodes the reply. `route!` writes these.
+pub(crate) type Handler =
+    for<'a> fn(&'a Portdesk, Option<User>, serde_json::Value) -> DispatchFuture<'a>;
+
+/// One command: its name, who may call it, and what runs.
+pub struct Route {
+    pub name: &'static str,
+    pub access: Access,
+    pub(crate) call: Handler,
+}
+
+/// A business module's commands, and the window whose roles bound them.
+pub struct ModuleCommands {
+    pub module: &'static str,
+    /// `None` for the commands every window shares (session, ERP lookups).
+    pub window: Option<ModuleId>,
+    pub routes: Vec<Route>,
+}
+
+/// One entry of a module's table: `route!(public Cmd => handler)`,
+/// `route!(signed_in Cmd => handler)`, `route!(roles ROLES; Cmd => handler)`. Guarded handlers
+/// take the signed-in `User`; public ones take none.
+macro_rules! route {
+    (public $cmd:ty => $handler:path) => {
+        $crate::app::dispatch::Route {
+            name: <$cmd as portdesk_types::Command>::NAME,
+            access: $crate::app::dispatch::Access::Public,
+            call: |app, _user, payload| {
+                Box::pin(async move {
+                    let req = $crate::app::dispatch::decode::<$cmd>(payload)?;
+                    $crate::app::dispatch::encode($handler(app, req).await)
+                })
+            },
+        }
+    };
+    (signed_in $cmd:ty => $handler:path) => {
+        $crate::app::dispatch::Route {
+            name: <$cmd as portdesk_types::Command>::NAME,
+            access: $crate::app::dispatch::Access::SignedIn,
+            call: |app, user, payload| {
+                Box::pin(async move {
+                    let user = $crate::app::dispatch::signed_in(user)?;
+                    let req = $crate::app::dispatch::decode::<$cmd>(payload)?;
+                    $crate::app::dispatch::encode($handler(app, user, req).await)
+                })
+            },
+        }
+    };
+    (roles $roles:expr; $cmd:ty => $handler:path) => {
+        $crate::app::dispatch::Route {
+            name: <$cmd as portdesk_types::Command>::NAME,
+            access: $crate::app::dispatch::Access::Roles($roles),
+            call: |app, user, payload| {
+                Box::pin(async move {
+                    let user = $crate::app::dispatch::signed_in(user)?;
+                    let req = $crate::app::dispatch::decode::<$cmd>(payload)?;
+                    $crate::app::dispatch::encode($handler(app, user, req).await)
+                })
+            },
+        }
+    };
+}
+pub(crate) use route;
+
+pub(crate) fn decode<C: Command>(
+    payload: serde_json::Value,
+) -> std::result::Result<C::Request, ApiError> {
+    serde_json::from_value(payload).map_err(|e| {
+        ApiError::new(
+            ErrorKind::Validation,
+            format!("Malformed request for {}: {e}", C::NAME),
+        )
+    })
+}
+
+pub(crate) fn encode<T: serde::Serialize>(
+    reply: Result<T>,
+) -> std::result::Result<serde_json::Value, ApiError> {
+    let reply = reply.map_err(ApiError::from)?;
+    serde_json::to_value(reply).map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))
+}
+
+/// The user a guarded handler runs for; the dispatch has already checked the rule.
+pub(crate) fn signed_in(user: Option<User>) -> std::result::Result<User, ApiError> {
+    user.ok_or_else(ApiError::unauthenticated)
+}
+
+/// Every module's table. Adding a module adds one line here.
+pub fn modules() -> Vec<ModuleCommands> {
+    vec![
+        crate::session::commands(),
+        crate::settings::commands::commands(),
+        crate::erp::commands::commands(),
+        crate::inventory::commands::commands(),
+        crate::accounts::commands::commands(),
+        crate::mail::commands::commands(),
+    ]
+}
+
+static ROUTES: LazyLock<HashMap<&'static str, Route>> = LazyLock::new(|| {
+    let mut map = HashMap::new();
+    for m in modules() {
+        for r in m.routes {
+            let name = r.name;
+            // Two modules claiming one name is a programming error; the guard test names it.
+            assert!(
+                map.insert(name, r).is_none(),
+                "command {name} is routed twice"
+            );
+        }
+    }
+    map
+});
+
+/// The access rule of a command; the dispatch and the role-matrix tests both read it.
+pub fn access(command: &str) -> Option<Access> {
+    ROUTES.get(command).map(|r| r.access)
+}
+
+impl Portdesk {
+    async fn require(&self, rule: Access) -> Result<Option<User>> {
+        match rule {
+            Access::Public => Ok(None),
+            Access::SignedIn => self.current_user().await.map(Some),
+            Access::Roles(roles) => {
+                let user = self.current_user().await?;
+                if user.must_change_password {
+                    return Err(CoreError::PasswordChangeRequired);
+                }
+                if !roles.contains(&user.role) {
+                    tracing::warn!(user_id = user.id, role = %user.role, "forbidden command");
+                    return Err(CoreError::Forbidden);
+                }
+                Ok(Some(user))
+            }
+        }
+    }
+
+    /// The single entry point of UI commands: checks access, decodes the request, runs the
+    /// handler, encodes the reply. Payloads are never logged: they may hold passwords.
+    pub fn dispatch<'a>(
+        &'a self,
+        command: &'a str,
+        payload: serde_json::Value,
+    ) -> DispatchFuture<'a> {
+        Box::pin(async move {
+            let result = self.dispatch_inner(command, payload).await;
+            if let Err(e) = &result {
+                // Logged once, here, with the command's name; messages hold no secret (the
+                // log writer redacts what a driver might echo).
+                match e.kind {
+                    ErrorKind::Internal => {
+                        tracing::error!(command, error = %e.message, "command failed")
+                    }
+                    ErrorKind::Unavailable => {
+                        tracing::warn!(command, error = %e.message, "command failed")
+                    }
+                    _ => tracing::debug!(command, kind = ?e.kind, "command refused"),
+                }
+            }
+            result
+        })
+    }
+
+    async fn dispatch_inner(
+        &self,
+        command: &str,
+        payload: serde_json::Value,
+    ) -> std::result::Result<serde_json::Value, ApiError> {
+        let route = ROUTES.get(command).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!("Unknown command \"{command}\"."),
+            )
+        })?;
+        tracing::debug!(command, "command");
+        let user = self.require(route.access).await.map_err(ApiError::from)?;
+        // A status poll is not activity: it must not keep an idle kiosk signed in.
+        if user.is_some() && command != AppStatus::NAME {
+            self.touch().await;
+        }
+        (route.call)(self, user, payload).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portdesk_types::api::ALL_COMMANDS;
+
+    #[test]
+    fn every_shared_command_is_routed_and_every_route_is_shared() {
+        for name in ALL_COMMANDS.iter() {
+            assert!(
+                ROUTES.contains_key(name),
+                "{name} has no route (no rule, no handler)"
+            );
+        }
+        for name in ROUTES.keys() {
+            assert!(
+                ALL_COMMANDS.contains(name),
+                "route {name} is not in the shared command list"
+            );
+        }
+        let total: usize = modules().iter().map(|m| m.routes.len()).sum();
+        assert_eq!(total, ROUTES.len(), "a command is routed by two modules");
+    }
+
+    #[test]
+    fn no_command_grants_a_role_its_window_refuses() {
+        for m in modules() {
+            let Some(window) = m.window else { continue };
+            for r in &m.routes {
+                let roles: &[Role] = match r.access {
+                    Access::Roles(roles) => roles,
+                    other => panic!(
+                        "{}: {} is {other:?}; a window's commands need a role set",
+                        m.module, r.name
+                    ),
+                };
+                for role in roles {
+                    assert!(
+                        window.allows(*role),
+                        "{}: {} grants {role}, which the {} window does not allow",
+                        m.module,
+                        r.name,
+                        window.title()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_session_and_erp_commands_live_outside_a_window() {
+        for m in modules() {
+            if m.window.is_none() {
+                assert!(
+                    ["session", "erp"].contains(&m.module),
+                    "module {} has no window",
+                    m.module
+                );
+            }
+        }
+    }
+}

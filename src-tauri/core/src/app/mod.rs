@@ -1,0 +1,169 @@
+//! The Portdesk service: one per process, shared by every window. It holds what the business
+//! modules share and nothing business-specific: configuration, the portal store, the ERP,
+//! this desktop's local store, the session (`session`), export paths (`exports`) and the
+//! event sink. Every UI command enters through [`Portdesk::dispatch`] (`dispatch`), which
+//! checks the caller against the command's rule before anything runs.
+
+use crate::config::{self, Config};
+use crate::erp::Erp;
+use crate::error::{CoreError, Result};
+use crate::local::LocalStore;
+use crate::paths::AppPaths;
+use crate::secrets::{self, SecretStore};
+use crate::store::Store;
+use portdesk_types::Event;
+use portdesk_types::settings::{ErpSettings, StoreSettings};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::{Mutex, RwLock};
+
+pub mod dispatch;
+mod exports;
+pub(crate) mod session;
+
+pub use dispatch::{Access, DispatchFuture, access};
+
+/// Receives core events (name, JSON payload); the shell emits them to every window.
+pub type EventSink = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
+
+/// The service: what every module shares (configuration, the portal store, the ERP, this
+/// desktop's local store, the session and the event sink), and each module's own state.
+pub struct Portdesk {
+    pub(crate) paths: AppPaths,
+    pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) config: RwLock<Config>,
+    pub(crate) config_warning: Option<String>,
+    store: RwLock<std::result::Result<Store, String>>,
+    pub(crate) erp: Mutex<Option<Arc<Erp>>>,
+    /// This desktop's SQLite file, opened on first use.
+    local: tokio::sync::OnceCell<LocalStore>,
+    /// The signed-in user. One user per desktop process; every window shares it.
+    pub(crate) session: RwLock<Option<session::Session>>,
+    session_serial: std::sync::atomic::AtomicU64,
+    /// Connection settings were saved that only a restart applies.
+    pub(crate) restart_required: AtomicBool,
+    events: std::sync::RwLock<Option<EventSink>>,
+    pub(crate) accounts: crate::accounts::commands::State,
+    pub(crate) inventory: crate::inventory::commands::State,
+    pub(crate) mail: crate::mail::commands::State,
+}
+
+impl Portdesk {
+    /// Starts the service. It never fails: a store or config problem is kept and shown to the
+    /// user (the app keeps running so it can be fixed).
+    pub async fn start(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Arc<Portdesk> {
+        Self::start_with(paths, secrets, false).await
+    }
+
+    /// As [`Portdesk::start`]; `force_kiosk` turns kiosk mode on whatever the config says
+    /// (`portdesk --kiosk`).
+    pub async fn start_with(
+        paths: AppPaths,
+        secrets: Arc<dyn SecretStore>,
+        force_kiosk: bool,
+    ) -> Arc<Portdesk> {
+        let (mut config, config_warning) =
+            config::load_layers(&paths.config_file, config::machine_config_path().as_deref());
+        config.kiosk.enabled |= force_kiosk;
+        let store = open_store(&config.store, &paths, secrets.as_ref()).await;
+        match &store {
+            Ok(s) => tracing::info!(store = s.description(), "portal store open"),
+            Err(e) => tracing::error!("{e}"),
+        }
+        let app = Arc::new(Portdesk {
+            paths,
+            secrets,
+            config: RwLock::new(config),
+            config_warning,
+            store: RwLock::new(store),
+            erp: Mutex::new(None),
+            session: RwLock::new(None),
+            local: tokio::sync::OnceCell::new(),
+            session_serial: Default::default(),
+            restart_required: AtomicBool::new(false),
+            events: Default::default(),
+            accounts: Default::default(),
+            inventory: Default::default(),
+            mail: Default::default(),
+        });
+        tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
+        app
+    }
+
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    pub async fn store(&self) -> Result<Store> {
+        self.store
+            .read()
+            .await
+            .clone()
+            .map_err(|e| CoreError::Store(crate::store::StoreError::Unavailable(e)))
+    }
+
+    /// The ERP, opened on first use and kept until its settings change.
+    pub async fn erp(&self) -> Result<Arc<Erp>> {
+        let mut slot = self.erp.lock().await;
+        if let Some(erp) = slot.as_ref() {
+            return Ok(erp.clone());
+        }
+        let settings = self.config.read().await.erp.clone();
+        let password = match &settings {
+            ErpSettings::SqlServer(_) => self.secrets.get(secrets::ERP_PASSWORD)?,
+            ErpSettings::Demo { .. } => None,
+        };
+        let erp = Arc::new(Erp::open(&settings, &self.paths, password).await?);
+        *slot = Some(erp.clone());
+        Ok(erp)
+    }
+
+    /// Kiosk settings when this desktop is a kiosk.
+    pub async fn kiosk(&self) -> Option<portdesk_types::settings::KioskSettings> {
+        let k = self.config.read().await.kiosk.clone();
+        k.enabled.then_some(k)
+    }
+
+    /// This desktop's local store, opened on first use.
+    pub async fn local_store(&self) -> Result<&LocalStore> {
+        let path = self.paths.data_dir.join(crate::local::FILE_NAME);
+        self.local
+            .get_or_try_init(|| async move { LocalStore::open(&path).await })
+            .await
+    }
+
+    /// Lets the shell forward core events (refresh progress) to the windows.
+    pub fn set_event_sink(&self, sink: EventSink) {
+        *self.events.write().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+    }
+
+    /// Sends an event to every window (through the shell's sink).
+    pub(crate) fn emit<E: Event>(&self, payload: &E::Payload) {
+        let sink = self
+            .events
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(sink) = sink
+            && let Ok(v) = serde_json::to_value(payload)
+        {
+            sink(E::NAME, v);
+        }
+    }
+}
+
+async fn open_store(
+    settings: &StoreSettings,
+    paths: &AppPaths,
+    secrets: &dyn SecretStore,
+) -> std::result::Result<Store, String> {
+    let password = match settings {
+        StoreSettings::Postgres(_) => secrets
+            .get(secrets::STORE_PASSWORD)
+            .map_err(|e| e.to_string())?,
+        StoreSettings::Sqlite { .. } => None,
+    };
+    Store::open(settings, &paths.default_store_file(), password.as_ref())
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,192 @@
+//! Sign-in, sign-out, the signed-in user's password, "forgot password", and which module
+//! windows the role may open. The session itself (who is signed in, when it ends) is the
+//! service's, in `app::session`.
+
+use crate::accounts::reset_codes;
+use crate::accounts::{self, User};
+use crate::app::Portdesk;
+use crate::app::dispatch::{ModuleCommands, route};
+use crate::app::session::Stamp;
+use crate::error::{CoreError, Result};
+use portdesk_types::Role;
+use portdesk_types::api::*;
+use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
+use portdesk_types::modules::ModuleId;
+use portdesk_types::modules::ModuleInfo;
+use portdesk_types::settings::ErpSettings;
+
+/// This module's commands, each with its access rule and handler.
+pub(crate) fn commands() -> ModuleCommands {
+    ModuleCommands {
+        module: "session",
+        window: None,
+        routes: vec![
+            route!(public AppStatus => Portdesk::status),
+            route!(public CreateFirstAdmin => Portdesk::create_first_admin),
+            route!(public Login => Portdesk::login),
+            route!(public Logout => Portdesk::logout),
+            route!(signed_in KeepAlive => Portdesk::keep_alive),
+            route!(signed_in ChangePassword => Portdesk::change_password),
+            route!(roles &Role::ALL; ListModules => Portdesk::list_modules),
+            route!(roles &Role::ALL; OpenModule => Portdesk::open_module),
+            route!(public RequestResetCode => Portdesk::request_reset_code),
+            route!(public ResetWithCode => Portdesk::reset_with_code),
+        ],
+    }
+}
+
+impl Portdesk {
+    pub async fn status(&self, _: ()) -> Result<StatusReply> {
+        let user = self.current_user().await.ok();
+        // Server names and paths are for the admin who configures them; anyone else (a lobby
+        // visitor at the sign-in screen, a customer, other staff) sees only the kind of source.
+        let admin = user.as_ref().is_some_and(|u| u.role == Role::Admin);
+        let (store, store_error, first_run) = match self.store().await {
+            Ok(s) => (
+                if admin {
+                    s.description().to_owned()
+                } else {
+                    match s.backend() {
+                        crate::store::Backend::Sqlite => "SQLite".to_owned(),
+                        crate::store::Backend::Postgres => "PostgreSQL".to_owned(),
+                    }
+                },
+                None,
+                accounts::count(&s).await? == 0,
+            ),
+            Err(e) => ("unavailable".to_owned(), Some(e.to_string()), false),
+        };
+        let session = user.map(|u| u.session_info());
+        let erp = match &self.config.read().await.erp {
+            ErpSettings::Demo { .. } => "Demo ERP (bundled)".to_owned(),
+            ErpSettings::SqlServer(s) if admin => {
+                format!("SQL Server {}:{}/{}", s.host, s.port, s.database)
+            }
+            ErpSettings::SqlServer(_) => "SQL Server".to_owned(),
+        };
+        Ok(StatusReply {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            first_run,
+            session,
+            store,
+            store_error,
+            erp,
+            config_warning: self.config_warning.clone(),
+            kiosk: self.kiosk().await,
+        })
+    }
+
+    pub async fn create_first_admin(&self, req: NewAdmin) -> Result<SessionInfo> {
+        if self.kiosk().await.is_some() {
+            return Err(CoreError::Conflict {
+                field: None,
+                message:
+                    "Set Portdesk up on a staff desktop first; a kiosk only signs customers in."
+                        .into(),
+            });
+        }
+        let store = self.store().await?;
+        let user =
+            accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
+        self.begin_session(user.id).await;
+        tracing::info!(user_id = user.id, "first admin created and signed in");
+        Ok(user.session_info())
+    }
+
+    pub async fn login(&self, req: LoginRequest) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        // A kiosk refuses staff before their password is checked, with the reply of any
+        // other refusal (a Forbidden for a right password would confirm it).
+        let place = if self.kiosk().await.is_some() {
+            accounts::SignInPlace::Kiosk
+        } else {
+            accounts::SignInPlace::Desktop
+        };
+        let user = accounts::authenticate_at(&store, &req.email, &req.password, place).await?;
+        self.begin_session(user.id).await;
+        tracing::info!(user_id = user.id, role = %user.role, "signed in");
+        Ok(user.session_info())
+    }
+
+    /// Succeeds signed in or not: the windows clear themselves either way. A session that
+    /// has already ended (idle, account change) was recorded as such by `current_user`.
+    pub async fn logout(&self, _: ()) -> Result<()> {
+        let actor = self.current_user().await.ok().map(|u| u.actor());
+        let session = self.session.read().await.clone();
+        if let Some(s) = session {
+            self.end_session(s.serial, SessionEndReason::SignedOut, actor)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Activity is recorded by `dispatch`; nothing else to do.
+    pub async fn keep_alive(&self, _: User, _: ()) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn change_password(
+        &self,
+        user: User,
+        req: ChangePasswordRequest,
+    ) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        // The user's own change keeps the session: unstamped while it runs (so a check in
+        // between re-stamps rather than ends it), then granted on the new password.
+        let serial = {
+            let mut slot = self.session.write().await;
+            slot.as_mut().map(|s| {
+                s.stamp = None;
+                s.serial
+            })
+        };
+        let changed = accounts::change_password(&store, user.id, &req.current, &req.new).await?;
+        if let Some(serial) = serial {
+            self.restamp(serial, Stamp::of(&store, &changed).await?)
+                .await;
+        }
+        Ok(changed.session_info())
+    }
+
+    pub async fn list_modules(&self, user: User, _: ()) -> Result<Vec<ModuleInfo>> {
+        let role = user.role;
+        Ok(ModuleId::ALL
+            .into_iter()
+            .filter(|m| m.allows(role))
+            .map(ModuleInfo::from)
+            .collect())
+    }
+
+    /// Authorises opening a module window; the shell opens it when this succeeds.
+    pub async fn open_module(&self, user: User, module: ModuleId) -> Result<()> {
+        if !module.allows(user.role) {
+            return Err(CoreError::Forbidden);
+        }
+        Ok(())
+    }
+
+    pub async fn request_reset_code(&self, req: ResetCodeRequest) -> Result<()> {
+        let email = req.email.trim();
+        if email.is_empty() {
+            return Err(CoreError::validation("email", "Enter your e-mail address."));
+        }
+        if reset_codes::request(&self.store().await?, email)
+            .await?
+            .is_some()
+        {
+            self.wake_mail();
+        }
+        Ok(())
+    }
+
+    pub async fn reset_with_code(&self, req: ResetWithCodeRequest) -> Result<SessionInfo> {
+        let store = self.store().await?;
+        let user = reset_codes::reset(&store, &req.email, &req.code, &req.new_password).await?;
+        if self.kiosk().await.is_some() && user.role != Role::Customer {
+            // The password is changed, but staff still sign in on a staff desktop only.
+            return Err(CoreError::Forbidden);
+        }
+        self.begin_session(user.id).await;
+        Ok(user.session_info())
+    }
+}

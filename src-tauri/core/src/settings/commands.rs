@@ -1,0 +1,351 @@
+//! Settings window commands: the ERP and store connections (with their tests) and sign-in
+//! protection.
+
+use crate::accounts::{self, User};
+use crate::app::Portdesk;
+use crate::app::dispatch::{ModuleCommands, route};
+use crate::audit;
+use crate::config::{self, Config};
+use crate::erp::Erp;
+use crate::error::{CoreError, Result};
+use crate::secrets;
+use crate::store::Store;
+use portdesk_types::Role;
+use portdesk_types::api::*;
+use portdesk_types::modules::ModuleId;
+use portdesk_types::settings::{ErpSettings, SecuritySettings, StoreSettings};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// This module's commands, each with its access rule and handler.
+pub(crate) fn commands() -> ModuleCommands {
+    const ROLES: &[Role] = ModuleId::Settings.allowed_roles();
+    ModuleCommands {
+        module: "settings",
+        window: Some(ModuleId::Settings),
+        routes: vec![
+            route!(roles ROLES; GetSettings => Portdesk::get_settings),
+            route!(roles ROLES; SaveSettings => Portdesk::save_settings),
+            route!(roles ROLES; GetSecuritySettings => Portdesk::get_security_settings),
+            route!(roles ROLES; SaveSecuritySettings => Portdesk::save_security_settings),
+            route!(roles ROLES; TestErpConnection => Portdesk::test_erp_connection),
+            route!(roles ROLES; TestStoreConnection => Portdesk::test_store_connection),
+        ],
+    }
+}
+
+impl Portdesk {
+    pub async fn get_settings(&self, _: User, _: ()) -> Result<SettingsView> {
+        let cfg = self.config.read().await.clone();
+        Ok(SettingsView {
+            erp: cfg.erp,
+            store: cfg.store,
+            erp_password_saved: self.secrets.get(secrets::ERP_PASSWORD)?.is_some(),
+            store_password_saved: self.secrets.get(secrets::STORE_PASSWORD)?.is_some(),
+            config_path: self.paths.config_file.display().to_string(),
+            data_dir: self.paths.data_dir.display().to_string(),
+            log_dir: self.paths.log_dir.display().to_string(),
+            restart_required: self.restart_required.load(Ordering::Relaxed),
+        })
+    }
+
+    pub async fn save_settings(
+        &self,
+        user: User,
+        req: SaveSettingsRequest,
+    ) -> Result<SettingsView> {
+        validate_erp(&req.erp)?;
+        validate_store(&req.store)?;
+        let old = self.config.read().await.clone();
+        let new = Config {
+            erp: req.erp,
+            store: req.store,
+            kiosk: old.kiosk,
+        };
+        let passwords = [
+            (
+                secrets::ERP_PASSWORD,
+                "erp_password",
+                &req.erp_password,
+                new.erp.secret_server(),
+                old.erp.secret_server(),
+            ),
+            (
+                secrets::STORE_PASSWORD,
+                "store_password",
+                &req.store_password,
+                new.store.secret_server(),
+                old.store.secret_server(),
+            ),
+        ];
+        // A kept password stays with the server it was typed for: new settings that point
+        // elsewhere need it typed again (or cleared), checked before anything is written.
+        for (key, field, typed, server, saved_server) in &passwords {
+            if let (None, Some(server)) = (typed, server)
+                && secrets::for_server(self.secrets.as_ref(), key, server, saved_server.as_deref())?
+                    == secrets::ForServer::OtherServer
+            {
+                return Err(CoreError::validation(
+                    field,
+                    portdesk_types::settings::RETYPE_PASSWORD,
+                ));
+            }
+        }
+        // The file first: if it cannot be written, nothing else changes.
+        config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
+        for (key, _, typed, server, _) in &passwords {
+            match typed {
+                Some(p) if p.is_empty() => self.secrets.delete(key)?,
+                Some(p) => self
+                    .secrets
+                    .set_for(key, server.as_deref().unwrap_or(""), p)?,
+                None => {}
+            }
+        }
+        if new.erp != old.erp || req.erp_password.is_some() {
+            *self.erp.lock().await = None;
+        }
+        if new.store != old.store || req.store_password.is_some() {
+            self.restart_required.store(true, Ordering::Relaxed);
+        }
+        *self.config.write().await = new;
+        if let Ok(store) = self.store().await {
+            audit::record_on(
+                &store,
+                &user.actor(),
+                "settings.update",
+                Some(("settings", "connections".into())),
+                None,
+            )
+            .await?;
+        }
+        tracing::info!(user_id = user.id, "connection settings saved");
+        self.get_settings(user, ()).await
+    }
+
+    pub async fn get_security_settings(&self, _: User, _: ()) -> Result<SecuritySettings> {
+        let store = self.store().await?;
+        let max = crate::settings::get_i64(
+            store.pool(),
+            crate::settings::MAX_FAILED_LOGINS,
+            accounts::DEFAULT_MAX_FAILED_LOGINS,
+        )
+        .await?;
+        let minutes = crate::settings::get_i64(
+            store.pool(),
+            crate::settings::LOCKOUT_MINUTES,
+            accounts::DEFAULT_LOCKOUT_MINUTES,
+        )
+        .await?;
+        Ok(SecuritySettings {
+            max_failed_logins: max.clamp(1, 20) as u32,
+            lockout_minutes: minutes.clamp(1, 1440) as u32,
+        })
+    }
+
+    pub async fn save_security_settings(
+        &self,
+        user: User,
+        req: SecuritySettings,
+    ) -> Result<SecuritySettings> {
+        let actor = user.actor();
+        if !(1..=20).contains(&req.max_failed_logins) {
+            return Err(CoreError::validation(
+                "max_failed_logins",
+                "Failed sign-ins before a lockout must be between 1 and 20.",
+            ));
+        }
+        if !(1..=1440).contains(&req.lockout_minutes) {
+            return Err(CoreError::validation(
+                "lockout_minutes",
+                "Lockout must last between 1 and 1440 minutes.",
+            ));
+        }
+        let store = self.store().await?;
+        let mut tx = store.pool().begin().await?;
+        crate::settings::set(
+            &mut *tx,
+            crate::settings::MAX_FAILED_LOGINS,
+            &req.max_failed_logins.to_string(),
+        )
+        .await?;
+        crate::settings::set(
+            &mut *tx,
+            crate::settings::LOCKOUT_MINUTES,
+            &req.lockout_minutes.to_string(),
+        )
+        .await?;
+        let detail = format!(
+            "max_failed_logins={} lockout_minutes={}",
+            req.max_failed_logins, req.lockout_minutes
+        );
+        audit::record(&mut tx, &actor, "settings.security", None, Some(&detail)).await?;
+        tx.commit().await?;
+        Ok(req)
+    }
+
+    pub async fn test_erp_connection(
+        &self,
+        _: User,
+        req: TestErpRequest,
+    ) -> Result<ConnectionTest> {
+        validate_erp(&req.erp)?;
+        let saved_server = self.config.read().await.erp.secret_server();
+        let password = match (req.password, req.erp.secret_server()) {
+            (Some(p), _) => Some(p),
+            (None, None) => None,
+            (None, Some(server)) => {
+                self.saved_secret_for(secrets::ERP_PASSWORD, &server, saved_server.as_deref())?
+            }
+        };
+        let started = Instant::now();
+        let result = async {
+            Erp::open(&req.erp, &self.paths, password)
+                .await?
+                .test()
+                .await
+        }
+        .await;
+        Ok(connection_test(started, result.map_err(|e| e.to_string())))
+    }
+
+    pub async fn test_store_connection(
+        &self,
+        _: User,
+        req: TestStoreRequest,
+    ) -> Result<ConnectionTest> {
+        validate_store(&req.store)?;
+        let saved_server = self.config.read().await.store.secret_server();
+        let password = match (req.password, req.store.secret_server()) {
+            (Some(p), _) => Some(p),
+            (None, None) => None,
+            (None, Some(server)) => {
+                self.saved_secret_for(secrets::STORE_PASSWORD, &server, saved_server.as_deref())?
+            }
+        };
+        let started = Instant::now();
+        let result = Store::probe(
+            &req.store,
+            &self.paths.default_store_file(),
+            password.as_ref(),
+        )
+        .await;
+        Ok(connection_test(started, result.map_err(|e| e.to_string())))
+    }
+
+    /// The saved password of `key` for a connection test to `server`: refused when it was
+    /// saved for another server, so a typed host never receives it.
+    fn saved_secret_for(
+        &self,
+        key: &str,
+        server: &str,
+        saved_server: Option<&str>,
+    ) -> Result<Option<portdesk_types::Secret>> {
+        match secrets::for_server(self.secrets.as_ref(), key, server, saved_server)? {
+            secrets::ForServer::Nothing => Ok(None),
+            secrets::ForServer::Matching(s) => Ok(Some(s)),
+            secrets::ForServer::OtherServer => Err(CoreError::validation(
+                "password",
+                portdesk_types::settings::RETYPE_PASSWORD,
+            )),
+        }
+    }
+}
+
+pub(crate) fn connection_test(
+    started: Instant,
+    result: std::result::Result<String, String>,
+) -> ConnectionTest {
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(message) => ConnectionTest {
+            ok: true,
+            message,
+            elapsed_ms,
+        },
+        Err(message) => ConnectionTest {
+            ok: false,
+            message,
+            elapsed_ms,
+        },
+    }
+}
+
+fn check_timeout(field: &'static str, secs: u32) -> Result<()> {
+    if !(1..=600).contains(&secs) {
+        return Err(CoreError::validation(
+            field,
+            "Timeout must be between 1 and 600 seconds.",
+        ));
+    }
+    Ok(())
+}
+
+/// The fields every server connection needs; `fields` names host, port, database and user
+/// as the UI knows them.
+fn check_server(
+    fields: [&'static str; 4],
+    what: &str,
+    host: &str,
+    port: u16,
+    database: &str,
+    user: &str,
+) -> Result<()> {
+    let [f_host, f_port, f_db, f_user] = fields;
+    if host.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_host,
+            format!("{what} host is required."),
+        ));
+    }
+    if port == 0 {
+        return Err(CoreError::validation(
+            f_port,
+            format!("{what} port must be between 1 and 65535."),
+        ));
+    }
+    if database.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_db,
+            format!("{what} database name is required."),
+        ));
+    }
+    if user.trim().is_empty() {
+        return Err(CoreError::validation(
+            f_user,
+            format!("{what} user is required."),
+        ));
+    }
+    Ok(())
+}
+
+fn validate_erp(erp: &ErpSettings) -> Result<()> {
+    if let ErpSettings::SqlServer(s) = erp {
+        check_server(
+            ["erp.host", "erp.port", "erp.database", "erp.user"],
+            "ERP server",
+            &s.host,
+            s.port,
+            &s.database,
+            &s.user,
+        )?;
+        check_timeout("erp.connect_timeout_secs", s.connect_timeout_secs)?;
+        check_timeout("erp.command_timeout_secs", s.command_timeout_secs)?;
+    }
+    Ok(())
+}
+
+fn validate_store(store: &StoreSettings) -> Result<()> {
+    if let StoreSettings::Postgres(pg) = store {
+        check_server(
+            ["store.host", "store.port", "store.database", "store.user"],
+            "PostgreSQL",
+            &pg.host,
+            pg.port,
+            &pg.database,
+            &pg.user,
+        )?;
+        check_timeout("store.connect_timeout_secs", pg.connect_timeout_secs)?;
+    }
+    Ok(())
+}

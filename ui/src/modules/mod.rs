@@ -1,0 +1,8 @@
+//! One folder per business module: its window and its settings card. The frame in
+//! `window.rs` puts them in their native windows.
+
+pub mod accounts;
+pub mod inventory;
+pub mod mail;
+pub mod session;
+pub mod settings;

@@ -1,0 +1,108 @@
+//! A module's own native window. Settings and the ERP link of Inventory work; the modules not
+//! built yet say so plainly.
+
+use crate::common::ipc::{call, listen};
+use portdesk_types::api::*;
+use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
+use portdesk_types::{ApiError, ModuleId};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ModuleProps {
+    pub module: ModuleId,
+}
+
+#[function_component(ModuleWindow)]
+pub fn module_window(p: &ModuleProps) -> Html {
+    let status = use_state(|| None::<Result<StatusReply, ApiError>>);
+    {
+        let status = status.clone();
+        use_effect_with((), move |_| {
+            let load = {
+                let status = status.clone();
+                move || {
+                    let status = status.clone();
+                    spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
+                }
+            };
+            load();
+            let reload = load.clone();
+            listen::<SessionChangedEvent>(reload);
+            // The shell closes this window when a session ends; until it is gone it shows
+            // nothing of the user (the module's view and its data are dropped at once).
+            listen::<SessionEndedEvent>(move || {
+                status.set(Some(Ok(signed_out_status())));
+                load();
+            });
+        });
+    }
+    let me = match &*status {
+        Some(Ok(s)) => s.session.clone(),
+        _ => None,
+    };
+    // At a kiosk, customers export only where the kiosk's settings allow it.
+    let kiosk_export = match &*status {
+        Some(Ok(s)) => {
+            s.kiosk.as_ref().is_none_or(|k| k.allow_export)
+                || s.session.as_ref().is_some_and(|m| m.role.is_staff())
+        }
+        _ => false,
+    };
+    let kiosk_on = matches!(&*status, Some(Ok(s)) if s.kiosk.is_some() && s.session.is_some());
+    use_effect_with(kiosk_on, move |on| {
+        let guard = on.then(|| crate::common::kiosk::install(false, || ()));
+        move || drop(guard)
+    });
+    let body = match (&*status, &me) {
+        (None, _) => html! { <p class="muted">{ "Loading…" }</p> },
+        (Some(Err(e)), _) => html! { <div class="banner err">{ e.message.clone() }</div> },
+        (Some(Ok(_)), None) => {
+            html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
+        }
+        (Some(Ok(_)), Some(me)) => match p.module {
+            ModuleId::Settings => {
+                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /></> }
+            }
+            ModuleId::Mail => html! { <crate::modules::mail::MailWindow /> },
+            ModuleId::Customers => html! { <crate::modules::accounts::CustomersPage /> },
+            ModuleId::Inventory => {
+                html! { <crate::modules::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} kiosk={kiosk_on} /> }
+            }
+            other => not_built(other),
+        },
+    };
+    html! {
+        <>
+            <header class="bar">
+                <h1 id="module-title">{ p.module.title() }</h1>
+                if let Some(me) = &me { <span class="who">{ format!("{} · {}", me.name, me.role.label()) }</span> }
+            </header>
+            <main>{ body }</main>
+        </>
+    }
+}
+
+/// A status with nobody signed in, shown between a session's end and the next status.
+fn signed_out_status() -> StatusReply {
+    StatusReply {
+        version: String::new(),
+        first_run: false,
+        session: None,
+        store: String::new(),
+        store_error: None,
+        erp: String::new(),
+        config_warning: None,
+        kiosk: None,
+    }
+}
+
+fn not_built(m: ModuleId) -> Html {
+    html! {
+        <div class="card" id="module-status">
+            <h2>{ format!("{} is not built yet", m.title()) }</h2>
+            <p>{ m.description() }</p>
+            <p class="muted">{ "This window opens and checks your role today; the module itself arrives in a later release." }</p>
+        </div>
+    }
+}
