@@ -181,6 +181,7 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
     wait_text(c, "#home-title", |t| t == "Welcome, Ada Admin").await;
     for m in [
         "inventory",
+        "orders",
         "customers",
         "procurement",
         "forecasts",
@@ -329,8 +330,8 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     assert_eq!(
         tiles.len(),
-        3,
-        "a customer sees Inventory, Shop and Support only"
+        4,
+        "a customer sees Inventory, Orders, Shop and Support only"
     );
     assert!(
         c.find(Locator::Css("#open-settings")).await.is_err(),

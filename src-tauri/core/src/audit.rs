@@ -74,6 +74,31 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
+/// Every entry about one thing (`target_type`, `target_id`), oldest first: the trail shown
+/// on a procurement request or an order.
+pub async fn for_target(
+    store: &Store,
+    target_type: &str,
+    target_id: &str,
+) -> Result<Vec<AuditRow>> {
+    let rows = sqlx::query("SELECT at, actor, action, target_type, target_id, detail FROM audit_log WHERE target_type = $1 AND target_id = $2 ORDER BY id")
+        .bind(target_type)
+        .bind(target_id)
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditRow {
+            at: r.get("at"),
+            actor: r.get("actor"),
+            action: r.get("action"),
+            target_type: r.get("target_type"),
+            target_id: r.get("target_id"),
+            detail: r.get("detail"),
+        })
+        .collect())
+}
+
 /// The newest entries first.
 pub async fn recent(store: &Store, limit: i64) -> Result<Vec<AuditRow>> {
     let rows = sqlx::query("SELECT at, actor, action, target_type, target_id, detail FROM audit_log ORDER BY id DESC LIMIT $1")

@@ -43,6 +43,16 @@ pub static PORTAL: std::sync::LazyLock<Vec<PortalModule>> = std::sync::LazyLock:
             sqlite: sqlx::migrate!("../../migrations/mail/sqlite"),
             postgres: sqlx::migrate!("../../migrations/mail/postgres"),
         },
+        PortalModule {
+            module: "procurement",
+            sqlite: sqlx::migrate!("../../migrations/procurement/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/procurement/postgres"),
+        },
+        PortalModule {
+            module: "orders",
+            sqlite: sqlx::migrate!("../../migrations/orders/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/orders/postgres"),
+        },
     ]
 });
 

@@ -88,6 +88,12 @@ impl Portdesk {
         let store = self.store().await?;
         let user =
             accounts::create_first_admin(&store, &req.name, &req.email, &req.password).await?;
+        if matches!(self.config.read().await.erp, ErpSettings::Demo { .. }) {
+            // A fresh install on the demo ERP gets the demo catalogue beside it.
+            if let Err(e) = crate::procurement::demo::seed(&store).await {
+                tracing::warn!("demo catalogue not written: {e}");
+            }
+        }
         self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, "first admin created and signed in");
         Ok(user.session_info())

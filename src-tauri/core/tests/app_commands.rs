@@ -168,7 +168,7 @@ async fn modules_follow_the_role() {
         .into_iter()
         .map(|m| m.id)
         .collect();
-    assert_eq!(ids, vec![ModuleId::Inventory]);
+    assert_eq!(ids, vec![ModuleId::Inventory, ModuleId::Orders]);
     h.call::<OpenModule>(ModuleId::Inventory).await.unwrap();
     assert_eq!(
         h.call::<OpenModule>(ModuleId::Settings)
@@ -201,7 +201,12 @@ async fn modules_follow_the_role() {
         .collect();
     assert_eq!(
         ids,
-        vec![ModuleId::Inventory, ModuleId::Shop, ModuleId::Support]
+        vec![
+            ModuleId::Inventory,
+            ModuleId::Orders,
+            ModuleId::Shop,
+            ModuleId::Support
+        ]
     );
     assert_eq!(
         h.call::<ErpCustomers>(ErpCustomerQuery::default())
@@ -275,7 +280,8 @@ async fn a_temporary_password_must_be_changed_first() {
         .await
         .unwrap();
     assert!(!me.must_change_password);
-    assert_eq!(h.call::<ListModules>(()).await.unwrap().len(), 1);
+    // Inventory and Orders.
+    assert_eq!(h.call::<ListModules>(()).await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ pub(crate) use declare_commands;
 pub use crate::accounts::commands::*;
 pub use crate::inventory::commands::*;
 pub use crate::mail::commands::*;
+pub use crate::orders::commands::*;
+pub use crate::procurement::commands::*;
 pub use crate::settings::commands::*;
 pub use session::*;
 
@@ -76,6 +78,8 @@ pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::Laz
         ACCOUNTS_COMMANDS,
         INVENTORY_COMMANDS,
         MAIL_COMMANDS,
+        ORDERS_COMMANDS,
+        PROCUREMENT_COMMANDS,
     ]
     .concat()
 });

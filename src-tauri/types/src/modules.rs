@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ModuleId {
     Inventory,
+    Orders,
     Customers,
     Procurement,
     Forecasts,
@@ -16,8 +17,9 @@ pub enum ModuleId {
 }
 
 impl ModuleId {
-    pub const ALL: [ModuleId; 8] = [
+    pub const ALL: [ModuleId; 9] = [
         ModuleId::Inventory,
+        ModuleId::Orders,
         ModuleId::Customers,
         ModuleId::Procurement,
         ModuleId::Forecasts,
@@ -30,6 +32,7 @@ impl ModuleId {
     pub fn as_str(self) -> &'static str {
         match self {
             ModuleId::Inventory => "inventory",
+            ModuleId::Orders => "orders",
             ModuleId::Customers => "customers",
             ModuleId::Procurement => "procurement",
             ModuleId::Forecasts => "forecasts",
@@ -47,6 +50,7 @@ impl ModuleId {
     pub fn title(self) -> &'static str {
         match self {
             ModuleId::Inventory => "Inventory",
+            ModuleId::Orders => "Orders",
             ModuleId::Customers => "Customers",
             ModuleId::Procurement => "Procurement",
             ModuleId::Forecasts => "Forecasts",
@@ -62,6 +66,7 @@ impl ModuleId {
             ModuleId::Inventory => {
                 "Stock held for a customer, live from the ERP, with Excel export."
             }
+            ModuleId::Orders => "Orders placed for customers: status from placed to delivered.",
             ModuleId::Customers => "Customer and staff accounts, password resets, audit log.",
             ModuleId::Procurement => "Automatic procurement requests, approvals, purchase orders.",
             ModuleId::Forecasts => "S&OP cycles and monthly forecasts per customer and product.",
@@ -77,6 +82,7 @@ impl ModuleId {
         use Role::*;
         match self {
             ModuleId::Inventory => &[Admin, Warehouse, Customer],
+            ModuleId::Orders => &[Admin, Warehouse, SalesRep, Procurement, Customer],
             ModuleId::Customers => &[Admin],
             ModuleId::Procurement => &[Admin, Procurement],
             ModuleId::Forecasts => &[Admin, SalesRep],
@@ -91,7 +97,12 @@ impl ModuleId {
     pub fn is_built(self) -> bool {
         matches!(
             self,
-            ModuleId::Settings | ModuleId::Customers | ModuleId::Inventory | ModuleId::Mail
+            ModuleId::Settings
+                | ModuleId::Customers
+                | ModuleId::Inventory
+                | ModuleId::Mail
+                | ModuleId::Orders
+                | ModuleId::Procurement
         )
     }
 

@@ -252,6 +252,27 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<User>> {
     row.as_ref().map(User::from_row).transpose()
 }
 
+/// The e-mail addresses of the active accounts with `role` (for internal alerts).
+pub async fn emails_with_role(conn: &mut sqlx::AnyConnection, role: Role) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT email FROM users WHERE role = $1 AND active = 1 ORDER BY id")
+            .bind(role.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|(e,)| e).collect())
+}
+
+/// Active customer accounts linked to an ERP customer: who an order can be for.
+pub async fn linked_customers(store: &Store) -> Result<Vec<User>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLS} FROM users WHERE role = 'customer' AND active = 1 \
+         AND erp_customer_code IS NOT NULL AND erp_link_problem IS NULL ORDER BY lower(name), id"
+    ))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(User::from_row).collect()
+}
+
 pub async fn by_email(store: &Store, email: &str) -> Result<Option<User>> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLS} FROM users WHERE lower(email) = $1"

@@ -127,6 +127,8 @@ pub fn modules() -> Vec<ModuleCommands> {
         crate::inventory::commands::commands(),
         crate::accounts::commands::commands(),
         crate::mail::commands::commands(),
+        crate::orders::commands::commands(),
+        crate::procurement::commands::commands(),
     ]
 }
 

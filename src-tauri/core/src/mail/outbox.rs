@@ -455,6 +455,23 @@ fn row(r: &sqlx::any::AnyRow) -> Result<MailRow> {
     })
 }
 
+/// The listed messages (by id, in that order), for a screen that shows what it caused.
+pub async fn rows(store: &Store, ids: &[i64]) -> Result<Vec<MailRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = sqlx::query(&format!(
+            "SELECT {ROW_COLUMNS} FROM mail_outbox WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+        if let Some(r) = r {
+            out.push(row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Newest first, filtered by status and by a recipient/subject search, one page, plus the
 /// per-status counts. `transport` is filled in by the caller.
 pub async fn list(store: &Store, q: &MailQuery) -> Result<MailPage> {

@@ -1,0 +1,364 @@
+//! Orders and **the order path**: the one function ([`place`]) that takes stock, stores the
+//! order with its prices, raises procurement where stock ran low and queues the mail, in one
+//! transaction. Staff call it from the Orders window today; the Shop's checkout calls it next.
+//!
+//! Owns `orders` and `order_lines`. Stock belongs to procurement's catalogue and is changed
+//! only through `procurement::take_stock` / `return_stock`.
+
+pub mod commands;
+
+use crate::accounts::User;
+use crate::audit::{self, Actor};
+use crate::error::{CoreError, Result};
+use crate::mail::templates::{self, Template};
+use crate::procurement;
+use crate::store::Store;
+use portdesk_types::Role;
+use portdesk_types::orders::*;
+use portdesk_types::procurement::money;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+pub fn order_number(id: i64) -> String {
+    format!("ORD-{id:06}")
+}
+
+/// Most lines one order may have.
+pub const MAX_LINES: usize = 200;
+
+/// What [`place`] did.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub order_id: i64,
+    /// Procurement requests raised (`PROC-…`).
+    pub raised: Vec<String>,
+}
+
+/// Lines as asked, checked and merged by product (in product order, which is also the order
+/// rows are locked in, so two orders never wait on each other in a circle).
+fn check_lines(lines: &[NewOrderLine]) -> Result<BTreeMap<i64, i64>> {
+    if lines.is_empty() {
+        return Err(CoreError::validation("lines", "Add at least one product."));
+    }
+    if lines.len() > MAX_LINES {
+        return Err(CoreError::validation(
+            "lines",
+            format!("An order has at most {MAX_LINES} lines."),
+        ));
+    }
+    let mut merged = BTreeMap::new();
+    for l in lines {
+        let q = procurement::whole_units("quantity", l.quantity)?;
+        let total: &mut i64 = merged.entry(l.product_id).or_default();
+        *total += q;
+        if *total > procurement::MAX_QUANTITY {
+            return Err(CoreError::validation(
+                "quantity",
+                format!(
+                    "The quantity must be at most {}.",
+                    procurement::MAX_QUANTITY
+                ),
+            ));
+        }
+    }
+    Ok(merged)
+}
+
+/// The order path. `customer` is the account the order is for (a linked, active customer);
+/// `actor` who placed it. One transaction: the stock of every line is taken (or nothing is),
+/// the order and its lines stored with today's prices, one procurement request raised per
+/// product that reached its reorder level, and the customer's confirmation, the supplier's
+/// request and the internal alert queued in the outbox. Call `wake_mail` after it returns.
+pub async fn place(
+    store: &Store,
+    actor: &Actor,
+    customer: &User,
+    lines: &[NewOrderLine],
+    note: &str,
+) -> Result<Placed> {
+    if customer.role != Role::Customer || !customer.active {
+        return Err(CoreError::validation(
+            "customer_id",
+            "Orders are placed for an active customer account.",
+        ));
+    }
+    let Some(code) = customer
+        .erp_customer_code
+        .clone()
+        .filter(|_| customer.erp_link_problem.is_none())
+    else {
+        return Err(CoreError::validation(
+            "customer_id",
+            format!(
+                "{} is not linked to an ERP customer yet; link it in the Customers window first.",
+                customer.name
+            ),
+        ));
+    };
+    let merged = check_lines(lines)?;
+    let note = note.trim();
+    if note.len() > 2000 {
+        return Err(CoreError::validation(
+            "note",
+            "The note is at most 2000 characters.",
+        ));
+    }
+    let now = crate::now_ms();
+    let mut tx = store.pool().begin().await?;
+    // Writes first (see `take_stock`).
+    let mut taken = Vec::with_capacity(merged.len());
+    for (product_id, quantity) in &merged {
+        taken.push(procurement::take_stock(&mut tx, "quantity", *product_id, *quantity).await?);
+    }
+    let total: i64 = taken.iter().map(|t| t.unit_price * t.quantity).sum();
+    let customer_name = customer
+        .erp_customer
+        .clone()
+        .unwrap_or_else(|| customer.name.clone());
+    let order_id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (customer_id, customer_name, erp_customer_code, placed_by, placed_by_name, status, \
+         total, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'placed', $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(customer.id)
+    .bind(&customer_name)
+    .bind(&code)
+    .bind(actor.id)
+    .bind(&actor.label)
+    .bind(total)
+    .bind((!note.is_empty()).then_some(note))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, t) in taken.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price, line_total) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(order_id)
+        .bind(i as i64 + 1)
+        .bind(t.product_id)
+        .bind(&t.sku)
+        .bind(&t.name)
+        .bind(t.quantity)
+        .bind(t.unit_price)
+        .bind(t.unit_price * t.quantity)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let mut raised = Vec::new();
+    for t in &taken {
+        if let Some(r) = procurement::reorder_check(&mut tx, actor, t, Some(order_id)).await? {
+            raised.push(r.number);
+        }
+    }
+    let number = order_number(order_id);
+    let confirmation = Template::OrderConfirmation(templates::OrderConfirmation {
+        order_no: number.clone(),
+        customer: customer_name.clone(),
+        placed_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        lines: taken
+            .iter()
+            .map(|t| templates::OrderLine {
+                part: t.sku.clone(),
+                description: t.name.clone(),
+                quantity: t.quantity.to_string(),
+                unit_price: money(t.unit_price),
+                line_total: money(t.unit_price * t.quantity),
+            })
+            .collect(),
+        total: money(total),
+        currency: String::new(),
+        delivery_slot: String::new(),
+        estimated_delivery: String::new(),
+        delivery_address: String::new(),
+    });
+    crate::mail::enqueue_template(
+        &mut tx,
+        &format!("order-confirmation:{order_id}"),
+        vec![customer.email.clone()],
+        &confirmation,
+    )
+    .await?;
+    let detail = format!(
+        "{number} for {customer_name}: {} line(s), total {}{}",
+        taken.len(),
+        money(total),
+        if raised.is_empty() {
+            String::new()
+        } else {
+            format!("; raised {}", raised.join(", "))
+        }
+    );
+    audit::record(
+        &mut tx,
+        actor,
+        "order.place",
+        Some(("order", order_id.to_string())),
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(order = %number, lines = taken.len(), "order placed");
+    Ok(Placed { order_id, raised })
+}
+
+const ORDER_COLS: &str = "o.id, o.customer_id, o.customer_name, o.status, o.total, o.created_at, o.updated_at, \
+    (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count";
+
+fn order_row(r: &sqlx::any::AnyRow) -> Result<OrderRow> {
+    let status: String = r.try_get("status")?;
+    let id: i64 = r.try_get("id")?;
+    Ok(OrderRow {
+        id,
+        number: order_number(id),
+        customer_id: r.try_get("customer_id")?,
+        customer: r.try_get("customer_name")?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| CoreError::Internal(format!("unknown order status {status}")))?,
+        total: r.try_get("total")?,
+        lines: r.try_get::<i64, _>("line_count")? as u32,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn bind_filter<'q>(
+    sql: &'q str,
+    q: &'q OrderQuery,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(i64::from(q.customer_id.is_some()))
+        .bind(q.customer_id.unwrap_or(0))
+        .bind(q.status.map(OrderStatus::as_str).unwrap_or(""))
+        .bind(i64::from(q.from.is_some()))
+        .bind(q.from.unwrap_or(0))
+        .bind(i64::from(q.to.is_some()))
+        .bind(q.to.unwrap_or(0))
+}
+
+/// Orders filtered, newest first. The caller has already bound a customer to their own id.
+pub async fn list(store: &Store, q: &OrderQuery) -> Result<OrderPage> {
+    const FILTER: &str = "WHERE ($1 = 0 OR o.customer_id = $2) AND ($3 = '' OR o.status = $3) \
+        AND ($4 = 0 OR o.created_at >= $5) AND ($6 = 0 OR o.created_at < $7)";
+    let limit = match q.limit {
+        0 => 200,
+        n => n.min(1000),
+    };
+    let count_sql = format!("SELECT COUNT(*) AS n FROM orders o {FILTER}");
+    let list_sql = format!(
+        "SELECT {ORDER_COLS} FROM orders o {FILTER} ORDER BY o.id DESC LIMIT {limit} OFFSET {}",
+        q.offset
+    );
+    let total: i64 = bind_filter(&count_sql, q)
+        .fetch_one(store.pool())
+        .await?
+        .try_get("n")?;
+    let rows = bind_filter(&list_sql, q).fetch_all(store.pool()).await?;
+    Ok(OrderPage {
+        total: total as u64,
+        rows: rows.iter().map(order_row).collect::<Result<_>>()?,
+    })
+}
+
+pub async fn detail(store: &Store, id: i64) -> Result<OrderDetail> {
+    let r = sqlx::query(&format!(
+        "SELECT {ORDER_COLS}, o.note, o.placed_by_name FROM orders o WHERE o.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| CoreError::NotFound(format!("There is no order {}.", order_number(id))))?;
+    let lines = sqlx::query(
+        "SELECT product_id, sku, name, quantity, unit_price, line_total FROM order_lines WHERE order_id = $1 ORDER BY line_no",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|l| {
+        Ok(OrderLine {
+            product_id: l.try_get("product_id")?,
+            sku: l.try_get("sku")?,
+            name: l.try_get("name")?,
+            quantity: l.try_get("quantity")?,
+            unit_price: l.try_get("unit_price")?,
+            line_total: l.try_get("line_total")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let raised: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM procurement_requests WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(store.pool())
+            .await?;
+    Ok(OrderDetail {
+        order: order_row(&r)?,
+        lines,
+        note: r.try_get("note")?,
+        placed_by: r.try_get("placed_by_name")?,
+        raised: raised
+            .into_iter()
+            .map(|(i,)| procurement::request_number(i))
+            .collect(),
+    })
+}
+
+/// Moves an order one step forward, or cancels it before shipping (its stock returns). The
+/// step is taken only from the status the caller saw, so two clicks never skip a step.
+pub async fn advance(store: &Store, actor: &Actor, req: &AdvanceOrder) -> Result<()> {
+    let allowed = req.from.next() == Some(req.to)
+        || (req.to == OrderStatus::Cancelled && req.from.can_cancel());
+    if !allowed {
+        return Err(CoreError::validation(
+            "to",
+            format!(
+                "An order that is {} cannot become {}.",
+                req.from.label().to_lowercase(),
+                req.to.label().to_lowercase()
+            ),
+        ));
+    }
+    let mut tx = store.pool().begin().await?;
+    let moved: Option<(i64,)> = sqlx::query_as(
+        "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING id",
+    )
+    .bind(req.to.as_str())
+    .bind(crate::now_ms())
+    .bind(req.id)
+    .bind(req.from.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if moved.is_none() {
+        drop(tx);
+        let now = detail(store, req.id).await?;
+        return Err(CoreError::Conflict {
+            field: None,
+            message: format!(
+                "{} is {} now (changed elsewhere); nothing was changed.",
+                now.order.number,
+                now.order.status.label().to_lowercase()
+            ),
+        });
+    }
+    if req.to == OrderStatus::Cancelled {
+        let lines: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT product_id, quantity FROM order_lines WHERE order_id = $1 ORDER BY product_id",
+        )
+        .bind(req.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (product, quantity) in lines {
+            procurement::return_stock(&mut tx, product, quantity).await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "order.status",
+        Some(("order", req.id.to_string())),
+        Some(&format!("{} → {}", req.from.as_str(), req.to.as_str())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
