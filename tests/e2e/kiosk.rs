@@ -172,7 +172,16 @@ async fn kiosk_journey(c: &Client) -> Result<(), String> {
     let deadline = walked_away + Duration::from_secs(IDLE_SECONDS + 10);
     loop {
         let handles = c.windows().await.map_err(|e| e.to_string())?;
-        let texts = all_window_texts(c).await?;
+        // A window the shell destroys between the listing and the read fails the read: look
+        // again (the deadline still bounds it).
+        let texts = match all_window_texts(c).await {
+            Ok(t) => t,
+            Err(e) if Instant::now() > deadline => return Err(e),
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
         let leaks: Vec<&String> = texts
             .iter()
             .filter(|t| {

@@ -5,6 +5,7 @@
 //! to leave it out on a machine without a display.
 
 mod kiosk;
+mod procurement;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;

@@ -62,9 +62,11 @@ pub fn module_window(p: &ModuleProps) -> Html {
         }
         (Some(Ok(_)), Some(me)) => match p.module {
             ModuleId::Settings => {
-                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /></> }
+                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
             }
             ModuleId::Mail => html! { <crate::modules::mail::MailWindow /> },
+            ModuleId::Orders => html! { <crate::modules::orders::OrdersWindow me={me.clone()} /> },
+            ModuleId::Procurement => html! { <crate::modules::procurement::ProcurementWindow /> },
             ModuleId::Customers => html! { <crate::modules::accounts::CustomersPage /> },
             ModuleId::Inventory => {
                 html! { <crate::modules::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} kiosk={kiosk_on} /> }

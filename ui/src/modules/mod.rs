@@ -4,5 +4,7 @@
 pub mod accounts;
 pub mod inventory;
 pub mod mail;
+pub mod orders;
+pub mod procurement;
 pub mod session;
 pub mod settings;

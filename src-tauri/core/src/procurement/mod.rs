@@ -53,34 +53,14 @@ pub fn whole_units(field: &'static str, q: f64) -> Result<i64> {
     Ok(q as i64)
 }
 
-/// A price as typed ("12.50", "12,50", "12") in cents.
+/// A price as typed ("12.50", "12,50", "12") in cents, or a message naming `field`.
 pub fn parse_price(field: &'static str, text: &str) -> Result<Cents> {
-    let t = text.trim().replace(',', ".");
-    let bad = || {
+    parse_price_text(text).ok_or_else(|| {
         CoreError::validation(
             field,
             format!("\"{}\" is not a price (for example 12.50).", text.trim()),
         )
-    };
-    let (whole, frac) = match t.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (t.as_str(), ""),
-    };
-    if whole.is_empty() && frac.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || whole.len() > 9
-    {
-        return Err(bad());
-    }
-    let w: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let f: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    Ok(w * 100 + f)
+    })
 }
 
 /// What an order took of one product, as the product reads after the decrement.

@@ -1,0 +1,343 @@
+//! The catalogue and suppliers tabs: search, create, edit, deactivate; Excel in and out.
+
+use crate::common::ipc::call;
+use crate::common::widgets::{Field, error_line};
+use portdesk_types::ApiError;
+use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode, ImportReport};
+use portdesk_types::api::*;
+use portdesk_types::procurement::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// A count as typed; text that is no number is sent as -1, which the core refuses by name.
+fn int(v: &str) -> i64 {
+    v.trim().parse::<i64>().unwrap_or(-1)
+}
+
+fn edit_of(p: &Product) -> ProductEdit {
+    ProductEdit {
+        id: Some(p.id),
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        category: p.category.clone(),
+        unit_price: money(p.unit_price),
+        stock: p.stock,
+        reorder_level: p.reorder_level,
+        reorder_quantity: p.reorder_quantity,
+        pack_size: p.pack_size,
+        supplier_id: p.supplier_id,
+        active: p.active,
+    }
+}
+
+#[function_component(Catalogue)]
+pub fn catalogue() -> Html {
+    let query = use_state(|| ProductQuery {
+        include_inactive: true,
+        ..Default::default()
+    });
+    let page = use_state(|| None::<Result<ProductPage, ApiError>>);
+    let suppliers = use_state(Vec::<Supplier>::new);
+    let editing = use_state(|| None::<ProductEdit>);
+    let error = use_state(|| None::<ApiError>);
+    let reload = use_state(|| 0u32);
+    let import_path = use_state(String::new);
+    let export_path = use_state(String::new);
+    let report = use_state(|| None::<Result<ImportReport, ApiError>>);
+    let exported = use_state(|| None::<Result<ExportReply, ApiError>>);
+    {
+        let page = page.clone();
+        use_effect_with(((*query).clone(), *reload), move |(q, _)| {
+            let q = q.clone();
+            spawn_local(async move { page.set(Some(call::<ListProducts>(&q).await)) });
+        });
+    }
+    {
+        let suppliers = suppliers.clone();
+        use_effect_with(*reload, move |_| {
+            spawn_local(async move {
+                if let Ok(s) = call::<ListSuppliers>(&()).await {
+                    suppliers.set(s);
+                }
+            });
+        });
+    }
+    let field = |f: fn(&mut ProductEdit, String)| {
+        let editing = editing.clone();
+        Callback::from(move |v: String| {
+            if let Some(mut e) = (*editing).clone() {
+                f(&mut e, v);
+                editing.set(Some(e));
+            }
+        })
+    };
+    let save = {
+        let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(e) = (*editing).clone() else { return };
+            let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
+            spawn_local(async move {
+                match call::<SaveProduct>(&e).await {
+                    Ok(_) => {
+                        editing.set(None);
+                        error.set(None);
+                        reload.set(*reload + 1);
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    let import = |mode: ImportMode| {
+        let (path, report, reload) = (import_path.clone(), report.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let req = CatalogueImport {
+                path: (*path).clone(),
+                mode,
+            };
+            let (report, reload) = (report.clone(), reload.clone());
+            spawn_local(async move {
+                report.set(Some(call::<ImportProducts>(&req).await));
+                reload.set(*reload + 1);
+            });
+        })
+    };
+    let export = {
+        let (path, exported, query) = (export_path.clone(), exported.clone(), query.clone());
+        Callback::from(move |_: MouseEvent| {
+            let req = ExportRequest {
+                path: (*path).clone(),
+                query: (*query).clone(),
+            };
+            let exported = exported.clone();
+            spawn_local(async move { exported.set(Some(call::<ExportProducts>(&req).await)) });
+        })
+    };
+    let editor = match &*editing {
+        Some(e) => {
+            let on_supplier = {
+                let editing = editing.clone();
+                Callback::from(move |ev: Event| {
+                    let v = ev.target_unchecked_into::<HtmlSelectElement>().value();
+                    if let Some(mut e) = (*editing).clone() {
+                        e.supplier_id = v.parse().ok();
+                        editing.set(Some(e));
+                    }
+                })
+            };
+            let toggle = {
+                let editing = editing.clone();
+                Callback::from(move |_: MouseEvent| {
+                    if let Some(mut e) = (*editing).clone() {
+                        e.active = !e.active;
+                        editing.set(Some(e));
+                    }
+                })
+            };
+            let pack = e.pack_size.map(|p| p.to_string()).unwrap_or_default();
+            html! {
+                <div class="card" id="product-editor">
+                    <h3>{ if e.id.is_some() { "Edit product" } else { "New product" } }</h3>
+                    <div class="grid3">
+                        <div><Field id="prod-sku" label="SKU" value={e.sku.clone()} oninput={field(|e, v| e.sku = v)} /></div>
+                        <div><Field id="prod-name" label="Name" value={e.name.clone()} oninput={field(|e, v| e.name = v)} /></div>
+                        <div><Field id="prod-category" label="Category" value={e.category.clone()} oninput={field(|e, v| e.category = v)} /></div>
+                        <div><Field id="prod-price" label="Unit price" value={e.unit_price.clone()} oninput={field(|e, v| e.unit_price = v)} /></div>
+                        <div><Field id="prod-stock" label="Stock" value={e.stock.to_string()} oninput={field(|e, v| e.stock = int(&v))} /></div>
+                        <div><Field id="prod-level" label="Reorder level" value={e.reorder_level.to_string()} oninput={field(|e, v| e.reorder_level = int(&v))} /></div>
+                        <div><Field id="prod-reorder" label="Reorder quantity" value={e.reorder_quantity.to_string()} oninput={field(|e, v| e.reorder_quantity = int(&v))} /></div>
+                        <div><Field id="prod-pack" label="Supplier pack size (optional)" value={pack} oninput={field(|e, v| e.pack_size = if v.trim().is_empty() { None } else { Some(v.trim().parse().unwrap_or(0)) })} /></div>
+                        <div>
+                            <label for="prod-supplier">{ "Supplier" }</label>
+                            <select id="prod-supplier" onchange={on_supplier}>
+                                <option value="" selected={e.supplier_id.is_none()}>{ "None" }</option>
+                                { for suppliers.iter().map(|s| html! { <option value={s.id.to_string()} selected={e.supplier_id == Some(s.id)}>{ s.name.clone() }</option> }) }
+                            </select>
+                        </div>
+                    </div>
+                    <Field id="prod-description" label="Description" value={e.description.clone()} oninput={field(|e, v| e.description = v)} />
+                    <div class="actions">
+                        <button id="prod-save" onclick={save}>{ "Save" }</button>
+                        <button class="secondary" id="prod-active" onclick={toggle}>{ if e.active { "Deactivate" } else { "Activate" } }</button>
+                        <button class="secondary" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(None)) }}>{ "Close" }</button>
+                    </div>
+                    { error_line("prod-error", &error) }
+                </div>
+            }
+        }
+        None => html! {},
+    };
+    let open = |p: &Product| {
+        let (editing, p) = (editing.clone(), edit_of(p));
+        Callback::from(move |_: MouseEvent| editing.set(Some(p.clone())))
+    };
+    let new = {
+        let editing = editing.clone();
+        Callback::from(move |_: MouseEvent| {
+            editing.set(Some(ProductEdit {
+                active: true,
+                unit_price: "0.00".into(),
+                ..Default::default()
+            }))
+        })
+    };
+    html! {
+        <>
+            <div class="card">
+                <h2>{ "Catalogue" }</h2>
+                <div class="grid2">
+                    <div><Field id="cat-search" label="Search" value={query.search.clone()} oninput={{ let q = query.clone(); Callback::from(move |v| q.set(ProductQuery { search: v, offset: 0, ..(*q).clone() })) }} /></div>
+                    <div class="actions" style="align-items:end">
+                        <button class="secondary" id="cat-low" onclick={{ let q = query.clone(); Callback::from(move |_: MouseEvent| q.set(ProductQuery { low_only: !q.low_only, ..(*q).clone() })) }}>{ if query.low_only { "Show all" } else { "Low stock only" } }</button>
+                        <button id="cat-new" onclick={new}>{ "New product" }</button>
+                    </div>
+                </div>
+                { match &*page {
+                    Some(Ok(pg)) => html! {
+                        <>
+                        <p class="muted">{ format!("{} product(s)", pg.total) }</p>
+                        <table id="catalogue">
+                            <thead><tr><th>{ "SKU" }</th><th>{ "Name" }</th><th>{ "Supplier" }</th><th class="num">{ "Price" }</th><th class="num">{ "Stock" }</th><th class="num">{ "Level" }</th><th class="num">{ "On order" }</th><th></th></tr></thead>
+                            <tbody>{ for pg.rows.iter().map(|p| html! {
+                                <tr data-sku={p.sku.clone()} class={(!p.active).then_some("muted")}>
+                                    <td>{ p.sku.clone() }</td><td>{ p.name.clone() }{ if p.active { "" } else { " (inactive)" } }</td>
+                                    <td>{ p.supplier.clone().unwrap_or_default() }</td><td class="num">{ money(p.unit_price) }</td>
+                                    <td class="num stock">{ p.stock }</td><td class="num">{ p.reorder_level }</td><td class="num">{ p.on_order }</td>
+                                    <td><button class="link" onclick={open(p)}>{ "Edit" }</button></td>
+                                </tr>
+                            }) }</tbody>
+                        </table>
+                        </>
+                    },
+                    Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+                    None => html! { <p class="muted">{ "Loading…" }</p> },
+                } }
+            </div>
+            { editor }
+            <div class="card">
+                <h3>{ "Excel" }</h3>
+                <div class="grid2">
+                    <div><Field id="cat-import-path" label="Import from (.xlsx)" value={(*import_path).clone()} oninput={{ let s = import_path.clone(); Callback::from(move |v| s.set(v)) }}
+                        hint="Columns: SKU, Name, Description, Category, Unit price, Stock, Reorder level, Reorder quantity, Pack size, Supplier. A known SKU updates its product." /></div>
+                    <div><Field id="cat-export-path" label="Export to (.xlsx)" value={(*export_path).clone()} oninput={{ let s = export_path.clone(); Callback::from(move |v| s.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
+                </div>
+                <div class="actions">
+                    <button class="secondary" id="cat-check" onclick={import(ImportMode::Check)}>{ "Check the sheet" }</button>
+                    <button id="cat-import" onclick={import(ImportMode::AllOrNothing)}>{ "Import (all or nothing)" }</button>
+                    <button class="secondary" id="cat-import-valid" onclick={import(ImportMode::ValidRowsOnly)}>{ "Import valid rows only" }</button>
+                    <button class="secondary" id="cat-export" onclick={export}>{ "Export" }</button>
+                </div>
+                { match &*report {
+                    Some(Ok(r)) => html! {
+                        <div id="cat-import-report">
+                            <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!("{} row(s), {} valid, {} applied, {} problem(s)", r.rows, r.valid, r.created, r.issues.len()) }</p>
+                            if !r.issues.is_empty() {
+                                <table><thead><tr><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
+                                <tbody>{ for r.issues.iter().map(|i| html! { <tr><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr> }) }</tbody></table>
+                            }
+                        </div>
+                    },
+                    Some(Err(e)) => html! { <p class="error" id="cat-import-report">{ e.message.clone() }</p> },
+                    None => html! {},
+                } }
+                { match &*exported {
+                    Some(Ok(r)) => html! { <p class="ok" id="cat-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                    Some(Err(e)) => html! { <p class="error" id="cat-export-result">{ e.message.clone() }</p> },
+                    None => html! {},
+                } }
+            </div>
+        </>
+    }
+}
+
+#[function_component(Suppliers)]
+pub fn suppliers() -> Html {
+    let list = use_state(|| None::<Result<Vec<Supplier>, ApiError>>);
+    let editing = use_state(|| None::<SupplierEdit>);
+    let error = use_state(|| None::<ApiError>);
+    let reload = use_state(|| 0u32);
+    {
+        let list = list.clone();
+        use_effect_with(*reload, move |_| {
+            spawn_local(async move { list.set(Some(call::<ListSuppliers>(&()).await)) });
+        });
+    }
+    let field = |f: fn(&mut SupplierEdit, String)| {
+        let editing = editing.clone();
+        Callback::from(move |v: String| {
+            if let Some(mut e) = (*editing).clone() {
+                f(&mut e, v);
+                editing.set(Some(e));
+            }
+        })
+    };
+    let save = {
+        let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(e) = (*editing).clone() else { return };
+            let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
+            spawn_local(async move {
+                match call::<SaveSupplier>(&e).await {
+                    Ok(_) => {
+                        editing.set(None);
+                        error.set(None);
+                        reload.set(*reload + 1);
+                    }
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        })
+    };
+    let open = |s: &Supplier| {
+        let editing = editing.clone();
+        let e = SupplierEdit {
+            id: Some(s.id),
+            name: s.name.clone(),
+            email: s.email.clone().unwrap_or_default(),
+            phone: s.phone.clone().unwrap_or_default(),
+            lead_time_days: s.lead_time_days,
+            active: s.active,
+        };
+        Callback::from(move |_: MouseEvent| editing.set(Some(e.clone())))
+    };
+    html! {
+        <>
+            <div class="card">
+                <h2>{ "Suppliers" }</h2>
+                <div class="actions" style="margin-top:0"><button id="sup-new" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(Some(SupplierEdit { active: true, lead_time_days: 7, ..Default::default() }))) }}>{ "New supplier" }</button></div>
+                { match &*list {
+                    Some(Ok(l)) => html! {
+                        <table id="suppliers">
+                            <thead><tr><th>{ "Name" }</th><th>{ "E-mail" }</th><th>{ "Phone" }</th><th class="num">{ "Lead time (days)" }</th><th></th></tr></thead>
+                            <tbody>{ for l.iter().map(|s| html! {
+                                <tr><td>{ s.name.clone() }{ if s.active { "" } else { " (inactive)" } }</td>
+                                    <td>{ s.email.clone().unwrap_or_else(|| "none: requests are flagged \"cannot notify\"".into()) }</td>
+                                    <td>{ s.phone.clone().unwrap_or_default() }</td><td class="num">{ s.lead_time_days }</td>
+                                    <td><button class="link" onclick={open(s)}>{ "Edit" }</button></td></tr>
+                            }) }</tbody>
+                        </table>
+                    },
+                    Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+                    None => html! {},
+                } }
+            </div>
+            if let Some(e) = &*editing {
+                <div class="card" id="supplier-editor">
+                    <div class="grid2">
+                        <div><Field id="sup-name" label="Name" value={e.name.clone()} oninput={field(|e, v| e.name = v)} /></div>
+                        <div><Field id="sup-email" label="E-mail" value={e.email.clone()} oninput={field(|e, v| e.email = v)} /></div>
+                        <div><Field id="sup-phone" label="Phone" value={e.phone.clone()} oninput={field(|e, v| e.phone = v)} /></div>
+                        <div><Field id="sup-lead" label="Lead time (days)" value={e.lead_time_days.to_string()} oninput={field(|e, v| e.lead_time_days = v.trim().parse().unwrap_or(u32::MAX))} /></div>
+                    </div>
+                    <div class="actions">
+                        <button id="sup-save" onclick={save}>{ "Save" }</button>
+                        <button class="secondary" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(None)) }}>{ "Close" }</button>
+                    </div>
+                    { error_line("sup-error", &error) }
+                </div>
+            }
+        </>
+    }
+}
