@@ -873,6 +873,23 @@ on_both_backends!(
             ),
             (2499, 50, Some("TechParts Inc"))
         );
+        // A picture renamed .xlsx is refused by name, and nothing changes.
+        let fake = dir.path().join("photo.xlsx");
+        std::fs::write(&fake, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let e = procurement::xlsx::import(
+            &store,
+            &staff(),
+            &fake,
+            portdesk_types::accounts::ImportMode::AllOrNothing,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("photo.xlsx: this is not an .xlsx workbook"),
+            "{e}"
+        );
+        assert_eq!(count(&store, "products").await, 1);
         // Export and import back: the same product, updated in place.
         let out = dir.path().join("out.xlsx");
         assert_eq!(

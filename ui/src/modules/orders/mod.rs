@@ -53,6 +53,7 @@ fn place_order_card(p: &PlaceProps) -> Html {
     let lines = use_state(Vec::<(Product, String)>::new);
     let result = use_state(|| None::<Result<OrderDetail, ApiError>>);
     let busy = use_state(|| false);
+    let note = use_state(String::new);
     {
         let customers = customers.clone();
         use_effect_with(p.can_place, move |can| {
@@ -90,12 +91,13 @@ fn place_order_card(p: &PlaceProps) -> Html {
         })
     };
     let place = {
-        let (lines, customer, result, busy, on_placed) = (
+        let (lines, customer, result, busy, on_placed, note) = (
             lines.clone(),
             customer.clone(),
             result.clone(),
             busy.clone(),
             p.on_placed.clone(),
+            note.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let Some(customer_id) = *customer else {
@@ -115,19 +117,21 @@ fn place_order_card(p: &PlaceProps) -> Html {
                         quantity: q.trim().parse().unwrap_or(0.0),
                     })
                     .collect(),
-                note: String::new(),
+                note: (*note).clone(),
             };
-            let (lines, result, busy, on_placed) = (
+            let (lines, result, busy, on_placed, note) = (
                 lines.clone(),
                 result.clone(),
                 busy.clone(),
                 on_placed.clone(),
+                note.clone(),
             );
             busy.set(true);
             spawn_local(async move {
                 let r = call::<PlaceOrder>(&req).await;
                 if r.is_ok() {
                     lines.set(Vec::new());
+                    note.set(String::new());
                     on_placed.emit(());
                 }
                 result.set(Some(r));
@@ -206,6 +210,7 @@ fn place_order_card(p: &PlaceProps) -> Html {
             if !lines.is_empty() {
                 <h3>{ "Lines" }</h3>
                 <table id="order-lines"><tbody>{ for line_rows }</tbody></table>
+                <Field id="order-note" label="Note (optional)" value={(*note).clone()} oninput={{ let s = note.clone(); Callback::from(move |v| s.set(v)) }} />
             }
             if p.can_place {
             <div class="actions">
@@ -240,6 +245,29 @@ fn order_list(p: &ListProps) -> Html {
     let action_error = use_state(|| None::<ApiError>);
     let from = use_state(String::new);
     let to = use_state(String::new);
+    let customers = use_state(Vec::<OrderCustomer>::new);
+    {
+        let customers = customers.clone();
+        use_effect_with(p.staff, move |staff| {
+            if *staff {
+                spawn_local(async move {
+                    if let Ok(c) = call::<OrderCustomers>(&()).await {
+                        customers.set(c);
+                    }
+                });
+            }
+        });
+    }
+    let on_customer = {
+        let query = query.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            query.set(OrderQuery {
+                customer_id: v.parse().ok(),
+                ..(*query).clone()
+            });
+        })
+    };
     {
         let page = page.clone();
         use_effect_with(((*query).clone(), p.reload), move |(q, _)| {
@@ -342,6 +370,13 @@ fn order_list(p: &ListProps) -> Html {
         <>
             <div class="card">
                 <h2>{ if p.staff { "Orders" } else { "My orders" } }</h2>
+                if p.staff && !customers.is_empty() {
+                    <label for="order-filter-customer">{ "Customer" }</label>
+                    <select id="order-filter-customer" onchange={on_customer}>
+                        <option value="">{ "All customers" }</option>
+                        { for customers.iter().map(|c| html! { <option value={c.id.to_string()}>{ format!("{} · {}", c.erp_customer, c.name) }</option> }) }
+                    </select>
+                }
                 <div class="grid3">
                     <div>
                         <label for="order-status">{ "Status" }</label>
