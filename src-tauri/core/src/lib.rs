@@ -10,6 +10,7 @@ pub mod config;
 pub mod erp;
 pub mod error;
 pub mod files;
+pub mod forecasts;
 pub mod inventory;
 pub mod local;
 pub mod logging;

@@ -49,6 +49,11 @@ pub static PORTAL: std::sync::LazyLock<Vec<PortalModule>> = std::sync::LazyLock:
             postgres: sqlx::migrate!("../../migrations/procurement/postgres"),
         },
         PortalModule {
+            module: "forecasts",
+            sqlite: sqlx::migrate!("../../migrations/forecasts/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/forecasts/postgres"),
+        },
+        PortalModule {
             module: "orders",
             sqlite: sqlx::migrate!("../../migrations/orders/sqlite"),
             postgres: sqlx::migrate!("../../migrations/orders/postgres"),

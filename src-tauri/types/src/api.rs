@@ -35,6 +35,7 @@ pub(crate) use declare_commands;
 
 /// Every module's commands, by the names the UI has always used.
 pub use crate::accounts::commands::*;
+pub use crate::forecasts::commands::*;
 pub use crate::inventory::commands::*;
 pub use crate::mail::commands::*;
 pub use crate::orders::commands::*;
@@ -80,6 +81,7 @@ pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::Laz
         MAIL_COMMANDS,
         ORDERS_COMMANDS,
         PROCUREMENT_COMMANDS,
+        FORECASTS_COMMANDS,
     ]
     .concat()
 });

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod events;
+pub mod forecasts;
 pub mod inventory;
 pub mod mail;
 pub mod modules;

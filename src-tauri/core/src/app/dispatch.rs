@@ -129,6 +129,7 @@ pub fn modules() -> Vec<ModuleCommands> {
         crate::mail::commands::commands(),
         crate::orders::commands::commands(),
         crate::procurement::commands::commands(),
+        crate::forecasts::commands::commands(),
     ]
 }
 

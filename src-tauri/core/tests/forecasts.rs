@@ -1,0 +1,509 @@
+//! S&OP forecasts on a real store (SQLite file and PostgreSQL): cycles and their bad input,
+//! versioned cells (a stale edit comes back as a conflict, never overwrites), whole-batch
+//! validation, idempotent replay, submit / take back, and the lock after close.
+
+mod common;
+
+use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::audit::{self, Actor};
+use portdesk_core::error::CoreError;
+use portdesk_core::forecasts;
+use portdesk_core::store::Store;
+use portdesk_types::forecasts::*;
+use portdesk_types::{Role, Secret};
+
+async fn user(store: &Store, name: &str, role: Role) -> i64 {
+    accounts::create(
+        store,
+        &Actor::system("test"),
+        NewUser {
+            name: name.into(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            role,
+            erp_customer: None,
+            erp_customer_code: None,
+            password: Secret::new("Forklift-Harbour-42"),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// 2027-01 at noon UTC, in ms.
+const JAN_2027: i64 = 1_798_804_800_000;
+
+fn new_cycle(first: &str, horizon: u32, deadline: i64) -> NewCycle {
+    NewCycle {
+        name: "FY27".into(),
+        first_month: first.into(),
+        horizon,
+        deadline,
+    }
+}
+
+/// Admin, two reps (Rita: C1 with parts A and B; Sam: C2 with part A), an open cycle.
+async fn setup(store: &Store) -> (Actor, (i64, Actor), (i64, Actor), Cycle) {
+    let admin_id = user(store, "Ada", Role::Admin).await;
+    let admin = Actor::user(admin_id, "ada@example.com");
+    let rita = user(store, "Rita", Role::SalesRep).await;
+    let sam = user(store, "Sam", Role::SalesRep).await;
+    for (code, name, rep) in [("C1", "Northwind", rita), ("C2", "Bluewater", sam)] {
+        forecasts::assign(
+            store,
+            &admin,
+            &Assignment {
+                customer_code: code.into(),
+                customer: name.into(),
+                rep_id: Some(rep),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    for (code, part) in [("C1", "A"), ("C1", "B"), ("C2", "A")] {
+        forecasts::set_matrix(
+            store,
+            &MatrixEntry {
+                customer_code: code.into(),
+                part: part.into(),
+                description: format!("Part {part}"),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let c = forecasts::create_cycle(
+        store,
+        &admin,
+        &new_cycle("2027-01", 12, JAN_2027 + 86_400_000 * 10),
+    )
+    .await
+    .unwrap();
+    let c = forecasts::open_cycle(store, &admin, c.id).await.unwrap();
+    (
+        admin,
+        (rita, Actor::user(rita, "rita@example.com")),
+        (sam, Actor::user(sam, "sam@example.com")),
+        c,
+    )
+}
+
+fn edit(code: &str, part: &str, month: &str, q: f64, base: i64) -> CellEdit {
+    CellEdit {
+        customer_code: code.into(),
+        part: part.into(),
+        month: month.into(),
+        quantity: q,
+        base_version: base,
+        key: None,
+    }
+}
+
+async fn cell(store: &Store, cycle: i64, rep: i64, code: &str, part: &str, month: &str) -> Cell {
+    let g = forecasts::grid(store, cycle, rep).await.unwrap();
+    g.rows
+        .into_iter()
+        .find(|r| r.customer_code == code && r.part == part)
+        .unwrap()
+        .cells
+        .into_iter()
+        .find(|c| c.month == month)
+        .unwrap()
+}
+
+on_both_backends!(cycles_and_their_bad_input, |store: Store| async move {
+    let admin = Actor::user(user(&store, "Ada", Role::Admin).await, "ada@example.com");
+    let rep = user(&store, "Rita", Role::SalesRep).await;
+    forecasts::assign(
+        &store,
+        &admin,
+        &Assignment {
+            customer_code: "C1".into(),
+            customer: "Northwind".into(),
+            rep_id: Some(rep),
+        },
+    )
+    .await
+    .unwrap();
+    for (c, field) in [
+        (new_cycle("2027-13", 12, JAN_2027), "first_month"),
+        (new_cycle("Jan 2027", 12, JAN_2027), "first_month"),
+        (new_cycle("2027-01", 11, JAN_2027), "horizon"),
+        (new_cycle("2027-01", 19, JAN_2027), "horizon"),
+        (
+            new_cycle("2027-01", 12, JAN_2027 - 86_400_000 * 30),
+            "deadline",
+        ),
+        (
+            NewCycle {
+                name: " ".into(),
+                ..new_cycle("2027-01", 12, JAN_2027)
+            },
+            "name",
+        ),
+    ] {
+        match forecasts::create_cycle(&store, &admin, &c).await {
+            Err(CoreError::Validation { field: f, .. }) => assert_eq!(f, field, "{c:?}"),
+            other => panic!("{c:?}: {other:?}"),
+        }
+    }
+    assert!(
+        forecasts::list_cycles(&store).await.unwrap().is_empty(),
+        "nothing half made"
+    );
+    let c = forecasts::create_cycle(
+        &store,
+        &admin,
+        &new_cycle("2027-07", 18, JAN_2027 + 200 * 86_400_000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.months.len(), 18);
+    assert_eq!(
+        (c.months[0].as_str(), c.months[17].as_str()),
+        ("2027-07", "2028-12")
+    );
+    // Open: the rep with customers is e-mailed; opening twice is refused.
+    forecasts::open_cycle(&store, &admin, c.id).await.unwrap();
+    let (to, body): (String, String) = sqlx::query_as(
+        "SELECT recipients, body_text FROM mail_outbox WHERE kind = 'forecast_cycle_opened'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert!(
+        to.contains("rita@example.com") && body.contains("2027-07 to 2028-12"),
+        "{to} {body}"
+    );
+    assert!(matches!(
+        forecasts::open_cycle(&store, &admin, c.id).await,
+        Err(CoreError::Conflict { .. })
+    ));
+    forecasts::close_cycle(&store, &admin, c.id).await.unwrap();
+    assert!(matches!(
+        forecasts::reopen_cycle(&store, &admin, c.id, "").await,
+        Err(CoreError::Validation {
+            field: "reason",
+            ..
+        })
+    ));
+    let c = forecasts::reopen_cycle(&store, &admin, c.id, "late order from Northwind")
+        .await
+        .unwrap();
+    assert_eq!(c.status, CycleStatus::Open);
+    let trail = audit::for_target(&store, "forecast_cycle", &c.id.to_string())
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|t| {
+        t.action == "forecast.cycle_open"
+            && t.detail
+                .as_deref()
+                .unwrap()
+                .contains("late order from Northwind")
+    }));
+});
+
+on_both_backends!(versioned_cells_never_overwrite, |store: Store| async move {
+    let (admin, (rita, rita_a), _, c) = setup(&store).await;
+    let save = |edits: Vec<CellEdit>| SaveCells {
+        cycle_id: c.id,
+        edits,
+    };
+    let r = forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &save(vec![
+            edit("C1", "A", "2027-01", 100.0, 0),
+            edit("C1", "A", "2027-02", 120.0, 0),
+            edit("C1", "B", "2027-01", 5.0, 0),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.applied, r.versions.clone(), r.conflicts.len()),
+        (3, vec![1, 1, 1], 0)
+    );
+    // The admin changes a cell meanwhile (version 2).
+    forecasts::save_cells(
+        &store,
+        &admin,
+        0,
+        true,
+        &save(vec![edit("C1", "A", "2027-01", 90.0, 1)]),
+    )
+    .await
+    .unwrap();
+    // Rita's laptop still has version 1: a conflict with both values, and her other cell goes in.
+    let r = forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &save(vec![
+            edit("C1", "A", "2027-01", 110.0, 1),
+            edit("C1", "A", "2027-03", 130.0, 0),
+            // A cell she thinks is new was written elsewhere: also a conflict.
+            edit("C1", "B", "2027-01", 7.0, 0),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.applied, 1);
+    assert_eq!(r.conflicts.len(), 2);
+    let c1 = &r.conflicts[0];
+    assert_eq!((c1.yours, c1.theirs, c1.version), (110, Some(90), 2));
+    assert_eq!(
+        cell(&store, c.id, rita, "C1", "A", "2027-01")
+            .await
+            .quantity,
+        Some(90),
+        "never silently overwritten"
+    );
+    assert_eq!(
+        cell(&store, c.id, rita, "C1", "B", "2027-01")
+            .await
+            .quantity,
+        Some(5)
+    );
+    // She keeps hers by saving against the version she now knows.
+    forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &save(vec![edit("C1", "A", "2027-01", 110.0, 2)]),
+    )
+    .await
+    .unwrap();
+    let g = forecasts::grid(&store, c.id, rita).await.unwrap();
+    let row = g.rows.iter().find(|r| r.part == "A").unwrap();
+    assert_eq!(row.total, 110 + 120 + 130);
+    assert_eq!(g.month_totals[0], 110 + 5);
+    assert_eq!(g.rows.len(), 2, "Rita's rows: C1 × A, B");
+});
+
+on_both_backends!(
+    a_bad_cell_refuses_the_whole_batch,
+    |store: Store| async move {
+        let (_, (rita, rita_a), (_, _), c) = setup(&store).await;
+        let cases = [
+            (
+                edit("C1", "A", "2028-01", 1.0, 0),
+                "month",
+                "outside the cycle",
+            ),
+            (
+                edit("C2", "A", "2027-01", 1.0, 0),
+                "customer_code",
+                "not a customer and product",
+            ),
+            (
+                edit("C1", "Z", "2027-01", 1.0, 0),
+                "customer_code",
+                "not a customer and product",
+            ),
+            (edit("C1", "A", "2027-01", -1.0, 0), "quantity", "0 or more"),
+            (
+                edit("C1", "A", "2027-01", 2.5, 0),
+                "quantity",
+                "whole number",
+            ),
+            (edit("C1", "A", "2027-01", 1e15, 0), "quantity", "more than"),
+            (
+                edit("C1", "A", "2027-01", f64::NAN, 0),
+                "quantity",
+                "0 or more",
+            ),
+        ];
+        for (bad, field, text) in cases {
+            let req = SaveCells {
+                cycle_id: c.id,
+                edits: vec![edit("C1", "B", "2027-02", 9.0, 0), bad.clone()],
+            };
+            match forecasts::save_cells(&store, &rita_a, rita, false, &req).await {
+                Err(CoreError::Validation { field: f, message }) => {
+                    assert_eq!(f, field, "{message}");
+                    assert!(message.contains(text), "{message}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            cell(&store, c.id, rita, "C1", "B", "2027-02")
+                .await
+                .quantity,
+            None,
+            "nothing half applied"
+        );
+    }
+);
+
+on_both_backends!(replay_submit_and_close, |store: Store| async move {
+    let (admin, (rita, rita_a), _, c) = setup(&store).await;
+    // The same journal entry replayed twice applies once.
+    let keyed = CellEdit {
+        key: Some("laptop-1:42".into()),
+        ..edit("C1", "A", "2027-05", 40.0, 0)
+    };
+    let req = SaveCells {
+        cycle_id: c.id,
+        edits: vec![keyed.clone()],
+    };
+    forecasts::save_cells(&store, &rita_a, rita, false, &req)
+        .await
+        .unwrap();
+    let again = forecasts::save_cells(&store, &rita_a, rita, false, &req)
+        .await
+        .unwrap();
+    assert_eq!((again.applied, again.conflicts.len()), (1, 0));
+    assert_eq!(
+        cell(&store, c.id, rita, "C1", "A", "2027-05").await.version,
+        1,
+        "applied once"
+    );
+    // Submitted: edits refused until taken back.
+    let g = forecasts::set_submitted(&store, &rita_a, c.id, rita, true)
+        .await
+        .unwrap();
+    assert_eq!(g.status, SubmissionStatus::Submitted);
+    let st = forecasts::status(&store, c.id).await.unwrap();
+    assert_eq!(
+        st.iter().find(|s| s.rep_id == rita).unwrap().status,
+        SubmissionStatus::Submitted
+    );
+    let e = forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &SaveCells {
+            cycle_id: c.id,
+            edits: vec![edit("C1", "A", "2027-06", 1.0, 0)],
+        },
+    )
+    .await;
+    assert!(
+        matches!(e, Err(CoreError::Conflict { message, .. }) if message.contains("take it back"))
+    );
+    forecasts::set_submitted(&store, &rita_a, c.id, rita, false)
+        .await
+        .unwrap();
+    forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &SaveCells {
+            cycle_id: c.id,
+            edits: vec![edit("C1", "A", "2027-06", 1.0, 0)],
+        },
+    )
+    .await
+    .unwrap();
+    // Closed: a late edit gets "closed", and a submission cannot be taken back.
+    forecasts::close_cycle(&store, &admin, c.id).await.unwrap();
+    let late = forecasts::save_cells(
+        &store,
+        &rita_a,
+        rita,
+        false,
+        &SaveCells {
+            cycle_id: c.id,
+            edits: vec![edit("C1", "A", "2027-07", 1.0, 0)],
+        },
+    )
+    .await;
+    assert!(matches!(late, Err(CoreError::Conflict { message, .. }) if message.contains("closed")));
+    assert!(
+        forecasts::set_submitted(&store, &rita_a, c.id, rita, true)
+            .await
+            .is_err()
+    );
+});
+
+// ---- through the dispatch --------------------------------------------------------------
+
+use common::harness::{GOOD, Harness};
+use portdesk_types::ErrorKind;
+use portdesk_types::api::{CreateCycle, GetGrid, SaveForecastCells};
+
+async fn reps_reach_only_their_own_grid(h: Harness) {
+    h.first_admin().await;
+    let store = h.app.store().await.unwrap();
+    let rita = user(&store, "Rita", Role::SalesRep).await;
+    let sam = user(&store, "Sam", Role::SalesRep).await;
+    let admin = Actor::system("test");
+    forecasts::assign(
+        &store,
+        &admin,
+        &Assignment {
+            customer_code: "C2".into(),
+            customer: "Bluewater".into(),
+            rep_id: Some(sam),
+        },
+    )
+    .await
+    .unwrap();
+    forecasts::set_matrix(
+        &store,
+        &MatrixEntry {
+            customer_code: "C2".into(),
+            part: "A".into(),
+            description: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let c = h
+        .call::<CreateCycle>(new_cycle("2027-01", 12, JAN_2027))
+        .await
+        .unwrap();
+    forecasts::open_cycle(&store, &admin, c.id).await.unwrap();
+    let _ = rita;
+    h.sign_in_as("rita@example.com").await;
+    let e = h
+        .call::<GetGrid>(GridRequest {
+            cycle_id: c.id,
+            rep_id: Some(sam),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert!(
+        h.call::<GetGrid>(GridRequest {
+            cycle_id: c.id,
+            rep_id: None
+        })
+        .await
+        .unwrap()
+        .rows
+        .is_empty()
+    );
+    // Sam's customer through Rita's save: refused, nothing written.
+    let e = h
+        .call::<SaveForecastCells>(SaveCells {
+            cycle_id: c.id,
+            edits: vec![edit("C2", "A", "2027-01", 5.0, 0)],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_deref()),
+        (ErrorKind::Validation, Some("customer_code"))
+    );
+    // A rep cannot create cycles.
+    assert_eq!(
+        h.call::<CreateCycle>(new_cycle("2027-02", 12, JAN_2027 * 2))
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::Forbidden
+    );
+    let _ = GOOD;
+}
+on_both_stores!(grid_commands, reps_reach_only_their_own_grid);

@@ -1,0 +1,193 @@
+//! S&OP forecasts: planning cycles and the forecast grid of each sales rep (customers ×
+//! products × months), every cell versioned so an edit made elsewhere is never overwritten.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl CycleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CycleStatus::Draft => "draft",
+            CycleStatus::Open => "open",
+            CycleStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CycleStatus> {
+        [CycleStatus::Draft, CycleStatus::Open, CycleStatus::Closed]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    pub id: i64,
+    pub name: String,
+    /// `YYYY-MM`.
+    pub first_month: String,
+    /// Months, 12 to 18.
+    pub horizon: u32,
+    /// Submission deadline (ms).
+    pub deadline: i64,
+    pub status: CycleStatus,
+    /// The cycle's months, `YYYY-MM`, in order.
+    pub months: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCycle {
+    pub name: String,
+    pub first_month: String,
+    pub horizon: u32,
+    pub deadline: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CycleRef {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReopenCycle {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// One cell as the grid holds it: `version` 0 for a cell never saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    pub month: String,
+    pub quantity: Option<i64>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridRow {
+    pub customer_code: String,
+    pub customer: String,
+    pub part: String,
+    pub description: String,
+    /// One per cycle month, in order.
+    pub cells: Vec<Cell>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionStatus {
+    Draft,
+    Submitted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grid {
+    pub cycle: Cycle,
+    pub rep_id: i64,
+    pub status: SubmissionStatus,
+    pub rows: Vec<GridRow>,
+    /// Per month, in order.
+    pub month_totals: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridRequest {
+    pub cycle_id: i64,
+    /// Admin: whose grid; a rep always gets their own.
+    pub rep_id: Option<i64>,
+}
+
+/// One edited cell. `base_version` is the version the editor saw (0: the cell was empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellEdit {
+    pub customer_code: String,
+    pub part: String,
+    pub month: String,
+    /// As typed: text, negative, fractional or absurd values are refused by name.
+    pub quantity: f64,
+    pub base_version: i64,
+    /// Set by the offline journal: an edit with a key seen before is not applied again.
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveCells {
+    pub cycle_id: i64,
+    pub edits: Vec<CellEdit>,
+}
+
+/// A cell changed elsewhere since the editor's base version: both values, for a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellConflict {
+    pub customer_code: String,
+    pub part: String,
+    pub month: String,
+    pub yours: i64,
+    pub theirs: Option<i64>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveReply {
+    /// Cells applied (or already applied under their key).
+    pub applied: u32,
+    /// The new version of each applied cell, in the order sent (conflicts excluded).
+    pub versions: Vec<i64>,
+    pub conflicts: Vec<CellConflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepStatus {
+    pub rep_id: i64,
+    pub name: String,
+    pub customers: u32,
+    pub cells: u32,
+    pub status: SubmissionStatus,
+    pub submitted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub customer_code: String,
+    pub customer: String,
+    pub rep_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixEntry {
+    pub customer_code: String,
+    pub part: String,
+    pub description: String,
+}
+
+/// The forecasts module's commands (re-exported by [`crate::api`]).
+pub mod commands {
+    use super::*;
+
+    crate::api::declare_commands! {
+        FORECASTS_COMMANDS;
+        ListCycles = "list_cycles": () => Vec<Cycle>;
+        CreateCycle = "create_cycle": NewCycle => Cycle;
+        /// Opens a draft cycle: every rep with customers is e-mailed.
+        OpenCycle = "open_cycle": CycleRef => Cycle;
+        /// Locks every forecast of the cycle.
+        CloseCycle = "close_cycle": CycleRef => Cycle;
+        ReopenCycleCmd = "reopen_cycle": ReopenCycle => Cycle;
+        AssignCustomer = "assign_customer": Assignment => Assignment;
+        SetMatrix = "set_matrix": MatrixEntry => MatrixEntry;
+        GetGrid = "get_grid": GridRequest => Grid;
+        /// Saves edited cells: validation refuses the whole batch; a cell changed elsewhere
+        /// comes back as a conflict with both values.
+        SaveForecastCells = "save_forecast_cells": SaveCells => SaveReply;
+        SubmitForecast = "submit_forecast": CycleRef => Grid;
+        /// Takes a submission back to draft while the cycle is open.
+        TakeBackForecast = "take_back_forecast": CycleRef => Grid;
+        ForecastStatus = "forecast_status": CycleRef => Vec<RepStatus>;
+    }
+}
