@@ -65,6 +65,9 @@ pub fn module_window(p: &ModuleProps) -> Html {
                 html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
             }
             ModuleId::Mail => html! { <crate::modules::mail::MailWindow /> },
+            ModuleId::Forecasts => {
+                html! { <crate::modules::forecasts::ForecastsWindow me={me.clone()} /> }
+            }
             ModuleId::Orders => html! { <crate::modules::orders::OrdersWindow me={me.clone()} /> },
             ModuleId::Procurement => html! { <crate::modules::procurement::ProcurementWindow /> },
             ModuleId::Customers => html! { <crate::modules::accounts::CustomersPage /> },

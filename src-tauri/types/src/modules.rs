@@ -103,6 +103,7 @@ impl ModuleId {
                 | ModuleId::Mail
                 | ModuleId::Orders
                 | ModuleId::Procurement
+                | ModuleId::Forecasts
         )
     }
 

@@ -2,6 +2,7 @@
 //! `window.rs` puts them in their native windows.
 
 pub mod accounts;
+pub mod forecasts;
 pub mod inventory;
 pub mod mail;
 pub mod orders;

@@ -1,0 +1,480 @@
+//! The Forecasts window. A sales rep fills their grid (their customers × products × the
+//! cycle's months) on the shared virtualised grid: each cell is saved when it is left, a range
+//! copied from Excel can be pasted into any cell, totals follow; submit and take back. An
+//! admin manages cycles, who plans which customer and the customer-product matrix, and sees
+//! every rep's status and grid. A cell changed elsewhere meanwhile is shown with both values.
+
+use crate::common::grid::VirtualGrid;
+use crate::common::ipc::call;
+use crate::common::widgets::{Field, date_time, error_line};
+use portdesk_types::api::*;
+use portdesk_types::forecasts::*;
+use portdesk_types::{ApiError, Role};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+const ROW_H: f64 = 34.0;
+const VIEW_ROWS: u32 = 14;
+
+#[derive(Properties, PartialEq)]
+pub struct ForecastsProps {
+    pub me: SessionInfo,
+}
+
+#[function_component(ForecastsWindow)]
+pub fn forecasts_window(p: &ForecastsProps) -> Html {
+    let admin = p.me.role == Role::Admin;
+    let cycles = use_state(|| None::<Result<Vec<Cycle>, ApiError>>);
+    let chosen = use_state(|| None::<i64>);
+    let rep = use_state(|| None::<i64>);
+    let reload = use_state(|| 0u32);
+    {
+        let (cycles, chosen) = (cycles.clone(), chosen.clone());
+        use_effect_with(*reload, move |_| {
+            spawn_local(async move {
+                let r = call::<ListCycles>(&()).await;
+                if let (Ok(list), None) = (&r, *chosen) {
+                    chosen.set(
+                        list.iter()
+                            .find(|c| c.status == CycleStatus::Open)
+                            .or(list.first())
+                            .map(|c| c.id),
+                    );
+                }
+                cycles.set(Some(r));
+            });
+        });
+    }
+    let bump = {
+        let reload = reload.clone();
+        Callback::from(move |_: ()| reload.set(*reload + 1))
+    };
+    let list = match &*cycles {
+        Some(Ok(l)) => l.clone(),
+        Some(Err(e)) => return html! { <p class="error">{ e.message.clone() }</p> },
+        None => return html! { <p class="muted">{ "Loading…" }</p> },
+    };
+    let on_cycle = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            chosen.set(
+                e.target_unchecked_into::<HtmlSelectElement>()
+                    .value()
+                    .parse()
+                    .ok(),
+            )
+        })
+    };
+    let cycle = list.iter().find(|c| Some(c.id) == *chosen).cloned();
+    let grid_rep = if admin { *rep } else { None };
+    html! {
+        <>
+            <div class="card">
+                <label for="fc-cycle">{ "Cycle" }</label>
+                if list.is_empty() {
+                    <p class="muted" id="fc-no-cycle">{ if admin { "No cycle yet: create one below." } else { "No cycle is open yet." } }</p>
+                } else {
+                    <select id="fc-cycle" onchange={on_cycle}>
+                        { for list.iter().map(|c| html! {
+                            <option value={c.id.to_string()} selected={Some(c.id) == *chosen}>{ format!("{} · {} + {} months · {}", c.name, c.first_month, c.horizon, c.status.as_str()) }</option>
+                        }) }
+                    </select>
+                }
+            </div>
+            if admin { <CyclesAdmin cycle={cycle.clone()} on_changed={bump.clone()} on_rep={{ let rep = rep.clone(); Callback::from(move |r| rep.set(Some(r))) }} /> }
+            if let Some(c) = cycle {
+                if !admin || grid_rep.is_some() {
+                    <ForecastGrid cycle_id={c.id} rep_id={grid_rep} reload={*reload} />
+                }
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GridProps {
+    cycle_id: i64,
+    rep_id: Option<i64>,
+    reload: u32,
+}
+
+/// A cell being typed: (row, month index) → text.
+type Drafts = std::collections::HashMap<(usize, usize), String>;
+
+#[function_component(ForecastGrid)]
+fn forecast_grid(p: &GridProps) -> Html {
+    let grid = use_state(|| None::<Result<Rc<Grid>, ApiError>>);
+    let drafts = use_state(Drafts::new);
+    let conflicts = use_state(Vec::<CellConflict>::new);
+    let error = use_state(|| None::<ApiError>);
+    let first = use_state(|| 0u32);
+    let selected = use_state(|| 0u32);
+    let tick = use_state(|| 0u32);
+    {
+        let grid = grid.clone();
+        let req = GridRequest {
+            cycle_id: p.cycle_id,
+            rep_id: p.rep_id,
+        };
+        use_effect_with((req.clone(), p.reload, *tick), move |_| {
+            spawn_local(async move { grid.set(Some(call::<GetGrid>(&req).await.map(Rc::new))) });
+        });
+    }
+    let g = match &*grid {
+        Some(Ok(g)) => g.clone(),
+        Some(Err(e)) => {
+            return html! { <p class="error" id="fc-grid-error">{ e.message.clone() }</p> };
+        }
+        None => return html! { <p class="muted">{ "Loading…" }</p> },
+    };
+    // Saves edits; the reply's conflicts are kept on screen, the grid re-read.
+    let save = {
+        let (error, conflicts, tick, drafts) = (
+            error.clone(),
+            conflicts.clone(),
+            tick.clone(),
+            drafts.clone(),
+        );
+        let cycle_id = p.cycle_id;
+        Rc::new(move |edits: Vec<CellEdit>| {
+            let (error, conflicts, tick, drafts) = (
+                error.clone(),
+                conflicts.clone(),
+                tick.clone(),
+                drafts.clone(),
+            );
+            spawn_local(async move {
+                match call::<SaveForecastCells>(&SaveCells { cycle_id, edits }).await {
+                    Ok(r) => {
+                        error.set(None);
+                        conflicts.set(r.conflicts);
+                        drafts.set(Drafts::new());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                tick.set(*tick + 1);
+            });
+        })
+    };
+    let editable = g.cycle.status == CycleStatus::Open && g.status == SubmissionStatus::Draft;
+    let months = g.cycle.months.clone();
+    let row = {
+        let (g, drafts, save) = (g.clone(), drafts.clone(), save.clone());
+        Callback::from(move |i: u32| {
+            let r = g.rows.get(i as usize)?;
+            let cells = r.cells.iter().enumerate().map(|(m, c)| {
+                let shown = drafts
+                    .get(&(i as usize, m))
+                    .cloned()
+                    .unwrap_or_else(|| c.quantity.map(|q| q.to_string()).unwrap_or_default());
+                let oninput = {
+                    let drafts = drafts.clone();
+                    Callback::from(move |e: InputEvent| {
+                        let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                        let mut d = (*drafts).clone();
+                        d.insert((i as usize, m), v);
+                        drafts.set(d);
+                    })
+                };
+                // Leaving a changed cell saves it against the version it showed.
+                let onchange = {
+                    let (save, r, c) = (save.clone(), r.clone(), c.clone());
+                    Callback::from(move |e: Event| {
+                        let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+                        let q = if v.trim().is_empty() { 0.0 } else { v.trim().parse::<f64>().unwrap_or(f64::NAN) };
+                        save(vec![CellEdit {
+                            customer_code: r.customer_code.clone(),
+                            part: r.part.clone(),
+                            month: c.month.clone(),
+                            quantity: q,
+                            base_version: c.version,
+                            key: None,
+                        }]);
+                    })
+                };
+                // A range copied from Excel (rows by line, cells by tab) fills from this cell.
+                let onpaste = {
+                    let (save, g) = (save.clone(), g.clone());
+                    Callback::from(move |e: Event| {
+                        let Ok(e) = e.dyn_into::<web_sys::ClipboardEvent>() else { return };
+                        let Some(text) = e.clipboard_data().and_then(|d| d.get_data("text").ok()) else { return };
+                        if !text.contains('\t') && !text.trim_end().contains('\n') {
+                            return; // One value: the input takes it as typed.
+                        }
+                        e.prevent_default();
+                        let mut edits = Vec::new();
+                        for (dr, line) in text.trim_end_matches(['\r', '\n']).split('\n').enumerate() {
+                            for (dc, v) in line.trim_end_matches('\r').split('\t').enumerate() {
+                                let (Some(row), Some(cell)) = (g.rows.get(i as usize + dr), g.rows.get(i as usize + dr).and_then(|r| r.cells.get(m + dc))) else {
+                                    continue; // Beyond the grid: left out.
+                                };
+                                let v = v.trim().replace([' ', '\u{a0}'], "");
+                                edits.push(CellEdit {
+                                    customer_code: row.customer_code.clone(),
+                                    part: row.part.clone(),
+                                    month: cell.month.clone(),
+                                    quantity: if v.is_empty() { 0.0 } else { v.parse().unwrap_or(f64::NAN) },
+                                    base_version: cell.version,
+                                    key: None,
+                                });
+                            }
+                        }
+                        save(edits);
+                    })
+                };
+                html! {
+                    <div><input class="fc-cell" data-month={c.month.clone()} value={shown} disabled={!editable}
+                        {oninput} {onchange} {onpaste} aria-label={format!("{} {} {}", r.customer, r.part, c.month)} /></div>
+                }
+            });
+            Some(html! {
+                <>
+                    <div class="fc-label" title={r.description.clone()}>{ format!("{} · {}", r.customer, r.part) }</div>
+                    { for cells }
+                    <div class="num fc-total">{ r.total }</div>
+                </>
+            })
+        })
+    };
+    let columns = format!(
+        "grid-template-columns: 14rem repeat({}, 4.6rem) 5rem",
+        months.len()
+    );
+    let submit = |take_back: bool| {
+        let (tick, error) = (tick.clone(), error.clone());
+        let id = p.cycle_id;
+        Callback::from(move |_: MouseEvent| {
+            let (tick, error) = (tick.clone(), error.clone());
+            spawn_local(async move {
+                let r = if take_back {
+                    call::<TakeBackForecast>(&CycleRef { id }).await
+                } else {
+                    call::<SubmitForecast>(&CycleRef { id }).await
+                };
+                if let Err(e) = r {
+                    error.set(Some(e));
+                }
+                tick.set(*tick + 1);
+            });
+        })
+    };
+    let keep_mine = |c: &CellConflict| {
+        let (save, c) = (save.clone(), c.clone());
+        Callback::from(move |_: MouseEvent| {
+            save(vec![CellEdit {
+                customer_code: c.customer_code.clone(),
+                part: c.part.clone(),
+                month: c.month.clone(),
+                quantity: c.yours as f64,
+                base_version: c.version,
+                key: None,
+            }])
+        })
+    };
+    html! {
+        <div class="card" id="fc-grid-card">
+            <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", match g.status { SubmissionStatus::Draft => "draft", SubmissionStatus::Submitted => "submitted" }) }</span></h2>
+            if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
+            if !conflicts.is_empty() {
+                <div class="banner warn" id="fc-conflicts">
+                    <p>{ "Changed elsewhere since you loaded it; nothing was overwritten. Keep which value?" }</p>
+                    { for conflicts.iter().map(|c| html! {
+                        <p>{ format!("{} {} {}: yours {}, saved {}  ", c.customer_code, c.part, c.month, c.yours, c.theirs.map_or("(empty)".into(), |t| t.to_string())) }
+                        <button class="link" onclick={keep_mine(c)}>{ "Keep mine" }</button>{ " · the saved one is kept otherwise" }</p>
+                    }) }
+                </div>
+            }
+            if g.rows.is_empty() {
+                <p class="muted" id="fc-empty">{ "No customers and products to forecast: an administrator assigns customers and their products." }</p>
+            } else {
+                <div class="fc-head" style={columns.clone()}>
+                    <div>{ "Customer · product" }</div>
+                    { for months.iter().map(|m| html! { <div class="num">{ m.clone() }</div> }) }
+                    <div class="num">{ "Total" }</div>
+                </div>
+                <div style={format!("--fc-cols:{}", months.len())} class="fc-wrap" data-columns={columns.clone()}>
+                    <VirtualGrid id="fc-grid" class="inv-grid fc-grid" row_class="fc-row" total={g.rows.len() as u32}
+                        view_rows={VIEW_ROWS.min(g.rows.len() as u32).max(1)} row_height={ROW_H} first={*first}
+                        on_first={{ let f = first.clone(); Callback::from(move |i| f.set(i)) }}
+                        selected={*selected} on_select={{ let s = selected.clone(); Callback::from(move |i| s.set(i)) }} {row} />
+                </div>
+                <div class="fc-head" id="fc-month-totals" style={columns}>
+                    <div>{ "Total" }</div>
+                    { for g.month_totals.iter().map(|t| html! { <div class="num">{ *t }</div> }) }
+                    <div class="num">{ g.month_totals.iter().sum::<i64>() }</div>
+                </div>
+            }
+            <div class="actions">
+                if g.status == SubmissionStatus::Draft && g.cycle.status == CycleStatus::Open {
+                    <button id="fc-submit" onclick={submit(false)}>{ "Submit" }</button>
+                }
+                if g.status == SubmissionStatus::Submitted && g.cycle.status == CycleStatus::Open {
+                    <button class="secondary" id="fc-take-back" onclick={submit(true)}>{ "Take back to edit" }</button>
+                }
+                <span class="muted">{ format!("Deadline {}", date_time(g.cycle.deadline)) }</span>
+            </div>
+            { error_line("fc-error", &error) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AdminProps {
+    cycle: Option<Cycle>,
+    on_changed: Callback<()>,
+    on_rep: Callback<i64>,
+}
+
+#[function_component(CyclesAdmin)]
+fn cycles_admin(p: &AdminProps) -> Html {
+    let name = use_state(String::new);
+    let first = use_state(String::new);
+    let horizon = use_state(|| "12".to_string());
+    let deadline = use_state(String::new);
+    let reason = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let status = use_state(|| None::<Result<Vec<RepStatus>, ApiError>>);
+    let (code, cust, part, rep_for) = (
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+        use_state(String::new),
+    );
+    let id = p.cycle.as_ref().map(|c| c.id);
+    {
+        let status = status.clone();
+        use_effect_with(p.cycle.clone(), move |c| {
+            if let Some(c) = c {
+                let r = CycleRef { id: c.id };
+                spawn_local(async move { status.set(Some(call::<ForecastStatus>(&r).await)) });
+            }
+        });
+    }
+    let done = |error: UseStateHandle<Option<ApiError>>, on_changed: Callback<()>| {
+        move |r: Result<(), ApiError>| match r {
+            Ok(()) => {
+                error.set(None);
+                on_changed.emit(());
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let create = {
+        let (name, first, horizon, deadline) = (
+            name.clone(),
+            first.clone(),
+            horizon.clone(),
+            deadline.clone(),
+        );
+        let finish = done(error.clone(), p.on_changed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let d = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_str(deadline.trim()))
+                .get_time();
+            let req = NewCycle {
+                name: (*name).clone(),
+                first_month: (*first).clone(),
+                horizon: horizon.trim().parse().unwrap_or(0),
+                deadline: if d.is_finite() { d as i64 } else { 0 },
+            };
+            let finish = finish.clone();
+            spawn_local(async move { finish(call::<CreateCycle>(&req).await.map(|_| ())) });
+        })
+    };
+    let act = |what: &'static str| {
+        let finish = done(error.clone(), p.on_changed.clone());
+        let reason = reason.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(id) = id else { return };
+            let (finish, reason) = (finish.clone(), (*reason).clone());
+            spawn_local(async move {
+                let r = match what {
+                    "open" => call::<OpenCycle>(&CycleRef { id }).await,
+                    "close" => call::<CloseCycle>(&CycleRef { id }).await,
+                    _ => call::<ReopenCycleCmd>(&ReopenCycle { id, reason }).await,
+                };
+                finish(r.map(|_| ()));
+            });
+        })
+    };
+    let plan = {
+        let (code, cust, part, rep_for) =
+            (code.clone(), cust.clone(), part.clone(), rep_for.clone());
+        let finish = done(error.clone(), p.on_changed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let a = Assignment {
+                customer_code: (*code).clone(),
+                customer: (*cust).clone(),
+                rep_id: rep_for.trim().parse().ok(),
+            };
+            let m = MatrixEntry {
+                customer_code: (*code).clone(),
+                part: (*part).clone(),
+                description: String::new(),
+            };
+            let finish = finish.clone();
+            spawn_local(async move {
+                let r = match call::<AssignCustomer>(&a).await {
+                    Ok(_) if !m.part.trim().is_empty() => call::<SetMatrix>(&m).await.map(|_| ()),
+                    other => other.map(|_| ()),
+                };
+                finish(r);
+            });
+        })
+    };
+    let set = |s: &UseStateHandle<String>| {
+        let s = s.clone();
+        Callback::from(move |v| s.set(v))
+    };
+    html! {
+        <>
+            <div class="card" id="fc-admin">
+                <h3>{ "New cycle" }</h3>
+                <div class="grid2">
+                    <div><Field id="fc-name" label="Name" value={(*name).clone()} oninput={set(&name)} /></div>
+                    <div><Field id="fc-first" label="First month (YYYY-MM)" value={(*first).clone()} oninput={set(&first)} /></div>
+                    <div><Field id="fc-horizon" label="Horizon (12-18 months)" value={(*horizon).clone()} oninput={set(&horizon)} /></div>
+                    <div><Field id="fc-deadline" label="Submission deadline (YYYY-MM-DD)" value={(*deadline).clone()} oninput={set(&deadline)} /></div>
+                </div>
+                <div class="actions"><button id="fc-create" onclick={create}>{ "Create" }</button></div>
+                if let Some(c) = &p.cycle {
+                    <h3>{ format!("{} ({})", c.name, c.status.as_str()) }</h3>
+                    <div class="actions">
+                        if c.status == CycleStatus::Draft { <button id="fc-open" onclick={act("open")}>{ "Open (e-mails the reps)" }</button> }
+                        if c.status == CycleStatus::Open { <button id="fc-close" onclick={act("close")}>{ "Close (locks every forecast)" }</button> }
+                    </div>
+                    if c.status == CycleStatus::Closed {
+                        <Field id="fc-reason" label="Reason to reopen" value={(*reason).clone()} oninput={set(&reason)} />
+                        <div class="actions"><button id="fc-reopen" onclick={act("reopen")}>{ "Reopen" }</button></div>
+                    }
+                    { match &*status {
+                        Some(Ok(list)) => html! {
+                            <table id="fc-reps"><thead><tr><th>{ "Rep" }</th><th class="num">{ "Customers" }</th><th class="num">{ "Cells" }</th><th>{ "Status" }</th><th></th></tr></thead>
+                            <tbody>{ for list.iter().map(|r| {
+                                let on_rep = p.on_rep.clone();
+                                let rep = r.rep_id;
+                                html! { <tr><td>{ format!("{} (#{})", r.name, r.rep_id) }</td><td class="num">{ r.customers }</td><td class="num">{ r.cells }</td>
+                                    <td>{ match r.status { SubmissionStatus::Draft => "draft".to_string(), SubmissionStatus::Submitted => format!("submitted {}", r.submitted_at.map(date_time).unwrap_or_default()) } }</td>
+                                    <td><button class="link" onclick={Callback::from(move |_: MouseEvent| on_rep.emit(rep))}>{ "Show grid" }</button></td></tr> }
+                            }) }</tbody></table>
+                        },
+                        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+                        None => html! {},
+                    } }
+                }
+                <h3>{ "Planning: who forecasts which customer and product" }</h3>
+                <div class="grid2">
+                    <div><Field id="fc-code" label="ERP customer code" value={(*code).clone()} oninput={set(&code)} /></div>
+                    <div><Field id="fc-customer" label="Customer name" value={(*cust).clone()} oninput={set(&cust)} /></div>
+                    <div><Field id="fc-rep" label="Sales rep (# from the table)" value={(*rep_for).clone()} oninput={set(&rep_for)} /></div>
+                    <div><Field id="fc-part" label="Product (ERP part), optional" value={(*part).clone()} oninput={set(&part)} /></div>
+                </div>
+                <div class="actions"><button id="fc-plan" onclick={plan}>{ "Save" }</button>
+                    <span class="muted">{ "Not yet: derived from the ERP's sales history, and Excel import of assignments." }</span></div>
+                { error_line("fc-admin-error", &error) }
+            </div>
+        </>
+    }
+}
