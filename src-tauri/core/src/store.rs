@@ -88,6 +88,9 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            // A file connection does not go stale like a network one: no ping before each use
+            // (one round trip to sqlx's worker thread saved per transaction).
+            .test_before_acquire(false)
             // Set on every connection before the pool hands it out.
             .after_connect(|conn, _meta| {
                 Box::pin(async move {

@@ -180,13 +180,17 @@ pub async fn reorder_check(
     if taken.reorder_level <= 0 && taken.reorder_quantity <= 0 {
         return Ok(None); // Not a stocked product.
     }
+    // Above the level nothing is raised, whatever is open: no query needed (the common case).
+    if taken.stock_after > taken.reorder_level {
+        return Ok(None);
+    }
     let open: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM procurement_requests WHERE product_id = $1 AND status IN ('open', 'ordered')",
     )
     .bind(taken.product_id)
     .fetch_optional(&mut *conn)
     .await?;
-    if open.is_some() || taken.stock_after > taken.reorder_level {
+    if open.is_some() {
         return Ok(None);
     }
     let quantity = reorder_amount(
