@@ -74,6 +74,7 @@ async fn connect_kiosk(port: u16, data_dir: &Path) -> Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosk_idle_sign_out_leaves_no_customer_data_on_screen() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     if std::env::var("PORTDESK_SKIP_E2E").as_deref() == Ok("1") {
         eprintln!("E2E left out: PORTDESK_SKIP_E2E=1");
         assert!(std::env::var("CI").is_err(), "CI must run the E2E test");
