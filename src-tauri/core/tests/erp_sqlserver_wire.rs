@@ -6,7 +6,9 @@ use mssql_mock_tds::{
     ColumnDefinition, ColumnValue, LOGIN_DELAY_KEY, MockTdsServer, QueryResponse, Row, SqlDataType,
     TerminalError,
 };
-use portdesk_core::erp::mssql::{CUSTOMER_BY_CODE_QUERY, CUSTOMERS_QUERY, MssqlErp};
+use portdesk_core::erp::mssql::{
+    CUSTOMER_BY_CODE_QUERY, CUSTOMERS_QUERY, MssqlErp, SALES_HISTORY_QUERY,
+};
 use portdesk_core::erp::{Erp, ErpError};
 use portdesk_types::Secret;
 use portdesk_types::settings::{SqlServerSettings, TlsMode};
@@ -446,4 +448,48 @@ async fn a_site_query_takes_the_code_and_the_old_by_name_setting_is_refused() {
         .unwrap_err();
     assert!(matches!(e, ErpError::Settings(_)), "{e:?}");
     assert!(e.to_string().contains("inventory_query_by_code"), "{e}");
+}
+
+#[tokio::test]
+async fn sales_history_is_read_by_customer_code() {
+    let mock = start_mock().await;
+    mock.registry.lock().await.register(
+        SALES_HISTORY_QUERY,
+        QueryResponse::new(
+            vec![
+                ColumnDefinition::new("PART", SqlDataType::NVarChar),
+                ColumnDefinition::new("DESCRIPTION", SqlDataType::NVarChar),
+                ColumnDefinition::new("MONTH", SqlDataType::NVarChar),
+                ColumnDefinition::new("QUANTITY", SqlDataType::Int),
+            ],
+            vec![
+                Row::new(vec![
+                    ColumnValue::NVarChar("P-100".into()),
+                    ColumnValue::NVarChar("Pallet wrap".into()),
+                    ColumnValue::NVarChar("2026-11".into()),
+                    ColumnValue::Int(120),
+                ]),
+                Row::new(vec![
+                    ColumnValue::NVarChar("P-100".into()),
+                    ColumnValue::NVarChar("Pallet wrap".into()),
+                    ColumnValue::NVarChar("2026-12".into()),
+                    ColumnValue::Int(95),
+                ]),
+            ],
+        ),
+    );
+    let rows = Erp::SqlServer(erp(mock.port, 5))
+        .sales_history("C10000")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (
+            rows[0].part.as_str(),
+            rows[0].month.as_str(),
+            rows[0].quantity
+        ),
+        ("P-100", "2026-11", 120.0)
+    );
+    assert_eq!(rows[1].quantity, 95.0);
 }

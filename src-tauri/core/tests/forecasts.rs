@@ -507,3 +507,71 @@ async fn reps_reach_only_their_own_grid(h: Harness) {
     let _ = GOOD;
 }
 on_both_stores!(grid_commands, reps_reach_only_their_own_grid);
+
+async fn the_matrix_and_history_come_from_the_erp(h: Harness) {
+    use portdesk_types::api::{AssignCustomer, DeriveMatrix, OpenCycle};
+    h.first_admin().await;
+    let store = h.app.store().await.unwrap();
+    let rita = user(&store, "Rita", Role::SalesRep).await;
+    // Northwind Foods in the demo ERP, whose history covers the 24 months up to this one.
+    h.call::<AssignCustomer>(Assignment {
+        customer_code: "C10000".into(),
+        customer: "Northwind Foods".into(),
+        rep_id: Some(rita),
+    })
+    .await
+    .unwrap();
+    let d = h.call::<DeriveMatrix>(()).await.unwrap();
+    assert_eq!(d.customers, 1);
+    assert!(d.history_rows > 0 && d.matrix_added > 0, "{d:?}");
+    // Again: nothing added twice, history replaced.
+    let again = h.call::<DeriveMatrix>(()).await.unwrap();
+    assert_eq!(
+        (again.matrix_added, again.history_rows),
+        (0, d.history_rows)
+    );
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let (y, m) = forecasts::parse_month("m", &this_month).unwrap();
+    let next = forecasts::months((y, m), 2)[1].clone();
+    let c = h
+        .call::<CreateCycle>(NewCycle {
+            name: "Next".into(),
+            first_month: next,
+            horizon: 12,
+            deadline: chrono::Utc::now().timestamp_millis() + 90 * 86_400_000,
+        })
+        .await
+        .unwrap();
+    h.call::<OpenCycle>(CycleRef { id: c.id }).await.unwrap();
+    h.sign_in_as("rita@example.com").await;
+    let g = h
+        .call::<GetGrid>(GridRequest {
+            cycle_id: c.id,
+            rep_id: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        g.rows.len() as u32,
+        d.matrix_added,
+        "one row per part Northwind bought"
+    );
+    assert!(
+        g.rows.iter().any(|r| r.last_12_months > 0),
+        "last year's sales beside the forecast"
+    );
+    // The history summed in the store is what the ERP says for those 12 months.
+    let erp_rows: i64 = sqlx::query_scalar(&format!(
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM forecast_history WHERE month >= '{}' AND month < '{}'",
+        forecasts::months((y - 1, m), 2)[1],
+        g.cycle.first_month
+    ))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        g.rows.iter().map(|r| r.last_12_months).sum::<i64>(),
+        erp_rows
+    );
+}
+on_both_stores!(erp_history, the_matrix_and_history_come_from_the_erp);

@@ -77,6 +77,8 @@ pub struct GridRow {
     /// One per cycle month, in order.
     pub cells: Vec<Cell>,
     pub total: i64,
+    /// Sales in the 12 months before the cycle's first month (from the ERP's history).
+    pub last_12_months: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +168,13 @@ pub struct MatrixEntry {
     pub description: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeriveReply {
+    pub customers: u32,
+    pub history_rows: u32,
+    pub matrix_added: u32,
+}
+
 /// The forecasts module's commands (re-exported by [`crate::api`]).
 pub mod commands {
     use super::*;
@@ -189,5 +198,8 @@ pub mod commands {
         /// Takes a submission back to draft while the cycle is open.
         TakeBackForecast = "take_back_forecast": CycleRef => Grid;
         ForecastStatus = "forecast_status": CycleRef => Vec<RepStatus>;
+        /// Reads every assigned customer's sales history from the ERP, keeps it for the grid
+        /// and adds each part sold to the matrix (entries made by hand stay).
+        DeriveMatrix = "derive_matrix": () => DeriveReply;
     }
 }

@@ -533,6 +533,26 @@ impl DemoErp {
     }
 
     /// The stock of one ERP customer (by code), as the SQL Server view would return it.
+    pub async fn sales_history(&self, code: &str) -> Result<Vec<super::SalesRow>, ErpError> {
+        let rows: Vec<(String, String, String, f64)> = sqlx::query_as(
+            "SELECT h.part, p.description, h.month, h.quantity FROM sales_history h JOIN parts p ON p.part = h.part \
+             WHERE h.customer_code = ?1 ORDER BY h.part, h.month",
+        )
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| demo_err(&self.path, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(part, description, month, quantity)| super::SalesRow {
+                part,
+                description,
+                month,
+                quantity,
+            })
+            .collect())
+    }
+
     pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {
         let rows: Vec<RawStock> = sqlx::query_as(INVENTORY_SQL)
             .bind(code)

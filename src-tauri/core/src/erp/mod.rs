@@ -5,6 +5,15 @@ pub mod cells;
 pub mod commands;
 pub mod demo;
 
+/// One month of one part's sales to a customer (`month` is `YYYY-MM`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SalesRow {
+    pub part: String,
+    pub description: String,
+    pub month: String,
+    pub quantity: f64,
+}
+
 /// Rows per chunk handed from the ERP reader to the cache writer.
 pub const CHUNK_ROWS: usize = 2000;
 pub mod mssql;
@@ -128,6 +137,14 @@ impl Erp {
     }
 
     /// The stock the warehouse holds for one ERP customer, by its code.
+    /// Monthly sales of one customer by part, oldest month first per part.
+    pub async fn sales_history(&self, code: &str) -> Result<Vec<SalesRow>, ErpError> {
+        match self {
+            Erp::Demo(d) => d.sales_history(code).await,
+            Erp::SqlServer(m) => m.sales_history(code).await,
+        }
+    }
+
     pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {
         match self {
             Erp::Demo(d) => d.inventory(code).await,

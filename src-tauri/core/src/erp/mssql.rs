@@ -27,6 +27,44 @@ pub const CUSTOMER_BY_CODE_QUERY: &str =
 /// name, which two customers can share.
 pub const INVENTORY_QUERY: &str = "SELECT PART, DESCRIPTION, BIN, LOT, ON_HAND, ALLOCATED, UNIT, LAST_RECEIVED, STOCK_VALUE FROM PORTDESK_INVENTORY WHERE CUSTOMER_CODE = @P1";
 
+/// Monthly sales over the documented `PORTDESK_SALES_HISTORY` view (docs/ERP.md):
+/// `CUSTOMER_CODE, PART, DESCRIPTION, MONTH ('YYYY-MM'), QUANTITY`.
+pub const SALES_HISTORY_QUERY: &str = "SELECT PART, DESCRIPTION, MONTH, QUANTITY FROM PORTDESK_SALES_HISTORY WHERE CUSTOMER_CODE = @P1 ORDER BY PART, MONTH";
+
+/// Maps sales rows; a missing column fails with its name, a row without a part or month is
+/// skipped with a warning.
+pub fn map_sales(rows: Vec<tiberius::Row>) -> Result<Vec<super::SalesRow>, ErpError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let cols = first.columns().to_vec();
+    let idx = |name| cells::column_index(&cols, name).map_err(ErpError::Data);
+    let (pi, di, mi, qi) = (
+        idx("PART")?,
+        idx("DESCRIPTION")?,
+        idx("MONTH")?,
+        idx("QUANTITY")?,
+    );
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let cells: Vec<_> = row.into_iter().collect();
+        let (Some(part), Some(month)) = (
+            cells.get(pi).and_then(cells::text),
+            cells.get(mi).and_then(cells::text),
+        ) else {
+            tracing::warn!("ERP sales row without PART or MONTH skipped");
+            continue;
+        };
+        out.push(super::SalesRow {
+            part,
+            description: cells.get(di).and_then(cells::text).unwrap_or_default(),
+            month: month.chars().take(7).collect(),
+            quantity: cells.get(qi).and_then(cells::number).unwrap_or(0.0),
+        });
+    }
+    Ok(out)
+}
+
 /// Columns an inventory query must return, and the optional ones.
 pub const INVENTORY_REQUIRED: [&str; 6] =
     ["PART", "DESCRIPTION", "BIN", "ON_HAND", "ALLOCATED", "UNIT"];
@@ -163,6 +201,11 @@ impl MssqlErp {
         Ok(map_customers(rows)?
             .into_iter()
             .find(|c| c.code.trim() == code))
+    }
+
+    pub async fn sales_history(&self, code: &str) -> Result<Vec<super::SalesRow>, ErpError> {
+        let rows = self.query(SALES_HISTORY_QUERY, &[code]).await?;
+        map_sales(rows)
     }
 
     pub async fn inventory(&self, code: &str) -> Result<Vec<InventoryRow>, ErpError> {

@@ -30,6 +30,7 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ROLES; SubmitForecast => Portdesk::submit_forecast),
             route!(roles ROLES; TakeBackForecast => Portdesk::take_back_forecast),
             route!(roles ADMIN; ForecastStatus => Portdesk::forecast_status),
+            route!(roles ADMIN; DeriveMatrix => Portdesk::derive_matrix),
         ],
     }
 }
@@ -100,5 +101,10 @@ impl Portdesk {
 
     pub async fn forecast_status(&self, _: User, r: CycleRef) -> Result<Vec<RepStatus>> {
         crate::forecasts::status(&self.store().await?, r.id).await
+    }
+
+    pub async fn derive_matrix(&self, user: User, _: ()) -> Result<DeriveReply> {
+        let erp = self.erp().await?;
+        crate::forecasts::derive_matrix(&self.store().await?, &erp, &user.actor()).await
     }
 }

@@ -5,10 +5,10 @@
 //! idempotency key (the offline journal's), so replaying a journal twice applies it once.
 //!
 //! Owns `forecast_assignments`, `forecast_matrix`, `forecast_cycles`,
-//! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`.
+//! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`, `forecast_history`.
 //!
-//! Not built yet (see the README): the Forecasts window, sales history from the ERP, the
-//! laptop's offline copy and journal, Excel in and out, reports and the chart.
+//! Not built yet (see the README): the laptop's offline copy and journal, Excel in and out,
+//! reports and the chart.
 
 pub mod commands;
 
@@ -364,6 +364,28 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
             (r.try_get("quantity")?, r.try_get("version")?),
         );
     }
+    // The 12 months before the cycle, from the kept ERP history.
+    let before = months(parse_month("first_month", &c.first_month)?, 1)[0].clone();
+    let (y, m) = parse_month("first_month", &before)?;
+    let year_ago = months((y - 1, m), 1)[0].clone();
+    let history = sqlx::query(
+        "SELECT h.erp_customer_code, h.part, CAST(SUM(h.quantity) AS BIGINT) AS q FROM forecast_history h \
+         JOIN forecast_assignments a ON a.erp_customer_code = h.erp_customer_code \
+         WHERE a.rep_id = $1 AND h.month >= $2 AND h.month < $3 GROUP BY h.erp_customer_code, h.part",
+    )
+    .bind(rep)
+    .bind(&year_ago)
+    .bind(&before)
+    .fetch_all(store.pool())
+    .await?;
+    let mut last_12: HashMap<(String, String), i64> = HashMap::new();
+    for r in &history {
+        let q: Option<i64> = r.try_get("q").ok();
+        last_12.insert(
+            (r.try_get("erp_customer_code")?, r.try_get("part")?),
+            q.unwrap_or(0),
+        );
+    }
     let mut month_totals = vec![0i64; c.months.len()];
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -388,6 +410,10 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
             })
             .collect();
         out.push(GridRow {
+            last_12_months: last_12
+                .get(&(code.clone(), part.clone()))
+                .copied()
+                .unwrap_or(0),
             customer: r.try_get("customer_name")?,
             customer_code: code,
             part,
@@ -404,6 +430,75 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
         rows: out,
         month_totals,
     })
+}
+
+/// For every active assignment: the ERP's sales history copied into `forecast_history`
+/// (replaced per customer) and each part sold added to the matrix. One transaction per
+/// customer; an ERP that cannot be read fails the step with its message, changing nothing more.
+pub async fn derive_matrix(
+    store: &Store,
+    erp: &crate::erp::Erp,
+    actor: &Actor,
+) -> Result<DeriveReply> {
+    let customers: Vec<(String,)> = sqlx::query_as(
+        "SELECT erp_customer_code FROM forecast_assignments WHERE active = 1 ORDER BY erp_customer_code",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut reply = DeriveReply {
+        customers: 0,
+        history_rows: 0,
+        matrix_added: 0,
+    };
+    for (code,) in customers {
+        let rows = erp.sales_history(&code).await?;
+        let mut tx = store.pool().begin().await?;
+        sqlx::query("DELETE FROM forecast_history WHERE erp_customer_code = $1")
+            .bind(&code)
+            .execute(&mut *tx)
+            .await?;
+        let mut parts: std::collections::BTreeMap<&str, &str> = Default::default();
+        for r in &rows {
+            sqlx::query(
+                "INSERT INTO forecast_history (erp_customer_code, part, month, quantity) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (erp_customer_code, part, month) DO UPDATE SET quantity = excluded.quantity",
+            )
+            .bind(&code)
+            .bind(&r.part)
+            .bind(&r.month)
+            .bind(r.quantity.round() as i64)
+            .execute(&mut *tx)
+            .await?;
+            parts.insert(&r.part, &r.description);
+        }
+        for (part, description) in parts {
+            let added: Option<(String,)> = sqlx::query_as(
+                "INSERT INTO forecast_matrix (erp_customer_code, part, description, active) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (erp_customer_code, part) DO NOTHING RETURNING part",
+            )
+            .bind(&code)
+            .bind(part)
+            .bind(description)
+            .fetch_optional(&mut *tx)
+            .await?;
+            reply.matrix_added += u32::from(added.is_some());
+        }
+        tx.commit().await?;
+        reply.customers += 1;
+        reply.history_rows += rows.len() as u32;
+    }
+    audit::record_on(
+        store,
+        actor,
+        "forecast.derive_matrix",
+        None,
+        Some(&format!(
+            "{} customer(s), {} history row(s), {} matrix entr(ies) added",
+            reply.customers, reply.history_rows, reply.matrix_added
+        )),
+    )
+    .await?;
+    Ok(reply)
 }
 
 /// A typed value checked: a whole, non-negative number up to [`MAX_QUANTITY`].

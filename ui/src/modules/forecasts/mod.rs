@@ -233,6 +233,7 @@ fn forecast_grid(p: &GridProps) -> Html {
             Some(html! {
                 <>
                     <div class="fc-label" title={r.description.clone()}>{ format!("{} · {}", r.customer, r.part) }</div>
+                    <div class="num muted fc-history" title="Sales in the 12 months before the cycle">{ r.last_12_months }</div>
                     { for cells }
                     <div class="num fc-total">{ r.total }</div>
                 </>
@@ -292,6 +293,7 @@ fn forecast_grid(p: &GridProps) -> Html {
             } else {
                 <div class="fc-head" style={columns.clone()}>
                     <div>{ "Customer · product" }</div>
+                    <div class="num" title="Sales in the 12 months before the cycle">{ "Last 12 m" }</div>
                     { for months.iter().map(|m| html! { <div class="num">{ m.clone() }</div> }) }
                     <div class="num">{ "Total" }</div>
                 </div>
@@ -303,6 +305,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                 </div>
                 <div class="fc-head" id="fc-month-totals" style={columns}>
                     <div>{ "Total" }</div>
+                    <div class="num muted">{ g.rows.iter().map(|r| r.last_12_months).sum::<i64>() }</div>
                     { for g.month_totals.iter().map(|t| html! { <div class="num">{ *t }</div> }) }
                     <div class="num">{ g.month_totals.iter().sum::<i64>() }</div>
                 </div>
@@ -424,6 +427,23 @@ fn cycles_admin(p: &AdminProps) -> Html {
             });
         })
     };
+    let derived = use_state(|| None::<DeriveReply>);
+    let derive = {
+        let (derived, error, on_changed) = (derived.clone(), error.clone(), p.on_changed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (derived, error, on_changed) = (derived.clone(), error.clone(), on_changed.clone());
+            spawn_local(async move {
+                match call::<DeriveMatrix>(&()).await {
+                    Ok(d) => {
+                        error.set(None);
+                        derived.set(Some(d));
+                        on_changed.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
     let set = |s: &UseStateHandle<String>| {
         let s = s.clone();
         Callback::from(move |v| s.set(v))
@@ -472,7 +492,9 @@ fn cycles_admin(p: &AdminProps) -> Html {
                     <div><Field id="fc-part" label="Product (ERP part), optional" value={(*part).clone()} oninput={set(&part)} /></div>
                 </div>
                 <div class="actions"><button id="fc-plan" onclick={plan}>{ "Save" }</button>
-                    <span class="muted">{ "Not yet: derived from the ERP's sales history, and Excel import of assignments." }</span></div>
+                    <button class="secondary" id="fc-derive" onclick={derive}>{ "Products from the ERP's sales history" }</button>
+                    if let Some(d) = &*derived { <span class="ok" id="fc-derived">{ format!("{} customer(s), {} month row(s), {} product(s) added", d.customers, d.history_rows, d.matrix_added) }</span> }
+                    <span class="muted">{ "Not yet: Excel import of assignments." }</span></div>
                 { error_line("fc-admin-error", &error) }
             </div>
         </>
