@@ -1,6 +1,6 @@
 //! The forecast grid in the real app: a rep types into a cell of the shared virtualised grid,
-//! leaves it (saved at once), sees the row and month totals follow, submits; the edit is in
-//! the store.
+//! leaves it (saved at once), sees the row and month totals follow, fills the row right,
+//! submits; the edit is in the store.
 
 use super::*;
 use portdesk_core::accounts::{self, NewUser};
@@ -149,6 +149,12 @@ async fn journey(c: &Client) -> Result<(), String> {
     // WebKit paints a moment after the DOM changes; the screenshot is for people.
     tokio::time::sleep(Duration::from_millis(800)).await;
     shot(c, "30-forecast-grid.png").await;
+    // Fill right: the selected first row's 250 goes into March to December.
+    click(c, "#fc-fill-right").await;
+    wait_text(c, "#fc-grid .fc-row[data-index='0'] .fc-total", |t| {
+        t == "2750"
+    })
+    .await;
     click(c, "#fc-submit").await;
     wait_text(c, "#fc-status", |t| t.contains("submitted")).await;
     wait_for(c, "#fc-take-back").await;

@@ -262,6 +262,31 @@ fn forecast_grid(p: &GridProps) -> Html {
             });
         })
     };
+    // Fill right: the selected row's first filled month is copied into every month after it.
+    let fill_right = {
+        let (save, g, selected) = (save.clone(), g.clone(), selected.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(row) = g.rows.get(*selected as usize) else {
+                return;
+            };
+            let Some(start) = row.cells.iter().position(|c| c.quantity.is_some()) else {
+                return;
+            };
+            let q = row.cells[start].quantity.unwrap_or(0) as f64;
+            let edits = row.cells[start + 1..]
+                .iter()
+                .map(|c| CellEdit {
+                    customer_code: row.customer_code.clone(),
+                    part: row.part.clone(),
+                    month: c.month.clone(),
+                    quantity: q,
+                    base_version: c.version,
+                    key: None,
+                })
+                .collect();
+            save(edits);
+        })
+    };
     let keep_mine = |c: &CellConflict| {
         let (save, c) = (save.clone(), c.clone());
         Callback::from(move |_: MouseEvent| {
@@ -311,6 +336,9 @@ fn forecast_grid(p: &GridProps) -> Html {
                 </div>
             }
             <div class="actions">
+                if editable && !g.rows.is_empty() {
+                    <button class="secondary" id="fc-fill-right" onclick={fill_right} title="Copies the selected row's first filled month into the months after it">{ "Fill right" }</button>
+                }
                 if g.status == SubmissionStatus::Draft && g.cycle.status == CycleStatus::Open {
                     <button id="fc-submit" onclick={submit(false)}>{ "Submit" }</button>
                 }
