@@ -87,20 +87,7 @@ async fn a_rep_types_into_the_grid_and_submits() {
     }
     let data = tempfile::tempdir().unwrap();
     let (cycle, rep) = prepare(data.path()).await;
-    let port = free_port();
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("PORTDESK_HOME", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver not found: scripts/setup.sh installs it");
-    let _driver = Driver(child);
+    let (_driver, port) = Driver::start(data.path());
     let c = connect(port, data.path()).await;
     let result = journey(&c).await;
     let _ = c.close().await;

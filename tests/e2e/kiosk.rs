@@ -86,20 +86,7 @@ async fn kiosk_idle_sign_out_leaves_no_customer_data_on_screen() {
     );
     let data = tempfile::tempdir().unwrap();
     prepare_kiosk(data.path()).await;
-    let port = free_port();
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("PORTDESK_HOME", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver not found: scripts/setup.sh installs it");
-    let _driver = Driver(child);
+    let (_driver, port) = Driver::start(data.path());
     let c = connect_kiosk(port, data.path()).await;
     let result = kiosk_journey(&c).await;
     let _ = c.close().await;

@@ -30,6 +30,26 @@ fn shots_dir() -> PathBuf {
 /// tauri-driver, stopped with SIGTERM so it also stops its WebKitWebDriver.
 struct Driver(Child);
 
+impl Driver {
+    /// tauri-driver on a free port, with the app's data in `data`; returns it and its port.
+    fn start(data: &Path) -> (Driver, u16) {
+        let port = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("PORTDESK_HOME", data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver not found: scripts/setup.sh installs it");
+        (Driver(child), port)
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = Command::new("kill")
@@ -150,20 +170,7 @@ async fn first_run_sign_in_home_and_inventory_window() {
         "no DISPLAY: run under xvfb-run (scripts/test.sh does)"
     );
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("PORTDESK_HOME", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver not found: scripts/setup.sh installs it");
-    let _driver = Driver(child);
+    let (_driver, port) = Driver::start(data.path());
     let c = connect(port, data.path()).await;
     let result = journey(&c, &data.path().join("pickup")).await;
     let _ = c.close().await;

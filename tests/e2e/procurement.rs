@@ -144,20 +144,7 @@ async fn an_order_below_the_reorder_level_is_approved_mailed_and_received() {
     let data = tempfile::tempdir().unwrap();
     let server = smtp::Smtp::start(smtp::free_port(), &[]);
     prepare(data.path(), server.port).await;
-    let port = free_port();
-    let child = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &free_port().to_string(),
-        ])
-        .env("PORTDESK_HOME", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver not found: scripts/setup.sh installs it");
-    let _driver = Driver(child);
+    let (_driver, port) = Driver::start(data.path());
     let c = connect(port, data.path()).await;
     let result = journey(&c, &server).await;
     let _ = c.close().await;

@@ -74,6 +74,19 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
+impl AuditRow {
+    fn of(r: &sqlx::any::AnyRow) -> AuditRow {
+        AuditRow {
+            at: r.get("at"),
+            actor: r.get("actor"),
+            action: r.get("action"),
+            target_type: r.get("target_type"),
+            target_id: r.get("target_id"),
+            detail: r.get("detail"),
+        }
+    }
+}
+
 /// Every entry about one thing (`target_type`, `target_id`), oldest first: the trail shown
 /// on a procurement request or an order.
 pub async fn for_target(
@@ -86,17 +99,7 @@ pub async fn for_target(
         .bind(target_id)
         .fetch_all(store.pool())
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRow {
-            at: r.get("at"),
-            actor: r.get("actor"),
-            action: r.get("action"),
-            target_type: r.get("target_type"),
-            target_id: r.get("target_id"),
-            detail: r.get("detail"),
-        })
-        .collect())
+    Ok(rows.iter().map(AuditRow::of).collect())
 }
 
 /// The newest entries first.
@@ -105,17 +108,7 @@ pub async fn recent(store: &Store, limit: i64) -> Result<Vec<AuditRow>> {
         .bind(limit)
         .fetch_all(store.pool())
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRow {
-            at: r.get("at"),
-            actor: r.get("actor"),
-            action: r.get("action"),
-            target_type: r.get("target_type"),
-            target_id: r.get("target_id"),
-            detail: r.get("detail"),
-        })
-        .collect())
+    Ok(rows.iter().map(AuditRow::of).collect())
 }
 
 const AUDIT_FILTER: &str = "WHERE ($1 = '' OR lower(actor) LIKE $2 ESCAPE '\\') AND ($3 = '' OR action LIKE $4 ESCAPE '\\') \

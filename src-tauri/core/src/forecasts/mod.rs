@@ -630,45 +630,28 @@ pub async fn save_cells(
                 continue;
             }
         }
-        // Written only when the stored version is still the editor's base (0: no cell yet).
-        let written: Option<(i64,)> = sqlx::query_as(
+        // Written only when the stored version is still the editor's base: a new cell only if
+        // there is none (base 0), else an update of exactly that version. One statement each.
+        let sql = if e.base_version == 0 {
             "INSERT INTO forecast_cells (cycle_id, erp_customer_code, part, month, quantity, version, updated_by, updated_at) \
-             SELECT $1, $2, $3, $4, $5, 1, $6, $7 WHERE $8 = 0 \
-             ON CONFLICT (cycle_id, erp_customer_code, part, month) DO UPDATE SET quantity = excluded.quantity, \
-             version = forecast_cells.version + 1, updated_by = excluded.updated_by, updated_at = excluded.updated_at \
-             WHERE forecast_cells.version = $8 RETURNING version",
-        )
-        .bind(req.cycle_id)
-        .bind(&e.customer_code)
-        .bind(&e.part)
-        .bind(&e.month)
-        .bind(q)
-        .bind(actor.id)
-        .bind(now)
-        .bind(e.base_version)
-        .fetch_optional(&mut *tx)
-        .await?;
-        // A base above 0: an update of that version only.
-        let updated = match written {
-            Some(w) => Some(w),
-            None if e.base_version > 0 => {
-                sqlx::query_as(
-                    "UPDATE forecast_cells SET quantity = $1, version = version + 1, updated_by = $2, updated_at = $3 \
-                     WHERE cycle_id = $4 AND erp_customer_code = $5 AND part = $6 AND month = $7 AND version = $8 RETURNING version",
-                )
-                .bind(q)
-                .bind(actor.id)
-                .bind(now)
-                .bind(req.cycle_id)
-                .bind(&e.customer_code)
-                .bind(&e.part)
-                .bind(&e.month)
-                .bind(e.base_version)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            None => None,
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT (cycle_id, erp_customer_code, part, month) DO NOTHING \
+             RETURNING version"
+        } else {
+            "UPDATE forecast_cells SET quantity = $5, version = version + 1, updated_by = $6, updated_at = $7 \
+             WHERE cycle_id = $1 AND erp_customer_code = $2 AND part = $3 AND month = $4 AND version = $8 RETURNING version"
         };
+        let mut stmt = sqlx::query_as::<_, (i64,)>(sql)
+            .bind(req.cycle_id)
+            .bind(&e.customer_code)
+            .bind(&e.part)
+            .bind(&e.month)
+            .bind(q)
+            .bind(actor.id)
+            .bind(now);
+        if e.base_version != 0 {
+            stmt = stmt.bind(e.base_version);
+        }
+        let updated = stmt.fetch_optional(&mut *tx).await?;
         match updated {
             Some((v,)) => {
                 reply.applied += 1;
