@@ -39,7 +39,7 @@ pub async fn record(
         Some((t, id)) => (Some(t), Some(id)),
         None => (None, None),
     };
-    sqlx::query("INSERT INTO audit_log (at, actor_id, actor, action, target_type, target_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query(INSERT)
         .bind(crate::now_ms())
         .bind(actor.id)
         .bind(&actor.label)
@@ -49,6 +49,26 @@ pub async fn record(
         .bind(detail)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+const INSERT: &str = "INSERT INTO audit_log (at, actor_id, actor, action, target_type, target_id, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// [`record`] on the store's blocking SQLite writer, in its open transaction.
+pub(crate) fn record_blocking(
+    conn: &rusqlite::Connection,
+    actor: &Actor,
+    action: &str,
+    target: Option<(&str, String)>,
+    detail: Option<&str>,
+) -> Result<()> {
+    let (ttype, tid) = target.unzip();
+    conn.prepare_cached(INSERT)?
+        .execute(rusqlite::named_params! {
+            "$1": crate::now_ms(), "$2": actor.id, "$3": actor.label, "$4": action,
+            "$5": ttype, "$6": tid, "$7": detail,
+        })?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::schema::{self, Target};
@@ -30,6 +31,8 @@ pub enum StoreError {
     Unavailable(String),
     #[error("The portal store failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("The portal store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {
@@ -42,6 +45,10 @@ impl StoreError {
                 e,
                 sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
             ),
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::DatabaseBusy)
+            ),
             StoreError::Migrate(_) => false,
         }
     }
@@ -52,6 +59,56 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     description: String,
+    /// SQLite only: see [`SqliteWriter`].
+    writer: Option<Arc<SqliteWriter>>,
+}
+
+/// One more connection to the SQLite file, used whole on a blocking thread by a hot write
+/// path. Through sqlx every statement crosses to the connection's worker thread and back
+/// (35-50 µs here); the order path makes eight of them, so it runs its common case here in
+/// one crossing instead (see docs/PERFORMANCE.md, "Orders"). Opened on first use. SQLite
+/// serialises it with the pool's writers (`BEGIN IMMEDIATE`, the same busy timeout).
+#[derive(Debug)]
+pub struct SqliteWriter {
+    path: PathBuf,
+    conn: std::sync::Mutex<Option<rusqlite::Connection>>,
+}
+
+impl SqliteWriter {
+    /// Runs `f` with the connection on tokio's blocking pool.
+    pub async fn run<R, F>(self: &Arc<Self>, f: F) -> crate::error::Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> crate::error::Result<R> + Send + 'static,
+    {
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            // A panic inside `f` rolled its transaction back while unwinding: the
+            // connection is still sound.
+            let mut slot = me.conn.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                *slot = Some(me.open().map_err(StoreError::from)?);
+            }
+            f(slot.as_mut().expect("opened above"))
+        })
+        .await
+        .map_err(|e| {
+            crate::error::CoreError::Internal(format!("the store's writer stopped: {e}"))
+        })?
+    }
+
+    fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
+        use rusqlite::OpenFlags;
+        let conn = rusqlite::Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // The pool's pragmas (see `open_sqlite`); WAL is already the file's mode.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(conn)
+    }
 }
 
 impl Store {
@@ -120,6 +177,10 @@ impl Store {
             pool,
             backend: Backend::Sqlite,
             description: format!("SQLite at {}", path.display()),
+            writer: Some(Arc::new(SqliteWriter {
+                path: path.to_path_buf(),
+                conn: std::sync::Mutex::new(None),
+            })),
         })
     }
 
@@ -160,11 +221,17 @@ impl Store {
             pool,
             backend: Backend::Postgres,
             description: format!("PostgreSQL {server}"),
+            writer: None,
         })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The SQLite file's blocking writer; `None` on PostgreSQL.
+    pub fn sqlite_writer(&self) -> Option<&Arc<SqliteWriter>> {
+        self.writer.as_ref()
     }
 
     pub fn backend(&self) -> Backend {

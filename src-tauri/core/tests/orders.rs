@@ -418,6 +418,92 @@ on_both_backends!(bad_input_changes_nothing, |store: Store| async move {
     }
 });
 
+// On SQLite an order that leaves every line above its level takes a shorter path than one
+// that reaches a level (see `orders::place`): both must leave the same record.
+on_both_backends!(
+    every_order_leaves_the_same_record,
+    |store: Store| async move {
+        #[allow(unused_variables)]
+        let (pat, ada) = people(&store).await;
+        let buyer = customer(&store, "b@example.com", "C7").await;
+        let s = supplier(&store, "S", "s@s.example").await;
+        let p = product(
+            &store,
+            P {
+                sku: "R1",
+                stock: 20,
+                level: 10,
+                reorder: 5,
+                pack: None,
+            },
+            Some(s),
+        )
+        .await;
+        let quiet = orders::place(&store, &staff(), &buyer, &line(p, 4.0), "ring first")
+            .await
+            .unwrap();
+        let reaching = orders::place(&store, &staff(), &buyer, &line(p, 6.0), "ring first")
+            .await
+            .unwrap();
+        assert!(quiet.raised.is_empty());
+        assert_eq!(
+            reaching.raised.len(),
+            1,
+            "20 - 4 - 6 = 10 reaches the level"
+        );
+        assert_eq!(stock(&store, p).await, 10);
+        for (placed, units) in [(&quiet, 4i64), (&reaching, 6)] {
+            let o = sqlx::query(
+            "SELECT customer_id, customer_name, erp_customer_code, placed_by, status, total, note \
+             FROM orders WHERE id = $1",
+        )
+        .bind(placed.order_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+            assert_eq!(o.get::<i64, _>("customer_id"), buyer.id);
+            assert_eq!(o.get::<String, _>("customer_name"), "Customer C7");
+            assert_eq!(o.get::<String, _>("erp_customer_code"), "C7");
+            assert_eq!(o.get::<i64, _>("placed_by"), 1);
+            assert_eq!(o.get::<String, _>("status"), "placed");
+            assert_eq!(o.get::<i64, _>("total"), 2499 * units);
+            assert_eq!(o.get::<String, _>("note"), "ring first");
+            let (line_no, sku, q, total): (i64, String, i64, i64) = sqlx::query_as(
+                "SELECT line_no, sku, quantity, line_total FROM order_lines WHERE order_id = $1",
+            )
+            .bind(placed.order_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                (line_no, sku.as_str(), q, total),
+                (1, "R1", units, 2499 * units)
+            );
+            let (recipients, body): (String, String) = sqlx::query_as(
+                "SELECT recipients, body_text FROM mail_outbox WHERE idempotency_key = $1",
+            )
+            .bind(format!("order-confirmation:{}", placed.order_id))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert!(recipients.contains("b@example.com"));
+            assert!(
+                body.contains(&format!("{}.{:02}", 2499 * units / 100, 2499 * units % 100)),
+                "{body}"
+            );
+            let (actor, detail): (String, String) = sqlx::query_as(
+            "SELECT actor, detail FROM audit_log WHERE action = 'order.place' AND target_id = $1",
+        )
+        .bind(placed.order_id.to_string())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+            assert_eq!(actor, "wendy@example.com");
+            assert!(detail.contains("1 line(s)"), "{detail}");
+        }
+    }
+);
+
 on_both_backends!(sixteen_writers_never_oversell, |store: Store| async move {
     #[allow(unused_variables)]
     let (pat, ada) = people(&store).await;

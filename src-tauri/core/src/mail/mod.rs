@@ -121,10 +121,13 @@ pub fn check_address(field: &'static str, address: &str) -> Result<lettre::Addre
 pub async fn load_settings<'c, E: Executor<'c, Database = Any>>(db: E) -> Result<MailSettings> {
     match crate::settings::get(db, SETTINGS_KEY).await? {
         None => Ok(MailSettings::default()),
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            CoreError::Internal(format!("the saved mail settings cannot be read: {e}"))
-        }),
+        Some(json) => parse_settings(&json),
     }
+}
+
+fn parse_settings(json: &str) -> Result<MailSettings> {
+    serde_json::from_str(json)
+        .map_err(|e| CoreError::Internal(format!("the saved mail settings cannot be read: {e}")))
 }
 
 pub async fn save_settings<'c, E: Executor<'c, Database = Any>>(
@@ -292,6 +295,22 @@ pub async fn enqueue_template(
     let settings = load_settings(&mut *conn).await?;
     let mail = Mail::compose(to, template, &brand(&settings))?;
     outbox::enqueue(conn, key, &mail).await
+}
+
+/// [`enqueue_template`] on the store's blocking SQLite writer, in its open transaction; `None`
+/// when the key is already queued (see [`outbox::enqueue_blocking`]).
+pub(crate) fn enqueue_template_blocking(
+    conn: &rusqlite::Connection,
+    key: &str,
+    to: Vec<String>,
+    template: &Template,
+) -> Result<Option<i64>> {
+    let settings = match crate::settings::get_blocking(conn, SETTINGS_KEY)? {
+        None => MailSettings::default(),
+        Some(json) => parse_settings(&json)?,
+    };
+    let mail = Mail::compose(to, template, &brand(&settings))?;
+    outbox::enqueue_blocking(conn, key, &mail)
 }
 
 /// A purchase order as an .xlsx attachment (the supplier's copy of what the e-mail lists).

@@ -28,10 +28,15 @@ pub struct Enqueued {
     pub duplicate: bool,
 }
 
-/// Puts a message in the outbox as part of the caller's transaction: if the transaction rolls
-/// back, the message was never there. Addresses are checked here, so a bad one is refused
-/// with a message naming it instead of failing later in the sender.
-pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> Result<Enqueued> {
+const ENQUEUE: &str = "INSERT INTO mail_outbox (idempotency_key, kind, recipients, subject, body_text, \
+     body_html, message_id, status, attempts, next_attempt_at, created_at, updated_at, secret, secret_expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $8, $9, $10) \
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id";
+const ATTACH: &str = "INSERT INTO mail_attachments (message_id, filename, content_type, content_id, data) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+/// The key and the recipients checked; the recipients as the row stores them (JSON).
+fn recipients(key: &str, mail: &Mail) -> Result<String> {
     if key.trim().is_empty() {
         return Err(CoreError::Internal(
             "a mail idempotency key is required".into(),
@@ -45,27 +50,63 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
         .iter()
         .map(|a| super::check_address("to", a).map(|a| a.to_string()))
         .collect::<Result<Vec<_>>>()?;
+    serde_json::to_string(&to).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+/// [`enqueue`] on the store's blocking SQLite writer, in its open transaction. `None` when the
+/// key is already in the outbox: the caller redoes its work through [`enqueue`].
+pub(crate) fn enqueue_blocking(
+    conn: &rusqlite::Connection,
+    key: &str,
+    mail: &Mail,
+) -> Result<Option<i64>> {
+    use rusqlite::{OptionalExtension, named_params};
+    let to = recipients(key, mail)?;
+    let now = crate::now_ms();
+    let id: Option<i64> = conn
+        .prepare_cached(ENQUEUE)?
+        .query_row(
+            named_params! {
+                "$1": key, "$2": mail.kind, "$3": to, "$4": mail.subject, "$5": mail.text,
+                "$6": mail.html, "$7": new_message_id(), "$8": now,
+                "$9": mail.secret.as_ref().map(|s| s.value.expose().to_owned()),
+                "$10": mail.secret.as_ref().map(|s| s.expires_at),
+            },
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    for a in &mail.attachments {
+        conn.prepare_cached(ATTACH)?.execute(named_params! {
+            "$1": id, "$2": a.filename, "$3": a.content_type, "$4": a.content_id, "$5": a.data,
+        })?;
+    }
+    Ok(Some(id))
+}
+
+/// Puts a message in the outbox as part of the caller's transaction: if the transaction rolls
+/// back, the message was never there. Addresses are checked here, so a bad one is refused
+/// with a message naming it instead of failing later in the sender.
+pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> Result<Enqueued> {
+    let to = recipients(key, mail)?;
     let now = crate::now_ms();
     let message_id = new_message_id();
     // The body keeps the placeholder; the code goes to its own column (see `claim`).
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO mail_outbox (idempotency_key, kind, recipients, subject, body_text, body_html, \
-         message_id, status, attempts, next_attempt_at, created_at, updated_at, secret, secret_expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $8, $9, $10) \
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-    )
-    .bind(key)
-    .bind(&mail.kind)
-    .bind(serde_json::to_string(&to).map_err(|e| CoreError::Internal(e.to_string()))?)
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .bind(mail.html.as_deref())
-    .bind(&message_id)
-    .bind(now)
-    .bind(mail.secret.as_ref().map(|s| s.value.expose().to_owned()))
-    .bind(mail.secret.as_ref().map(|s| s.expires_at))
-    .fetch_optional(&mut *conn)
-    .await?;
+    let inserted: Option<i64> = sqlx::query_scalar(ENQUEUE)
+        .bind(key)
+        .bind(&mail.kind)
+        .bind(&to)
+        .bind(&mail.subject)
+        .bind(&mail.text)
+        .bind(mail.html.as_deref())
+        .bind(&message_id)
+        .bind(now)
+        .bind(mail.secret.as_ref().map(|s| s.value.expose().to_owned()))
+        .bind(mail.secret.as_ref().map(|s| s.expires_at))
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(id) = inserted else {
         let id: i64 = sqlx::query_scalar("SELECT id FROM mail_outbox WHERE idempotency_key = $1")
             .bind(key)
@@ -78,17 +119,14 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
         });
     };
     for a in &mail.attachments {
-        sqlx::query(
-            "INSERT INTO mail_attachments (message_id, filename, content_type, content_id, data) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(&a.filename)
-        .bind(&a.content_type)
-        .bind(a.content_id.as_deref())
-        .bind(&a.data)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(ATTACH)
+            .bind(id)
+            .bind(&a.filename)
+            .bind(&a.content_type)
+            .bind(a.content_id.as_deref())
+            .bind(&a.data)
+            .execute(&mut *conn)
+            .await?;
     }
     tracing::info!(id, kind = %mail.kind, "mail queued");
     Ok(Enqueued {

@@ -103,58 +103,177 @@ pub async fn place(
             "The note is at most 2000 characters.",
         ));
     }
-    let now = crate::now_ms();
+    let draft = Draft {
+        customer_id: customer.id,
+        customer_name: customer
+            .erp_customer
+            .clone()
+            .unwrap_or_else(|| customer.name.clone()),
+        code,
+        email: customer.email.clone(),
+        actor: actor.clone(),
+        lines: merged,
+        note: (!note.is_empty()).then(|| note.to_owned()),
+        now: crate::now_ms(),
+    };
+    let draft = match store.sqlite_writer() {
+        Some(writer) => {
+            let (draft, placed) = writer
+                .run(move |conn| {
+                    let placed = place_blocking(conn, &draft)?;
+                    Ok((draft, placed))
+                })
+                .await?;
+            if let Some(placed) = placed {
+                tracing::info!(order = %order_number(placed.order_id), lines = draft.lines.len(), "order placed");
+                return Ok(placed);
+            }
+            draft
+        }
+        None => draft,
+    };
+    let d = &draft;
     let mut tx = store.pool().begin().await?;
     // Writes first (see `take_stock`).
-    let mut taken = Vec::with_capacity(merged.len());
-    for (product_id, quantity) in &merged {
+    let mut taken = Vec::with_capacity(d.lines.len());
+    for (product_id, quantity) in &d.lines {
         taken.push(procurement::take_stock(&mut tx, "quantity", *product_id, *quantity).await?);
     }
-    let total: i64 = taken.iter().map(|t| t.unit_price * t.quantity).sum();
-    let customer_name = customer
-        .erp_customer
-        .clone()
-        .unwrap_or_else(|| customer.name.clone());
-    let order_id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (customer_id, customer_name, erp_customer_code, placed_by, placed_by_name, status, \
-         total, note, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'placed', $6, $7, $8, $8) RETURNING id",
-    )
-    .bind(customer.id)
-    .bind(&customer_name)
-    .bind(&code)
-    .bind(actor.id)
-    .bind(&actor.label)
-    .bind(total)
-    .bind((!note.is_empty()).then_some(note))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    for (i, t) in taken.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price, line_total) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(order_id)
-        .bind(i as i64 + 1)
-        .bind(t.product_id)
-        .bind(&t.sku)
-        .bind(&t.name)
-        .bind(t.quantity)
-        .bind(t.unit_price)
-        .bind(t.unit_price * t.quantity)
-        .execute(&mut *tx)
+    let total = total(&taken);
+    let order_id: i64 = sqlx::query_scalar(INSERT_ORDER)
+        .bind(d.customer_id)
+        .bind(&d.customer_name)
+        .bind(&d.code)
+        .bind(d.actor.id)
+        .bind(&d.actor.label)
+        .bind(total)
+        .bind(d.note.as_deref())
+        .bind(d.now)
+        .fetch_one(&mut *tx)
         .await?;
+    for (i, t) in taken.iter().enumerate() {
+        sqlx::query(INSERT_LINE)
+            .bind(order_id)
+            .bind(i as i64 + 1)
+            .bind(t.product_id)
+            .bind(&t.sku)
+            .bind(&t.name)
+            .bind(t.quantity)
+            .bind(t.unit_price)
+            .bind(t.unit_price * t.quantity)
+            .execute(&mut *tx)
+            .await?;
     }
     let mut raised = Vec::new();
     for t in &taken {
-        if let Some(r) = procurement::reorder_check(&mut tx, actor, t, Some(order_id)).await? {
+        if let Some(r) = procurement::reorder_check(&mut tx, &d.actor, t, Some(order_id)).await? {
             raised.push(r.number);
         }
     }
-    let number = order_number(order_id);
-    let confirmation = Template::OrderConfirmation(templates::OrderConfirmation {
-        order_no: number.clone(),
-        customer: customer_name.clone(),
+    crate::mail::enqueue_template(
+        &mut tx,
+        &confirmation_key(order_id),
+        vec![d.email.clone()],
+        &confirmation(d, order_id, &taken),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &d.actor,
+        "order.place",
+        Some(("order", order_id.to_string())),
+        Some(&audit_detail(d, order_id, &taken, &raised)),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(order = %order_number(order_id), lines = taken.len(), "order placed");
+    Ok(Placed { order_id, raised })
+}
+
+/// An order checked and ready to write.
+struct Draft {
+    customer_id: i64,
+    /// As the ERP names the customer (the account's name if the ERP has none).
+    customer_name: String,
+    code: String,
+    email: String,
+    actor: Actor,
+    /// Product id → units, merged and in product order (see [`check_lines`]).
+    lines: BTreeMap<i64, i64>,
+    note: Option<String>,
+    now: i64,
+}
+
+const INSERT_ORDER: &str = "INSERT INTO orders (customer_id, customer_name, erp_customer_code, placed_by, \
+     placed_by_name, status, total, note, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, 'placed', $6, $7, $8, $8) RETURNING id";
+const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, \
+     unit_price, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// The order path's common case on the store's blocking SQLite writer, all in one crossing
+/// to its thread: every line's stock above its reorder level after the order, so no
+/// procurement request. Anything else (stock short, a product unknown or inactive, a level
+/// reached, the confirmation's key already queued) rolls back and returns `None`, and
+/// [`place`] redoes the order on the general path, which decides and words the outcome: the
+/// rules live there once, and this only repeats its statements.
+fn place_blocking(conn: &mut rusqlite::Connection, d: &Draft) -> Result<Option<Placed>> {
+    use rusqlite::named_params;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut taken = Vec::with_capacity(d.lines.len());
+    for (product_id, quantity) in &d.lines {
+        match procurement::take_stock_blocking(&tx, *product_id, *quantity)? {
+            Some(t) if !t.at_reorder_level() => taken.push(t),
+            _ => return Ok(None), // Dropping `tx` rolls back.
+        }
+    }
+    let order_id: i64 = tx.prepare_cached(INSERT_ORDER)?.query_row(
+        named_params! {
+            "$1": d.customer_id, "$2": d.customer_name, "$3": d.code, "$4": d.actor.id,
+            "$5": d.actor.label, "$6": total(&taken), "$7": d.note, "$8": d.now,
+        },
+        |r| r.get(0),
+    )?;
+    for (i, t) in taken.iter().enumerate() {
+        tx.prepare_cached(INSERT_LINE)?.execute(named_params! {
+            "$1": order_id, "$2": i as i64 + 1, "$3": t.product_id, "$4": t.sku, "$5": t.name,
+            "$6": t.quantity, "$7": t.unit_price, "$8": t.unit_price * t.quantity,
+        })?;
+    }
+    let queued = crate::mail::enqueue_template_blocking(
+        &tx,
+        &confirmation_key(order_id),
+        vec![d.email.clone()],
+        &confirmation(d, order_id, &taken),
+    )?;
+    if queued.is_none() {
+        return Ok(None);
+    }
+    audit::record_blocking(
+        &tx,
+        &d.actor,
+        "order.place",
+        Some(("order", order_id.to_string())),
+        Some(&audit_detail(d, order_id, &taken, &[])),
+    )?;
+    tx.commit()?;
+    Ok(Some(Placed {
+        order_id,
+        raised: Vec::new(),
+    }))
+}
+
+fn total(taken: &[procurement::StockTaken]) -> i64 {
+    taken.iter().map(|t| t.unit_price * t.quantity).sum()
+}
+
+fn confirmation_key(order_id: i64) -> String {
+    format!("order-confirmation:{order_id}")
+}
+
+fn confirmation(d: &Draft, order_id: i64, taken: &[procurement::StockTaken]) -> Template {
+    Template::OrderConfirmation(templates::OrderConfirmation {
+        order_no: order_number(order_id),
+        customer: d.customer_name.clone(),
         placed_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         lines: taken
             .iter()
@@ -166,40 +285,32 @@ pub async fn place(
                 line_total: money(t.unit_price * t.quantity),
             })
             .collect(),
-        total: money(total),
+        total: money(total(taken)),
         currency: String::new(),
         delivery_slot: String::new(),
         estimated_delivery: String::new(),
         delivery_address: String::new(),
-    });
-    crate::mail::enqueue_template(
-        &mut tx,
-        &format!("order-confirmation:{order_id}"),
-        vec![customer.email.clone()],
-        &confirmation,
-    )
-    .await?;
-    let detail = format!(
-        "{number} for {customer_name}: {} line(s), total {}{}",
+    })
+}
+
+fn audit_detail(
+    d: &Draft,
+    order_id: i64,
+    taken: &[procurement::StockTaken],
+    raised: &[String],
+) -> String {
+    format!(
+        "{} for {}: {} line(s), total {}{}",
+        order_number(order_id),
+        d.customer_name,
         taken.len(),
-        money(total),
+        money(total(taken)),
         if raised.is_empty() {
             String::new()
         } else {
             format!("; raised {}", raised.join(", "))
         }
-    );
-    audit::record(
-        &mut tx,
-        actor,
-        "order.place",
-        Some(("order", order_id.to_string())),
-        Some(&detail),
     )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(order = %number, lines = taken.len(), "order placed");
-    Ok(Placed { order_id, raised })
 }
 
 const ORDER_COLS: &str = "o.id, o.customer_id, o.customer_name, o.status, o.total, o.created_at, o.updated_at, \

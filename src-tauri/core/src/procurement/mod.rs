@@ -84,6 +84,11 @@ pub struct StockTaken {
     supplier_id: Option<i64>,
 }
 
+/// The one conditional decrement, shared by [`take_stock`] and [`take_stock_blocking`].
+const TAKE_STOCK: &str = "UPDATE products SET stock = stock - $1, updated_at = $2 \
+     WHERE id = $3 AND active = 1 AND stock >= $1 \
+     RETURNING sku, name, unit_price, stock, reorder_level, reorder_quantity, pack_size, supplier_id";
+
 /// Takes `quantity` units of a product in the caller's transaction, or refuses naming why
 /// (unknown, inactive, not enough). One conditional UPDATE: two orders for the last units
 /// cannot both succeed, on SQLite (one writer) or PostgreSQL (the row lock), and a caller's
@@ -94,16 +99,12 @@ pub async fn take_stock(
     product_id: i64,
     quantity: i64,
 ) -> Result<StockTaken> {
-    let row = sqlx::query(
-        "UPDATE products SET stock = stock - $1, updated_at = $2 \
-         WHERE id = $3 AND active = 1 AND stock >= $1 \
-         RETURNING sku, name, unit_price, stock, reorder_level, reorder_quantity, pack_size, supplier_id",
-    )
-    .bind(quantity)
-    .bind(crate::now_ms())
-    .bind(product_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(TAKE_STOCK)
+        .bind(quantity)
+        .bind(crate::now_ms())
+        .bind(product_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(r) = row else {
         let found: Option<(String, String, i64, i64)> =
             sqlx::query_as("SELECT sku, name, stock, active FROM products WHERE id = $1")
@@ -133,6 +134,45 @@ pub async fn take_stock(
         pack_size: r.try_get("pack_size")?,
         supplier_id: r.try_get("supplier_id")?,
     })
+}
+
+/// [`take_stock`] on the store's blocking SQLite writer (the order path's common case).
+/// `None` when the units cannot be taken: the caller redoes the order through [`take_stock`],
+/// which names the reason.
+pub(crate) fn take_stock_blocking(
+    conn: &rusqlite::Connection,
+    product_id: i64,
+    quantity: i64,
+) -> rusqlite::Result<Option<StockTaken>> {
+    use rusqlite::OptionalExtension;
+    let mut stmt = conn.prepare_cached(TAKE_STOCK)?;
+    stmt.query_row(
+        rusqlite::named_params! {"$1": quantity, "$2": crate::now_ms(), "$3": product_id},
+        |r| {
+            Ok(StockTaken {
+                product_id,
+                sku: r.get("sku")?,
+                name: r.get("name")?,
+                unit_price: r.get("unit_price")?,
+                quantity,
+                stock_after: r.get("stock")?,
+                reorder_level: r.get("reorder_level")?,
+                reorder_quantity: r.get("reorder_quantity")?,
+                pack_size: r.get("pack_size")?,
+                supplier_id: r.get("supplier_id")?,
+            })
+        },
+    )
+    .optional()
+}
+
+impl StockTaken {
+    /// Whether [`reorder_check`] has anything to look at: a stocked product at or below its
+    /// level. Above the level nothing is raised, whatever is open (the common case).
+    pub(crate) fn at_reorder_level(&self) -> bool {
+        (self.reorder_level > 0 || self.reorder_quantity > 0)
+            && self.stock_after <= self.reorder_level
+    }
 }
 
 /// Puts units back (a cancelled order), in the caller's transaction.
@@ -183,11 +223,7 @@ pub async fn reorder_check(
     taken: &StockTaken,
     order_id: Option<i64>,
 ) -> Result<Option<Raised>> {
-    if taken.reorder_level <= 0 && taken.reorder_quantity <= 0 {
-        return Ok(None); // Not a stocked product.
-    }
-    // Above the level nothing is raised, whatever is open: no query needed (the common case).
-    if taken.stock_after > taken.reorder_level {
+    if !taken.at_reorder_level() {
         return Ok(None);
     }
     let open: Option<(i64,)> = sqlx::query_as(

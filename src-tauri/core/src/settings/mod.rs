@@ -10,12 +10,20 @@ pub const MAX_FAILED_LOGINS: &str = "auth.max_failed_logins";
 pub const LOCKOUT_MINUTES: &str = "auth.lockout_minutes";
 pub const INVENTORY_AUTO_REFRESH: &str = "inventory.auto_refresh_minutes";
 
+const GET: &str = "SELECT value FROM settings WHERE key = $1";
+
 pub async fn get<'c, E: Executor<'c, Database = Any>>(db: E, key: &str) -> Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(String,)> = sqlx::query_as(GET).bind(key).fetch_optional(db).await?;
     Ok(row.map(|r| r.0))
+}
+
+/// [`get`] on the store's blocking SQLite writer.
+pub(crate) fn get_blocking(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(GET)?
+        .query_row(rusqlite::named_params! {"$1": key}, |r| r.get(0))
+        .optional()?)
 }
 
 pub async fn get_i64<'c, E: Executor<'c, Database = Any>>(
