@@ -142,6 +142,11 @@ async fn journey(c: &Client) -> Result<(), String> {
         t == "2750"
     })
     .await;
+    // The chart of all lines follows: the forecast beside the same months a year earlier.
+    wait_text(c, "#fc-chart figcaption", |t| {
+        t.starts_with("All lines: forecast 2750, a year earlier")
+    })
+    .await;
     click(c, "#fc-submit").await;
     wait_text(c, "#fc-status", |t| t.contains("submitted")).await;
     wait_for(c, "#fc-take-back").await;

@@ -575,3 +575,194 @@ async fn the_matrix_and_history_come_from_the_erp(h: Harness) {
     );
 }
 on_both_stores!(erp_history, the_matrix_and_history_come_from_the_erp);
+
+/// The reminders queued at `now`, as (recipient list, body) per message.
+async fn reminders_in_outbox(store: &Store) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT recipients, body_text FROM mail_outbox WHERE kind = 'forecast_deadline' ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+on_both_backends!(
+    deadline_reminder_once_to_who_has_not_submitted,
+    |store: Store| async move {
+        #[allow(unused_variables)]
+        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        // A third rep without customers is never reminded.
+        user(&store, "Nina", Role::SalesRep).await;
+        forecasts::set_submitted(&store, &sam_a, c.id, sam, true)
+            .await
+            .unwrap();
+        let day = 86_400_000;
+        // Default: 3 days. Ten days ahead nothing is due yet.
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, c.deadline - 10 * day)
+                .await
+                .unwrap(),
+            0
+        );
+        let now = c.deadline - 2 * day - 3_600_000;
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, now).await.unwrap(),
+            1
+        );
+        let sent = reminders_in_outbox(&store).await;
+        assert_eq!(sent.len(), 1, "only Rita has not submitted: {sent:?}");
+        assert!(sent[0].0.contains("rita@example.com"), "{sent:?}");
+        assert!(sent[0].1.contains("FY27"), "{}", sent[0].1);
+        assert!(
+            sent[0].1.contains("(3 day(s) left)"),
+            "rounded up: {}",
+            sent[0].1
+        );
+        assert!(
+            sent[0].1.contains("2 of your"),
+            "C1 × A and B are empty: {}",
+            sent[0].1
+        );
+        // Another desktop, or the next tick: nothing new.
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, now + 60_000)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(reminders_in_outbox(&store).await.len(), 1);
+        // Past the deadline, or with the cycle closed, nothing is sent.
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, c.deadline + 1)
+                .await
+                .unwrap(),
+            0
+        );
+        // Off (0 days); the setting's bad values are refused by name.
+        forecasts::reminders::set_reminder_days(&store, 0)
+            .await
+            .unwrap();
+        for bad in [-1, 31] {
+            match forecasts::reminders::set_reminder_days(&store, bad).await {
+                Err(CoreError::Validation { field, .. }) => assert_eq!(field, "reminder_days"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let rest = forecasts::create_cycle(&store, &admin, &new_cycle("2027-01", 12, c.deadline))
+            .await
+            .unwrap();
+        forecasts::open_cycle(&store, &admin, rest.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, now).await.unwrap(),
+            0
+        );
+        forecasts::reminders::set_reminder_days(&store, 7)
+            .await
+            .unwrap();
+        // The second cycle: Rita and Sam (Sam submitted only the first).
+        assert_eq!(
+            forecasts::reminders::queue_due(&store, now).await.unwrap(),
+            2
+        );
+    }
+);
+
+on_both_backends!(
+    the_cycle_report_and_the_year_before,
+    |store: Store| async move {
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        #[allow(unused_variables)]
+        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        // Sales kept from the ERP: C1 × A sold 40 in 2026-01 (a year before the cycle's first
+        // month) and 7 in 2026-12; C2 × A sold 9 in 2026-03.
+        for (code, part, month, q) in [
+            ("C1", "A", "2026-01", 40),
+            ("C1", "A", "2026-12", 7),
+            ("C2", "A", "2026-03", 9),
+            ("C1", "B", "2025-12", 1000), // before both windows
+        ] {
+            sqlx::query(
+            "INSERT INTO forecast_history (erp_customer_code, part, month, quantity) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(code)
+        .bind(part)
+        .bind(month)
+        .bind(q as i64)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        }
+        forecasts::save_cells(
+            &store,
+            &rita_a,
+            rita,
+            false,
+            &SaveCells {
+                cycle_id: c.id,
+                edits: vec![
+                    edit("C1", "A", "2027-01", 50.0, 0),
+                    edit("C1", "B", "2027-02", 5.0, 0),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+        forecasts::set_submitted(&store, &rita_a, c.id, rita, true)
+            .await
+            .unwrap();
+        let g = forecasts::grid(&store, c.id, rita).await.unwrap();
+        let a = g.rows.iter().find(|r| r.part == "A").unwrap();
+        assert_eq!(a.last_12_months, 47);
+        assert_eq!(
+            &a.history[..3],
+            &[40, 0, 0],
+            "2027-01's counterpart is 2026-01"
+        );
+        assert_eq!(a.history[11], 7);
+        assert_eq!(g.history_totals[0], 40);
+        assert_eq!(
+            g.rows
+                .iter()
+                .find(|r| r.part == "B")
+                .unwrap()
+                .last_12_months,
+            0
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xlsx");
+        let lines = forecasts::report::write(&store, c.id, &path).await.unwrap();
+        assert_eq!(lines, 3, "Rita's two lines and Sam's one");
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        let summary = wb.worksheet_range("Summary").unwrap();
+        let rows: Vec<Vec<String>> = summary
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[1][0], "Rita");
+        assert_eq!(rows[1][3], "submitted");
+        assert_eq!(rows[1][5], "55", "{rows:?}");
+        assert_eq!(rows[1][6], "47", "{rows:?}");
+        assert_eq!(rows[2][0], "Sam");
+        assert_eq!(rows[2][3], "draft");
+        let by_month = wb.worksheet_range("By month").unwrap();
+        assert_eq!(by_month.get((1, 0)), Some(&Data::String("2027-01".into())));
+        assert_eq!(by_month.get((1, 1)), Some(&Data::Float(50.0)));
+        assert_eq!(by_month.get((1, 2)), Some(&Data::Float(40.0)));
+        assert_eq!(
+            by_month.get((3, 2)),
+            Some(&Data::Float(9.0)),
+            "Sam's 2026-03"
+        );
+        let forecast = wb.worksheet_range("Forecast").unwrap();
+        assert_eq!(forecast.height(), 4, "a header and three lines");
+        // The chart is in the file.
+        let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert!(
+            zip.file_names()
+                .any(|n| n.is_ok_and(|n| n.starts_with("xl/charts/chart")))
+        );
+    }
+);

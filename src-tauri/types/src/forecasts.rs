@@ -1,6 +1,7 @@
 //! S&OP forecasts: planning cycles and the forecast grid of each sales rep (customers ×
 //! products × months), every cell versioned so an edit made elsewhere is never overwritten.
 
+use crate::accounts::{ExportReply, ExportRequest};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,6 +80,8 @@ pub struct GridRow {
     pub total: i64,
     /// Sales in the 12 months before the cycle's first month (from the ERP's history).
     pub last_12_months: i64,
+    /// Sales in each cycle month's counterpart a year earlier, in the cycle's order.
+    pub history: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +99,8 @@ pub struct Grid {
     pub rows: Vec<GridRow>,
     /// Per month, in order.
     pub month_totals: Vec<i64>,
+    /// Per month, the rows' sales a year earlier (see [`GridRow::history`]).
+    pub history_totals: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +180,12 @@ pub struct DeriveReply {
     pub matrix_added: u32,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastSettings {
+    /// Days before a cycle's deadline that reps who have not submitted are e-mailed; 0: never.
+    pub reminder_days: i64,
+}
+
 /// The forecasts module's commands (re-exported by [`crate::api`]).
 pub mod commands {
     use super::*;
@@ -201,5 +212,10 @@ pub mod commands {
         /// Reads every assigned customer's sales history from the ERP, keeps it for the grid
         /// and adds each part sold to the matrix (entries made by hand stay).
         DeriveMatrix = "derive_matrix": () => DeriveReply;
+        /// The cycle report (.xlsx): each rep's status and totals, every line, and the forecast
+        /// beside the same months a year earlier with a chart.
+        ForecastReport = "forecast_report": ExportRequest<CycleRef> => ExportReply;
+        GetForecastSettings = "get_forecast_settings": () => ForecastSettings;
+        SaveForecastSettings = "save_forecast_settings": ForecastSettings => ForecastSettings;
     }
 }

@@ -87,6 +87,7 @@ impl Portdesk {
             mail: Default::default(),
         });
         tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
+        tokio::spawn(crate::forecasts::reminders::watch(Arc::downgrade(&app)));
         app
     }
 

@@ -5,7 +5,9 @@ use crate::accounts::User;
 use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::error::{CoreError, Result};
+use crate::forecasts::reminders;
 use portdesk_types::Role;
+use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::forecasts::commands::*;
 use portdesk_types::forecasts::*;
 use portdesk_types::modules::ModuleId;
@@ -31,6 +33,9 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ROLES; TakeBackForecast => Portdesk::take_back_forecast),
             route!(roles ADMIN; ForecastStatus => Portdesk::forecast_status),
             route!(roles ADMIN; DeriveMatrix => Portdesk::derive_matrix),
+            route!(roles ADMIN; ForecastReport => Portdesk::forecast_report),
+            route!(roles ROLES; GetForecastSettings => Portdesk::get_forecast_settings),
+            route!(roles ADMIN; SaveForecastSettings => Portdesk::save_forecast_settings),
         ],
     }
 }
@@ -106,5 +111,54 @@ impl Portdesk {
     pub async fn derive_matrix(&self, user: User, _: ()) -> Result<DeriveReply> {
         let erp = self.erp().await?;
         crate::forecasts::derive_matrix(&self.store().await?, &erp, &user.actor()).await
+    }
+
+    pub async fn forecast_report(
+        &self,
+        user: User,
+        req: ExportRequest<CycleRef>,
+    ) -> Result<ExportReply> {
+        let path = self.export_path(&req.path, "forecast-report")?;
+        let store = self.store().await?;
+        let rows = crate::forecasts::report::write(&store, req.query.id, &path).await?;
+        crate::audit::record_on(
+            &store,
+            &user.actor(),
+            "forecast.report",
+            Some(("forecast_cycle", req.query.id.to_string())),
+            Some(&format!("{rows} lines to {}", path.display())),
+        )
+        .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
+    pub async fn get_forecast_settings(&self, _: User, _: ()) -> Result<ForecastSettings> {
+        Ok(ForecastSettings {
+            reminder_days: reminders::reminder_days(&self.store().await?).await?,
+        })
+    }
+
+    pub async fn save_forecast_settings(
+        &self,
+        user: User,
+        req: ForecastSettings,
+    ) -> Result<ForecastSettings> {
+        let store = self.store().await?;
+        reminders::set_reminder_days(&store, req.reminder_days).await?;
+        crate::audit::record_on(
+            &store,
+            &user.actor(),
+            "settings.forecasts",
+            None,
+            Some(&format!(
+                "reminder {} day(s) before the deadline",
+                req.reminder_days
+            )),
+        )
+        .await?;
+        self.get_forecast_settings(user, ()).await
     }
 }

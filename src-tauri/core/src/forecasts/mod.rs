@@ -7,10 +7,11 @@
 //! Owns `forecast_assignments`, `forecast_matrix`, `forecast_cycles`,
 //! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`, `forecast_history`.
 //!
-//! Not built yet (see the README): the laptop's offline copy and journal, Excel in and out,
-//! reports and the chart.
+//! Not built yet (see the README): the laptop's offline copy and journal.
 
 pub mod commands;
+pub mod reminders;
+pub mod report;
 
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
@@ -364,28 +365,47 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
             (r.try_get("quantity")?, r.try_get("version")?),
         );
     }
-    // The 12 months before the cycle, from the kept ERP history.
-    let before = months(parse_month("first_month", &c.first_month)?, 1)[0].clone();
-    let (y, m) = parse_month("first_month", &before)?;
-    let year_ago = months((y - 1, m), 1)[0].clone();
+    // From the kept ERP history: the 12 months before the cycle, and each cycle month's
+    // counterpart a year earlier (for the chart and the report), in one read.
+    let first = parse_month("first_month", &c.first_month)?;
+    let year_ago = months((first.0 - 1, first.1), 1)[0].clone();
+    let span = c.months.len().max(12) as u32;
+    let end = months((first.0 - 1, first.1), span + 1)[span as usize].clone();
     let history = sqlx::query(
-        "SELECT h.erp_customer_code, h.part, CAST(SUM(h.quantity) AS BIGINT) AS q FROM forecast_history h \
+        "SELECT h.erp_customer_code, h.part, h.month, h.quantity FROM forecast_history h \
          JOIN forecast_assignments a ON a.erp_customer_code = h.erp_customer_code \
-         WHERE a.rep_id = $1 AND h.month >= $2 AND h.month < $3 GROUP BY h.erp_customer_code, h.part",
+         WHERE a.rep_id = $1 AND h.month >= $2 AND h.month < $3",
     )
     .bind(rep)
     .bind(&year_ago)
-    .bind(&before)
+    .bind(&end)
     .fetch_all(store.pool())
     .await?;
+    let a_year_before: HashMap<String, usize> = c
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (y, mo) = parse_month("month", m)?;
+            Ok((months((y - 1, mo), 1)[0].clone(), i))
+        })
+        .collect::<Result<_>>()?;
     let mut last_12: HashMap<(String, String), i64> = HashMap::new();
+    let mut by_month: HashMap<(String, String), Vec<i64>> = HashMap::new();
     for r in &history {
-        let q: Option<i64> = r.try_get("q").ok();
-        last_12.insert(
-            (r.try_get("erp_customer_code")?, r.try_get("part")?),
-            q.unwrap_or(0),
-        );
+        let key: (String, String) = (r.try_get("erp_customer_code")?, r.try_get("part")?);
+        let month: String = r.try_get("month")?;
+        let q: i64 = r.try_get("quantity")?;
+        if month < c.first_month {
+            *last_12.entry(key.clone()).or_default() += q;
+        }
+        if let Some(&i) = a_year_before.get(&month) {
+            by_month
+                .entry(key)
+                .or_insert_with(|| vec![0; c.months.len()])[i] += q;
+        }
     }
+    let mut history_totals = vec![0i64; c.months.len()];
     let mut month_totals = vec![0i64; c.months.len()];
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -409,7 +429,14 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
                 }
             })
             .collect();
+        let history = by_month
+            .remove(&(code.clone(), part.clone()))
+            .unwrap_or_else(|| vec![0; c.months.len()]);
+        for (t, h) in history_totals.iter_mut().zip(&history) {
+            *t += h;
+        }
         out.push(GridRow {
+            history,
             last_12_months: last_12
                 .get(&(code.clone(), part.clone()))
                 .copied()
@@ -429,6 +456,7 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
         rep_id: rep,
         rows: out,
         month_totals,
+        history_totals,
     })
 }
 

@@ -229,6 +229,11 @@ impl Portdesk {
         }
     }
 
+    /// Whether this desktop sends mail (its sender was started).
+    pub(crate) fn mail_sender_running(&self) -> bool {
+        self.mail.sender.get().is_some()
+    }
+
     /// Tells the sender that mail was queued (after the transaction committed).
     pub(crate) fn wake_mail(&self) {
         if let Some(s) = self.mail.sender.get() {

@@ -4,9 +4,12 @@
 //! admin manages cycles, who plans which customer and the customer-product matrix, and sees
 //! every rep's status and grid. A cell changed elsewhere meanwhile is shown with both values.
 
+mod chart;
+
 use crate::common::grid::VirtualGrid;
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, date_time, error_line};
+use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::api::*;
 use portdesk_types::forecasts::*;
 use portdesk_types::{ApiError, Role};
@@ -112,6 +115,7 @@ fn forecast_grid(p: &GridProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let first = use_state(|| 0u32);
     let selected = use_state(|| 0u32);
+    let whole_chart = use_state(|| true);
     let tick = use_state(|| 0u32);
     {
         let grid = grid.clone();
@@ -334,6 +338,14 @@ fn forecast_grid(p: &GridProps) -> Html {
                     { for g.month_totals.iter().map(|t| html! { <div class="num">{ *t }</div> }) }
                     <div class="num">{ g.month_totals.iter().sum::<i64>() }</div>
                 </div>
+                { match g.rows.get(*selected as usize).filter(|_| !*whole_chart) {
+                    Some(r) => html! { <chart::ForecastChart title={format!("{} · {}", r.customer, r.part)} months={months.clone()}
+                        forecast={r.cells.iter().map(|c| c.quantity.unwrap_or(0)).collect::<Vec<_>>()} year_before={r.history.clone()} /> },
+                    None => html! { <chart::ForecastChart title="All lines" months={months.clone()}
+                        forecast={g.month_totals.clone()} year_before={g.history_totals.clone()} /> },
+                } }
+                <label class="check"><input type="checkbox" id="fc-chart-all" checked={*whole_chart}
+                    onchange={{ let w = whole_chart.clone(); Callback::from(move |_: Event| w.set(!*w)) }} />{ " Chart all lines (else the selected line)" }</label>
             }
             <div class="actions">
                 if editable && !g.rows.is_empty() {
@@ -455,6 +467,20 @@ fn cycles_admin(p: &AdminProps) -> Html {
             });
         })
     };
+    let report_path = use_state(String::new);
+    let report = use_state(|| None::<Result<ExportReply, ApiError>>);
+    let make_report = {
+        let (report_path, report) = (report_path.clone(), report.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(id) = id else { return };
+            let req = ExportRequest {
+                query: CycleRef { id },
+                path: (*report_path).clone(),
+            };
+            let report = report.clone();
+            spawn_local(async move { report.set(Some(call::<ForecastReport>(&req).await)) });
+        })
+    };
     let derived = use_state(|| None::<DeriveReply>);
     let derive = {
         let (derived, error, on_changed) = (derived.clone(), error.clone(), p.on_changed.clone());
@@ -497,6 +523,15 @@ fn cycles_admin(p: &AdminProps) -> Html {
                         <Field id="fc-reason" label="Reason to reopen" value={(*reason).clone()} oninput={set(&reason)} />
                         <div class="actions"><button id="fc-reopen" onclick={act("reopen")}>{ "Reopen" }</button></div>
                     }
+                    <div class="actions">
+                        <Field id="fc-report-path" label="Report file (.xlsx; empty: Downloads)" value={(*report_path).clone()} oninput={set(&report_path)} />
+                        <button class="secondary" id="fc-report" onclick={make_report}>{ "Report (.xlsx)" }</button>
+                        { match &*report {
+                            Some(Ok(r)) => html! { <span class="ok" id="fc-report-done">{ format!("{} line(s) written to {}", r.rows, r.path) }</span> },
+                            Some(Err(e)) => html! { <span class="error" id="fc-report-error">{ e.message.clone() }</span> },
+                            None => html! {},
+                        } }
+                    </div>
                     { match &*status {
                         Some(Ok(list)) => html! {
                             <table id="fc-reps"><thead><tr><th>{ "Rep" }</th><th class="num">{ "Customers" }</th><th class="num">{ "Cells" }</th><th>{ "Status" }</th><th></th></tr></thead>
@@ -524,6 +559,52 @@ fn cycles_admin(p: &AdminProps) -> Html {
                     if let Some(d) = &*derived { <span class="ok" id="fc-derived">{ format!("{} customer(s), {} month row(s), {} product(s) added", d.customers, d.history_rows, d.matrix_added) }</span> }
                     <span class="muted">{ "Not yet: Excel import of assignments." }</span></div>
                 { error_line("fc-admin-error", &error) }
+                <Reminder />
+            </div>
+        </>
+    }
+}
+
+/// Settings → the deadline reminder (admin): days before the deadline that reps who have not
+/// submitted are e-mailed.
+#[function_component(Reminder)]
+fn reminder() -> Html {
+    let days = use_state(String::new);
+    let saved = use_state(|| None::<Result<ForecastSettings, ApiError>>);
+    {
+        let (days, saved) = (days.clone(), saved.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                let r = call::<GetForecastSettings>(&()).await;
+                if let Ok(s) = &r {
+                    days.set(s.reminder_days.to_string());
+                }
+                saved.set(Some(r));
+            })
+        });
+    }
+    let save = {
+        let (days, saved) = (days.clone(), saved.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (days, saved) = (days.clone(), saved.clone());
+            // Not a number: -1 reaches the core, which names the field and the range.
+            let req = ForecastSettings {
+                reminder_days: days.trim().parse().unwrap_or(-1),
+            };
+            spawn_local(async move { saved.set(Some(call::<SaveForecastSettings>(&req).await)) });
+        })
+    };
+    html! {
+        <>
+            <h3>{ "Deadline reminder" }</h3>
+            <Field id="fc-reminder-days" label="E-mail reps who have not submitted this many days before the deadline (0: never)"
+                value={(*days).clone()} oninput={{ let d = days.clone(); Callback::from(move |v| d.set(v)) }} />
+            <div class="actions"><button class="secondary" id="fc-reminder-save" onclick={save}>{ "Save" }</button>
+                { match &*saved {
+                    Some(Ok(s)) => html! { <span class="muted" id="fc-reminder-state">{ if s.reminder_days == 0 { "No reminder.".to_string() } else { format!("Reminder {} day(s) before the deadline.", s.reminder_days) } }</span> },
+                    Some(Err(e)) => html! { <span class="error" id="fc-reminder-error">{ e.message.clone() }</span> },
+                    None => html! {},
+                } }
             </div>
         </>
     }
