@@ -64,10 +64,16 @@ pub static PORTAL: std::sync::LazyLock<Vec<PortalModule>> = std::sync::LazyLock:
 /// Each module's migrations for the desktop's local SQLite store (caches, offline journals).
 pub static LOCAL: std::sync::LazyLock<Vec<(&'static str, Migrator)>> =
     std::sync::LazyLock::new(|| {
-        vec![(
-            "inventory",
-            sqlx::migrate!("../../migrations/inventory/local"),
-        )]
+        vec![
+            (
+                "inventory",
+                sqlx::migrate!("../../migrations/inventory/local"),
+            ),
+            (
+                "forecasts",
+                sqlx::migrate!("../../migrations/forecasts/local"),
+            ),
+        ]
     });
 
 /// Which store a migrator is for.

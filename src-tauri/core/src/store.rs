@@ -75,14 +75,16 @@ pub struct SqliteWriter {
 }
 
 impl SqliteWriter {
-    /// Runs `f` with the connection on tokio's blocking pool.
+    /// Runs `f` with the connection: on a multi-threaded runtime right on this worker
+    /// (`block_in_place` hands its other tasks to the other workers; no thread hand-off, which
+    /// cost as much as the statements), else on tokio's blocking pool.
     pub async fn run<R, F>(self: &Arc<Self>, f: F) -> crate::error::Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut rusqlite::Connection) -> crate::error::Result<R> + Send + 'static,
     {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        let work = move || {
             // A panic inside `f` rolled its transaction back while unwinding: the
             // connection is still sound.
             let mut slot = me.conn.lock().unwrap_or_else(|p| p.into_inner());
@@ -90,9 +92,13 @@ impl SqliteWriter {
                 *slot = Some(me.open().map_err(StoreError::from)?);
             }
             f(slot.as_mut().expect("opened above"))
-        })
-        .await
-        .map_err(|e| {
+        };
+        if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            return tokio::task::block_in_place(work);
+        }
+        tokio::task::spawn_blocking(work).await.map_err(|e| {
             crate::error::CoreError::Internal(format!("the store's writer stopped: {e}"))
         })?
     }

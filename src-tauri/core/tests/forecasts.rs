@@ -766,3 +766,332 @@ on_both_backends!(
         );
     }
 );
+
+mod offline_journal {
+    //! The laptop's journal against a real store: edits recorded while the store is away,
+    //! replayed in order, twice after a "crash", conflicts and refusals kept for the rep.
+    use super::*;
+    use portdesk_core::forecasts::offline::{self, Replayer};
+    use portdesk_core::local::LocalStore;
+
+    async fn local() -> (LocalStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let l = LocalStore::open(&dir.path().join("local.db"))
+            .await
+            .unwrap();
+        (l, dir)
+    }
+
+    fn keyed(code: &str, part: &str, month: &str, q: f64, base: i64, key: &str) -> CellEdit {
+        CellEdit {
+            key: Some(key.into()),
+            ..edit(code, part, month, q, base)
+        }
+    }
+
+    on_both_backends!(replayed_in_order_once, |store: Store| async move {
+        #[allow(unused_variables)]
+        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let (l, _dir) = local().await;
+        let me = Replayer {
+            user_id: rita,
+            actor: rita_a.clone(),
+            admin: false,
+        };
+        // The grid is kept for the next time the store does not answer.
+        let g = forecasts::grid(&store, c.id, rita).await.unwrap();
+        offline::keep_grid(&l, rita, &g).await.unwrap();
+        // Offline: Jan typed twice (10, then 12), Feb once; all on the versions she saw (0).
+        offline::record(
+            &l,
+            &rita_a,
+            rita,
+            c.id,
+            &[keyed("C1", "A", "2027-01", 10.0, 0, "k1")],
+        )
+        .await
+        .unwrap();
+        offline::record(
+            &l,
+            &rita_a,
+            rita,
+            c.id,
+            &[
+                keyed("C1", "A", "2027-01", 12.0, 0, "k2"),
+                keyed("C1", "B", "2027-02", 3.0, 0, "k3"),
+            ],
+        )
+        .await
+        .unwrap();
+        // A bad value never enters the journal.
+        let bad = offline::record(
+            &l,
+            &rita_a,
+            rita,
+            c.id,
+            &[edit("C1", "A", "2027-03", 2.5, 0)],
+        )
+        .await;
+        assert!(
+            matches!(
+                bad,
+                Err(CoreError::Validation {
+                    field: "quantity",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+        let mut kept = offline::kept_grid(&l, rita, c.id).await.unwrap().unwrap();
+        assert!(kept.sync.offline_as_of.is_some());
+        offline::overlay(&l, rita, &mut kept).await.unwrap();
+        assert_eq!(kept.sync.pending, 3);
+        let a = kept.rows.iter().find(|r| r.part == "A").unwrap();
+        assert_eq!((a.cells[0].quantity, a.cells[0].pending), (Some(12), true));
+        assert_eq!(kept.month_totals[0], 12);
+        // The store saw nothing yet.
+        assert_eq!(
+            cell(&store, c.id, rita, "C1", "A", "2027-01")
+                .await
+                .quantity,
+            None
+        );
+
+        // The laptop died after the store applied k1 but before the journal noted it: the
+        // store has k1; the journal still holds it.
+        forecasts::save_cells(
+            &store,
+            &rita_a,
+            rita,
+            false,
+            &SaveCells {
+                cycle_id: c.id,
+                edits: vec![keyed("C1", "A", "2027-01", 10.0, 0, "k1")],
+            },
+        )
+        .await
+        .unwrap();
+        let r = offline::replay(&l, &store, &me).await.unwrap();
+        assert_eq!(
+            (r.applied, r.conflicts, r.refused, r.remaining),
+            (3, 0, 0, 0),
+            "{r:?}"
+        );
+        let jan = cell(&store, c.id, rita, "C1", "A", "2027-01").await;
+        assert_eq!(
+            (jan.quantity, jan.version),
+            (Some(12), 2),
+            "k1 once, then k2 on top"
+        );
+        let feb = cell(&store, c.id, rita, "C1", "B", "2027-02").await;
+        assert_eq!((feb.quantity, feb.version), (Some(3), 1));
+        // Replaying again sends nothing.
+        let again = offline::replay(&l, &store, &me).await.unwrap();
+        assert_eq!((again.applied, again.conflicts, again.refused), (0, 0, 0));
+        let mut now = forecasts::grid(&store, c.id, rita).await.unwrap();
+        offline::overlay(&l, rita, &mut now).await.unwrap();
+        assert_eq!(now.sync, SyncState::default());
+    });
+
+    on_both_backends!(
+        conflicts_and_refusals_stay_for_the_rep,
+        |store: Store| async move {
+            #[allow(unused_variables)]
+            let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+            let (l, _dir) = local().await;
+            let me = Replayer {
+                user_id: rita,
+                actor: rita_a.clone(),
+                admin: false,
+            };
+            // Offline, Rita edits Jan (seen empty), a cell of Sam's customer C2, and Feb: three
+            // saves; then one save of two cells where one is Sam's (refused whole).
+            for e in [
+                edit("C1", "A", "2027-01", 10.0, 0),
+                edit("C2", "A", "2027-01", 99.0, 0),
+                edit("C1", "B", "2027-02", 4.0, 0),
+            ] {
+                offline::record(&l, &rita_a, rita, c.id, &[e])
+                    .await
+                    .unwrap();
+            }
+            offline::record(
+                &l,
+                &rita_a,
+                rita,
+                c.id,
+                &[
+                    edit("C1", "B", "2027-05", 1.0, 0),
+                    edit("C2", "A", "2027-05", 1.0, 0),
+                ],
+            )
+            .await
+            .unwrap();
+            // Meanwhile the admin filled Jan on the server.
+            forecasts::save_cells(
+                &store,
+                &admin,
+                rita,
+                true,
+                &SaveCells {
+                    cycle_id: c.id,
+                    edits: vec![edit("C1", "A", "2027-01", 7.0, 0)],
+                },
+            )
+            .await
+            .unwrap();
+            let r = offline::replay(&l, &store, &me).await.unwrap();
+            assert_eq!((r.applied, r.conflicts, r.refused), (1, 1, 3), "{r:?}");
+            assert_eq!(r.refusals.len(), 2, "two saves refused");
+            assert_eq!(
+                cell(&store, c.id, rita, "C1", "B", "2027-05")
+                    .await
+                    .quantity,
+                None,
+                "whole save"
+            );
+            // Nothing was overwritten: the server keeps 7; Feb arrived.
+            assert_eq!(
+                cell(&store, c.id, rita, "C1", "A", "2027-01")
+                    .await
+                    .quantity,
+                Some(7)
+            );
+            assert_eq!(
+                cell(&store, c.id, rita, "C1", "B", "2027-02")
+                    .await
+                    .quantity,
+                Some(4)
+            );
+            assert_eq!(
+                cell(&store, c.id, sam, "C2", "A", "2027-01").await.quantity,
+                None
+            );
+            let mut g = forecasts::grid(&store, c.id, rita).await.unwrap();
+            offline::overlay(&l, rita, &mut g).await.unwrap();
+            assert_eq!(g.sync.pending, 0);
+            assert_eq!(g.sync.conflicts.len(), 1);
+            let k = &g.sync.conflicts[0];
+            assert_eq!((k.yours, k.theirs, k.version), (10, Some(7), 1));
+            assert_eq!(g.sync.refused.len(), 3);
+            assert!(
+                g.sync.refused[0].reason.contains("C2 A 2027-01"),
+                "{:?}",
+                g.sync.refused
+            );
+            assert!(
+                g.sync.refused[1].reason.contains("C2 A 2027-05"),
+                "{:?}",
+                g.sync.refused
+            );
+            // Rita keeps hers: the decision leaves the journal, her value goes in on version 1.
+            offline::settle_cell(&l, rita, c.id, ("C1", "A", "2027-01"))
+                .await
+                .unwrap();
+            offline::record(
+                &l,
+                &rita_a,
+                rita,
+                c.id,
+                &[edit("C1", "A", "2027-01", 10.0, k.version)],
+            )
+            .await
+            .unwrap();
+            assert_eq!(offline::replay(&l, &store, &me).await.unwrap().applied, 1);
+            assert_eq!(
+                cell(&store, c.id, rita, "C1", "A", "2027-01")
+                    .await
+                    .quantity,
+                Some(10)
+            );
+            // A store that does not answer leaves the journal as it is.
+            offline::record(
+                &l,
+                &rita_a,
+                rita,
+                c.id,
+                &[edit("C1", "B", "2027-03", 1.0, 0)],
+            )
+            .await
+            .unwrap();
+            store.pool().close().await;
+            let r = offline::replay(&l, &store, &me).await.unwrap();
+            assert_eq!(r.remaining, 1, "{r:?}");
+        }
+    );
+}
+
+/// A rep's laptop on a shared PostgreSQL server that goes away and comes back: the grid opens
+/// from the local copy, edits wait in the journal ("not yet synced"), and reach the server,
+/// once, when it answers again. Through the commands, as the window drives them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grid_works_while_the_shared_store_is_away() {
+    use common::harness::start_in;
+    use portdesk_types::api::{GetGrid, ListCycles, SaveForecastCells};
+    let server = common::pg_cluster::Cluster::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
+    let h = start_in(dir).await;
+    let store = h.app.store().await.unwrap();
+    #[allow(unused_variables)]
+    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    h.sign_in_as("rita@example.com").await;
+    let req = GridRequest {
+        cycle_id: c.id,
+        rep_id: None,
+    };
+    // The window opens: the cycles, then the grid (both kept on this desktop).
+    assert_eq!(h.call::<ListCycles>(()).await.unwrap().len(), 1);
+    let online = h.call::<GetGrid>(req.clone()).await.unwrap();
+    assert_eq!(online.sync, SyncState::default());
+
+    server.stop();
+    let t = std::time::Instant::now();
+    let away = h.call::<GetGrid>(req.clone()).await.unwrap();
+    assert!(away.sync.offline_as_of.is_some(), "{:?}", away.sync);
+    assert_eq!(away.rows.len(), 2);
+    assert_eq!(h.call::<ListCycles>(()).await.unwrap().len(), 1);
+    h.call::<SaveForecastCells>(SaveCells {
+        cycle_id: c.id,
+        edits: vec![edit("C1", "A", "2027-03", 30.0, 0)],
+    })
+    .await
+    .unwrap();
+    let waiting = h.call::<GetGrid>(req.clone()).await.unwrap();
+    assert_eq!(waiting.sync.pending, 1);
+    // Only the first command waited for the server (2 s connect timeout here, retried by the
+    // pool); the next ones answered from the local copy at once.
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(9),
+        "{:?}",
+        t.elapsed()
+    );
+    let a = waiting.rows.iter().find(|r| r.part == "A").unwrap();
+    assert_eq!((a.cells[2].quantity, a.cells[2].pending), (Some(30), true));
+
+    server.start();
+    // The window looks again every 10 s; Portdesk leaves a silent store alone for 10 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let back = loop {
+        let g = h.call::<GetGrid>(req.clone()).await.unwrap();
+        if g.sync.offline_as_of.is_none() || std::time::Instant::now() > deadline {
+            break g;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    };
+    assert_eq!(back.sync, SyncState::default(), "replayed on the way");
+    assert_eq!(
+        cell(&store, c.id, rita, "C1", "A", "2027-03").await.version,
+        1
+    );
+    assert_eq!(
+        cell(&store, c.id, rita, "C1", "A", "2027-03")
+            .await
+            .quantity,
+        Some(30)
+    );
+}

@@ -67,6 +67,9 @@ pub struct Cell {
     pub month: String,
     pub quantity: Option<i64>,
     pub version: i64,
+    /// The value shown is an edit in this desktop's journal, not yet in the shared store.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +104,32 @@ pub struct Grid {
     pub month_totals: Vec<i64>,
     /// Per month, the rows' sales a year earlier (see [`GridRow::history`]).
     pub history_totals: Vec<i64>,
+    /// What this desktop's journal still holds for the grid.
+    #[serde(default)]
+    pub sync: SyncState,
+}
+
+/// The offline journal's state for one grid: edits not yet in the shared store, edits the
+/// store refused, and conflicts waiting for the rep's choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// Edits kept on this desktop, not yet synced.
+    pub pending: u32,
+    pub conflicts: Vec<CellConflict>,
+    pub refused: Vec<RefusedEdit>,
+    /// Set when the shared store did not answer and this is the local copy: when it was read.
+    pub offline_as_of: Option<i64>,
+}
+
+/// An edit from the journal the shared store would not take (the cycle closed, the customer
+/// went to another rep, …): shown, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedEdit {
+    pub customer_code: String,
+    pub part: String,
+    pub month: String,
+    pub quantity: i64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +209,15 @@ pub struct DeriveReply {
     pub matrix_added: u32,
 }
 
+/// "Keep mine" (`keep_mine`: the edit is saved on the store's version, `edit.base_version`)
+/// or "keep the saved one" for a conflict or a refused edit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolveCell {
+    pub cycle_id: i64,
+    pub edit: CellEdit,
+    pub keep_mine: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForecastSettings {
     /// Days before a cycle's deadline that reps who have not submitted are e-mailed; 0: never.
@@ -205,6 +243,8 @@ pub mod commands {
         /// Saves edited cells: validation refuses the whole batch; a cell changed elsewhere
         /// comes back as a conflict with both values.
         SaveForecastCells = "save_forecast_cells": SaveCells => SaveReply;
+        /// The rep's choice on a conflict or refused edit kept in the journal.
+        ResolveForecastCell = "resolve_forecast_cell": ResolveCell => SaveReply;
         SubmitForecast = "submit_forecast": CycleRef => Grid;
         /// Takes a submission back to draft while the cycle is open.
         TakeBackForecast = "take_back_forecast": CycleRef => Grid;

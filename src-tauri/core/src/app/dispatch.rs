@@ -39,6 +39,9 @@ pub(crate) type Handler =
 pub struct Route {
     pub name: &'static str,
     pub access: Access,
+    /// Runs while the store does not answer, as the account the store last confirmed (the
+    /// handler then works on this desktop's local copy).
+    pub offline: bool,
     pub(crate) call: Handler,
 }
 
@@ -58,6 +61,7 @@ macro_rules! route {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
             access: $crate::app::dispatch::Access::Public,
+            offline: false,
             call: |app, _user, payload| {
                 Box::pin(async move {
                     let req = $crate::app::dispatch::decode::<$cmd>(payload)?;
@@ -70,6 +74,7 @@ macro_rules! route {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
             access: $crate::app::dispatch::Access::SignedIn,
+            offline: false,
             call: |app, user, payload| {
                 Box::pin(async move {
                     let user = $crate::app::dispatch::signed_in(user)?;
@@ -80,9 +85,17 @@ macro_rules! route {
         }
     };
     (roles $roles:expr; $cmd:ty => $handler:path) => {
+        route!(@roles $roles, false; $cmd => $handler)
+    };
+    // Also while the store does not answer (see `Route::offline`).
+    (roles $roles:expr, offline; $cmd:ty => $handler:path) => {
+        route!(@roles $roles, true; $cmd => $handler)
+    };
+    (@roles $roles:expr, $offline:expr; $cmd:ty => $handler:path) => {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
             access: $crate::app::dispatch::Access::Roles($roles),
+            offline: $offline,
             call: |app, user, payload| {
                 Box::pin(async move {
                     let user = $crate::app::dispatch::signed_in(user)?;
@@ -154,12 +167,16 @@ pub fn access(command: &str) -> Option<Access> {
 }
 
 impl Portdesk {
-    async fn require(&self, rule: Access) -> Result<Option<User>> {
+    async fn require(&self, rule: Access, offline: bool) -> Result<Option<User>> {
         match rule {
             Access::Public => Ok(None),
             Access::SignedIn => self.current_user().await.map(Some),
             Access::Roles(roles) => {
-                let user = self.current_user().await?;
+                let user = if offline {
+                    self.current_user_or_last_verified().await?
+                } else {
+                    self.current_user().await?
+                };
                 if user.must_change_password {
                     return Err(CoreError::PasswordChangeRequired);
                 }
@@ -210,7 +227,10 @@ impl Portdesk {
             )
         })?;
         tracing::debug!(command, "command");
-        let user = self.require(route.access).await.map_err(ApiError::from)?;
+        let user = self
+            .require(route.access, route.offline)
+            .await
+            .map_err(ApiError::from)?;
         // A status poll is not activity: it must not keep an idle kiosk signed in.
         if user.is_some() && command != AppStatus::NAME {
             self.touch().await;

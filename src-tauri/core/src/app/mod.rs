@@ -34,6 +34,11 @@ pub struct Portdesk {
     pub(crate) config: RwLock<Config>,
     pub(crate) config_warning: Option<String>,
     store: RwLock<std::result::Result<Store, String>>,
+    /// When opening the store was last tried and failed (see [`Portdesk::store`]).
+    store_retry: std::sync::Mutex<Option<std::time::Instant>>,
+    /// A store that stopped answering is not waited for again until then: offline-capable
+    /// commands answer from the local copy at once instead of after a connect timeout each.
+    store_down_until: std::sync::Mutex<Option<std::time::Instant>>,
     pub(crate) erp: Mutex<Option<Arc<Erp>>>,
     /// This desktop's SQLite file, opened on first use.
     local: tokio::sync::OnceCell<LocalStore>,
@@ -46,6 +51,7 @@ pub struct Portdesk {
     pub(crate) accounts: crate::accounts::commands::State,
     pub(crate) inventory: crate::inventory::commands::State,
     pub(crate) mail: crate::mail::commands::State,
+    pub(crate) forecasts: crate::forecasts::commands::State,
 }
 
 impl Portdesk {
@@ -75,6 +81,8 @@ impl Portdesk {
             secrets,
             config: RwLock::new(config),
             config_warning,
+            store_retry: std::sync::Mutex::new(store.is_err().then(std::time::Instant::now)),
+            store_down_until: std::sync::Mutex::new(None),
             store: RwLock::new(store),
             erp: Mutex::new(None),
             session: RwLock::new(None),
@@ -85,6 +93,7 @@ impl Portdesk {
             accounts: Default::default(),
             inventory: Default::default(),
             mail: Default::default(),
+            forecasts: Default::default(),
         });
         tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
         tokio::spawn(crate::forecasts::reminders::watch(Arc::downgrade(&app)));
@@ -95,12 +104,49 @@ impl Portdesk {
         &self.paths
     }
 
+    /// The portal store. One that did not open (a laptop started away from the shared
+    /// server) is tried again at most every [`STORE_RETRY`], so the desktop recovers without
+    /// a restart.
     pub async fn store(&self) -> Result<Store> {
-        self.store
-            .read()
-            .await
-            .clone()
-            .map_err(|e| CoreError::Store(crate::store::StoreError::Unavailable(e)))
+        let down = *self
+            .store_down_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if down.is_some_and(|t| std::time::Instant::now() < t) {
+            return Err(CoreError::Store(crate::store::StoreError::Unavailable(
+                "the portal store did not answer a moment ago; Portdesk tries again shortly".into(),
+            )));
+        }
+        let current = self.store.read().await.clone();
+        let failed = match current {
+            Ok(store) => return Ok(store),
+            Err(e) => e,
+        };
+        let due = {
+            let mut last = self.store_retry.lock().unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|t| t.elapsed() >= STORE_RETRY);
+            if due {
+                *last = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            let settings = self.config.read().await.store.clone();
+            match open_store(&settings, &self.paths, self.secrets.as_ref()).await {
+                Ok(store) => {
+                    tracing::info!(store = store.description(), "portal store open (retried)");
+                    *self.store.write().await = Ok(store.clone());
+                    return Ok(store);
+                }
+                Err(e) => {
+                    *self.store.write().await = Err(e.clone());
+                    return Err(CoreError::Store(crate::store::StoreError::Unavailable(e)));
+                }
+            }
+        }
+        Err(CoreError::Store(crate::store::StoreError::Unavailable(
+            failed,
+        )))
     }
 
     /// The ERP, opened on first use and kept until its settings change.
@@ -152,6 +198,27 @@ impl Portdesk {
         }
     }
 }
+
+/// How long a store that stopped answering is left alone (see [`Portdesk::store_unreachable`]).
+const STORE_PAUSE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Portdesk {
+    /// Notes that the store did not answer: for [`STORE_PAUSE`], [`Portdesk::store`] says so at
+    /// once. A pause already running is not extended (its own refusals would keep it forever).
+    pub(crate) fn store_unreachable(&self) {
+        let now = std::time::Instant::now();
+        let mut until = self
+            .store_down_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if until.is_none_or(|t| now >= t) {
+            *until = Some(now + STORE_PAUSE);
+        }
+    }
+}
+
+/// How often a store that did not open is tried again.
+const STORE_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn open_store(
     settings: &StoreSettings,

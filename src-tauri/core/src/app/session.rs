@@ -21,6 +21,9 @@ pub(crate) struct Session {
     pub(crate) stamp: Option<Stamp>,
     /// Last command; a kiosk session ends after `idle_seconds` without one.
     pub(crate) last_seen: tokio::time::Instant,
+    /// The account as the store last confirmed it: what offline-capable commands run as
+    /// while the store does not answer (see `dispatch::Route::offline`).
+    pub(crate) verified: Option<User>,
 }
 
 /// The account as it was at sign-in: role, ERP-customer link and password (a fingerprint,
@@ -100,6 +103,7 @@ impl Portdesk {
             serial,
             stamp,
             last_seen: tokio::time::Instant::now(),
+            verified: None,
         });
     }
 
@@ -140,7 +144,31 @@ impl Portdesk {
             }
             None => self.restamp(session.serial, now).await,
         }
+        if let Some(s) = self.session.write().await.as_mut()
+            && s.serial == session.serial
+        {
+            s.verified = Some(user.clone());
+        }
         Ok(user)
+    }
+
+    /// As [`Portdesk::current_user`]; when the store does not answer, the account as the store
+    /// last confirmed it in this session (a laptop that lost the shared store keeps working on
+    /// what it may do offline). A kiosk's idle limit still applies first.
+    pub(crate) async fn current_user_or_last_verified(&self) -> Result<User> {
+        match self.current_user().await {
+            Err(CoreError::Store(e)) if e.is_unavailable() => {
+                self.store_unreachable();
+                let verified = self
+                    .session
+                    .read()
+                    .await
+                    .as_ref()
+                    .and_then(|s| s.verified.clone());
+                verified.ok_or(CoreError::Store(e))
+            }
+            other => other,
+        }
     }
 
     pub(crate) async fn restamp(&self, serial: u64, stamp: Stamp) {

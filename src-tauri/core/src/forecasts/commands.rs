@@ -5,7 +5,9 @@ use crate::accounts::User;
 use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::error::{CoreError, Result};
+use crate::forecasts::offline::{self, Replayed, Replayer};
 use crate::forecasts::reminders;
+use crate::store::StoreError;
 use portdesk_types::Role;
 use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::forecasts::commands::*;
@@ -20,15 +22,16 @@ pub(crate) fn commands() -> ModuleCommands {
         module: "forecasts",
         window: Some(ModuleId::Forecasts),
         routes: vec![
-            route!(roles ROLES; ListCycles => Portdesk::list_cycles),
+            route!(roles ROLES, offline; ListCycles => Portdesk::list_cycles),
             route!(roles ADMIN; CreateCycle => Portdesk::create_cycle),
             route!(roles ADMIN; OpenCycle => Portdesk::open_cycle),
             route!(roles ADMIN; CloseCycle => Portdesk::close_cycle),
             route!(roles ADMIN; ReopenCycleCmd => Portdesk::reopen_cycle),
             route!(roles ADMIN; AssignCustomer => Portdesk::assign_customer),
             route!(roles ADMIN; SetMatrix => Portdesk::set_matrix),
-            route!(roles ROLES; GetGrid => Portdesk::get_grid),
-            route!(roles ROLES; SaveForecastCells => Portdesk::save_forecast_cells),
+            route!(roles ROLES, offline; GetGrid => Portdesk::get_grid),
+            route!(roles ROLES, offline; SaveForecastCells => Portdesk::save_forecast_cells),
+            route!(roles ROLES, offline; ResolveForecastCell => Portdesk::resolve_forecast_cell),
             route!(roles ROLES; SubmitForecast => Portdesk::submit_forecast),
             route!(roles ROLES; TakeBackForecast => Portdesk::take_back_forecast),
             route!(roles ADMIN; ForecastStatus => Portdesk::forecast_status),
@@ -38,6 +41,17 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ADMIN; SaveForecastSettings => Portdesk::save_forecast_settings),
         ],
     }
+}
+
+/// The module's state in the service: one journal replay at a time on this desktop.
+#[derive(Default)]
+pub(crate) struct State {
+    replay: tokio::sync::Mutex<()>,
+}
+
+/// The shared store did not answer (the laptop's case): the local copy and journal serve.
+fn offline(e: &CoreError) -> bool {
+    matches!(e, CoreError::Store(s) if s.is_unavailable())
 }
 
 /// Whose grid a request may touch: a rep's own, always; an admin's choice.
@@ -54,8 +68,31 @@ fn whose(user: &User, asked: Option<i64>) -> Result<i64> {
 }
 
 impl Portdesk {
-    pub async fn list_cycles(&self, _: User, _: ()) -> Result<Vec<Cycle>> {
-        crate::forecasts::list_cycles(&self.store().await?).await
+    pub async fn list_cycles(&self, user: User, _: ()) -> Result<Vec<Cycle>> {
+        let local = self.local_store().await?;
+        let read = async { crate::forecasts::list_cycles(&self.store().await?).await };
+        match read.await {
+            Ok(list) => {
+                offline::keep_cycles(local, user.id, &list).await?;
+                Ok(list)
+            }
+            Err(e) if offline(&e) => {
+                self.store_unreachable();
+                offline::kept_cycles(local, user.id).await?.ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replays the user's journal when the store answers (one replay at a time here).
+    async fn sync_journal(&self, user: &User, store: &crate::store::Store) -> Result<Replayed> {
+        let _turn = self.forecasts.replay.lock().await;
+        let who = Replayer {
+            user_id: user.id,
+            actor: user.actor(),
+            admin: user.role == Role::Admin,
+        };
+        offline::replay(self.local_store().await?, store, &who).await
     }
 
     pub async fn create_cycle(&self, user: User, c: NewCycle) -> Result<Cycle> {
@@ -84,14 +121,98 @@ impl Portdesk {
         crate::forecasts::set_matrix(&self.store().await?, &m).await
     }
 
+    /// The grid from the store (after replaying this desktop's journal), kept locally; when
+    /// the store does not answer, the local copy. Either way with the journal's edits on it.
     pub async fn get_grid(&self, user: User, r: GridRequest) -> Result<Grid> {
         let rep = whose(&user, r.rep_id)?;
-        crate::forecasts::grid(&self.store().await?, r.cycle_id, rep).await
+        let local = self.local_store().await?;
+        let read = async {
+            let store = self.store().await?;
+            self.sync_journal(&user, &store).await?;
+            crate::forecasts::grid(&store, r.cycle_id, rep).await
+        };
+        let mut g = match read.await {
+            Ok(g) => {
+                if rep == user.id {
+                    offline::keep_grid(local, user.id, &g).await?;
+                }
+                g
+            }
+            Err(e) if offline(&e) => {
+                self.store_unreachable();
+                match offline::kept_grid(local, user.id, r.cycle_id).await? {
+                    Some(g) if g.rep_id == rep => g,
+                    _ => {
+                        return Err(CoreError::Store(StoreError::Unavailable(
+                            "the shared store does not answer, and this forecast was never opened on this desktop"
+                                .into(),
+                        )));
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        offline::overlay(local, user.id, &mut g).await?;
+        Ok(g)
     }
 
+    /// Edits go into this desktop's journal first, then to the store if it answers. A save the
+    /// store refuses at once (a bad cell) leaves the journal and comes back as the error, as
+    /// one bad cell refuses the whole save; offline, the store's verdict comes at replay.
     pub async fn save_forecast_cells(&self, user: User, r: SaveCells) -> Result<SaveReply> {
-        let admin = user.role == Role::Admin;
-        crate::forecasts::save_cells(&self.store().await?, &user.actor(), user.id, admin, &r).await
+        let local = self.local_store().await?;
+        let save = offline::record(local, &user.actor(), user.id, r.cycle_id, &r.edits).await?;
+        let mut reply = SaveReply {
+            applied: 0,
+            versions: Vec::new(),
+            conflicts: Vec::new(),
+        };
+        match self.store().await {
+            Ok(store) => {
+                let done = self.sync_journal(&user, &store).await?;
+                if done.remaining > 0 {
+                    self.store_unreachable();
+                }
+                if let Some((_, e)) = done.refusals.into_iter().find(|(id, _)| *id == save) {
+                    offline::forget_save(local, &save).await?;
+                    return Err(e);
+                }
+                reply.applied = done.applied;
+            }
+            Err(e) if offline(&e) => self.store_unreachable(),
+            Err(e) => return Err(e),
+        }
+        reply.conflicts = offline::conflicts(local, user.id, r.cycle_id).await?;
+        Ok(reply)
+    }
+
+    /// The rep's choice on a conflict or a refused edit: "keep mine" saves their value on the
+    /// store's version; otherwise the store's value stays. Either way it leaves the journal.
+    pub async fn resolve_forecast_cell(&self, user: User, r: ResolveCell) -> Result<SaveReply> {
+        let local = self.local_store().await?;
+        offline::settle_cell(
+            local,
+            user.id,
+            r.cycle_id,
+            (&r.edit.customer_code, &r.edit.part, &r.edit.month),
+        )
+        .await?;
+        if r.keep_mine {
+            return self
+                .save_forecast_cells(
+                    user,
+                    SaveCells {
+                        cycle_id: r.cycle_id,
+                        edits: vec![r.edit],
+                    },
+                )
+                .await;
+        }
+        Ok(SaveReply {
+            applied: 0,
+            versions: Vec::new(),
+            conflicts: offline::conflicts(local, user.id, r.cycle_id).await?,
+        })
     }
 
     pub async fn submit_forecast(&self, user: User, r: CycleRef) -> Result<Grid> {

@@ -7,9 +7,10 @@
 //! Owns `forecast_assignments`, `forecast_matrix`, `forecast_cycles`,
 //! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`, `forecast_history`.
 //!
-//! Not built yet (see the README): the laptop's offline copy and journal.
+//! The laptop's offline copy and journal: [`offline`].
 
 pub mod commands;
+pub mod offline;
 pub mod reminders;
 pub mod report;
 
@@ -426,6 +427,7 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
                     month: m.clone(),
                     quantity: got.map(|(q, _)| *q),
                     version: got.map_or(0, |(_, v)| *v),
+                    pending: false,
                 }
             })
             .collect();
@@ -457,6 +459,7 @@ pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
         rows: out,
         month_totals,
         history_totals,
+        sync: SyncState::default(),
     })
 }
 
@@ -530,7 +533,7 @@ pub async fn derive_matrix(
 }
 
 /// A typed value checked: a whole, non-negative number up to [`MAX_QUANTITY`].
-fn quantity(q: f64, at: &str) -> Result<i64> {
+pub(crate) fn quantity(q: f64, at: &str) -> Result<i64> {
     if !q.is_finite() || q < 0.0 {
         return Err(CoreError::validation(
             "quantity",

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod harness;
+pub mod pg_cluster;
 pub mod smtp;
 pub mod xlsx;
 

@@ -111,7 +111,6 @@ type Drafts = std::collections::HashMap<(usize, usize), String>;
 fn forecast_grid(p: &GridProps) -> Html {
     let grid = use_state(|| None::<Result<Rc<Grid>, ApiError>>);
     let drafts = use_state(Drafts::new);
-    let conflicts = use_state(Vec::<CellConflict>::new);
     let error = use_state(|| None::<ApiError>);
     let first = use_state(|| 0u32);
     let selected = use_state(|| 0u32);
@@ -127,6 +126,17 @@ fn forecast_grid(p: &GridProps) -> Html {
             spawn_local(async move { grid.set(Some(call::<GetGrid>(&req).await.map(Rc::new))) });
         });
     }
+    // While edits wait in the journal, look again every 10 s: they go when the store answers.
+    {
+        let tick = tick.clone();
+        let waiting =
+            matches!(&*grid, Some(Ok(g)) if g.sync.pending > 0 || g.sync.offline_as_of.is_some());
+        use_effect_with((waiting, *tick), move |(waiting, _)| {
+            let timer = waiting
+                .then(|| gloo_timers::callback::Timeout::new(10_000, move || tick.set(*tick + 1)));
+            move || drop(timer)
+        });
+    }
     let g = match &*grid {
         Some(Ok(g)) => g.clone(),
         Some(Err(e)) => {
@@ -134,27 +144,16 @@ fn forecast_grid(p: &GridProps) -> Html {
         }
         None => return html! { <p class="muted">{ "Loading…" }</p> },
     };
-    // Saves edits; the reply's conflicts are kept on screen, the grid re-read.
+    // Saves edits (into the journal, then the store); the grid is re-read with the outcome.
     let save = {
-        let (error, conflicts, tick, drafts) = (
-            error.clone(),
-            conflicts.clone(),
-            tick.clone(),
-            drafts.clone(),
-        );
+        let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
         let cycle_id = p.cycle_id;
         Rc::new(move |edits: Vec<CellEdit>| {
-            let (error, conflicts, tick, drafts) = (
-                error.clone(),
-                conflicts.clone(),
-                tick.clone(),
-                drafts.clone(),
-            );
+            let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
             spawn_local(async move {
                 match call::<SaveForecastCells>(&SaveCells { cycle_id, edits }).await {
-                    Ok(r) => {
+                    Ok(_) => {
                         error.set(None);
-                        conflicts.set(r.conflicts);
                         drafts.set(Drafts::new());
                     }
                     Err(e) => error.set(Some(e)),
@@ -230,7 +229,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                     })
                 };
                 html! {
-                    <div><input class="fc-cell" data-month={c.month.clone()} value={shown} disabled={!editable}
+                    <div><input class={classes!("fc-cell", c.pending.then_some("pending"))} data-month={c.month.clone()} value={shown} disabled={!editable}
                         {oninput} {onchange} {onpaste} aria-label={format!("{} {} {}", r.customer, r.part, c.month)} /></div>
                 }
             });
@@ -291,29 +290,65 @@ fn forecast_grid(p: &GridProps) -> Html {
             save(edits);
         })
     };
-    let keep_mine = |c: &CellConflict| {
-        let (save, c) = (save.clone(), c.clone());
+    // A conflict or refused edit kept in the journal: keep mine (saved on the store's
+    // version) or the saved one.
+    let resolve = |c: &CellConflict, keep_mine: bool| {
+        let (tick, error, c) = (tick.clone(), error.clone(), c.clone());
+        let cycle_id = p.cycle_id;
         Callback::from(move |_: MouseEvent| {
-            save(vec![CellEdit {
-                customer_code: c.customer_code.clone(),
-                part: c.part.clone(),
-                month: c.month.clone(),
-                quantity: c.yours as f64,
-                base_version: c.version,
-                key: None,
-            }])
+            let (tick, error) = (tick.clone(), error.clone());
+            let req = ResolveCell {
+                cycle_id,
+                keep_mine,
+                edit: CellEdit {
+                    customer_code: c.customer_code.clone(),
+                    part: c.part.clone(),
+                    month: c.month.clone(),
+                    quantity: c.yours as f64,
+                    base_version: c.version,
+                    key: None,
+                },
+            };
+            spawn_local(async move {
+                if let Err(e) = call::<ResolveForecastCell>(&req).await {
+                    error.set(Some(e));
+                }
+                tick.set(*tick + 1);
+            });
         })
+    };
+    let sync_now = {
+        let tick = tick.clone();
+        Callback::from(move |_: MouseEvent| tick.set(*tick + 1))
     };
     html! {
         <div class="card" id="fc-grid-card">
             <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", match g.status { SubmissionStatus::Draft => "draft", SubmissionStatus::Submitted => "submitted" }) }</span></h2>
             if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
-            if !conflicts.is_empty() {
+            if let Some(at) = g.sync.offline_as_of {
+                <p class="banner warn" id="fc-offline">{ format!("The shared store does not answer: this is this desktop's copy from {}. Edits are kept here and sent when it answers.", date_time(at)) }</p>
+            }
+            if g.sync.pending > 0 {
+                <p class="banner" id="fc-pending">{ format!("{} edit(s) not yet synced  ", g.sync.pending) }
+                    <button class="link" id="fc-sync" onclick={sync_now}>{ "Sync now" }</button></p>
+            }
+            if !g.sync.conflicts.is_empty() {
                 <div class="banner warn" id="fc-conflicts">
                     <p>{ "Changed elsewhere since you loaded it; nothing was overwritten. Keep which value?" }</p>
-                    { for conflicts.iter().map(|c| html! {
+                    { for g.sync.conflicts.iter().map(|c| html! {
                         <p>{ format!("{} {} {}: yours {}, saved {}  ", c.customer_code, c.part, c.month, c.yours, c.theirs.map_or("(empty)".into(), |t| t.to_string())) }
-                        <button class="link" onclick={keep_mine(c)}>{ "Keep mine" }</button>{ " · the saved one is kept otherwise" }</p>
+                        <button class="link fc-keep-mine" onclick={resolve(c, true)}>{ "Keep mine" }</button>{ " · " }
+                        <button class="link fc-keep-theirs" onclick={resolve(c, false)}>{ "Keep the saved one" }</button></p>
+                    }) }
+                </div>
+            }
+            if !g.sync.refused.is_empty() {
+                <div class="banner warn" id="fc-refused">
+                    <p>{ "Edits made offline that the shared store refused:" }</p>
+                    { for g.sync.refused.iter().map(|r| {
+                        let c = CellConflict { customer_code: r.customer_code.clone(), part: r.part.clone(), month: r.month.clone(), yours: r.quantity, theirs: None, version: 0 };
+                        html! { <p>{ format!("{} {} {}: {} — {}  ", r.customer_code, r.part, r.month, r.quantity, r.reason) }
+                            <button class="link" onclick={resolve(&c, false)}>{ "Dismiss" }</button></p> }
                     }) }
                 </div>
             }
