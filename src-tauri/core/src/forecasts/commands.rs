@@ -1,4 +1,4 @@
-//! Forecasts commands (the window itself is not built yet). A rep reaches only their own
+//! Forecasts commands. A rep reaches only their own
 //! grid: the rep id a request names is replaced by the caller's own unless they are an admin.
 
 use crate::accounts::User;
@@ -6,6 +6,7 @@ use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::error::{CoreError, Result};
 use portdesk_types::Role;
+use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::forecasts::commands::*;
 use portdesk_types::forecasts::*;
 use portdesk_types::modules::ModuleId;
@@ -31,6 +32,8 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ROLES; TakeBackForecast => Portdesk::take_back_forecast),
             route!(roles ADMIN; ForecastStatus => Portdesk::forecast_status),
             route!(roles ADMIN; DeriveMatrix => Portdesk::derive_matrix),
+            route!(roles ROLES; ExportForecast => Portdesk::export_forecast),
+            route!(roles ROLES; ImportForecast => Portdesk::import_forecast),
         ],
     }
 }
@@ -106,5 +109,55 @@ impl Portdesk {
     pub async fn derive_matrix(&self, user: User, _: ()) -> Result<DeriveReply> {
         let erp = self.erp().await?;
         crate::forecasts::derive_matrix(&self.store().await?, &erp, &user.actor()).await
+    }
+
+    /// The grid a rep sees (an admin: the chosen rep's) to .xlsx.
+    pub async fn export_forecast(
+        &self,
+        user: User,
+        req: ExportRequest<GridRequest>,
+    ) -> Result<ExportReply> {
+        let rep = whose(&user, req.query.rep_id)?;
+        let path = self.export_path(&req.path, "forecast")?;
+        let store = self.store().await?;
+        let rows = crate::forecasts::xlsx::export(&store, req.query.cycle_id, rep, &path).await?;
+        crate::audit::record_on(
+            &store,
+            &user.actor(),
+            "forecast.export",
+            Some(("forecast_cycle", req.query.cycle_id.to_string())),
+            Some(&format!("rep {rep}: {rows} rows to {}", path.display())),
+        )
+        .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
+    /// A forecast sheet into the rep's own grid (an admin: the chosen rep's).
+    pub async fn import_forecast(
+        &self,
+        user: User,
+        req: ForecastImport,
+    ) -> Result<ForecastImportReport> {
+        let rep = whose(&user, req.rep_id)?;
+        if req.path.trim().is_empty() {
+            return Err(CoreError::validation(
+                "path",
+                "Choose the .xlsx file to import.",
+            ));
+        }
+        let path = std::path::PathBuf::from(req.path.trim());
+        crate::forecasts::xlsx::import(
+            &self.store().await?,
+            &user.actor(),
+            rep,
+            user.role == Role::Admin,
+            req.cycle_id,
+            &path,
+            req.mode,
+        )
+        .await
     }
 }

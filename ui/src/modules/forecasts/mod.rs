@@ -3,10 +3,14 @@
 //! copied from Excel can be pasted into any cell, totals follow; submit and take back. An
 //! admin manages cycles, who plans which customer and the customer-product matrix, and sees
 //! every rep's status and grid. A cell changed elsewhere meanwhile is shown with both values.
+//! Excel export and import beside the grid: `excel.rs`.
+
+mod excel;
 
 use crate::common::grid::VirtualGrid;
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, date_time, error_line};
+use excel::ForecastExcel;
 use portdesk_types::api::*;
 use portdesk_types::forecasts::*;
 use portdesk_types::{ApiError, Role};
@@ -300,7 +304,15 @@ fn forecast_grid(p: &GridProps) -> Html {
             }])
         })
     };
+    let imported = {
+        let (conflicts, tick) = (conflicts.clone(), tick.clone());
+        Callback::from(move |c: Vec<CellConflict>| {
+            conflicts.set(c);
+            tick.set(*tick + 1);
+        })
+    };
     html! {
+        <>
         <div class="card" id="fc-grid-card">
             <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", match g.status { SubmissionStatus::Draft => "draft", SubmissionStatus::Submitted => "submitted" }) }</span></h2>
             if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
@@ -349,6 +361,8 @@ fn forecast_grid(p: &GridProps) -> Html {
             </div>
             { error_line("fc-error", &error) }
         </div>
+        <ForecastExcel cycle_id={p.cycle_id} rep_id={p.rep_id} {editable} on_imported={imported} />
+        </>
     }
 }
 
