@@ -146,8 +146,9 @@ pub async fn import(
 ) -> Result<ForecastImportReport> {
     let c = super::cycle(store, cycle_id).await?;
     ensure_open(&c)?;
-    let g = grid(store, cycle_id, rep).await?;
-    let (main, versions) = {
+    // The sheet is read on a blocking thread while the store answers: the two are about
+    // equally slow on a large grid.
+    let read = {
         let (p, months) = (path.to_path_buf(), c.months.clone());
         tokio::task::spawn_blocking(move || {
             crate::sheets::read_with(
@@ -157,9 +158,11 @@ pub async fn import(
                 &Limits::DEFAULT,
             )
         })
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))??
     };
+    let g = grid(store, cycle_id, rep).await?;
+    let (main, versions) = read
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))??;
     let checked = check(&g, main, versions);
     let apply = match mode {
         ImportMode::Check => false,
