@@ -260,11 +260,56 @@ pub struct Sheet {
     /// Sorted by row, then by declared column. A missing column is reported on the header row
     /// and then no rows are read.
     pub issues: Vec<ImportIssue>,
+    /// Header cells no declared column took, as (column index from 0, text): columns the
+    /// caller did not ask for, or a second column with a header already taken. The caller
+    /// decides whether they matter (an import with dynamic columns reports them).
+    pub unmatched: Vec<(u32, String)>,
+    /// The header's row number as Excel shows it (0 when the sheet is empty).
+    pub header_row: u32,
 }
 
 /// Reads the first sheet of the .xlsx at `path`: its first non-empty row is the header, where
 /// every declared column must appear. Blocking (run it on `spawn_blocking`).
 pub fn read(path: &Path, columns: &[Column], limits: &Limits) -> Result<Sheet, SheetError> {
+    let (file, name) = open_checked(path, limits)?;
+    let mut wb = workbook(file, &name)?;
+    let first = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetError::NoSheet)?;
+    read_cells(&mut wb, &first, &name, columns, limits)
+}
+
+/// Like [`read`], and also the sheet named `second` (case-insensitive) when the workbook has
+/// one, e.g. a hidden sheet an export wrote beside the data. The file is checked once; both
+/// sheets are held to the same limits.
+pub fn read_with(
+    path: &Path,
+    columns: &[Column],
+    second: (&str, &[Column]),
+    limits: &Limits,
+) -> Result<(Sheet, Option<Sheet>), SheetError> {
+    let (file, name) = open_checked(path, limits)?;
+    let mut wb = workbook(file, &name)?;
+    let names = wb.sheet_names();
+    let first = names.first().cloned().ok_or(SheetError::NoSheet)?;
+    let other = names
+        .iter()
+        .skip(1)
+        .find(|n| n.trim().eq_ignore_ascii_case(second.0))
+        .cloned();
+    let main = read_cells(&mut wb, &first, &name, columns, limits)?;
+    let extra = match other {
+        Some(s) => Some(read_cells(&mut wb, &s, &name, second.1, limits)?),
+        None => None,
+    };
+    Ok((main, extra))
+}
+
+/// Opens `path` and runs every check that comes before a parser sees it; returns the file
+/// rewound, and its name for messages.
+fn open_checked(path: &Path, limits: &Limits) -> Result<(BufReader<File>, String), SheetError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -294,7 +339,7 @@ pub fn read(path: &Path, columns: &[Column], limits: &Limits) -> Result<Sheet, S
     sniff(&mut file, &file_name)?;
     check_container(&mut file, &file_name, limits)?;
     file.rewind().map_err(|e| open_err(format!("{e}.")))?;
-    read_cells(BufReader::new(file), &file_name, columns, limits)
+    Ok((BufReader::new(file), file_name))
 }
 
 /// Refuses what is not a zip container before any parser sees it.
@@ -465,8 +510,22 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+fn workbook<RS: Read + Seek>(rs: RS, name: &str) -> Result<Xlsx<RS>, SheetError> {
+    Xlsx::new(rs).map_err(|e| match e {
+        calamine::XlsxError::Password => SheetError::NotXlsx {
+            file: name.into(),
+            hint: " (it is password-protected: save it in Excel without a password)",
+        },
+        e => SheetError::Damaged {
+            file: name.into(),
+            reason: e.to_string(),
+        },
+    })
+}
+
 fn read_cells<RS: Read + Seek>(
-    rs: RS,
+    wb: &mut Xlsx<RS>,
+    sheet: &str,
     name: &str,
     columns: &[Column],
     limits: &Limits,
@@ -475,19 +534,7 @@ fn read_cells<RS: Read + Seek>(
         file: name.into(),
         reason: e.to_string(),
     };
-    let mut wb: Xlsx<RS> = Xlsx::new(rs).map_err(|e| match e {
-        calamine::XlsxError::Password => SheetError::NotXlsx {
-            file: name.into(),
-            hint: " (it is password-protected: save it in Excel without a password)",
-        },
-        e => damaged(e),
-    })?;
-    let first = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or(SheetError::NoSheet)?;
-    let mut cells = wb.worksheet_cells_reader(&first).map_err(damaged)?;
+    let mut cells = wb.worksheet_cells_reader(sheet).map_err(damaged)?;
     // The declared extent first: a sparse A1:XFD1048576 sheet stops here.
     let dim = cells.dimensions();
     check_extent(u64::from(dim.end.0) + 1, u64::from(dim.end.1) + 1, limits)?;
@@ -610,6 +657,7 @@ impl<'c> Collect<'c> {
             .unwrap_or(0);
         let mut map = vec![None; width];
         let mut missing = Vec::new();
+        self.sheet.header_row = self.header_row;
         for (di, column) in self.columns.iter().enumerate() {
             // The leftmost matching header wins.
             match self
@@ -633,6 +681,12 @@ impl<'c> Collect<'c> {
             self.stopped = true;
             return false;
         }
+        self.sheet.unmatched = self
+            .header
+            .iter()
+            .filter(|(c, h)| map[*c as usize].is_none() && !h.is_empty())
+            .cloned()
+            .collect();
         self.map = Some(map);
         true
     }

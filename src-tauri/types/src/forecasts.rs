@@ -224,6 +224,33 @@ pub struct ForecastSettings {
     pub reminder_days: i64,
 }
 
+/// A forecast sheet to import: the rep's own grid, or (admin) the chosen rep's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastImport {
+    pub cycle_id: i64,
+    /// Admin: whose grid; a rep always imports into their own.
+    pub rep_id: Option<i64>,
+    /// The .xlsx to read (as exported: a row per customer × part, a column per month).
+    pub path: String,
+    pub mode: crate::accounts::ImportMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastImportReport {
+    /// Data rows read.
+    pub rows: u32,
+    /// Rows without a problem.
+    pub valid: u32,
+    /// Every problem: row (1 = the header), column (its header) and reason.
+    pub issues: Vec<crate::accounts::ImportIssue>,
+    /// Cells whose value differs from the stored one (empty cells mean "no change").
+    pub changed: u32,
+    /// Cells written (none in `Check` mode, none in `AllOrNothing` with issues).
+    pub applied: u32,
+    /// Cells changed elsewhere since the sheet's base version: both values, nothing overwritten.
+    pub conflicts: Vec<CellConflict>,
+}
+
 /// The forecasts module's commands (re-exported by [`crate::api`]).
 pub mod commands {
     use super::*;
@@ -257,5 +284,11 @@ pub mod commands {
         ForecastReport = "forecast_report": ExportRequest<CycleRef> => ExportReply;
         GetForecastSettings = "get_forecast_settings": () => ForecastSettings;
         SaveForecastSettings = "save_forecast_settings": ForecastSettings => ForecastSettings;
+        /// The grid (a rep's own; an admin's chosen rep's) to .xlsx, with each cell's version
+        /// on a hidden second sheet.
+        ExportForecast = "export_forecast": crate::accounts::ExportRequest<GridRequest> => crate::accounts::ExportReply;
+        /// A forecast sheet back: every bad cell reported; nothing applied unless the sheet is
+        /// valid or "valid rows only" is chosen; stale cells come back as conflicts.
+        ImportForecast = "import_forecast": ForecastImport => ForecastImportReport;
     }
 }

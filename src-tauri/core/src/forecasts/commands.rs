@@ -1,4 +1,4 @@
-//! Forecasts commands (the window itself is not built yet). A rep reaches only their own
+//! Forecasts commands. A rep reaches only their own
 //! grid: the rep id a request names is replaced by the caller's own unless they are an admin.
 
 use crate::accounts::User;
@@ -39,6 +39,8 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ADMIN; ForecastReport => Portdesk::forecast_report),
             route!(roles ROLES; GetForecastSettings => Portdesk::get_forecast_settings),
             route!(roles ADMIN; SaveForecastSettings => Portdesk::save_forecast_settings),
+            route!(roles ROLES; ExportForecast => Portdesk::export_forecast),
+            route!(roles ROLES; ImportForecast => Portdesk::import_forecast),
         ],
     }
 }
@@ -256,6 +258,30 @@ impl Portdesk {
         })
     }
 
+    /// The grid a rep sees (an admin: the chosen rep's) to .xlsx.
+    pub async fn export_forecast(
+        &self,
+        user: User,
+        req: ExportRequest<GridRequest>,
+    ) -> Result<ExportReply> {
+        let rep = whose(&user, req.query.rep_id)?;
+        let path = self.export_path(&req.path, "forecast")?;
+        let store = self.store().await?;
+        let rows = crate::forecasts::xlsx::export(&store, req.query.cycle_id, rep, &path).await?;
+        crate::audit::record_on(
+            &store,
+            &user.actor(),
+            "forecast.export",
+            Some(("forecast_cycle", req.query.cycle_id.to_string())),
+            Some(&format!("rep {rep}: {rows} rows to {}", path.display())),
+        )
+        .await?;
+        Ok(ExportReply {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
     pub async fn get_forecast_settings(&self, _: User, _: ()) -> Result<ForecastSettings> {
         Ok(ForecastSettings {
             reminder_days: reminders::reminder_days(&self.store().await?).await?,
@@ -281,5 +307,37 @@ impl Portdesk {
         )
         .await?;
         self.get_forecast_settings(user, ()).await
+    }
+
+    /// A forecast sheet into the rep's own grid (an admin: the chosen rep's).
+    pub async fn import_forecast(
+        &self,
+        user: User,
+        req: ForecastImport,
+    ) -> Result<ForecastImportReport> {
+        let rep = whose(&user, req.rep_id)?;
+        if req.path.trim().is_empty() {
+            return Err(CoreError::validation(
+                "path",
+                "Choose the .xlsx file to import.",
+            ));
+        }
+        let path = std::path::PathBuf::from(req.path.trim());
+        let report = crate::forecasts::xlsx::import(
+            &self.store().await?,
+            &user.actor(),
+            rep,
+            user.role == Role::Admin,
+            req.cycle_id,
+            &path,
+            req.mode,
+        )
+        .await?;
+        if !report.conflicts.is_empty() {
+            let local = self.local_store().await?;
+            offline::keep_conflicts(local, &user.actor(), rep, req.cycle_id, &report.conflicts)
+                .await?;
+        }
+        Ok(report)
     }
 }

@@ -7,12 +7,13 @@
 //! Owns `forecast_assignments`, `forecast_matrix`, `forecast_cycles`,
 //! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`, `forecast_history`.
 //!
-//! The laptop's offline copy and journal: [`offline`].
+//! The laptop's offline copy and journal: [`offline`]. Excel in and out: `xlsx.rs`.
 
 pub mod commands;
 pub mod offline;
 pub mod reminders;
 pub mod report;
+pub mod xlsx;
 
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
@@ -555,6 +556,25 @@ pub(crate) fn quantity(q: f64, at: &str) -> Result<i64> {
     Ok(q as i64)
 }
 
+/// Forecasts change only while their cycle is open; "closed" is named when it is.
+pub(crate) fn ensure_open(c: &Cycle) -> Result<()> {
+    if c.status == CycleStatus::Open {
+        return Ok(());
+    }
+    Err(CoreError::Conflict {
+        field: None,
+        message: format!(
+            "The cycle {} is {}: forecasts cannot be changed.",
+            c.name,
+            if c.status == CycleStatus::Closed {
+                "closed"
+            } else {
+                "not open yet"
+            }
+        ),
+    })
+}
+
 /// Saves cells for `rep` (an admin may save any rep's). Everything is checked first — cycle
 /// open, the rep's forecast not submitted, each month in the cycle, each customer the rep's
 /// and each product in the matrix, each value — and one bad cell refuses the whole batch.
@@ -568,20 +588,7 @@ pub async fn save_cells(
     req: &SaveCells,
 ) -> Result<SaveReply> {
     let c = cycle(store, req.cycle_id).await?;
-    if c.status != CycleStatus::Open {
-        return Err(CoreError::Conflict {
-            field: None,
-            message: format!(
-                "The cycle {} is {}: forecasts cannot be changed.",
-                c.name,
-                if c.status == CycleStatus::Closed {
-                    "closed"
-                } else {
-                    "not open yet"
-                }
-            ),
-        });
-    }
+    ensure_open(&c)?;
     if req.edits.len() > 100_000 {
         return Err(CoreError::validation(
             "edits",

@@ -493,3 +493,45 @@ pub async fn conflicts(
         )
         .collect())
 }
+
+/// Conflicts found outside the journal (an Excel import) join it, so the grid shows them with
+/// the others and the rep decides the same way.
+pub async fn keep_conflicts(
+    local: &LocalStore,
+    editor: &Actor,
+    rep: i64,
+    cycle_id: i64,
+    conflicts: &[CellConflict],
+) -> Result<()> {
+    let now = crate::now_ms();
+    let save_id = format!(
+        "fx-{}-{now}-{:016x}",
+        editor.id.unwrap_or(0),
+        fastrand::u64(..)
+    );
+    let mut tx = local.pool().begin().await?;
+    for (i, c) in conflicts.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO forecast_journal (idempotency_key, save_id, user_id, actor, cycle_id, rep_id, erp_customer_code, \
+             part, month, quantity, base_version, state, theirs, their_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'conflict', $12, $11, $13)",
+        )
+        .bind(format!("{save_id}-{i}"))
+        .bind(&save_id)
+        .bind(editor.id.unwrap_or(0))
+        .bind(&editor.label)
+        .bind(cycle_id)
+        .bind(rep)
+        .bind(&c.customer_code)
+        .bind(&c.part)
+        .bind(&c.month)
+        .bind(c.yours)
+        .bind(c.version)
+        .bind(c.theirs)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -3,12 +3,16 @@
 //! copied from Excel can be pasted into any cell, totals follow; submit and take back. An
 //! admin manages cycles, who plans which customer and the customer-product matrix, and sees
 //! every rep's status and grid. A cell changed elsewhere meanwhile is shown with both values.
+//! Excel export and import beside the grid: `excel.rs`.
+
+mod excel;
 
 mod chart;
 
 use crate::common::grid::VirtualGrid;
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, date_time, error_line};
+use excel::ForecastExcel;
 use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::api::*;
 use portdesk_types::forecasts::*;
@@ -321,7 +325,13 @@ fn forecast_grid(p: &GridProps) -> Html {
         let tick = tick.clone();
         Callback::from(move |_: MouseEvent| tick.set(*tick + 1))
     };
+    // An import's conflicts are kept in the journal and shown in the banner above.
+    let imported = {
+        let tick = tick.clone();
+        Callback::from(move |_: Vec<CellConflict>| tick.set(*tick + 1))
+    };
     html! {
+        <>
         <div class="card" id="fc-grid-card">
             <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", match g.status { SubmissionStatus::Draft => "draft", SubmissionStatus::Submitted => "submitted" }) }</span></h2>
             if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
@@ -396,6 +406,8 @@ fn forecast_grid(p: &GridProps) -> Html {
             </div>
             { error_line("fc-error", &error) }
         </div>
+        <ForecastExcel cycle_id={p.cycle_id} rep_id={p.rep_id} {editable} on_imported={imported} />
+        </>
     }
 }
 
