@@ -1,5 +1,5 @@
 //! The headless CLI: `portdesk admin create|reset-password|unlock`, `portdesk demo-erp generate`,
-//! `portdesk mail flush|run`.
+//! `portdesk mail flush|run`, `portdesk forecasts sync`.
 
 use clap::{Parser, Subcommand};
 use portdesk_core::Portdesk;
@@ -44,6 +44,15 @@ pub enum Cmd {
     /// The mail outbox.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// S&OP forecasts on this desktop.
+    #[command(subcommand)]
+    Forecasts(ForecastsCmd),
+}
+
+#[derive(Subcommand)]
+pub enum ForecastsCmd {
+    /// Send the edits kept in this desktop's journal to the portal store, in order, then exit.
+    Sync,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +220,22 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 s.stock_rows,
                 s.history_rows
             ))
+        }
+        Cmd::Forecasts(ForecastsCmd::Sync) => {
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let store = core.store().await.map_err(|e| e.to_string())?;
+            let local = core.local_store().await.map_err(|e| e.to_string())?;
+            let r = portdesk_core::forecasts::offline::replay_all(local, &store)
+                .await
+                .map_err(|e| e.to_string())?;
+            let line = format!(
+                "{} edit(s) applied, {} conflict(s) and {} refused kept for the rep, {} waiting.",
+                r.applied, r.conflicts, r.refused, r.remaining
+            );
+            if r.remaining > 0 {
+                return Err(format!("{line} The portal store stopped answering."));
+            }
+            Ok(line)
         }
         Cmd::Mail(mail) => {
             let secrets: Arc<dyn portdesk_core::secrets::SecretStore> =

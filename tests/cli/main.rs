@@ -1,6 +1,7 @@
 //! The headless CLI of the real binary: admin accounts and the demo ERP, in a data folder of
 //! the test's own.
 
+use portdesk_core::audit::Actor;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -207,4 +208,193 @@ async fn mail_survives_a_killed_sender_and_is_sent_once_after_restart() {
     let sent = mail::outbox::get_row(&store, id).await.unwrap();
     assert_eq!(sent.status, MailStatus::Sent);
     assert_eq!(sent.attempts, 2);
+}
+
+/// The laptop's journal replayed by `portdesk forecasts sync`, killed with SIGKILL in the
+/// middle and run again: every edit reaches the store exactly once, in order (each cell was
+/// typed twice: 1, then 2 — a double apply would show as version 3 or a conflict).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
+    use portdesk_core::forecasts::{self, offline};
+    use portdesk_core::local::LocalStore;
+    use portdesk_core::store::Store;
+    use portdesk_types::forecasts::*;
+
+    let dir = tempfile::tempdir().unwrap();
+    let made = portdesk(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--name",
+            "Ops",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        "Forklift-Harbour-42\n",
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let store = Store::open_sqlite(&dir.path().join("portdesk.db"))
+        .await
+        .unwrap();
+    let admin = Actor::system("test");
+    let rep = accounts_create_rep(&store).await;
+    let rep_actor = Actor::user(rep, "rita@example.com");
+    let (customers, parts) = (20, 50);
+    for c in 0..customers {
+        let code = format!("C{c:03}");
+        forecasts::assign(
+            &store,
+            &admin,
+            &Assignment {
+                customer_code: code.clone(),
+                customer: format!("Customer {c}"),
+                rep_id: Some(rep),
+            },
+        )
+        .await
+        .unwrap();
+        for p in 0..parts {
+            forecasts::set_matrix(
+                &store,
+                &MatrixEntry {
+                    customer_code: code.clone(),
+                    part: format!("P{p:03}"),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let cycle = forecasts::create_cycle(
+        &store,
+        &admin,
+        &NewCycle {
+            name: "FY27".into(),
+            first_month: "2027-01".into(),
+            horizon: 12,
+            deadline: 1_799_000_000_000,
+        },
+    )
+    .await
+    .unwrap();
+    forecasts::open_cycle(&store, &admin, cycle.id)
+        .await
+        .unwrap();
+    // Offline: every cell typed twice, in saves of 100 cells (a pasted block each).
+    let local = LocalStore::open(&dir.path().join(portdesk_core::local::FILE_NAME))
+        .await
+        .unwrap();
+    let cells: Vec<(String, String, String)> = (0..customers)
+        .flat_map(|c| (0..parts).map(move |p| (c, p)))
+        .flat_map(|(c, p)| {
+            cycle
+                .months
+                .clone()
+                .into_iter()
+                .map(move |m| (format!("C{c:03}"), format!("P{p:03}"), m))
+        })
+        .collect();
+    for q in [1.0, 2.0] {
+        for chunk in cells.chunks(100) {
+            let edits: Vec<CellEdit> = chunk
+                .iter()
+                .map(|(c, p, m)| CellEdit {
+                    customer_code: c.clone(),
+                    part: p.clone(),
+                    month: m.clone(),
+                    quantity: q,
+                    base_version: 0,
+                    key: None,
+                })
+                .collect();
+            offline::record(&local, &rep_actor, rep, cycle.id, &edits)
+                .await
+                .unwrap();
+        }
+    }
+    let total = (cells.len() * 2) as i64;
+    let applied = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM forecast_edit_keys")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        n
+    };
+    let mut sync = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["forecasts", "sync"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut at_kill = 0;
+    for _ in 0..2000 {
+        at_kill = applied().await;
+        if at_kill > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    sync.kill().unwrap(); // SIGKILL: no clean shutdown
+    sync.wait().unwrap();
+    assert!(
+        at_kill > 0 && at_kill < total,
+        "killed mid-replay: {at_kill} of {total} applied"
+    );
+    let again = portdesk(dir.path(), &["forecasts", "sync"], "");
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 conflict(s) and 0 refused"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(applied().await, total, "every edit's key, once");
+    let (wrong,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM forecast_cells WHERE cycle_id = $1 AND NOT (quantity = 2 AND version = 2)",
+    )
+    .bind(cycle.id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM forecast_cells WHERE cycle_id = $1")
+        .bind(cycle.id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (n, wrong),
+        (cells.len() as i64, 0),
+        "each cell: 1 then 2, nothing twice"
+    );
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM forecast_journal")
+        .fetch_one(local.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the journal is empty");
+    // A third run has nothing to send.
+    let idle = portdesk(dir.path(), &["forecasts", "sync"], "");
+    assert!(text(&idle).contains("0 edit(s) applied"), "{}", text(&idle));
+}
+
+async fn accounts_create_rep(store: &portdesk_core::store::Store) -> i64 {
+    portdesk_core::accounts::create(
+        store,
+        &Actor::system("test"),
+        portdesk_core::accounts::NewUser {
+            name: "Rita".into(),
+            email: "rita@example.com".into(),
+            role: portdesk_types::Role::SalesRep,
+            erp_customer: None,
+            erp_customer_code: None,
+            password: portdesk_types::Secret::new("Forklift-Harbour-42"),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+    .id
 }

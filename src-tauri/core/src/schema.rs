@@ -66,6 +66,10 @@ pub static LOCAL: std::sync::LazyLock<Vec<(&'static str, Migrator)>> =
     std::sync::LazyLock::new(|| {
         vec![
             (
+                "accounts",
+                sqlx::migrate!("../../migrations/accounts/local"),
+            ),
+            (
                 "inventory",
                 sqlx::migrate!("../../migrations/inventory/local"),
             ),

@@ -27,8 +27,8 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(public Logout => Portdesk::logout),
             route!(signed_in KeepAlive => Portdesk::keep_alive),
             route!(signed_in ChangePassword => Portdesk::change_password),
-            route!(roles &Role::ALL; ListModules => Portdesk::list_modules),
-            route!(roles &Role::ALL; OpenModule => Portdesk::open_module),
+            route!(roles &Role::ALL, offline; ListModules => Portdesk::list_modules),
+            route!(roles &Role::ALL, offline; OpenModule => Portdesk::open_module),
             route!(public RequestResetCode => Portdesk::request_reset_code),
             route!(public ResetWithCode => Portdesk::reset_with_code),
         ],
@@ -56,7 +56,17 @@ impl Portdesk {
             ),
             Err(e) => ("unavailable".to_owned(), Some(e.to_string()), false),
         };
-        let session = user.map(|u| u.session_info());
+        let offline = self.session_offline().await;
+        let session = match user {
+            Some(u) => Some(u.session_info()),
+            // Signed in without the store: the session as this desktop knows it.
+            None if offline => self.current_user_or_last_verified().await.ok().map(|u| {
+                let mut info = u.session_info();
+                info.offline = true;
+                info
+            }),
+            None => None,
+        };
         let erp = match &self.config.read().await.erp {
             ErpSettings::Demo { .. } => "Demo ERP (bundled)".to_owned(),
             ErpSettings::SqlServer(s) if admin => {
@@ -100,7 +110,13 @@ impl Portdesk {
     }
 
     pub async fn login(&self, req: LoginRequest) -> Result<SessionInfo> {
-        let store = self.store().await?;
+        let store = match self.store().await {
+            Ok(store) => store,
+            Err(CoreError::Store(e)) if e.is_unavailable() => {
+                return self.login_offline(req, CoreError::Store(e)).await;
+            }
+            Err(e) => return Err(e),
+        };
         // A kiosk refuses staff before their password is checked, with the reply of any
         // other refusal (a Forbidden for a right password would confirm it).
         let place = if self.kiosk().await.is_some() {
@@ -108,10 +124,51 @@ impl Portdesk {
         } else {
             accounts::SignInPlace::Desktop
         };
-        let user = accounts::authenticate_at(&store, &req.email, &req.password, place).await?;
+        let user = match accounts::authenticate_at(&store, &req.email, &req.password, place).await {
+            Err(CoreError::Store(e)) if e.is_unavailable() => {
+                return self.login_offline(req, CoreError::Store(e)).await;
+            }
+            other => other?,
+        };
         self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, role = %user.role, "signed in");
+        // The verifier for the next sign-in without the store (a rep's laptop).
+        if accounts::offline::may_sign_in_offline(user.role) {
+            let kept = async {
+                let hash = accounts::offline::password_hash(&store, user.id).await?;
+                accounts::offline::keep(self.local_store().await?, &user, hash.as_deref()).await
+            };
+            if let Err(e) = kept.await {
+                tracing::warn!("the offline sign-in verifier was not kept: {e}");
+            }
+        }
         Ok(user.session_info())
+    }
+
+    /// The store does not answer: a rep who signed in on this desktop before signs in against
+    /// its verifier, to the offline-capable windows only. Anyone else, and any kiosk, gets
+    /// `unavailable` (the store's own error).
+    async fn login_offline(
+        &self,
+        req: LoginRequest,
+        unavailable: CoreError,
+    ) -> Result<SessionInfo> {
+        if self.kiosk().await.is_some() {
+            return Err(unavailable);
+        }
+        self.store_unreachable();
+        let local = self.local_store().await?;
+        let refused = || CoreError::InvalidCredentials {
+            max_failed: accounts::DEFAULT_MAX_FAILED_LOGINS,
+            lockout_minutes: accounts::DEFAULT_LOCKOUT_MINUTES,
+            kiosk: false,
+        };
+        let s = accounts::offline::sign_in(local, &req.email, &req.password, refused).await?;
+        tracing::info!(user_id = s.user.id, role = %s.user.role, "signed in offline");
+        let mut info = s.user.session_info();
+        info.offline = true;
+        self.begin_offline_session(s.user, s.password_hash).await;
+        Ok(info)
     }
 
     /// Succeeds signed in or not: the windows clear themselves either way. A session that
@@ -154,11 +211,13 @@ impl Portdesk {
         Ok(changed.session_info())
     }
 
+    /// The role's modules; signed in without the store, only those that work offline.
     pub async fn list_modules(&self, user: User, _: ()) -> Result<Vec<ModuleInfo>> {
         let role = user.role;
+        let offline = self.session_offline().await;
         Ok(ModuleId::ALL
             .into_iter()
-            .filter(|m| m.allows(role))
+            .filter(|m| m.allows(role) && (!offline || *m == ModuleId::Forecasts))
             .map(ModuleInfo::from)
             .collect())
     }
@@ -167,6 +226,11 @@ impl Portdesk {
     pub async fn open_module(&self, user: User, module: ModuleId) -> Result<()> {
         if !module.allows(user.role) {
             return Err(CoreError::Forbidden);
+        }
+        if module != ModuleId::Forecasts && self.session_offline().await {
+            return Err(CoreError::Store(crate::store::StoreError::Unavailable(
+                "signed in without the shared store: only Forecasts opens until it answers".into(),
+            )));
         }
         Ok(())
     }

@@ -1095,3 +1095,141 @@ async fn the_grid_works_while_the_shared_store_is_away() {
         Some(30)
     );
 }
+
+/// The laptop starts its day without the shared store: Rita, who signed in here before, signs
+/// in against this desktop's verifier (Forecasts only, said so), edits; wrong passwords lock
+/// the offline sign-in; when the store answers and her password was changed there meanwhile,
+/// the session ends and her edit waits, applied once she signs in with the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_signs_in_without_the_store() {
+    use common::harness::{GOOD, start_in};
+    use portdesk_types::api::*;
+    use portdesk_types::modules::ModuleId;
+    let server = common::pg_cluster::Cluster::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
+    let h = start_in(dir).await;
+    let store = h.app.store().await.unwrap();
+    #[allow(unused_variables)]
+    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    // Ada (admin) and Rita sign in while the store answers; Rita opens her grid.
+    h.sign_in_as("ada@example.com").await;
+    let info = h.sign_in_as("rita@example.com").await;
+    assert!(!info.offline);
+    let req = GridRequest {
+        cycle_id: c.id,
+        rep_id: None,
+    };
+    h.call::<ListCycles>(()).await.unwrap();
+    h.call::<GetGrid>(req.clone()).await.unwrap();
+    h.call::<Logout>(()).await.unwrap();
+
+    server.stop();
+    let login = |email: &str, pw: &str| {
+        h.call::<Login>(LoginRequest {
+            email: email.into(),
+            password: Secret::new(pw),
+        })
+    };
+    // Only a rep who signed in here before; an admin is not kept.
+    assert_eq!(
+        login("ada@example.com", GOOD).await.unwrap_err().kind,
+        ErrorKind::InvalidCredentials
+    );
+    let off = login("Rita@Example.com", GOOD).await.unwrap();
+    assert!(off.offline, "{off:?}");
+    let status = h.call::<AppStatus>(()).await.unwrap();
+    assert!(status.session.unwrap().offline);
+    let modules = h.call::<ListModules>(()).await.unwrap();
+    assert_eq!(
+        modules.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![ModuleId::Forecasts]
+    );
+    assert_eq!(
+        h.call::<OpenModule>(ModuleId::Orders)
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::Unavailable
+    );
+    let g = h.call::<GetGrid>(req.clone()).await.unwrap();
+    assert!(g.sync.offline_as_of.is_some());
+    h.call::<SaveForecastCells>(SaveCells {
+        cycle_id: c.id,
+        edits: vec![edit("C1", "B", "2027-04", 8.0, 0)],
+    })
+    .await
+    .unwrap();
+    h.call::<Logout>(()).await.unwrap();
+    // Five wrong passwords lock the offline sign-in; the right one is then refused too.
+    for _ in 0..5 {
+        assert_eq!(
+            login("rita@example.com", "Wrong-Password-99")
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::InvalidCredentials
+        );
+    }
+    assert_eq!(
+        login("rita@example.com", GOOD).await.unwrap_err().kind,
+        ErrorKind::InvalidCredentials,
+        "locked on this desktop"
+    );
+    // A fresh desktop state for the rest: forget the lock as an admin's unlock would not
+    // reach it; sign in again after 15 minutes is the rule, so take the verifier's row back.
+    let local = h.app.local_store().await.unwrap();
+    sqlx::query("UPDATE offline_verifiers SET failed = 0, locked_until = NULL")
+        .execute(local.pool())
+        .await
+        .unwrap();
+    assert!(login("rita@example.com", GOOD).await.unwrap().offline);
+
+    // Meanwhile, on the server, Rita's password was reset.
+    server.start();
+    let fresh = Store::open_postgres(&server.settings(), None::<&Secret>)
+        .await
+        .unwrap();
+    let (_, temp) = accounts::reset_password(&fresh, &admin, "rita@example.com", None)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let ended = loop {
+        match h.call::<GetGrid>(req.clone()).await {
+            Err(e) if e.kind == ErrorKind::Unauthenticated => break true,
+            _ if std::time::Instant::now() > deadline => break false,
+            _ => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+        }
+    };
+    assert!(
+        ended,
+        "the session ends when the store says the password changed"
+    );
+    assert_eq!(
+        cell(&fresh, c.id, rita, "C1", "B", "2027-04")
+            .await
+            .quantity,
+        None,
+        "not applied"
+    );
+    // Signed in with the new password, her edit goes through.
+    let back = login("rita@example.com", temp.expose()).await.unwrap();
+    assert!(!back.offline && back.must_change_password);
+    h.call::<ChangePassword>(ChangePasswordRequest {
+        current: temp.clone(),
+        new: Secret::new("Harbour-Forklift-43"),
+    })
+    .await
+    .unwrap();
+    h.call::<GetGrid>(req.clone()).await.unwrap();
+    assert_eq!(
+        cell(&fresh, c.id, rita, "C1", "B", "2027-04")
+            .await
+            .quantity,
+        Some(8)
+    );
+}

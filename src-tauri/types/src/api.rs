@@ -99,6 +99,9 @@ pub struct SessionInfo {
     /// For customer accounts: that customer's ERP code (`None` until an admin links it).
     #[serde(default)]
     pub erp_customer_code: Option<String>,
+    /// Signed in without the shared store (a rep's laptop): only the offline-capable windows.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

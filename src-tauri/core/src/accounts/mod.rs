@@ -1,6 +1,7 @@
 //! Accounts: staff and customer users, argon2id passwords, sign-in with lockout.
 
 pub mod commands;
+pub mod offline;
 pub mod reset_codes;
 pub mod xlsx;
 
@@ -74,6 +75,7 @@ impl User {
             must_change_password: self.must_change_password,
             erp_customer: self.erp_customer.clone(),
             erp_customer_code: self.erp_customer_code.clone(),
+            offline: false,
         }
     }
 
@@ -167,7 +169,7 @@ pub async fn hash_password(password: &Secret) -> Result<String> {
 /// Verifies in constant time (argon2's own comparison). A stored value that is no hash (an
 /// imported account's "!") fails after the same work, against the dummy hash, so such an
 /// account answers as slowly as one with a password.
-async fn verify_password(hash: String, password: &Secret) -> bool {
+pub(crate) async fn verify_password(hash: String, password: &Secret) -> bool {
     let pw = password.clone();
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
         Ok(h) => hasher().verify_password(pw.expose().as_bytes(), &h).is_ok(),

@@ -24,6 +24,9 @@ pub(crate) struct Session {
     /// The account as the store last confirmed it: what offline-capable commands run as
     /// while the store does not answer (see `dispatch::Route::offline`).
     pub(crate) verified: Option<User>,
+    /// Signed in without the store, against this desktop's verifier (that hash): only the
+    /// offline-capable windows, and the store's account decides when it answers again.
+    pub(crate) offline: Option<String>,
 }
 
 /// The account as it was at sign-in: role, ERP-customer link and password (a fingerprint,
@@ -104,7 +107,35 @@ impl Portdesk {
             stamp,
             last_seen: tokio::time::Instant::now(),
             verified: None,
+            offline: None,
         });
+    }
+
+    /// A session signed in against this desktop's verifier while the store is away.
+    pub(crate) async fn begin_offline_session(&self, user: User, hash: String) {
+        let previous = self.session.read().await.clone();
+        if let Some(old) = previous {
+            self.end_session(old.serial, SessionEndReason::SignedOut, None)
+                .await;
+        }
+        let serial = self.session_serial.fetch_add(1, Ordering::Relaxed) + 1;
+        *self.session.write().await = Some(Session {
+            user_id: user.id,
+            serial,
+            stamp: None,
+            last_seen: tokio::time::Instant::now(),
+            verified: Some(user),
+            offline: Some(hash),
+        });
+    }
+
+    /// Whether the session was signed in without the store and has not met it since.
+    pub(crate) async fn session_offline(&self) -> bool {
+        self.session
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|s| s.offline.is_some())
     }
 
     /// The signed-in user, re-read from the store on every command (and every few seconds by
@@ -130,6 +161,33 @@ impl Portdesk {
                 return Err(CoreError::Unauthenticated);
             }
         };
+        if let (Some(hash), Some(seen)) = (&session.offline, &session.verified) {
+            // Signed in offline: the store's account now decides. A new password, a lockout or
+            // another role ends the session; otherwise it becomes an ordinary one.
+            let now_hash = accounts::offline::password_hash(&store, user.id).await?;
+            let locked = user.locked_until.is_some_and(|t| t > crate::now_ms());
+            let reason = if user.role != seen.role {
+                Some(SessionEndReason::RoleChanged)
+            } else if locked {
+                Some(SessionEndReason::Deactivated)
+            } else if now_hash.as_deref() != Some(hash.as_str()) {
+                Some(SessionEndReason::PasswordReset)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                if let Ok(local) = self.local_store().await {
+                    let _ = accounts::offline::keep(local, &user, None).await;
+                }
+                self.end_session(session.serial, reason, None).await;
+                return Err(CoreError::Unauthenticated);
+            }
+            if let Some(s) = self.session.write().await.as_mut()
+                && s.serial == session.serial
+            {
+                s.offline = None;
+            }
+        }
         let now = Stamp::of(&store, &user).await?;
         match &session.stamp {
             Some(granted) => {

@@ -535,3 +535,48 @@ pub async fn keep_conflicts(
     tx.commit().await?;
     Ok(())
 }
+
+/// Replays every user's pending entries (the command-line `forecasts sync`), each with the
+/// rights the store gives that account now: one that is no longer an active sales rep or
+/// admin has its entries refused, never applied.
+pub async fn replay_all(local: &LocalStore, store: &Store) -> Result<Replayed> {
+    let mut out = Replayed::default();
+    for user_id in users_pending(local).await? {
+        let user = crate::accounts::by_id(store, user_id).await?;
+        let allowed = user.as_ref().filter(|u| {
+            u.active
+                && matches!(
+                    u.role,
+                    portdesk_types::Role::SalesRep | portdesk_types::Role::Admin
+                )
+        });
+        let Some(u) = allowed else {
+            let n = sqlx::query(
+                "UPDATE forecast_journal SET state = 'refused', detail = $1 WHERE user_id = $2 AND state = 'pending'",
+            )
+            .bind("The account that made these edits may no longer enter forecasts.")
+            .bind(user_id)
+            .execute(local.pool())
+            .await?
+            .rows_affected();
+            out.refused += n as u32;
+            continue;
+        };
+        let r = replay(
+            local,
+            store,
+            &Replayer {
+                user_id,
+                actor: u.actor(),
+                admin: u.role == portdesk_types::Role::Admin,
+            },
+        )
+        .await?;
+        out.applied += r.applied;
+        out.conflicts += r.conflicts;
+        out.refused += r.refused;
+        out.remaining += r.remaining;
+        out.refusals.extend(r.refusals);
+    }
+    Ok(out)
+}

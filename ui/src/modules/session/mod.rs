@@ -495,6 +495,9 @@ fn home(p: &HomeProps) -> Html {
                 </div>
                 <p class="muted" id="home-sources">{ format!("ERP: {} · Store: {}", p.status.erp, p.status.store) }</p>
             </div>
+            if p.me.offline {
+                <div class="banner warn" id="home-offline">{ "Signed in without the shared store, on this desktop's record of your last sign-in: only Forecasts opens, and your edits wait here until the store answers. Then the store checks your account again." }</div>
+            }
             if *changed { <div class="banner info" id="password-changed">{ "Your password was changed." }</div> }
             if *changing {
                 <ChangePasswordForm on_cancel={{ let c = changing.clone(); Callback::from(move |_| c.set(false)) }} on_done={{ let (c, d) = (changing.clone(), changed.clone()); Callback::from(move |_| { c.set(false); d.set(true); }) }} />
