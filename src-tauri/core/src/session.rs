@@ -146,8 +146,8 @@ impl Portdesk {
     }
 
     /// The store does not answer: a rep who signed in on this desktop before signs in against
-    /// its verifier, to the offline-capable windows only. Anyone else, and any kiosk, gets
-    /// `unavailable` (the store's own error).
+    /// its verifier, to the offline-capable windows only. Anyone else (no verifier here), and
+    /// any kiosk, gets `unavailable` (the store's own error).
     async fn login_offline(
         &self,
         req: LoginRequest,
@@ -163,7 +163,10 @@ impl Portdesk {
             lockout_minutes: accounts::DEFAULT_LOCKOUT_MINUTES,
             kiosk: false,
         };
-        let s = accounts::offline::sign_in(local, &req.email, &req.password, refused).await?;
+        let Some(s) = accounts::offline::sign_in(local, &req.email, &req.password, refused).await?
+        else {
+            return Err(unavailable);
+        };
         tracing::info!(user_id = s.user.id, role = %s.user.role, "signed in offline");
         let mut info = s.user.session_info();
         info.offline = true;

@@ -71,14 +71,15 @@ pub struct OfflineSignIn {
     pub password_hash: String,
 }
 
-/// Checks `password` against the kept verifier. Unknown e-mail, wrong password and a local
-/// lockout all get `refused` after the same argon2 work.
+/// Checks `password` against the kept verifier: `None` when this desktop keeps none for the
+/// e-mail (the caller says the store is unavailable: nothing else could let them in); a wrong
+/// password and a local lockout get `refused`, after the same argon2 work.
 pub async fn sign_in(
     local: &LocalStore,
     email: &str,
     password: &Secret,
     refused: impl Fn() -> CoreError,
-) -> Result<OfflineSignIn> {
+) -> Result<Option<OfflineSignIn>> {
     let email = normalize_email(email);
     let now = crate::now_ms();
     let row: Option<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
@@ -89,7 +90,7 @@ pub async fn sign_in(
     .await?;
     let Some((id, name, role, hash, _, locked_until)) = row else {
         super::verify_password(String::new(), password).await; // The same work as a check.
-        return Err(refused());
+        return Ok(None);
     };
     if locked_until.is_some_and(|t| t > now) {
         super::verify_password(String::new(), password).await;
@@ -113,7 +114,7 @@ pub async fn sign_in(
         .execute(local.pool())
         .await?;
     let role: Role = role.parse().map_err(CoreError::Internal)?;
-    Ok(OfflineSignIn {
+    Ok(Some(OfflineSignIn {
         user: User {
             id,
             name,
@@ -131,5 +132,5 @@ pub async fn sign_in(
             created_at: 0,
         },
         password_hash: hash,
-    })
+    }))
 }
