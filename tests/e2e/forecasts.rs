@@ -147,6 +147,8 @@ async fn journey(c: &Client) -> Result<(), String> {
         t.starts_with("All lines: forecast 2750, a year earlier")
     })
     .await;
+    // Drawn by plotters: its two line series are in the SVG.
+    wait_for(c, "#fc-chart svg polyline").await;
     click(c, "#fc-submit").await;
     wait_text(c, "#fc-status", |t| t.contains("submitted")).await;
     wait_for(c, "#fc-take-back").await;

@@ -1,6 +1,8 @@
-//! Forecast beside the same months a year earlier, as a small SVG line chart: the whole grid,
-//! or the selected line. Plain SVG: two series of at most 18 points need no chart library.
+//! Forecast beside the same months a year earlier: the whole grid, or the selected line,
+//! drawn by plotters' SVG backend (its text measured by the webview). The title and totals are
+//! ordinary (escaped) HTML; plotters only gets months and numbers.
 
+use plotters::prelude::*;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -12,55 +14,78 @@ pub struct ChartProps {
     pub year_before: Vec<i64>,
 }
 
-const W: f64 = 640.0;
-const H: f64 = 180.0;
-const LEFT: f64 = 56.0;
-const BOTTOM: f64 = 24.0;
-const TOP: f64 = 10.0;
+const FORECAST: RGBColor = RGBColor(37, 99, 235);
+const BEFORE: RGBColor = RGBColor(154, 164, 178);
+
+/// The chart as SVG markup.
+fn render(months: &[String], forecast: &[i64], before: &[i64]) -> Result<String, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 190)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let top = forecast.iter().chain(before).copied().max().unwrap_or(0).max(1);
+        let last = months.len().saturating_sub(1).max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(22)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0..last, 0i64..top + top / 10 + 1)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(months.len())
+            .x_label_formatter(&|i| {
+                months
+                    .get(*i)
+                    .map(|m| m.get(2..).unwrap_or(m).to_string())
+                    .unwrap_or_default()
+            })
+            .y_labels(5)
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(LineSeries::new(
+                before.iter().enumerate().map(|(i, v)| (i, *v)),
+                BEFORE.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(LineSeries::new(
+                forecast.iter().enumerate().map(|(i, v)| (i, *v)),
+                FORECAST.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(
+                forecast
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Circle::new((i, *v), 3, FORECAST.filled())),
+            )
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(svg)
+}
 
 #[function_component(ForecastChart)]
 pub fn forecast_chart(p: &ChartProps) -> Html {
-    let n = p.months.len();
-    if n == 0 {
+    if p.months.is_empty() {
         return html! {};
     }
-    let max = p
-        .forecast
-        .iter()
-        .chain(&p.year_before)
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let x = |i: usize| LEFT + (W - LEFT - 8.0) * (i as f64 + 0.5) / n as f64;
-    let y = |v: i64| TOP + (H - TOP - BOTTOM) * (1.0 - v as f64 / max);
-    let line = |values: &[i64]| {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let drawn = render(&p.months, &p.forecast, &p.year_before);
     html! {
         <figure class="fc-chart" id="fc-chart">
             <figcaption>{ format!("{}: forecast {}, a year earlier {}", p.title, p.forecast.iter().sum::<i64>(), p.year_before.iter().sum::<i64>()) }
                 <span class="fc-key fc-key-forecast">{ " ● forecast" }</span>
                 <span class="fc-key fc-key-before">{ " ● a year earlier" }</span>
             </figcaption>
-            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-hidden="true">
-                <line x1={LEFT.to_string()} y1={(H - BOTTOM).to_string()} x2={(W - 8.0).to_string()} y2={(H - BOTTOM).to_string()} class="axis" />
-                <text x={(LEFT - 6.0).to_string()} y={(TOP + 8.0).to_string()} text-anchor="end" class="tick">{ max as i64 }</text>
-                <text x={(LEFT - 6.0).to_string()} y={(H - BOTTOM).to_string()} text-anchor="end" class="tick">{ "0" }</text>
-                { for p.months.iter().enumerate().filter(|(i, _)| n <= 12 || i % 2 == 0).map(|(i, m)| html! {
-                    <text x={format!("{:.1}", x(i))} y={(H - 6.0).to_string()} text-anchor="middle" class="tick">{ m.get(2..).unwrap_or(m).to_string() }</text>
-                }) }
-                <polyline points={line(&p.year_before)} class="series before" />
-                <polyline points={line(&p.forecast)} class="series forecast" />
-                { for p.forecast.iter().enumerate().map(|(i, v)| html! {
-                    <circle cx={format!("{:.1}", x(i))} cy={format!("{:.1}", y(*v))} r="3" class="forecast"><title>{ format!("{}: {v}", p.months[i]) }</title></circle>
-                }) }
-            </svg>
+            { match drawn {
+                Ok(svg) => html! { <div class="fc-chart-svg" aria-hidden="true">{ Html::from_html_unchecked(AttrValue::from(svg)) }</div> },
+                Err(e) => html! { <p class="muted">{ format!("The chart could not be drawn: {e}") }</p> },
+            } }
         </figure>
     }
 }
