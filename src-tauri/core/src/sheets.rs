@@ -307,6 +307,34 @@ pub fn read_with(
     Ok((main, extra))
 }
 
+/// The sheets named in `wanted` (case-insensitive), each read with its own columns when the
+/// workbook has it, for a workbook that holds several tables (the forecast masters). Also
+/// returns every sheet's name, so the caller can say what it found. The file is checked once.
+pub fn read_named(
+    path: &Path,
+    wanted: &[(&str, &[Column])],
+    limits: &Limits,
+) -> Result<(Vec<String>, Vec<Option<Sheet>>), SheetError> {
+    let (file, name) = open_checked(path, limits)?;
+    let mut wb = workbook(file, &name)?;
+    let names = wb.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NoSheet);
+    }
+    let mut out = Vec::with_capacity(wanted.len());
+    for (sheet, columns) in wanted {
+        let found = names
+            .iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(sheet))
+            .cloned();
+        out.push(match found {
+            Some(s) => Some(read_cells(&mut wb, &s, &name, columns, limits)?),
+            None => None,
+        });
+    }
+    Ok((names, out))
+}
+
 /// Opens `path` and runs every check that comes before a parser sees it; returns the file
 /// rewound, and its name for messages.
 fn open_checked(path: &Path, limits: &Limits) -> Result<(BufReader<File>, String), SheetError> {

@@ -290,5 +290,45 @@ pub mod commands {
         /// A forecast sheet back: every bad cell reported; nothing applied unless the sheet is
         /// valid or "valid rows only" is chosen; stale cells come back as conflicts.
         ImportForecast = "import_forecast": ForecastImport => ForecastImportReport;
+        /// The planning masters (admin) to one .xlsx: an "Assignments" sheet (customer code,
+        /// customer, rep e-mail, active) and a "Matrix" sheet (customer code, part,
+        /// description, active).
+        ExportForecastMasters = "export_forecast_masters": crate::accounts::ExportRequest<()> => crate::accounts::ExportReply;
+        /// The "Assignments" and / or "Matrix" sheet of a masters workbook back (admin): every
+        /// bad cell reported; applied in one transaction per the mode, or not at all.
+        ImportForecastMasters = "import_forecast_masters": MastersImport => MastersImportReport;
     }
+}
+
+/// A masters workbook to import (admin): its "Assignments" and / or "Matrix" sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MastersImport {
+    pub path: String,
+    pub mode: crate::accounts::ImportMode,
+}
+
+/// What one sheet of a masters import held and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MastersCounts {
+    /// The sheet was in the workbook.
+    pub found: bool,
+    /// Data rows read.
+    pub rows: u32,
+    /// Rows without a problem.
+    pub valid: u32,
+    /// Valid rows that are new (a customer or customer × part not stored yet).
+    pub added: u32,
+    /// Valid rows that differ from what is stored (rep, name, description or active).
+    pub changed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MastersImportReport {
+    pub assignments: MastersCounts,
+    pub matrix: MastersCounts,
+    /// Every problem: row (1 = the header), column as "Sheet: Column", and reason.
+    pub issues: Vec<crate::accounts::ImportIssue>,
+    /// The added and changed rows were written (never in `Check` mode, never in
+    /// `AllOrNothing` with problems).
+    pub applied: bool,
 }

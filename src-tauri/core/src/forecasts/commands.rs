@@ -41,6 +41,8 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ADMIN; SaveForecastSettings => Portdesk::save_forecast_settings),
             route!(roles ROLES; ExportForecast => Portdesk::export_forecast),
             route!(roles ROLES; ImportForecast => Portdesk::import_forecast),
+            route!(roles ADMIN; ExportForecastMasters => Portdesk::export_forecast_masters),
+            route!(roles ADMIN; ImportForecastMasters => Portdesk::import_forecast_masters),
         ],
     }
 }

@@ -7,9 +7,11 @@
 //! Owns `forecast_assignments`, `forecast_matrix`, `forecast_cycles`,
 //! `forecast_submissions`, `forecast_cells`, `forecast_edit_keys`, `forecast_history`.
 //!
-//! The laptop's offline copy and journal: [`offline`]. Excel in and out: `xlsx.rs`.
+//! The laptop's offline copy and journal: [`offline`]. Excel in and out: `xlsx.rs` (the grid),
+//! `masters.rs` (assignments and the matrix).
 
 pub mod commands;
+pub mod masters;
 pub mod offline;
 pub mod reminders;
 pub mod report;

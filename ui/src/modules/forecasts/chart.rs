@@ -24,7 +24,13 @@ fn render(months: &[String], forecast: &[i64], before: &[i64]) -> Result<String,
     {
         let root = SVGBackend::with_string(&mut svg, (640, 190)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let top = forecast.iter().chain(before).copied().max().unwrap_or(0).max(1);
+        let top = forecast
+            .iter()
+            .chain(before)
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let last = months.len().saturating_sub(1).max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(8)

@@ -3,9 +3,10 @@
 //! copied from Excel can be pasted into any cell, totals follow; submit and take back. An
 //! admin manages cycles, who plans which customer and the customer-product matrix, and sees
 //! every rep's status and grid. A cell changed elsewhere meanwhile is shown with both values.
-//! Excel export and import beside the grid: `excel.rs`.
+//! Excel export and import beside the grid: `excel.rs`; the admin's masters: `masters.rs`.
 
 mod excel;
+mod masters;
 
 mod chart;
 
@@ -604,8 +605,9 @@ fn cycles_admin(p: &AdminProps) -> Html {
                 <div class="actions"><button id="fc-plan" onclick={plan}>{ "Save" }</button>
                     <button class="secondary" id="fc-derive" onclick={derive}>{ "Products from the ERP's sales history" }</button>
                     if let Some(d) = &*derived { <span class="ok" id="fc-derived">{ format!("{} customer(s), {} month row(s), {} product(s) added", d.customers, d.history_rows, d.matrix_added) }</span> }
-                    <span class="muted">{ "Not yet: Excel import of assignments." }</span></div>
+                </div>
                 { error_line("fc-admin-error", &error) }
+                <masters::MastersExcel on_imported={p.on_changed.clone()} />
                 <Reminder />
             </div>
         </>
