@@ -758,6 +758,22 @@ on_both_backends!(
         );
         let forecast = wb.worksheet_range("Forecast").unwrap();
         assert_eq!(forecast.height(), 4, "a header and three lines");
+        let by_customer = wb.worksheet_range("By customer").unwrap();
+        // Bluewater (C2, Sam: nothing forecast, 9 a year earlier), Northwind (C1, Rita: 55, 47).
+        assert_eq!(
+            by_customer.get((1, 0)),
+            Some(&Data::String("Bluewater".into()))
+        );
+        assert_eq!(by_customer.get((1, 4)), Some(&Data::Float(9.0)));
+        assert_eq!(by_customer.get((2, 2)), Some(&Data::String("Rita".into())));
+        assert_eq!(by_customer.get((2, 3)), Some(&Data::Float(55.0)));
+        assert_eq!(by_customer.get((2, 4)), Some(&Data::Float(47.0)));
+        let by_product = wb.worksheet_range("By product").unwrap();
+        // Part A: 50 forecast (Rita), 40 + 7 + 9 a year earlier; part B: 5 and 0.
+        assert_eq!(by_product.get((1, 0)), Some(&Data::String("A".into())));
+        assert_eq!(by_product.get((1, 1)), Some(&Data::Float(50.0)));
+        assert_eq!(by_product.get((1, 2)), Some(&Data::Float(56.0)));
+        assert_eq!(by_product.get((2, 1)), Some(&Data::Float(5.0)));
         // The chart is in the file.
         let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
         assert!(

@@ -1,5 +1,6 @@
 //! The cycle report (.xlsx, admin): every rep's status and totals, every grid line with its
-//! months, and the forecast beside the same months a year earlier, with a chart of the two.
+//! months, the forecast by customer and by product, and by month beside the same months a year
+//! earlier, with a chart of the two.
 
 use crate::error::Result;
 use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
@@ -104,6 +105,64 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
             }
         }
         finish_sheet(ws, row, heads.len())?;
+
+        // By customer and by product, each with the same months a year earlier.
+        let mut by_customer: std::collections::BTreeMap<(String, String), (String, i64, i64)> =
+            Default::default();
+        let mut by_part: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for (r, g) in &grids {
+            for line in &g.rows {
+                let before: i64 = line.history.iter().sum();
+                let c = by_customer
+                    .entry((line.customer.clone(), line.customer_code.clone()))
+                    .or_insert_with(|| (r.name.clone(), 0, 0));
+                c.1 += line.total;
+                c.2 += before;
+                let p = by_part.entry(line.part.clone()).or_default();
+                p.0 += line.total;
+                p.1 += before;
+            }
+        }
+        let cols = [
+            ("Customer", 28.0),
+            ("Customer code", 14.0),
+            ("Sales rep", 20.0),
+            ("Forecast", 12.0),
+            ("A year earlier", 14.0),
+            ("Change", 9.0),
+        ];
+        let ws = start_sheet(&mut wb, "By customer", &cols)?;
+        for (i, ((name, code), (rep, f, b))) in by_customer.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, name).map_err(xerr)?;
+            ws.write_string(row, 1, code).map_err(xerr)?;
+            ws.write_string(row, 2, rep).map_err(xerr)?;
+            ws.write_number(row, 3, *f as f64).map_err(xerr)?;
+            ws.write_number(row, 4, *b as f64).map_err(xerr)?;
+            if *b > 0 {
+                ws.write_number_with_format(row, 5, (f - b) as f64 / *b as f64, &pct)
+                    .map_err(xerr)?;
+            }
+        }
+        finish_sheet(ws, by_customer.len() as u32, cols.len())?;
+        let cols = [
+            ("Part", 18.0),
+            ("Forecast", 12.0),
+            ("A year earlier", 14.0),
+            ("Change", 9.0),
+        ];
+        let ws = start_sheet(&mut wb, "By product", &cols)?;
+        for (i, (part, (f, b))) in by_part.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, part).map_err(xerr)?;
+            ws.write_number(row, 1, *f as f64).map_err(xerr)?;
+            ws.write_number(row, 2, *b as f64).map_err(xerr)?;
+            if *b > 0 {
+                ws.write_number_with_format(row, 3, (f - b) as f64 / *b as f64, &pct)
+                    .map_err(xerr)?;
+            }
+        }
+        finish_sheet(ws, by_part.len() as u32, cols.len())?;
 
         // By month, with the chart (an ordinary sheet: charts need the whole sheet in memory,
         // and it has at most 18 rows).
