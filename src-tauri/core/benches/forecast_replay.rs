@@ -204,4 +204,77 @@ async fn main() {
         cells.len() as f64 / limit
     );
     println!("  Portdesk : raw SQLite = 1 : {:.1}", replayed / limit);
+    match pg_replay(&cells).await {
+        Some(t) => println!(
+            "  replay to PostgreSQL (the shared store of the laptop case): {:.2} s ({:.0} edits/s); target < 5 s: {}",
+            t,
+            cells.len() as f64 / t,
+            if t < 5.0 { "met" } else { "MISSED" }
+        ),
+        None => {
+            println!("  PostgreSQL: skipped (set PORTDESK_TEST_PG_HOST, see scripts/pg-test.sh)")
+        }
+    }
+}
+
+/// The same replay into a new database on the test PostgreSQL server, if one is set.
+async fn pg_replay(cells: &[(String, String, String)]) -> Option<f64> {
+    use sqlx::Connection;
+    let host = std::env::var("PORTDESK_TEST_PG_HOST").ok()?;
+    let port: u16 = std::env::var("PORTDESK_TEST_PG_PORT").ok()?.parse().ok()?;
+    let db = format!("portdesk_replay_{}", std::process::id());
+    let mut admin =
+        sqlx::PgConnection::connect(&format!("postgres://postgres@{host}:{port}/postgres"))
+            .await
+            .ok()?;
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut admin)
+        .await
+        .ok()?;
+    let settings = portdesk_types::settings::PostgresSettings {
+        host,
+        port,
+        database: db,
+        user: "postgres".into(),
+        tls: false,
+        connect_timeout_secs: 10,
+    };
+    let store = Store::open_postgres(&settings, None::<&Secret>)
+        .await
+        .ok()?;
+    let (rep, c) = seed(&store).await;
+    let dir = tempfile::tempdir().ok()?;
+    let local = LocalStore::open(&dir.path().join("local.db")).await.ok()?;
+    let actor = Actor::user(rep, "rita@example.com");
+    for chunk in cells.chunks(100) {
+        let edits: Vec<CellEdit> = chunk
+            .iter()
+            .map(|(cu, p, m)| CellEdit {
+                customer_code: cu.clone(),
+                part: p.clone(),
+                month: m.clone(),
+                quantity: 5.0,
+                base_version: 0,
+                key: None,
+            })
+            .collect();
+        offline::record(&local, &actor, rep, c.id, &edits)
+            .await
+            .ok()?;
+    }
+    let t = Instant::now();
+    let r = offline::replay(
+        &local,
+        &store,
+        &offline::Replayer {
+            user_id: rep,
+            actor,
+            admin: false,
+        },
+    )
+    .await
+    .ok()?;
+    let took = t.elapsed().as_secs_f64();
+    assert_eq!(r.applied as usize, cells.len());
+    Some(took)
 }

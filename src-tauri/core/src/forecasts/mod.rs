@@ -24,7 +24,7 @@ use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::forecasts::*;
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The largest quantity a forecast cell takes.
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
@@ -642,33 +642,49 @@ pub async fn save_cells(
         versions: Vec::new(),
         conflicts: Vec::new(),
     };
+    // A replayed journal or an import sends thousands of cells: their keys, and the cells new
+    // to the store (base 0, the common case), go in multi-row statements first. Whatever those
+    // did not take (a key seen before, a cell that exists, a cell twice) takes the one-cell
+    // path below, which decides and words every outcome.
+    let keys: Vec<&str> = checked
+        .iter()
+        .filter_map(|(e, _)| e.key.as_deref())
+        .collect();
+    let fresh = bulk_keys(&mut tx, req.cycle_id, &keys, now).await?;
+    let mut seen_cell = HashSet::new();
+    let new_cells: Vec<(&CellEdit, i64)> = checked
+        .iter()
+        .filter(|(e, _)| {
+            e.base_version == 0
+                && e.key.as_deref().is_none_or(|k| fresh.contains(k))
+                && seen_cell.insert((&e.customer_code, &e.part, &e.month))
+        })
+        .map(|(e, q)| (*e, *q))
+        .collect();
+    let inserted = bulk_new_cells(&mut tx, req.cycle_id, &new_cells, actor.id, now).await?;
+    let mut bulk_done: HashSet<(&str, &str, &str)> = HashSet::new();
     for (e, q) in checked {
-        if let Some(key) = &e.key {
-            let fresh: Option<(String,)> = sqlx::query_as(
-                "INSERT INTO forecast_edit_keys (idempotency_key, cycle_id, applied_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+        if e.key.as_deref().is_some_and(|k| !fresh.contains(k)) {
+            // Applied by an earlier replay of the same journal entry.
+            let (v,): (i64,) = sqlx::query_as(
+                "SELECT version FROM forecast_cells WHERE cycle_id = $1 AND erp_customer_code = $2 AND part = $3 AND month = $4",
             )
-            .bind(key)
             .bind(req.cycle_id)
-            .bind(now)
+            .bind(&e.customer_code)
+            .bind(&e.part)
+            .bind(&e.month)
             .fetch_optional(&mut *tx)
-            .await?;
-            if fresh.is_none() {
-                // Applied by an earlier replay of the same journal entry.
-                let (v,): (i64,) = sqlx::query_as(
-                    "SELECT version FROM forecast_cells WHERE cycle_id = $1 AND erp_customer_code = $2 AND part = $3 AND month = $4",
-                )
-                .bind(req.cycle_id)
-                .bind(&e.customer_code)
-                .bind(&e.part)
-                .bind(&e.month)
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or((0,));
-                reply.applied += 1;
-                reply.versions.push(v);
-                continue;
-            }
+            .await?
+            .unwrap_or((0,));
+            reply.applied += 1;
+            reply.versions.push(v);
+            continue;
+        }
+        let cell = (e.customer_code.as_str(), e.part.as_str(), e.month.as_str());
+        if e.base_version == 0 && inserted.contains(&cell) && bulk_done.insert(cell) {
+            reply.applied += 1;
+            reply.versions.push(1);
+            continue;
         }
         // Written only when the stored version is still the editor's base: a new cell only if
         // there is none (base 0), else an update of exactly that version. One statement each.
@@ -691,7 +707,12 @@ pub async fn save_cells(
         if e.base_version != 0 {
             stmt = stmt.bind(e.base_version);
         }
-        let updated = stmt.fetch_optional(&mut *tx).await?;
+        // A new cell the bulk insert did not take exists already: no need to try it again.
+        let updated = if e.base_version == 0 && bulk_done.contains(&cell) {
+            None
+        } else {
+            stmt.fetch_optional(&mut *tx).await?
+        };
         match updated {
             Some((v,)) => {
                 reply.applied += 1;
@@ -741,6 +762,97 @@ pub async fn save_cells(
     }
     tx.commit().await?;
     Ok(reply)
+}
+
+/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 binds.
+const BULK_ROWS: usize = 500;
+
+/// Records edit keys in as few statements as possible; returns those that were new.
+async fn bulk_keys(
+    tx: &mut AnyConnection,
+    cycle_id: i64,
+    keys: &[&str],
+    now: i64,
+) -> Result<HashSet<String>> {
+    let mut fresh = HashSet::with_capacity(keys.len());
+    for chunk in keys.chunks(BULK_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO forecast_edit_keys (idempotency_key, cycle_id, applied_at) VALUES {} \
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for k in chunk {
+            q = q.bind(*k).bind(cycle_id).bind(now);
+        }
+        fresh.extend(q.fetch_all(&mut *tx).await?.into_iter().map(|(k,)| k));
+    }
+    Ok(fresh)
+}
+
+/// Inserts cells new to the store (version 1) in as few statements as possible; returns the
+/// cells it inserted (a cell that exists already is left for the one-cell path).
+async fn bulk_new_cells<'a>(
+    tx: &mut AnyConnection,
+    cycle_id: i64,
+    cells: &[(&'a CellEdit, i64)],
+    by: Option<i64>,
+    now: i64,
+) -> Result<HashSet<(&'a str, &'a str, &'a str)>> {
+    let mut done = HashSet::with_capacity(cells.len());
+    for chunk in cells.chunks(BULK_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, 1, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO forecast_cells (cycle_id, erp_customer_code, part, month, quantity, version, updated_by, updated_at) \
+             VALUES {} ON CONFLICT (cycle_id, erp_customer_code, part, month) DO NOTHING \
+             RETURNING erp_customer_code, part, month",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        for (e, qty) in chunk {
+            q = q
+                .bind(cycle_id)
+                .bind(&e.customer_code)
+                .bind(&e.part)
+                .bind(&e.month)
+                .bind(*qty)
+                .bind(by)
+                .bind(now);
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        let index: HashMap<(&str, &str, &str), &CellEdit> = chunk
+            .iter()
+            .map(|(e, _)| {
+                (
+                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
+                    *e,
+                )
+            })
+            .collect();
+        for (c, p, m) in &rows {
+            if let Some(e) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
+                done.insert((e.customer_code.as_str(), e.part.as_str(), e.month.as_str()));
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// Submits (`submit` true) or takes back the rep's forecast while the cycle is open.

@@ -130,26 +130,50 @@ pub async fn record(
     };
     let save_id = new_key();
     let mut tx = local.pool().begin().await?;
-    for (e, q) in checked {
-        sqlx::query(
+    // Multi-row statements: a pasted block or an import is thousands of edits.
+    for chunk in checked.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 12;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO forecast_journal (idempotency_key, save_id, user_id, actor, cycle_id, rep_id, erp_customer_code, \
-             part, month, quantity, base_version, state, created_at) \
-             VALUES ($1, $12, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)",
-        )
-        .bind(e.key.clone().unwrap_or_else(new_key))
-        .bind(editor.id.unwrap_or(0))
-        .bind(&editor.label)
-        .bind(cycle_id)
-        .bind(rep)
-        .bind(&e.customer_code)
-        .bind(&e.part)
-        .bind(&e.month)
-        .bind(q)
-        .bind(e.base_version)
-        .bind(now)
-        .bind(&save_id)
-        .execute(&mut *tx)
-        .await?;
+             part, month, quantity, base_version, state, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (e, qty) in chunk {
+            q = q
+                .bind(e.key.clone().unwrap_or_else(new_key))
+                .bind(&save_id)
+                .bind(editor.id.unwrap_or(0))
+                .bind(&editor.label)
+                .bind(cycle_id)
+                .bind(rep)
+                .bind(&e.customer_code)
+                .bind(&e.part)
+                .bind(&e.month)
+                .bind(*qty)
+                .bind(e.base_version)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(save_id)
