@@ -154,3 +154,142 @@ async fn journey(c: &Client) -> Result<(), String> {
     wait_for(c, "#fc-take-back").await;
     Ok(())
 }
+
+/// The rep's laptop on a shared PostgreSQL server: a cell saved while it answers; the server
+/// stops, the rep keeps typing ("not yet synced"), closes the app and starts it again without
+/// the server, signs in offline and finds the grid from the laptop's copy; the server comes
+/// back, the edits sync by themselves, the rep submits. The store then has every edit once;
+/// after the cycle closes an edit is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_keeps_forecasting_while_the_shared_store_is_away() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    if std::env::var("PORTDESK_SKIP_E2E").as_deref() == Ok("1") {
+        assert!(std::env::var("CI").is_err(), "CI must run the E2E test");
+        return;
+    }
+    let server = crate::pg_cluster::Cluster::new();
+    let data = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&data.path().join("portdesk.toml"), &cfg).unwrap();
+    let (cycle, rep) = prepare(data.path()).await;
+    let (_driver, port) = Driver::start(data.path());
+
+    let c = connect(port, data.path()).await;
+    let first = online_then_away(&c, &server).await;
+    let _ = c.close().await;
+    first.unwrap();
+
+    // The app starts again while the server is still away.
+    let c = connect(port, data.path()).await;
+    let second = offline_start(&c, &server).await;
+    let _ = c.close().await;
+    second.unwrap();
+
+    let store = portdesk_core::store::Store::open_postgres(&server.settings(), None)
+        .await
+        .unwrap();
+    let grid = portdesk_core::forecasts::grid(&store, cycle, rep)
+        .await
+        .unwrap();
+    let row = grid.rows.iter().find(|r| r.part == "P-100").unwrap();
+    let got: Vec<(Option<i64>, i64)> = row.cells[1..4]
+        .iter()
+        .map(|c| (c.quantity, c.version))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(Some(250), 1), (Some(40), 1), (Some(7), 1)],
+        "each edit once"
+    );
+    assert_eq!(
+        grid.status,
+        portdesk_types::forecasts::SubmissionStatus::Submitted
+    );
+    // After close, an edit is refused.
+    let admin = portdesk_core::audit::Actor::system("e2e");
+    portdesk_core::forecasts::close_cycle(&store, &admin, cycle)
+        .await
+        .unwrap();
+    let late = portdesk_core::forecasts::save_cells(
+        &store,
+        &portdesk_core::audit::Actor::user(rep, "rita@example.com"),
+        rep,
+        true,
+        &portdesk_types::forecasts::SaveCells {
+            cycle_id: cycle,
+            edits: vec![portdesk_types::forecasts::CellEdit {
+                customer_code: "C10000".into(),
+                part: "P-100".into(),
+                month: "2027-05".into(),
+                quantity: 1.0,
+                base_version: 0,
+                key: None,
+            }],
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(late.to_string().contains("closed"), "{late}");
+}
+
+async fn online_then_away(c: &Client, server: &crate::pg_cluster::Cluster) -> Result<(), String> {
+    let main = c.window().await.map_err(|e| e.to_string())?;
+    wait_for(c, "#login-form").await;
+    type_into(c, "#login-email", "rita@example.com").await;
+    type_into(c, "#login-password", PASSWORD).await;
+    click(c, "#login-submit").await;
+    wait_for(c, "#home-title").await;
+    wait_for(c, "#open-forecasts").await;
+    open_module(c, &main, "forecasts").await?;
+    wait_for(c, "#fc-grid").await;
+    let row = "#fc-grid .fc-row[data-index='0']";
+    type_into(c, &format!("{row} input[data-month='2027-02']"), "250").await;
+    click(c, &format!("{row} input[data-month='2027-05']")).await;
+    wait_text(c, &format!("{row} .fc-total"), |t| t == "250").await;
+    server.stop();
+    type_into(c, &format!("{row} input[data-month='2027-03']"), "40").await;
+    click(c, &format!("{row} input[data-month='2027-05']")).await;
+    wait_text(c, "#fc-pending", |t| t.contains("1 edit(s) not yet synced")).await;
+    wait_for(c, "#fc-offline").await;
+    shot(c, "40-forecast-offline.png").await;
+    Ok(())
+}
+
+async fn offline_start(c: &Client, server: &crate::pg_cluster::Cluster) -> Result<(), String> {
+    let main = c.window().await.map_err(|e| e.to_string())?;
+    wait_for(c, "#offline-signin-hint").await;
+    type_into(c, "#login-email", "rita@example.com").await;
+    type_into(c, "#login-password", PASSWORD).await;
+    click(c, "#login-submit").await;
+    wait_text(c, "#home-offline", |t| t.contains("only Forecasts")).await;
+    wait_for(c, "#open-forecasts").await;
+    open_module(c, &main, "forecasts").await?;
+    wait_for(c, "#fc-offline").await;
+    let row = "#fc-grid .fc-row[data-index='0']";
+    // The laptop's copy, with the edit not yet synced.
+    wait_text(c, &format!("{row} .fc-total"), |t| t == "290").await;
+    type_into(c, &format!("{row} input[data-month='2027-04']"), "7").await;
+    click(c, &format!("{row} input[data-month='2027-05']")).await;
+    wait_text(c, "#fc-pending", |t| t.contains("2 edit(s) not yet synced")).await;
+    server.start();
+    // The window looks again every 10 s; a store that did not open is retried every 15 s.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let pending = c.find(Locator::Css("#fc-pending")).await.is_ok();
+        let offline = c.find(Locator::Css("#fc-offline")).await.is_ok();
+        if !pending && !offline {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err("the edits never synced after the server came back".into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    wait_text(c, &format!("{row} .fc-total"), |t| t == "297").await;
+    click(c, "#fc-submit").await;
+    wait_text(c, "#fc-status", |t| t.contains("submitted")).await;
+    Ok(())
+}

@@ -6,6 +6,9 @@
 
 mod forecasts;
 mod kiosk;
+/// A PostgreSQL server of the test's own, to stop and start (shared with the core's tests).
+#[path = "../../src-tauri/core/tests/common/pg_cluster.rs"]
+mod pg_cluster;
 mod procurement;
 
 use fantoccini::{Client, ClientBuilder, Locator};

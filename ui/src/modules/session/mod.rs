@@ -62,8 +62,19 @@ pub fn main_window() -> Html {
                     }
                 </>
             };
-            let view = if s.store_error.is_some() {
+            // Without the store a kiosk shows nothing more; a desktop still offers the sign-in,
+            // for a sales rep who signed in here before (offline, Forecasts only).
+            let view = if s.store_error.is_some()
+                && (s.kiosk.is_some() || s.session.is_none() && s.first_run)
+            {
                 html! {}
+            } else if s.store_error.is_some() && s.session.is_none() {
+                html! {
+                    <>
+                        <div id="offline-signin-hint" class="banner info">{ "A sales rep who has signed in on this desktop before can still sign in, to Forecasts; edits wait here until the store answers." }</div>
+                        <LoginForm on_done={refresh.clone()} />
+                    </>
+                }
             } else if s.first_run {
                 html! { <FirstRun on_done={refresh.clone()} /> }
             } else {
