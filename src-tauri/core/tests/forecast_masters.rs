@@ -6,33 +6,16 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use portdesk_core::accounts::{self, NewUser};
+
 use portdesk_core::audit::Actor;
 use portdesk_core::forecasts::{self, masters};
 use portdesk_core::store::Store;
+use portdesk_types::Role;
 use portdesk_types::accounts::{ImportIssue, ImportMode};
 use portdesk_types::forecasts::*;
-use portdesk_types::{Role, Secret};
 use std::path::Path;
 
-async fn user(store: &Store, name: &str, role: Role) -> i64 {
-    accounts::create(
-        store,
-        &Actor::system("test"),
-        NewUser {
-            name: name.into(),
-            email: format!("{}@example.com", name.to_lowercase()),
-            role,
-            erp_customer: None,
-            erp_customer_code: None,
-            password: Secret::new(common::harness::GOOD),
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
+use common::forecasts::user;
 
 /// 2027-01 at noon UTC, in ms.
 const JAN_2027: i64 = 1_798_804_800_000;
@@ -50,31 +33,13 @@ async fn setup(store: &Store) -> World {
     let admin = Actor::user(admin_id, "alma@example.com");
     let rita = user(store, "Rita", Role::SalesRep).await;
     let sam = user(store, "Sam", Role::SalesRep).await;
-    for (code, name, rep) in [("C1", "Northwind", rita), ("C2", "Bluewater", sam)] {
-        forecasts::assign(
-            store,
-            &admin,
-            &Assignment {
-                customer_code: code.into(),
-                customer: name.into(),
-                rep_id: Some(rep),
-            },
-        )
-        .await
-        .unwrap();
-    }
-    for (code, part) in [("C1", "A"), ("C1", "B"), ("C1", "C"), ("C2", "A")] {
-        forecasts::set_matrix(
-            store,
-            &MatrixEntry {
-                customer_code: code.into(),
-                part: part.into(),
-                description: format!("Part {part}"),
-            },
-        )
-        .await
-        .unwrap();
-    }
+    common::forecasts::plan(
+        store,
+        &admin,
+        &[("C1", "Northwind", rita), ("C2", "Bluewater", sam)],
+        &[("C1", "A"), ("C1", "B"), ("C1", "C"), ("C2", "A")],
+    )
+    .await;
     let c = forecasts::create_cycle(
         store,
         &admin,

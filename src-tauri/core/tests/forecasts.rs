@@ -4,7 +4,7 @@
 
 mod common;
 
-use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::accounts;
 use portdesk_core::audit::{self, Actor};
 use portdesk_core::error::CoreError;
 use portdesk_core::forecasts;
@@ -12,24 +12,7 @@ use portdesk_core::store::Store;
 use portdesk_types::forecasts::*;
 use portdesk_types::{Role, Secret};
 
-async fn user(store: &Store, name: &str, role: Role) -> i64 {
-    accounts::create(
-        store,
-        &Actor::system("test"),
-        NewUser {
-            name: name.into(),
-            email: format!("{}@example.com", name.to_lowercase()),
-            role,
-            erp_customer: None,
-            erp_customer_code: None,
-            password: Secret::new("Forklift-Harbour-42"),
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-    .id
-}
+use common::forecasts::user;
 
 /// 2027-01 at noon UTC, in ms.
 const JAN_2027: i64 = 1_798_804_800_000;
@@ -49,31 +32,13 @@ async fn setup(store: &Store) -> (Actor, (i64, Actor), (i64, Actor), Cycle) {
     let admin = Actor::user(admin_id, "ada@example.com");
     let rita = user(store, "Rita", Role::SalesRep).await;
     let sam = user(store, "Sam", Role::SalesRep).await;
-    for (code, name, rep) in [("C1", "Northwind", rita), ("C2", "Bluewater", sam)] {
-        forecasts::assign(
-            store,
-            &admin,
-            &Assignment {
-                customer_code: code.into(),
-                customer: name.into(),
-                rep_id: Some(rep),
-            },
-        )
-        .await
-        .unwrap();
-    }
-    for (code, part) in [("C1", "A"), ("C1", "B"), ("C2", "A")] {
-        forecasts::set_matrix(
-            store,
-            &MatrixEntry {
-                customer_code: code.into(),
-                part: part.into(),
-                description: format!("Part {part}"),
-            },
-        )
-        .await
-        .unwrap();
-    }
+    common::forecasts::plan(
+        store,
+        &admin,
+        &[("C1", "Northwind", rita), ("C2", "Bluewater", sam)],
+        &[("C1", "A"), ("C1", "B"), ("C2", "A")],
+    )
+    .await;
     let c = forecasts::create_cycle(
         store,
         &admin,
@@ -1037,13 +1002,8 @@ mod offline_journal {
     );
 }
 
-/// A rep's laptop on a shared PostgreSQL server that goes away and comes back: the grid opens
-/// from the local copy, edits wait in the journal ("not yet synced"), and reach the server,
-/// once, when it answers again. Through the commands, as the window drives them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_grid_works_while_the_shared_store_is_away() {
-    use common::harness::start_in;
-    use portdesk_types::api::{GetGrid, ListCycles, SaveForecastCells};
+/// The app on a PostgreSQL server of the test's own (to stop and start), as the config names it.
+async fn on_a_server_of_its_own() -> (common::pg_cluster::Cluster, common::harness::Harness) {
     let server = common::pg_cluster::Cluster::new();
     let dir = tempfile::tempdir().unwrap();
     let cfg = portdesk_core::config::Config {
@@ -1051,7 +1011,17 @@ async fn the_grid_works_while_the_shared_store_is_away() {
         ..Default::default()
     };
     portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let h = start_in(dir).await;
+    let h = common::harness::start_in(dir).await;
+    (server, h)
+}
+
+/// A rep's laptop on a shared PostgreSQL server that goes away and comes back: the grid opens
+/// from the local copy, edits wait in the journal ("not yet synced"), and reach the server,
+/// once, when it answers again. Through the commands, as the window drives them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grid_works_while_the_shared_store_is_away() {
+    use portdesk_types::api::{GetGrid, ListCycles, SaveForecastCells};
+    let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
     #[allow(unused_variables)]
     let (admin, (rita, rita_a), sam, c) = setup(&store).await;
@@ -1118,17 +1088,9 @@ async fn the_grid_works_while_the_shared_store_is_away() {
 /// the session ends and her edit waits, applied once she signs in with the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rep_signs_in_without_the_store() {
-    use common::harness::{GOOD, start_in};
     use portdesk_types::api::*;
     use portdesk_types::modules::ModuleId;
-    let server = common::pg_cluster::Cluster::new();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = portdesk_core::config::Config {
-        store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
-        ..Default::default()
-    };
-    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let h = start_in(dir).await;
+    let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
     #[allow(unused_variables)]
     let (admin, (rita, rita_a), sam, c) = setup(&store).await;

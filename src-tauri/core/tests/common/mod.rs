@@ -1,6 +1,7 @@
 //! Test helpers: throwaway stores on both back ends.
 #![allow(dead_code)]
 
+pub mod forecasts;
 pub mod harness;
 pub mod pg_cluster;
 pub mod smtp;
