@@ -739,6 +739,34 @@ on_both_backends!(
         assert_eq!(by_product.get((1, 1)), Some(&Data::Float(50.0)));
         assert_eq!(by_product.get((1, 2)), Some(&Data::Float(56.0)));
         assert_eq!(by_product.get((2, 1)), Some(&Data::Float(5.0)));
+        // The same report in the window.
+        let sum = forecasts::report::summary(&store, c.id).await.unwrap();
+        let rows = |v: &[SummaryRow]| {
+            v.iter()
+                .map(|r| (r.label.clone(), r.detail.clone(), r.forecast, r.year_before))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            rows(&sum.by_rep),
+            vec![
+                ("Rita".into(), "submitted".into(), 55, 47),
+                ("Sam".into(), "draft".into(), 0, 9)
+            ]
+        );
+        assert_eq!(
+            rows(&sum.by_customer),
+            vec![
+                ("Bluewater".into(), "Sam".into(), 0, 9),
+                ("Northwind".into(), "Rita".into(), 55, 47)
+            ]
+        );
+        assert_eq!(
+            rows(&sum.by_product),
+            vec![
+                ("A".into(), String::new(), 50, 56),
+                ("B".into(), String::new(), 5, 0)
+            ]
+        );
         // The chart is in the file.
         let zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
         assert!(

@@ -224,6 +224,27 @@ pub struct ForecastSettings {
     pub reminder_days: i64,
 }
 
+/// One line of the cycle report: a rep, a customer or a product, its forecast over the cycle
+/// and the same months a year earlier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// Rep id, customer code or part.
+    pub key: String,
+    pub label: String,
+    /// A rep's submission status; a customer's rep.
+    pub detail: String,
+    pub forecast: i64,
+    pub year_before: i64,
+}
+
+/// The cycle report in the window (the .xlsx holds the same and more).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForecastSummary {
+    pub by_rep: Vec<SummaryRow>,
+    pub by_customer: Vec<SummaryRow>,
+    pub by_product: Vec<SummaryRow>,
+}
+
 /// A forecast sheet to import: the rep's own grid, or (admin) the chosen rep's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForecastImport {
@@ -282,6 +303,8 @@ pub mod commands {
         /// The cycle report (.xlsx): each rep's status and totals, every line, and the forecast
         /// beside the same months a year earlier with a chart.
         ForecastReport = "forecast_report": ExportRequest<CycleRef> => ExportReply;
+        /// The same report in the window: by rep, by customer, by product.
+        GetForecastSummary = "get_forecast_summary": CycleRef => ForecastSummary;
         GetForecastSettings = "get_forecast_settings": () => ForecastSettings;
         SaveForecastSettings = "save_forecast_settings": ForecastSettings => ForecastSettings;
         /// The grid (a rep's own; an admin's chosen rep's) to .xlsx, with each cell's version

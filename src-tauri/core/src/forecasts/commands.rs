@@ -37,6 +37,7 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ADMIN; ForecastStatus => Portdesk::forecast_status),
             route!(roles ADMIN; DeriveMatrix => Portdesk::derive_matrix),
             route!(roles ADMIN; ForecastReport => Portdesk::forecast_report),
+            route!(roles ADMIN; GetForecastSummary => Portdesk::forecast_summary),
             route!(roles ROLES; GetForecastSettings => Portdesk::get_forecast_settings),
             route!(roles ADMIN; SaveForecastSettings => Portdesk::save_forecast_settings),
             route!(roles ROLES; ExportForecast => Portdesk::export_forecast),
@@ -236,6 +237,10 @@ impl Portdesk {
     pub async fn derive_matrix(&self, user: User, _: ()) -> Result<DeriveReply> {
         let erp = self.erp().await?;
         crate::forecasts::derive_matrix(&self.store().await?, &erp, &user.actor()).await
+    }
+
+    pub async fn forecast_summary(&self, _: User, r: CycleRef) -> Result<ForecastSummary> {
+        crate::forecasts::report::summary(&self.store().await?, r.id).await
     }
 
     pub async fn forecast_report(

@@ -5,17 +5,78 @@
 use crate::error::Result;
 use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
 use crate::store::Store;
-use portdesk_types::forecasts::{Grid, SubmissionStatus};
+use portdesk_types::forecasts::{ForecastSummary, Grid, RepStatus, SubmissionStatus, SummaryRow};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Every active rep's status and grid in the cycle.
+async fn grids(store: &Store, cycle_id: i64) -> Result<Vec<(RepStatus, Grid)>> {
+    let reps = super::status(store, cycle_id).await?;
+    let mut out = Vec::with_capacity(reps.len());
+    for r in reps {
+        let g = super::grid(store, cycle_id, r.rep_id).await?;
+        out.push((r, g));
+    }
+    Ok(out)
+}
+
+/// The report's totals: by rep (in the reps' order), by customer and by product (by name).
+fn totals(grids: &[(RepStatus, Grid)]) -> ForecastSummary {
+    let mut by_customer: BTreeMap<(String, String), SummaryRow> = BTreeMap::new();
+    let mut by_product: BTreeMap<String, SummaryRow> = BTreeMap::new();
+    let mut by_rep = Vec::with_capacity(grids.len());
+    for (r, g) in grids {
+        by_rep.push(SummaryRow {
+            key: r.rep_id.to_string(),
+            label: r.name.clone(),
+            detail: status_word(g).into(),
+            forecast: g.month_totals.iter().sum(),
+            year_before: g.history_totals.iter().sum(),
+        });
+        for line in &g.rows {
+            let before: i64 = line.history.iter().sum();
+            let c = by_customer
+                .entry((line.customer.clone(), line.customer_code.clone()))
+                .or_insert_with(|| SummaryRow {
+                    key: line.customer_code.clone(),
+                    label: line.customer.clone(),
+                    detail: r.name.clone(),
+                    forecast: 0,
+                    year_before: 0,
+                });
+            c.forecast += line.total;
+            c.year_before += before;
+            let p = by_product
+                .entry(line.part.clone())
+                .or_insert_with(|| SummaryRow {
+                    key: line.part.clone(),
+                    label: line.part.clone(),
+                    detail: String::new(),
+                    forecast: 0,
+                    year_before: 0,
+                });
+            p.forecast += line.total;
+            p.year_before += before;
+        }
+    }
+    ForecastSummary {
+        by_rep,
+        by_customer: by_customer.into_values().collect(),
+        by_product: by_product.into_values().collect(),
+    }
+}
+
+/// The report for the window.
+pub async fn summary(store: &Store, cycle_id: i64) -> Result<ForecastSummary> {
+    super::cycle(store, cycle_id).await?;
+    Ok(totals(&grids(store, cycle_id).await?))
+}
 
 /// What the report held: grid lines (customer × part, all reps).
 pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
     let cycle = super::cycle(store, cycle_id).await?;
-    let reps = super::status(store, cycle_id).await?;
-    let mut grids = Vec::with_capacity(reps.len());
-    for r in &reps {
-        grids.push((r.clone(), super::grid(store, cycle_id, r.rep_id).await?));
-    }
+    let grids = grids(store, cycle_id).await?;
+    let sums = totals(&grids);
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<u64> {
         let mut wb = rust_xlsxwriter::Workbook::new();
@@ -107,22 +168,6 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
         finish_sheet(ws, row, heads.len())?;
 
         // By customer and by product, each with the same months a year earlier.
-        let mut by_customer: std::collections::BTreeMap<(String, String), (String, i64, i64)> =
-            Default::default();
-        let mut by_part: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-        for (r, g) in &grids {
-            for line in &g.rows {
-                let before: i64 = line.history.iter().sum();
-                let c = by_customer
-                    .entry((line.customer.clone(), line.customer_code.clone()))
-                    .or_insert_with(|| (r.name.clone(), 0, 0));
-                c.1 += line.total;
-                c.2 += before;
-                let p = by_part.entry(line.part.clone()).or_default();
-                p.0 += line.total;
-                p.1 += before;
-            }
-        }
         let cols = [
             ("Customer", 28.0),
             ("Customer code", 14.0),
@@ -132,19 +177,20 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
             ("Change", 9.0),
         ];
         let ws = start_sheet(&mut wb, "By customer", &cols)?;
-        for (i, ((name, code), (rep, f, b))) in by_customer.iter().enumerate() {
+        for (i, c) in sums.by_customer.iter().enumerate() {
             let row = i as u32 + 1;
-            ws.write_string(row, 0, name).map_err(xerr)?;
-            ws.write_string(row, 1, code).map_err(xerr)?;
-            ws.write_string(row, 2, rep).map_err(xerr)?;
-            ws.write_number(row, 3, *f as f64).map_err(xerr)?;
-            ws.write_number(row, 4, *b as f64).map_err(xerr)?;
-            if *b > 0 {
-                ws.write_number_with_format(row, 5, (f - b) as f64 / *b as f64, &pct)
+            ws.write_string(row, 0, &c.label).map_err(xerr)?;
+            ws.write_string(row, 1, &c.key).map_err(xerr)?;
+            ws.write_string(row, 2, &c.detail).map_err(xerr)?;
+            ws.write_number(row, 3, c.forecast as f64).map_err(xerr)?;
+            ws.write_number(row, 4, c.year_before as f64)
+                .map_err(xerr)?;
+            if c.year_before > 0 {
+                ws.write_number_with_format(row, 5, change(c), &pct)
                     .map_err(xerr)?;
             }
         }
-        finish_sheet(ws, by_customer.len() as u32, cols.len())?;
+        finish_sheet(ws, sums.by_customer.len() as u32, cols.len())?;
         let cols = [
             ("Part", 18.0),
             ("Forecast", 12.0),
@@ -152,17 +198,18 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
             ("Change", 9.0),
         ];
         let ws = start_sheet(&mut wb, "By product", &cols)?;
-        for (i, (part, (f, b))) in by_part.iter().enumerate() {
+        for (i, p) in sums.by_product.iter().enumerate() {
             let row = i as u32 + 1;
-            ws.write_string(row, 0, part).map_err(xerr)?;
-            ws.write_number(row, 1, *f as f64).map_err(xerr)?;
-            ws.write_number(row, 2, *b as f64).map_err(xerr)?;
-            if *b > 0 {
-                ws.write_number_with_format(row, 3, (f - b) as f64 / *b as f64, &pct)
+            ws.write_string(row, 0, &p.label).map_err(xerr)?;
+            ws.write_number(row, 1, p.forecast as f64).map_err(xerr)?;
+            ws.write_number(row, 2, p.year_before as f64)
+                .map_err(xerr)?;
+            if p.year_before > 0 {
+                ws.write_number_with_format(row, 3, change(p), &pct)
                     .map_err(xerr)?;
             }
         }
-        finish_sheet(ws, by_part.len() as u32, cols.len())?;
+        finish_sheet(ws, sums.by_product.len() as u32, cols.len())?;
 
         // By month, with the chart (an ordinary sheet: charts need the whole sheet in memory,
         // and it has at most 18 rows).
@@ -202,6 +249,11 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
     })
     .await
     .map_err(|e| crate::error::CoreError::Internal(format!("the report stopped: {e}")))?
+}
+
+/// Forecast against a year earlier, as a fraction (+0.25 = 25% more).
+fn change(r: &SummaryRow) -> f64 {
+    (r.forecast - r.year_before) as f64 / r.year_before as f64
 }
 
 fn status_word(g: &Grid) -> &'static str {

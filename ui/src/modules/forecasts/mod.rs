@@ -9,6 +9,7 @@ mod excel;
 mod masters;
 
 mod chart;
+mod report;
 
 use crate::common::grid::VirtualGrid;
 use crate::common::ipc::call;
@@ -608,6 +609,7 @@ fn cycles_admin(p: &AdminProps) -> Html {
                 </div>
                 { error_line("fc-admin-error", &error) }
                 <masters::MastersExcel on_imported={p.on_changed.clone()} />
+                if let Some(c) = &p.cycle { <report::CycleReport cycle_id={c.id} /> }
                 <Reminder />
             </div>
         </>
