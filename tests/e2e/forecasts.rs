@@ -133,6 +133,53 @@ async fn journey(c: &Client) -> Result<(), String> {
     })
     .await;
     wait_text(c, "#fc-month-totals", |t| t.contains("250")).await;
+    // Arrow keys move between cells: down from P-100's February to P-200's February, where
+    // the typed 5 is saved when the focus moves on (right, to March).
+    c.find(Locator::Css(cell))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&fantoccini::key::Key::Down.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    let below = "#fc-grid .fc-row[data-index='1'] input[data-month='2027-02']";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let active = c.active_element().await.map_err(|e| e.to_string())?;
+        let month = active.attr("data-month").await.map_err(|e| e.to_string())?;
+        let focused_below = c
+            .find(Locator::Css(below))
+            .await
+            .map_err(|e| e.to_string())?
+            .attr("aria-label")
+            .await
+            .map_err(|e| e.to_string())?
+            == active.attr("aria-label").await.map_err(|e| e.to_string())?;
+        if month.as_deref() == Some("2027-02") && focused_below {
+            active
+                .send_keys(&format!("5{}", fantoccini::key::Key::Right))
+                .await
+                .map_err(|e| e.to_string())?;
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err("ArrowDown did not move the focus to the cell below".into());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // The caret was at the end: Right went to March, and leaving February saved the 5.
+    wait_text(c, "#fc-grid .fc-row[data-index='1'] .fc-total", |t| {
+        t == "5"
+    })
+    .await;
+    wait_text(c, "#fc-month-totals", |t| t.contains("255")).await;
+    // Up again: the selection (and the focus) back on P-100 for Fill right.
+    c.active_element()
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&fantoccini::key::Key::Up.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(c, "#fc-grid .fc-row.sel[data-index='0']").await;
     // WebKit paints a moment after the DOM changes; the screenshot is for people.
     tokio::time::sleep(Duration::from_millis(800)).await;
     shot(c, "30-forecast-grid.png").await;
@@ -144,7 +191,7 @@ async fn journey(c: &Client) -> Result<(), String> {
     .await;
     // The chart of all lines follows: the forecast beside the same months a year earlier.
     wait_text(c, "#fc-chart figcaption", |t| {
-        t.starts_with("All lines: forecast 2750, a year earlier")
+        t.starts_with("All lines: forecast 2755, a year earlier")
     })
     .await;
     // Drawn by plotters: its two line series are in the SVG.

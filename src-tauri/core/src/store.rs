@@ -313,11 +313,12 @@ fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
     } else {
         pg.host.clone()
     };
+    // No `connect_timeout` here: sqlx ignores it (with a warning on every connection); the
+    // timeout is the pool's acquire timeout and the wrapper around the first connect.
     format!(
-        "postgres://{auth}@{host}:{}/{}?sslmode={ssl}&connect_timeout={}",
+        "postgres://{auth}@{host}:{}/{}?sslmode={ssl}",
         pg.port,
-        enc(&pg.database),
-        pg.connect_timeout_secs.max(1)
+        enc(&pg.database)
     )
 }
 

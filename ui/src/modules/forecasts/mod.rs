@@ -122,6 +122,24 @@ fn forecast_grid(p: &GridProps) -> Html {
     let selected = use_state(|| 0u32);
     let whole_chart = use_state(|| true);
     let tick = use_state(|| 0u32);
+    // The cell to focus after the next render (row, month): arrow keys move between cells.
+    let focus_at = use_state(|| None::<(u32, String)>);
+    {
+        use_effect_with((*focus_at).clone(), move |want| {
+            if let Some((row, month)) = want {
+                let css =
+                    format!("#fc-grid .fc-row[data-index='{row}'] input[data-month='{month}']");
+                if let Some(input) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(&css).ok().flatten())
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+                {
+                    let _ = input.focus();
+                    input.select();
+                }
+            }
+        });
+    }
     {
         let grid = grid.clone();
         let req = GridRequest {
@@ -171,10 +189,37 @@ fn forecast_grid(p: &GridProps) -> Html {
     let editable = g.cycle.status == CycleStatus::Open && g.status == SubmissionStatus::Draft;
     let months = g.cycle.months.clone();
     let row = {
-        let (g, drafts, save) = (g.clone(), drafts.clone(), save.clone());
+        let (g, drafts, save, focus_at) =
+            (g.clone(), drafts.clone(), save.clone(), focus_at.clone());
         Callback::from(move |i: u32| {
             let r = g.rows.get(i as usize)?;
             let cells = r.cells.iter().enumerate().map(|(m, c)| {
+                // Up and down go to the same month of the next row (the grid moves the
+                // selection and scrolls); left and right at the text's edge to the next month.
+                let onkeydown = {
+                    let focus_at = focus_at.clone();
+                    let last = g.rows.len().saturating_sub(1) as u32;
+                    let months: Vec<String> = r.cells.iter().map(|c| c.month.clone()).collect();
+                    Callback::from(move |e: KeyboardEvent| {
+                        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                        let caret = input.selection_start().ok().flatten();
+                        let at_end = caret == Some(input.value().chars().count() as u32);
+                        let go = match e.key().as_str() {
+                            "ArrowDown" => Some(((i + 1).min(last), m)),
+                            "ArrowUp" => Some((i.saturating_sub(1), m)),
+                            "ArrowRight" if at_end && m + 1 < months.len() => Some((i, m + 1)),
+                            "ArrowLeft" if caret == Some(0) && m > 0 => Some((i, m - 1)),
+                            _ => None,
+                        };
+                        if let Some((row, month)) = go {
+                            if row == i {
+                                e.prevent_default();
+                                e.stop_propagation();
+                            }
+                            focus_at.set(Some((row, months[month].clone())));
+                        }
+                    })
+                };
                 let shown = drafts
                     .get(&(i as usize, m))
                     .cloned()
@@ -236,7 +281,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                 };
                 html! {
                     <div><input class={classes!("fc-cell", c.pending.then_some("pending"))} data-month={c.month.clone()} value={shown} disabled={!editable}
-                        {oninput} {onchange} {onpaste} aria-label={format!("{} {} {}", r.customer, r.part, c.month)} /></div>
+                        {oninput} {onchange} {onpaste} {onkeydown} aria-label={format!("{} {} {}", r.customer, r.part, c.month)} /></div>
                 }
             });
             Some(html! {
