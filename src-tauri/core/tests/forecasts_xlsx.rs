@@ -609,3 +609,90 @@ async fn reps_import_only_into_their_own_grid(h: Harness) {
     );
 }
 on_both_stores!(import_commands, reps_import_only_into_their_own_grid);
+
+/// An import's conflicts wait in the grid with the journal's, and the rep decides there.
+async fn import_conflicts_wait_in_the_grid(h: Harness) {
+    use portdesk_types::api::{GetGrid, ResolveForecastCell};
+    h.first_admin().await;
+    let store = h.app.store().await.unwrap();
+    let w = setup(&store).await;
+    let id = w.cycle.id;
+    save(
+        &store,
+        &w.rita_a,
+        w.rita,
+        false,
+        id,
+        vec![edit("C1", "A", "2027-01", 100.0, 0)],
+    )
+    .await;
+    h.sign_in_as("rita@example.com").await;
+    let out = h
+        .call::<ExportForecast>(ExportRequest {
+            query: GridRequest {
+                cycle_id: id,
+                rep_id: None,
+            },
+            path: h.dir.path().join("rita.xlsx").display().to_string(),
+        })
+        .await
+        .unwrap();
+    // The admin changes the cell after the export; Rita's sheet says 120.
+    save(
+        &store,
+        &w.admin,
+        w.rita,
+        true,
+        id,
+        vec![edit("C1", "A", "2027-01", 90.0, 1)],
+    )
+    .await;
+    edit_in_excel(Path::new(&out.path), false, |rows| {
+        set(rows, "C1", "A", "2027-01", Data::Float(120.0));
+    });
+    let r = h
+        .call::<ImportForecast>(ForecastImport {
+            cycle_id: id,
+            rep_id: None,
+            path: out.path.clone(),
+            mode: ImportMode::AllOrNothing,
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.conflicts.len(), 1);
+    let req = GridRequest {
+        cycle_id: id,
+        rep_id: None,
+    };
+    let g = h.call::<GetGrid>(req.clone()).await.unwrap();
+    let k = g
+        .sync
+        .conflicts
+        .first()
+        .expect("the conflict waits in the grid")
+        .clone();
+    assert_eq!(
+        (k.part.as_str(), k.yours, k.theirs, k.version),
+        ("A", 120, Some(90), 2)
+    );
+    // "Keep mine": her 120 goes in on the store's version.
+    h.call::<ResolveForecastCell>(ResolveCell {
+        cycle_id: id,
+        keep_mine: true,
+        edit: CellEdit {
+            customer_code: k.customer_code.clone(),
+            part: k.part.clone(),
+            month: k.month.clone(),
+            quantity: k.yours as f64,
+            base_version: k.version,
+            key: None,
+        },
+    })
+    .await
+    .unwrap();
+    let g = h.call::<GetGrid>(req).await.unwrap();
+    assert!(g.sync.conflicts.is_empty(), "{:?}", g.sync);
+    let a = g.rows.iter().find(|r| r.part == "A").unwrap();
+    assert_eq!((a.cells[0].quantity, a.cells[0].version), (Some(120), 3));
+}
+on_both_stores!(import_conflicts, import_conflicts_wait_in_the_grid);
