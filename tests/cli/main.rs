@@ -120,18 +120,10 @@ fn a_cli_typo_is_an_error_not_a_window() {
 #[path = "../../src-tauri/core/tests/common/smtp.rs"]
 mod smtp;
 
-/// Kill -9 while a message waits for an SMTP server that is down; restart with the server
-/// up: the message goes out, exactly once, and never again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_survives_a_killed_sender_and_is_sent_once_after_restart() {
-    use portdesk_core::accounts::reset_codes;
-    use portdesk_core::mail;
-    use portdesk_core::store::Store;
-    use portdesk_types::mail::*;
-
-    let dir = tempfile::tempdir().unwrap();
+/// The admin ops@example.com, through the CLI.
+fn create_ops_admin(dir: &Path) {
     let made = portdesk(
-        dir.path(),
+        dir,
         &[
             "admin",
             "create",
@@ -144,6 +136,19 @@ async fn mail_survives_a_killed_sender_and_is_sent_once_after_restart() {
         "Forklift-Harbour-42\n",
     );
     assert!(made.status.success(), "{}", text(&made));
+}
+
+/// Kill -9 while a message waits for an SMTP server that is down; restart with the server
+/// up: the message goes out, exactly once, and never again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_survives_a_killed_sender_and_is_sent_once_after_restart() {
+    use portdesk_core::accounts::reset_codes;
+    use portdesk_core::mail;
+    use portdesk_core::store::Store;
+    use portdesk_types::mail::*;
+
+    let dir = tempfile::tempdir().unwrap();
+    create_ops_admin(dir.path());
     let port = smtp::free_port();
     let store = Store::open_sqlite(&dir.path().join("portdesk.db"))
         .await
@@ -221,20 +226,7 @@ async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
     use portdesk_types::forecasts::*;
 
     let dir = tempfile::tempdir().unwrap();
-    let made = portdesk(
-        dir.path(),
-        &[
-            "admin",
-            "create",
-            "--name",
-            "Ops",
-            "--email",
-            "ops@example.com",
-            "--password-stdin",
-        ],
-        "Forklift-Harbour-42\n",
-    );
-    assert!(made.status.success(), "{}", text(&made));
+    create_ops_admin(dir.path());
     let store = Store::open_sqlite(&dir.path().join("portdesk.db"))
         .await
         .unwrap();

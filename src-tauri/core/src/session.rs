@@ -112,9 +112,7 @@ impl Portdesk {
     pub async fn login(&self, req: LoginRequest) -> Result<SessionInfo> {
         let store = match self.store().await {
             Ok(store) => store,
-            Err(CoreError::Store(e)) if e.is_unavailable() => {
-                return self.login_offline(req, CoreError::Store(e)).await;
-            }
+            Err(e) if self.store_silent(&e) => return self.login_offline(req, e).await,
             Err(e) => return Err(e),
         };
         // A kiosk refuses staff before their password is checked, with the reply of any
@@ -125,9 +123,7 @@ impl Portdesk {
             accounts::SignInPlace::Desktop
         };
         let user = match accounts::authenticate_at(&store, &req.email, &req.password, place).await {
-            Err(CoreError::Store(e)) if e.is_unavailable() => {
-                return self.login_offline(req, CoreError::Store(e)).await;
-            }
+            Err(e) if self.store_silent(&e) => return self.login_offline(req, e).await,
             other => other?,
         };
         self.begin_session(user.id).await;
@@ -156,7 +152,6 @@ impl Portdesk {
         if self.kiosk().await.is_some() {
             return Err(unavailable);
         }
-        self.store_unreachable();
         let local = self.local_store().await?;
         let refused = || CoreError::InvalidCredentials {
             max_failed: accounts::DEFAULT_MAX_FAILED_LOGINS,

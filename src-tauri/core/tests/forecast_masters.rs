@@ -7,7 +7,6 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
-use portdesk_core::audit::Actor;
 use portdesk_core::forecasts::{self, masters};
 use portdesk_core::store::Store;
 use portdesk_types::Role;
@@ -17,49 +16,7 @@ use std::path::Path;
 
 use common::forecasts::user;
 
-/// 2027-01 at noon UTC, in ms.
-const JAN_2027: i64 = 1_798_804_800_000;
-
-struct World {
-    admin: Actor,
-    rita: i64,
-    sam: i64,
-    cycle: i64,
-}
-
-/// An admin, two reps (Rita: C1 with parts A, B and C; Sam: C2 with part A), an open cycle.
-async fn setup(store: &Store) -> World {
-    let admin_id = user(store, "Alma", Role::Admin).await;
-    let admin = Actor::user(admin_id, "alma@example.com");
-    let rita = user(store, "Rita", Role::SalesRep).await;
-    let sam = user(store, "Sam", Role::SalesRep).await;
-    common::forecasts::plan(
-        store,
-        &admin,
-        &[("C1", "Northwind", rita), ("C2", "Bluewater", sam)],
-        &[("C1", "A"), ("C1", "B"), ("C1", "C"), ("C2", "A")],
-    )
-    .await;
-    let c = forecasts::create_cycle(
-        store,
-        &admin,
-        &NewCycle {
-            name: "FY27".into(),
-            first_month: "2027-01".into(),
-            horizon: 12,
-            deadline: JAN_2027 + 86_400_000 * 10,
-        },
-    )
-    .await
-    .unwrap();
-    let cycle = forecasts::open_cycle(store, &admin, c.id).await.unwrap().id;
-    World {
-        admin,
-        rita,
-        sam,
-        cycle,
-    }
-}
+use common::forecasts::setup;
 
 /// A rep's grid as (customer, customer name, part, description) lines.
 async fn lines(store: &Store, cycle: i64, rep: i64) -> Vec<(String, String, String, String)> {
@@ -185,7 +142,7 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
     }
     write_all(&path, &sheets);
 
-    let before = lines(&store, w.cycle, w.rita).await;
+    let before = lines(&store, w.cycle.id, w.rita).await;
     let r = masters::import(&store, &w.admin, &path, ImportMode::Check)
         .await
         .unwrap();
@@ -210,7 +167,7 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
     );
     assert!(!r.applied);
     assert_eq!(
-        lines(&store, w.cycle, w.rita).await,
+        lines(&store, w.cycle.id, w.rita).await,
         before,
         "check changes nothing"
     );
@@ -219,7 +176,7 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
         .await
         .unwrap();
     assert!(r.applied);
-    let mut got = lines(&store, w.cycle, w.rita).await;
+    let mut got = lines(&store, w.cycle.id, w.rita).await;
     got.sort();
     assert_eq!(
         got,
@@ -231,7 +188,7 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
         ],
         "C1 × B retired, C2 and C3 planned by Rita"
     );
-    assert!(lines(&store, w.cycle, w.sam).await.is_empty());
+    assert!(lines(&store, w.cycle.id, w.sam).await.is_empty());
     let actions = audit_actions(&store).await;
     assert_eq!(
         actions
@@ -314,8 +271,8 @@ on_both_backends!(
         ];
         write_all(&path, &sheets);
         let before = (
-            lines(&store, w.cycle, w.rita).await,
-            lines(&store, w.cycle, w.sam).await,
+            lines(&store, w.cycle.id, w.rita).await,
+            lines(&store, w.cycle.id, w.sam).await,
         );
         let r = masters::import(&store, &w.admin, &path, ImportMode::AllOrNothing)
             .await
@@ -392,8 +349,8 @@ on_both_backends!(
         assert_eq!((r.matrix.rows, r.matrix.valid, r.matrix.added), (7, 2, 2));
         assert!(!r.applied);
         let after = (
-            lines(&store, w.cycle, w.rita).await,
-            lines(&store, w.cycle, w.sam).await,
+            lines(&store, w.cycle.id, w.rita).await,
+            lines(&store, w.cycle.id, w.sam).await,
         );
         assert_eq!(after, before, "nothing applied");
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM forecast_assignments")
@@ -409,7 +366,7 @@ on_both_backends!(
             .unwrap();
         assert!(r.applied);
         assert_eq!(r.issues.len(), 15);
-        let mut got = lines(&store, w.cycle, w.rita).await;
+        let mut got = lines(&store, w.cycle.id, w.rita).await;
         got.sort();
         assert_eq!(
             got,
@@ -422,7 +379,7 @@ on_both_backends!(
         );
         // C8 is Sam's but retired, so his grid does not show it.
         assert_eq!(
-            lines(&store, w.cycle, w.sam).await,
+            lines(&store, w.cycle.id, w.sam).await,
             vec![line("C2", "Bluewater", "A", "Part A")]
         );
         let c8: (Option<i64>, i64) = sqlx::query_as(
@@ -504,7 +461,7 @@ async fn only_admins_reach_the_masters(h: Harness) {
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
-    assert_eq!(lines(&store, w.cycle, w.sam).await.len(), 1, "unchanged");
+    assert_eq!(lines(&store, w.cycle.id, w.sam).await.len(), 1, "unchanged");
 
     h.sign_in_as("ada@example.com").await;
     // A picture renamed .xlsx gets the sheet reader's message.
@@ -549,10 +506,10 @@ async fn only_admins_reach_the_masters(h: Harness) {
         (0, 1, true)
     );
     assert_eq!(
-        lines(&store, w.cycle, w.sam).await.len(),
+        lines(&store, w.cycle.id, w.sam).await.len(),
         4,
         "C1's three and C2's"
     );
-    assert!(lines(&store, w.cycle, w.rita).await.is_empty());
+    assert!(lines(&store, w.cycle.id, w.rita).await.is_empty());
 }
 on_both_stores!(masters_commands, only_admins_reach_the_masters);

@@ -94,6 +94,15 @@ pub enum SubmissionStatus {
     Submitted,
 }
 
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Draft => "draft",
+            SubmissionStatus::Submitted => "submitted",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grid {
     pub cycle: Cycle,

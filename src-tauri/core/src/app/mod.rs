@@ -199,13 +199,23 @@ impl Portdesk {
     }
 }
 
-/// How long a store that stopped answering is left alone (see [`Portdesk::store_unreachable`]).
+/// How long a store that stopped answering is left alone (see [`Portdesk::store_silent`]).
 const STORE_PAUSE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Portdesk {
-    /// Notes that the store did not answer: for [`STORE_PAUSE`], [`Portdesk::store`] says so at
-    /// once. A pause already running is not extended (its own refusals would keep it forever).
-    pub(crate) fn store_unreachable(&self) {
+    /// Whether `e` says the store did not answer; if so, for [`STORE_PAUSE`] [`Portdesk::store`]
+    /// says so at once instead of each command waiting out a connect timeout. Callers that fall
+    /// back to this desktop's copy ask here.
+    pub(crate) fn store_silent(&self, e: &CoreError) -> bool {
+        let silent = matches!(e, CoreError::Store(s) if s.is_unavailable());
+        if silent {
+            self.pause_store();
+        }
+        silent
+    }
+
+    /// A pause already running is not extended (its own refusals would keep it forever).
+    pub(crate) fn pause_store(&self) {
         let now = std::time::Instant::now();
         let mut until = self
             .store_down_until

@@ -215,15 +215,14 @@ impl Portdesk {
     /// what it may do offline). A kiosk's idle limit still applies first.
     pub(crate) async fn current_user_or_last_verified(&self) -> Result<User> {
         match self.current_user().await {
-            Err(CoreError::Store(e)) if e.is_unavailable() => {
-                self.store_unreachable();
+            Err(e) if self.store_silent(&e) => {
                 let verified = self
                     .session
                     .read()
                     .await
                     .as_ref()
                     .and_then(|s| s.verified.clone());
-                verified.ok_or(CoreError::Store(e))
+                verified.ok_or(e)
             }
             other => other,
         }

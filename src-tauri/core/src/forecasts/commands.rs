@@ -54,11 +54,6 @@ pub(crate) struct State {
     replay: tokio::sync::Mutex<()>,
 }
 
-/// The shared store did not answer (the laptop's case): the local copy and journal serve.
-fn offline(e: &CoreError) -> bool {
-    matches!(e, CoreError::Store(s) if s.is_unavailable())
-}
-
 /// Whose grid a request may touch: a rep's own, always; an admin's choice.
 fn whose(user: &User, asked: Option<i64>) -> Result<i64> {
     match (user.role, asked) {
@@ -81,10 +76,7 @@ impl Portdesk {
                 offline::keep_cycles(local, user.id, &list).await?;
                 Ok(list)
             }
-            Err(e) if offline(&e) => {
-                self.store_unreachable();
-                offline::kept_cycles(local, user.id).await?.ok_or(e)
-            }
+            Err(e) if self.store_silent(&e) => offline::kept_cycles(local, user.id).await?.ok_or(e),
             Err(e) => Err(e),
         }
     }
@@ -97,7 +89,12 @@ impl Portdesk {
             actor: user.actor(),
             admin: user.role == Role::Admin,
         };
-        offline::replay(self.local_store().await?, store, &who).await
+        let done = offline::replay(self.local_store().await?, store, &who).await?;
+        if done.remaining > 0 {
+            // The store stopped answering mid-replay: the next commands use the copy at once.
+            self.pause_store();
+        }
+        Ok(done)
     }
 
     pub async fn create_cycle(&self, user: User, c: NewCycle) -> Result<Cycle> {
@@ -143,8 +140,8 @@ impl Portdesk {
                 }
                 g
             }
-            Err(e) if offline(&e) => {
-                self.store_unreachable();
+            // The shared store did not answer (the laptop's case): the local copy serves.
+            Err(e) if self.store_silent(&e) => {
                 match offline::kept_grid(local, user.id, r.cycle_id).await? {
                     Some(g) if g.rep_id == rep => g,
                     _ => {
@@ -175,16 +172,13 @@ impl Portdesk {
         match self.store().await {
             Ok(store) => {
                 let done = self.sync_journal(&user, &store).await?;
-                if done.remaining > 0 {
-                    self.store_unreachable();
-                }
                 if let Some((_, e)) = done.refusals.into_iter().find(|(id, _)| *id == save) {
                     offline::forget_save(local, &save).await?;
                     return Err(e);
                 }
                 reply.applied = done.applied;
             }
-            Err(e) if offline(&e) => self.store_unreachable(),
+            Err(e) if self.store_silent(&e) => {}
             Err(e) => return Err(e),
         }
         reply.conflicts = offline::conflicts(local, user.id, r.cycle_id).await?;

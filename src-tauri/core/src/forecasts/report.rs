@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::files::{finish_sheet, save_workbook, start_sheet, xlsx_error as xerr};
 use crate::store::Store;
-use portdesk_types::forecasts::{ForecastSummary, Grid, RepStatus, SubmissionStatus, SummaryRow};
+use portdesk_types::forecasts::{ForecastSummary, Grid, RepStatus, SummaryRow};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ fn totals(grids: &[(RepStatus, Grid)]) -> ForecastSummary {
         by_rep.push(SummaryRow {
             key: r.rep_id.to_string(),
             label: r.name.clone(),
-            detail: status_word(g).into(),
+            detail: g.status.as_str().into(),
             forecast: g.month_totals.iter().sum(),
             year_before: g.history_totals.iter().sum(),
         });
@@ -104,7 +104,7 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
             ws.write_string(row, 0, &r.name).map_err(xerr)?;
             ws.write_number(row, 1, r.customers as f64).map_err(xerr)?;
             ws.write_number(row, 2, g.rows.len() as f64).map_err(xerr)?;
-            ws.write_string(row, 3, status_word(g)).map_err(xerr)?;
+            ws.write_string(row, 3, g.status.as_str()).map_err(xerr)?;
             if let Some(at) = r
                 .submitted_at
                 .and_then(chrono::DateTime::from_timestamp_millis)
@@ -254,11 +254,4 @@ pub async fn write(store: &Store, cycle_id: i64, path: &Path) -> Result<u64> {
 /// Forecast against a year earlier, as a fraction (+0.25 = 25% more).
 fn change(r: &SummaryRow) -> f64 {
     (r.forecast - r.year_before) as f64 / r.year_before as f64
-}
-
-fn status_word(g: &Grid) -> &'static str {
-    match g.status {
-        SubmissionStatus::Submitted => "submitted",
-        SubmissionStatus::Draft => "draft",
-    }
 }

@@ -380,7 +380,7 @@ fn forecast_grid(p: &GridProps) -> Html {
     html! {
         <>
         <div class="card" id="fc-grid-card">
-            <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", match g.status { SubmissionStatus::Draft => "draft", SubmissionStatus::Submitted => "submitted" }) }</span></h2>
+            <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", g.status.as_str()) }</span></h2>
             if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
             if let Some(at) = g.sync.offline_as_of {
                 <p class="banner warn" id="fc-offline">{ format!("The shared store does not answer: this is this desktop's copy from {}. Edits are kept here and sent when it answers.", date_time(at)) }</p>
