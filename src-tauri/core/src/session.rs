@@ -128,15 +128,17 @@ impl Portdesk {
         };
         self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, role = %user.role, "signed in");
-        // The verifier for the next sign-in without the store (a rep's laptop).
-        if accounts::offline::may_sign_in_offline(user.role) {
-            let kept = async {
-                let hash = accounts::offline::password_hash(&store, user.id).await?;
-                accounts::offline::keep(self.local_store().await?, &user, hash.as_deref()).await
+        // The verifier for the next sign-in without the store (a rep's laptop); for any other
+        // role, one kept from before (a rep who became something else) is forgotten.
+        let kept = async {
+            let hash = match accounts::offline::may_sign_in_offline(user.role) {
+                true => accounts::offline::password_hash(&store, user.id).await?,
+                false => None,
             };
-            if let Err(e) = kept.await {
-                tracing::warn!("the offline sign-in verifier was not kept: {e}");
-            }
+            accounts::offline::keep(self.local_store().await?, &user, hash.as_deref()).await
+        };
+        if let Err(e) = kept.await {
+            tracing::warn!("the offline sign-in verifier was not kept: {e}");
         }
         Ok(user.session_info())
     }

@@ -15,7 +15,6 @@ use portdesk_types::accounts::{ImportIssue, ImportMode};
 use portdesk_types::forecasts::*;
 use std::path::Path;
 
-
 use common::forecasts::{World, setup};
 
 fn edit(code: &str, part: &str, month: &str, q: f64, base: i64) -> CellEdit {
