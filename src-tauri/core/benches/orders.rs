@@ -8,7 +8,8 @@
 //! * one writer on SQLite through `orders::place` (target >= 5,000 orders/s);
 //! * the same five statements per order through sqlx alone (body pre-rendered, no reads);
 //! * the limit: those statements through raw SQLite (`benches/orders_sqlite_peer.py`, Python's
-//!   sqlite3, same schema, same pragmas), and the ratio Portdesk : raw SQLite;
+//!   sqlite3, same schema, same pragmas, checkpoints off the commit path as the store's
+//!   writer does them), and the ratio Portdesk : raw SQLite;
 //! * what rendering the confirmation and one more point read cost on their own;
 //! * eight concurrent writers on PostgreSQL when `PORTDESK_TEST_PG_HOST` is set
 //!   (`eval "$(scripts/pg-test.sh start DIR)"`), skipped with a note otherwise.

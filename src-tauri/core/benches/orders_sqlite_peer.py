@@ -2,7 +2,9 @@
 
 Runs the order path's statements through Python's sqlite3 on a Portdesk store that the bench
 has migrated and seeded (same schema, indexes and constraints), with the portal store's
-pragmas (WAL, synchronous=NORMAL, foreign_keys=ON, busy_timeout=5000). Per order, one
+pragmas (WAL, synchronous=NORMAL, foreign_keys=ON, busy_timeout=5000) and its checkpoints
+(none inside a commit, wal_autocheckpoint=0; a thread with its own connection runs a passive
+checkpoint every 50 ms after writes, as `store::SqliteWriter` does). Per order, one
 transaction: the conditional stock UPDATE ... RETURNING, INSERT order ... RETURNING id,
 INSERT line, INSERT the confirmation into mail_outbox (the subject, text and HTML that
 Portdesk rendered for its first order), INSERT the audit row. When the stock reached the
@@ -21,6 +23,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 import time
 
 db_path, body_path = sys.argv[1], sys.argv[2]
@@ -33,6 +36,22 @@ db.execute("PRAGMA busy_timeout = 5000")
 db.execute("PRAGMA synchronous = NORMAL")
 mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
 assert mode.lower() == "wal", mode
+db.execute("PRAGMA wal_autocheckpoint = 0")
+wrote = threading.Event()
+
+
+def checkpointer():
+    """The store writer's checkpoints: passive, off the commit path (see the docstring)."""
+    c = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    c.execute("PRAGMA busy_timeout = 5000")
+    while True:
+        time.sleep(0.05)
+        if wrote.is_set():
+            wrote.clear()
+            c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+threading.Thread(target=checkpointer, daemon=True).start()
 
 products = [r[0] for r in db.execute("SELECT id FROM products ORDER BY id")]
 actor_id, actor = db.execute(
@@ -145,6 +164,7 @@ def place(i):
          f"{number} for {customer_name}: 1 line(s), total {money(price)}{note}"),
     )
     db.execute("COMMIT")
+    wrote.set()
 
 
 print("ready", flush=True)

@@ -445,14 +445,20 @@ on_both_backends!(
         let reaching = orders::place(&store, &staff(), &buyer, &line(p, 6.0), "ring first")
             .await
             .unwrap();
+        // Below the level with its request open: nothing more to raise (the short path again).
+        let below = orders::place(&store, &staff(), &buyer, &line(p, 1.0), "ring first")
+            .await
+            .unwrap();
         assert!(quiet.raised.is_empty());
         assert_eq!(
             reaching.raised.len(),
             1,
             "20 - 4 - 6 = 10 reaches the level"
         );
-        assert_eq!(stock(&store, p).await, 10);
-        for (placed, units) in [(&quiet, 4i64), (&reaching, 6)] {
+        assert!(below.raised.is_empty(), "one request is open already");
+        assert_eq!(requests_for(&store, p).await.len(), 1);
+        assert_eq!(stock(&store, p).await, 9);
+        for (placed, units) in [(&quiet, 4i64), (&reaching, 6), (&below, 1)] {
             let o = sqlx::query(
             "SELECT customer_id, customer_name, erp_customer_code, placed_by, status, total, note \
              FROM orders WHERE id = $1",
@@ -503,6 +509,54 @@ on_both_backends!(
         }
     }
 );
+
+// The order path's SQLite writer never checkpoints inside a commit (docs/PERFORMANCE.md):
+// its own thread must still carry the orders into the store's main file soon after, or the
+// WAL would grow without end and a copy of the .db file alone would miss them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_reach_the_main_file_soon_after() {
+    let (store, dir) = common::sqlite_store().await;
+    #[allow(unused_variables)]
+    let (pat, ada) = people(&store).await;
+    let buyer = customer(&store, "b@example.com", "C7").await;
+    let p = product(
+        &store,
+        P {
+            sku: "W1",
+            stock: 100_000,
+            level: 10,
+            reorder: 5,
+            pack: None,
+        },
+        None,
+    )
+    .await;
+    for _ in 0..300 {
+        orders::place(&store, &staff(), &buyer, &line(p, 1.0), "")
+            .await
+            .unwrap();
+    }
+    let main_file_orders = || {
+        // The main file alone, as a copy without its -wal beside it.
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(dir.path().join("portal.db"), &copy).unwrap();
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0))
+            .unwrap_or(0);
+        drop(c);
+        std::fs::remove_file(&copy).unwrap();
+        n
+    };
+    let t = std::time::Instant::now();
+    while main_file_orders() < 300 {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "the orders are still only in the WAL after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
 
 on_both_backends!(sixteen_writers_never_oversell, |store: Store| async move {
     #[allow(unused_variables)]

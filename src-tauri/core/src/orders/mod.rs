@@ -211,9 +211,10 @@ const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, line_no, product_i
      unit_price, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// The order path's common case on the store's blocking SQLite writer, all in one crossing
-/// to its thread: every line's stock above its reorder level after the order, so no
-/// procurement request. Anything else (stock short, a product unknown or inactive, a level
-/// reached, the confirmation's key already queued) rolls back and returns `None`, and
+/// to its thread: no line raises a procurement request (its stock stays above the reorder
+/// level, or a request for it is already open). Anything else (stock short, a product unknown
+/// or inactive, a request to raise, the confirmation's key already queued) rolls back and
+/// returns `None`, and
 /// [`place`] redoes the order on the general path, which decides and words the outcome: the
 /// rules live there once, and this only repeats its statements.
 fn place_blocking(conn: &mut rusqlite::Connection, d: &Draft) -> Result<Option<Placed>> {
@@ -222,7 +223,7 @@ fn place_blocking(conn: &mut rusqlite::Connection, d: &Draft) -> Result<Option<P
     let mut taken = Vec::with_capacity(d.lines.len());
     for (product_id, quantity) in &d.lines {
         match procurement::take_stock_blocking(&tx, *product_id, *quantity)? {
-            Some(t) if !t.at_reorder_level() => taken.push(t),
+            Some(t) if procurement::raises_nothing_blocking(&tx, &t)? => taken.push(t),
             _ => return Ok(None), // Dropping `tx` rolls back.
         }
     }

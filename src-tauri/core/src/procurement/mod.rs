@@ -169,10 +169,45 @@ pub(crate) fn take_stock_blocking(
 impl StockTaken {
     /// Whether [`reorder_check`] has anything to look at: a stocked product at or below its
     /// level. Above the level nothing is raised, whatever is open (the common case).
-    pub(crate) fn at_reorder_level(&self) -> bool {
+    fn at_reorder_level(&self) -> bool {
         (self.reorder_level > 0 || self.reorder_quantity > 0)
             && self.stock_after <= self.reorder_level
     }
+
+    /// The amount [`reorder_check`] would ask for when nothing is open for the product.
+    fn reorder_amount(&self) -> i64 {
+        reorder_amount(
+            self.stock_after,
+            0,
+            self.reorder_level,
+            self.reorder_quantity,
+            self.pack_size,
+        )
+    }
+}
+
+/// A request still open or ordered for a product: while there is one, no other is raised.
+const OPEN_REQUEST: &str =
+    "SELECT id FROM procurement_requests WHERE product_id = $1 AND status IN ('open', 'ordered')";
+
+/// Whether [`reorder_check`] would raise nothing for `taken`, on the store's blocking SQLite
+/// writer (see `orders::place`): above the level, or a request already open. `false` means
+/// it would raise one, which only the general path does.
+pub(crate) fn raises_nothing_blocking(
+    conn: &rusqlite::Connection,
+    taken: &StockTaken,
+) -> rusqlite::Result<bool> {
+    use rusqlite::OptionalExtension;
+    if !taken.at_reorder_level() || taken.reorder_amount() <= 0 {
+        return Ok(true);
+    }
+    let open: Option<i64> = conn
+        .prepare_cached(OPEN_REQUEST)?
+        .query_row(rusqlite::named_params! {"$1": taken.product_id}, |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(open.is_some())
 }
 
 /// Puts units back (a cancelled order), in the caller's transaction.
@@ -226,22 +261,14 @@ pub async fn reorder_check(
     if !taken.at_reorder_level() {
         return Ok(None);
     }
-    let open: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM procurement_requests WHERE product_id = $1 AND status IN ('open', 'ordered')",
-    )
-    .bind(taken.product_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let open: Option<(i64,)> = sqlx::query_as(OPEN_REQUEST)
+        .bind(taken.product_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     if open.is_some() {
         return Ok(None);
     }
-    let quantity = reorder_amount(
-        taken.stock_after,
-        0,
-        taken.reorder_level,
-        taken.reorder_quantity,
-        taken.pack_size,
-    );
+    let quantity = taken.reorder_amount();
     if quantity <= 0 {
         return Ok(None);
     }
