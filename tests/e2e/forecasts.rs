@@ -189,6 +189,22 @@ async fn journey(c: &Client) -> Result<(), String> {
         t == "2750"
     })
     .await;
+    // Undo takes the whole fill back in one step; done again for what follows.
+    wait_text(c, "#fc-undo", |t| t == "Undo fill right (10 cell(s))").await;
+    click(c, "#fc-undo").await;
+    wait_text(c, "#fc-grid .fc-row[data-index='0'] .fc-total", |t| {
+        t == "250"
+    })
+    .await;
+    wait_text(c, "#fc-undone", |t| {
+        t.starts_with("Undone: fill right (10 cell(s) put back)")
+    })
+    .await;
+    click(c, "#fc-fill-right").await;
+    wait_text(c, "#fc-grid .fc-row[data-index='0'] .fc-total", |t| {
+        t == "2750"
+    })
+    .await;
     // The chart of all lines follows: the forecast beside the same months a year earlier.
     wait_text(c, "#fc-chart figcaption", |t| {
         t.starts_with("All lines: forecast 2755, a year earlier")

@@ -100,6 +100,8 @@ pub enum Kind {
     Number { min: f64, max: f64 },
     /// A date cell, or text in the form 2024-05-01.
     Date,
+    /// Yes or no: Excel's TRUE / FALSE, 1 / 0, or the text yes / no (y / n, true / false).
+    YesNo,
 }
 
 impl Kind {
@@ -111,6 +113,7 @@ impl Kind {
             Kind::Integer { .. } => "a whole number",
             Kind::Number { .. } => "a number",
             Kind::Date => "a date",
+            Kind::YesNo => "yes or no",
         }
     }
 }
@@ -168,6 +171,9 @@ impl Column {
     pub fn date(name: impl Into<String>) -> Self {
         Self::new(name, Kind::Date)
     }
+    pub fn yes_no(name: impl Into<String>) -> Self {
+        Self::new(name, Kind::YesNo)
+    }
     pub fn required(mut self) -> Self {
         self.required = true;
         self
@@ -195,6 +201,7 @@ pub enum Value {
     Int(i64),
     Number(f64),
     Date(NaiveDate),
+    Bool(bool),
 }
 
 impl Value {
@@ -227,6 +234,12 @@ impl Value {
             _ => None,
         }
     }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
 }
 
 /// One non-empty data row. Cells are in the order of the declared columns; a bad cell (already
@@ -256,6 +269,8 @@ impl Row {
 /// What a sheet held: every non-empty data row, and every bad cell.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sheet {
+    /// Its name on the workbook's tab (every issue below names it too).
+    pub name: String,
     pub rows: Vec<Row>,
     /// Sorted by row, then by declared column. A missing column is reported on the header row
     /// and then no rows are read.
@@ -266,6 +281,8 @@ pub struct Sheet {
     pub unmatched: Vec<(u32, String)>,
     /// The header's row number as Excel shows it (0 when the sheet is empty).
     pub header_row: u32,
+    /// Every header cell as (column index from 0, text), left to right.
+    pub header: Vec<(u32, String)>,
 }
 
 /// Reads the first sheet of the .xlsx at `path`: its first non-empty row is the header, where
@@ -299,12 +316,29 @@ pub fn read_with(
         .skip(1)
         .find(|n| n.trim().eq_ignore_ascii_case(second.0))
         .cloned();
-    let main = read_cells(&mut wb, &first, &name, columns, limits)?;
-    let extra = match other {
-        Some(s) => Some(read_cells(&mut wb, &s, &name, second.1, limits)?),
-        None => None,
-    };
-    Ok((main, extra))
+    // The two sheets on two threads, each with its own reader of the file: a large export's
+    // hidden sheet is as big as its data sheet.
+    let (main, extra) = std::thread::scope(|scope| {
+        let extra = other.map(|sheet| {
+            let name = &name;
+            scope.spawn(move || {
+                let (file, _) = open_checked(path, limits)?;
+                let mut wb = workbook(file, name)?;
+                read_cells(&mut wb, &sheet, name, second.1, limits)
+            })
+        });
+        let main = read_cells(&mut wb, &first, &name, columns, limits);
+        let extra = extra.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(SheetError::Damaged {
+                    file: name.clone(),
+                    reason: "its second sheet could not be read".into(),
+                })
+            })
+        });
+        (main, extra)
+    });
+    Ok((main?, extra.transpose()?))
 }
 
 /// The sheets named in `wanted` (case-insensitive), each read with its own columns when the
@@ -580,7 +614,12 @@ fn read_cells<RS: Read + Seek>(
             break;
         }
     }
-    Ok(state.finish())
+    let mut read = state.finish();
+    read.name = sheet.to_owned();
+    for i in &mut read.issues {
+        i.sheet = sheet.to_owned();
+    }
+    Ok(read)
 }
 
 fn check_extent(rows: u64, columns: u64, limits: &Limits) -> Result<(), SheetError> {
@@ -662,6 +701,7 @@ impl<'c> Collect<'c> {
             Ok(v) => Some(v),
             Err(message) => {
                 self.sheet.issues.push(ImportIssue {
+                    sheet: String::new(),
                     row,
                     column: column.name.clone(),
                     message,
@@ -686,6 +726,8 @@ impl<'c> Collect<'c> {
         let mut map = vec![None; width];
         let mut missing = Vec::new();
         self.sheet.header_row = self.header_row;
+        self.header.sort_by_key(|(c, _)| *c);
+        self.sheet.header = self.header.clone();
         for (di, column) in self.columns.iter().enumerate() {
             // The leftmost matching header wins.
             match self
@@ -698,6 +740,7 @@ impl<'c> Collect<'c> {
                 Some(c) => map[c as usize] = Some(di),
                 None if column.optional_header => {}
                 None => missing.push(ImportIssue {
+                    sheet: String::new(),
                     row: self.header_row.max(1),
                     column: column.name.clone(),
                     message: format!("The header row has no \"{}\" column.", column.name),
@@ -726,6 +769,7 @@ impl<'c> Collect<'c> {
         for (di, column) in self.columns.iter().enumerate() {
             if column.required && matches!(cells[di], Some(Value::Empty)) {
                 self.sheet.issues.push(ImportIssue {
+                    sheet: String::new(),
                     row: number,
                     column: column.name.clone(),
                     message: format!("{} is required.", column.name),
@@ -842,6 +886,24 @@ fn convert(value: &DataRef<'_>, kind: &Kind) -> Result<Value, String> {
                     )
                 }),
             _ => Err(wrong()),
+        },
+        Kind::YesNo => match (value, text) {
+            (DataRef::Bool(b), _) => Ok(Value::Bool(*b)),
+            (DataRef::Int(1), _) => Ok(Value::Bool(true)),
+            (DataRef::Int(0), _) => Ok(Value::Bool(false)),
+            (DataRef::Float(f), _) if *f == 1.0 || *f == 0.0 => Ok(Value::Bool(*f == 1.0)),
+            (_, Some(s)) => match s.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" => Ok(Value::Bool(true)),
+                "no" | "n" | "false" | "0" => Ok(Value::Bool(false)),
+                _ => Err(format!(
+                    "This is {}, not yes or no (TRUE / FALSE and 1 / 0 also do).",
+                    describe(value)
+                )),
+            },
+            _ => Err(format!(
+                "This is {}, not yes or no (TRUE / FALSE and 1 / 0 also do).",
+                describe(value)
+            )),
         },
     }
 }
@@ -990,6 +1052,24 @@ mod tests {
             convert(&DataRef::Bool(true), &name)
                 .unwrap_err()
                 .contains("a TRUE/FALSE value (TRUE)")
+        );
+        // Yes or no: Excel's logical values, 1 / 0 and the words all do.
+        for (cell, want) in [
+            (DataRef::Bool(false), false),
+            (DataRef::Float(1.0), true),
+            (DataRef::Int(0), false),
+            (DataRef::String(" Yes ".into()), true),
+            (DataRef::String("FALSE".into()), false),
+        ] {
+            assert_eq!(
+                convert(&cell, &Kind::YesNo),
+                Ok(Value::Bool(want)),
+                "{cell:?}"
+            );
+        }
+        assert_eq!(
+            convert(&DataRef::Float(2.0), &Kind::YesNo).unwrap_err(),
+            "This is a number (2), not yes or no (TRUE / FALSE and 1 / 0 also do)."
         );
         let code = Kind::Text {
             max_chars: 20,

@@ -58,7 +58,8 @@ fn read_all(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
 }
 
 /// What an admin does in Excel: the workbook's sheets rewritten (by rust_xlsxwriter) after
-/// `change`; a "1"/"0" cell is written as a number, as Excel would keep one typed so.
+/// `change`; a "1"/"0" cell is written as a number and "TRUE"/"FALSE" as Excel's logical
+/// value, as Excel would keep them typed so.
 fn write_all(path: &Path, sheets: &[(String, Vec<Vec<String>>)]) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     for (name, rows) in sheets {
@@ -72,6 +73,7 @@ fn write_all(path: &Path, sheets: &[(String, Vec<Vec<String>>)]) {
                 }
                 match v.as_str() {
                     "1" | "0" => ws.write_number(r, c, v.parse::<f64>().unwrap()),
+                    "TRUE" | "FALSE" => ws.write_boolean(r, c, v == "TRUE"),
                     _ => ws.write_string(r, c, v),
                 }
                 .unwrap();
@@ -85,8 +87,16 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn named(issues: &[ImportIssue]) -> Vec<(u32, &str)> {
-    issues.iter().map(|i| (i.row, i.column.as_str())).collect()
+/// Each issue as (row, "Sheet: Column").
+fn named(issues: &[ImportIssue]) -> Vec<(u32, String)> {
+    issues
+        .iter()
+        .map(|i| (i.row, format!("{}: {}", i.sheet, i.column)))
+        .collect()
+}
+
+fn owned(v: &[(u32, &str)]) -> Vec<(u32, String)> {
+    v.iter().map(|(r, c)| (*r, (*c).to_owned())).collect()
 }
 
 async fn audit_actions(store: &Store) -> Vec<String> {
@@ -251,7 +261,7 @@ on_both_backends!(
                     row(&["C6", "Six again", "sam@example.com", "yes"]),    // 7
                     row(&["", "Nameless", "rita@example.com", "yes"]),      // 8
                     row(&["C7", "Seven", "rita at example", "yes"]),        // 9
-                    row(&["C8", "Eight", "sam@example.com", "no"]),         // 10: valid
+                    row(&["C8", "Eight", "sam@example.com", "FALSE"]),      // 10: valid
                     row(&["C9", "Nine", "dora@example.com", "yes"]),        // 11
                 ],
             ),
@@ -264,7 +274,7 @@ on_both_backends!(
                     row(&["C1", "B", "Box too", "no"]),          // 4
                     row(&["C77", "A", "Wrap", "yes"]),           // 5
                     row(&["C1", "", "No part", "yes"]),          // 6
-                    row(&["C1", "D", "Drums", "yes"]),           // 7: valid
+                    row(&["C1", "D", "Drums", "TRUE"]),          // 7: valid
                     row(&["C8", "E", "For the new one", "yes"]), // 8: valid with row 10 above
                 ],
             ),
@@ -279,7 +289,7 @@ on_both_backends!(
             .unwrap();
         assert_eq!(
             named(&r.issues),
-            vec![
+            owned(&[
                 (2, "Assignments: Rep e-mail"),
                 (3, "Assignments: Rep e-mail"),
                 (4, "Assignments: Customer"),
@@ -295,7 +305,7 @@ on_both_backends!(
                 (4, "Matrix: Part"),
                 (5, "Matrix: Customer code"),
                 (6, "Matrix: Part"),
-            ],
+            ]),
             "{:#?}",
             r.issues
         );
@@ -303,7 +313,7 @@ on_both_backends!(
             let i = r
                 .issues
                 .iter()
-                .find(|i| i.row == row && i.column == column)
+                .find(|i| i.row == row && format!("{}: {}", i.sheet, i.column) == column)
                 .unwrap();
             assert!(i.message.contains(text), "{row} {column}: {}", i.message);
         };
@@ -322,7 +332,7 @@ on_both_backends!(
             "Assignments: Customer",
             "Customer C4 is new here: give its name",
         );
-        says(5, "Assignments: Active", "\"maybe\" is neither");
+        says(5, "Assignments: Active", "(\"maybe\"), not yes or no");
         says(
             6,
             "Assignments: Customer code",
@@ -341,7 +351,7 @@ on_both_backends!(
             "dora@example.com is deactivated",
         );
         says(1, "Matrix: Notes", "has no column \"Notes\"");
-        says(2, "Matrix: Active", "\"2\" is neither");
+        says(2, "Matrix: Active", "(\"2\"), not yes or no");
         says(3, "Matrix: Part", "C1 / B is also on row 4");
         says(5, "Matrix: Customer code", "Customer C77 is not planned");
         says(6, "Matrix: Part", "Part is required");
@@ -411,7 +421,7 @@ on_both_backends!(
         let r = masters::import(&store, &w.admin, &path, ImportMode::ValidRowsOnly)
             .await
             .unwrap();
-        assert_eq!(named(&r.issues), vec![(1, "Assignments: Rep e-mail")]);
+        assert_eq!(named(&r.issues), owned(&[(1, "Assignments: Rep e-mail")]));
         assert!(!r.applied);
         assert!(!r.matrix.found);
     }

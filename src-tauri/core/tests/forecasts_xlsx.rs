@@ -169,15 +169,35 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
     let (vname, vhidden, vrows) = &sheets[1];
     assert_eq!((vname.as_str(), *vhidden), ("Versions", true));
     assert_eq!(vrows[0], rows[0], "same layout");
-    assert_eq!(vrows[r][c], Data::Float(1.0));
-    assert_eq!(vrows[r][c + 1], Data::Float(0.0));
+    // The version and the value exported with it, in one number: 1 + 1,000,000 × (100 + 1).
+    assert_eq!(vrows[r][c], Data::Float(101_000_001.0));
+    assert_eq!(
+        vrows[r][c + 1],
+        Data::Float(0.0),
+        "version 0, exported empty"
+    );
 
-    // A few cells changed in Excel, the columns saved in another order.
+    // A few cells changed in Excel, and the columns saved in another order: reported, once.
     edit_in_excel(&path, true, |rows| {
         set(rows, "C1", "A", "2027-02", Data::Float(50.0));
         set(rows, "C1", "B", "2027-03", Data::Float(7.0));
         set(rows, "C1", "C", "2027-12", Data::Float(0.0));
     });
+    let r = import(&store, &w, &path, ImportMode::AllOrNothing)
+        .await
+        .unwrap();
+    assert_eq!(named(&r.issues), vec![(1, "2027-12")], "{:?}", r.issues);
+    assert_eq!(r.issues[0].sheet, "Forecast");
+    assert!(
+        r.issues[0]
+            .message
+            .contains("stands after Total: keep the export's order"),
+        "{}",
+        r.issues[0].message
+    );
+    assert_eq!((r.changed, r.applied), (3, 0), "nothing applied");
+    // Put back in order, the same edits.
+    edit_in_excel(&path, true, |_| {});
     // Check applies nothing but says what would change.
     let r = import(&store, &w, &path, ImportMode::Check).await.unwrap();
     assert_eq!(r.issues, vec![], "{:?}", r.issues);
@@ -190,6 +210,21 @@ on_both_backends!(export_edit_import_round_trip, |store: Store| async move {
         .await
         .unwrap();
     assert_eq!((r.changed, r.applied, r.conflicts.len()), (3, 3, 0));
+    // One step the grid can undo: each cell with the value it had.
+    let mut changes: Vec<_> = r
+        .changes
+        .iter()
+        .map(|c| (c.part.as_str(), c.month.as_str(), c.before, c.after))
+        .collect();
+    changes.sort();
+    assert_eq!(
+        changes,
+        vec![
+            ("A", "2027-02", None, 50),
+            ("B", "2027-03", None, 7),
+            ("C", "2027-12", None, 0)
+        ]
+    );
     let mut got = filled(&store, id, w.rita).await;
     got.sort();
     assert_eq!(
@@ -275,6 +310,7 @@ on_both_backends!(
         assert_eq!(
             named(&r.issues),
             vec![
+                (1, "2027-03"),
                 (1, "2028-01"),
                 (1, "Notes"),
                 (2, "Part"),
@@ -297,6 +333,12 @@ on_both_backends!(
                 .unwrap();
             assert!(i.message.contains(text), "{row} {column}: {}", i.message);
         };
+        assert!(
+            r.issues.iter().all(|i| i.sheet == "Sheet1"),
+            "{:?}",
+            r.issues
+        );
+        says(1, "2027-03", "10 months have no column (2027-03, 2027-04");
         says(1, "2028-01", "outside the cycle (2027-01 to 2027-12)");
         says(1, "Notes", "has no column \"Notes\"");
         says(2, "2027-01", "text (\"lots\"), not a whole number");
@@ -325,7 +367,7 @@ on_both_backends!(
             .unwrap();
         assert_eq!(
             (r.valid, r.changed, r.applied, r.issues.len()),
-            (1, 2, 2, 10)
+            (1, 2, 2, 11)
         );
         let mut got = filled(&store, w.cycle.id, w.rita).await;
         got.sort();
@@ -356,13 +398,17 @@ on_both_backends!(
             w.rita,
             false,
             id,
-            vec![edit("C1", "A", "2027-01", 100.0, 0)],
+            vec![
+                edit("C1", "A", "2027-01", 100.0, 0),
+                edit("C1", "C", "2027-01", 10.0, 0),
+            ],
         )
         .await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rita.xlsx");
         xlsx::export(&store, id, w.rita, &path).await.unwrap();
-        // Meanwhile the admin changes that cell and fills an empty one (versions move on).
+        // Meanwhile the admin changes that cell and fills an empty one (versions move on), and
+        // changes a cell the rep will leave alone in Excel.
         save(
             &store,
             &w.admin,
@@ -372,6 +418,7 @@ on_both_backends!(
             vec![
                 edit("C1", "A", "2027-01", 90.0, 1),
                 edit("C1", "B", "2027-05", 33.0, 0),
+                edit("C1", "C", "2027-01", 15.0, 1),
             ],
         )
         .await;
@@ -384,6 +431,7 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(r.issues, vec![]);
+        // C / 2027-01 still shows the exported 10: left alone, so neither an edit nor a conflict.
         assert_eq!((r.changed, r.applied), (3, 1));
         let mut conflicts: Vec<_> = r
             .conflicts
@@ -407,6 +455,7 @@ on_both_backends!(
                 ("C1", "A", "2027-01", 90),
                 ("C1", "B", "2027-02", 4),
                 ("C1", "B", "2027-05", 33),
+                ("C1", "C", "2027-01", 15),
             ]),
             "never silently overwritten"
         );

@@ -254,6 +254,9 @@ pub struct ImportRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportIssue {
+    /// The workbook's sheet, as Excel names it on its tab.
+    #[serde(default)]
+    pub sheet: String,
     /// The sheet's row number as Excel shows it (the header is row 1).
     pub row: u32,
     pub column: String,

@@ -279,6 +279,20 @@ pub struct ForecastImportReport {
     pub applied: u32,
     /// Cells changed elsewhere since the sheet's base version: both values, nothing overwritten.
     pub conflicts: Vec<CellConflict>,
+    /// Every cell written, with the value it had: the import as one step the grid can undo.
+    #[serde(default)]
+    pub changes: Vec<CellChange>,
+}
+
+/// One cell written: from `before` (`None`: it was empty) to `after`. A step of the grid's
+/// undo history is a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellChange {
+    pub customer_code: String,
+    pub part: String,
+    pub month: String,
+    pub before: Option<i64>,
+    pub after: i64,
 }
 
 /// The forecasts module's commands (re-exported by [`crate::api`]).

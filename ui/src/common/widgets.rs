@@ -93,3 +93,18 @@ pub fn test_result(id: &'static str, t: &Option<ConnectionTest>, prefix: &str) -
         None => html! {},
     }
 }
+
+/// An import's problems, one row each: sheet, row and column as Excel shows them, and why.
+pub fn import_issues(id: &'static str, issues: &[portdesk_types::accounts::ImportIssue]) -> Html {
+    if issues.is_empty() {
+        return html! {};
+    }
+    html! {
+        <table {id} class="import-issues">
+            <thead><tr><th>{ "Sheet" }</th><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
+            <tbody>{ for issues.iter().map(|i| html! {
+                <tr><td>{ i.sheet.clone() }</td><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr>
+            }) }</tbody>
+        </table>
+    }
+}

@@ -147,6 +147,7 @@ pub async fn import(
     .map_err(|e| CoreError::Internal(e.to_string()))??;
     let rows = sheet.rows.len() as u32;
     let mut issues = sheet.issues;
+    let sheet_name = sheet.name;
 
     // The ERP's customers, fetched once; `None` when the ERP cannot be asked.
     let erp_list = match erp {
@@ -176,12 +177,14 @@ pub async fn import(
             let email = normalize_email(raw);
             if let Some(first) = seen.get(&email) {
                 issues.push(ImportIssue {
+                    sheet: sheet_name.clone(),
                     row: row.number,
                     column: "E-mail".into(),
                     message: format!("{email} is also on row {first}."),
                 });
             } else if accounts::by_email(store, &email).await?.is_some() {
                 issues.push(ImportIssue {
+                    sheet: sheet_name.clone(),
                     row: row.number,
                     column: "E-mail".into(),
                     message: format!("An account with the e-mail {email} already exists."),
@@ -198,6 +201,7 @@ pub async fn import(
         });
         let mut refuse = |column: &str, message: String| {
             issues.push(ImportIssue {
+                sheet: sheet_name.clone(),
                 row: row.number,
                 column: column.into(),
                 message,

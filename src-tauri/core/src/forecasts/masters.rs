@@ -11,7 +11,7 @@ use crate::accounts::User;
 use crate::app::Portdesk;
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
-use crate::sheets::{Column, Limits, Sheet};
+use crate::sheets::{Column, Limits, Sheet, Value};
 use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::accounts::{ExportReply, ExportRequest, ImportIssue, ImportMode};
@@ -109,7 +109,7 @@ fn assignment_columns() -> Vec<Column> {
         Column::text(CUSTOMER, 200),
         // The header is required: a sheet without it would otherwise unassign every row.
         Column::email(REP_EMAIL),
-        Column::code(ACTIVE, 20).may_be_absent(),
+        Column::yes_no(ACTIVE).may_be_absent(),
     ]
 }
 
@@ -118,20 +118,8 @@ fn matrix_columns() -> Vec<Column> {
         Column::code(CUSTOMER_CODE, 64).required(),
         Column::code(PART, 64).required(),
         Column::text(DESCRIPTION, 200).may_be_absent(),
-        Column::code(ACTIVE, 20).may_be_absent(),
+        Column::yes_no(ACTIVE).may_be_absent(),
     ]
-}
-
-/// "yes" / "no" / 1 / 0 (also y / n, true / false); `None` for an empty cell.
-fn parse_active(text: &str) -> std::result::Result<Option<bool>, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "" => Ok(None),
-        "yes" | "y" | "1" | "true" => Ok(Some(true)),
-        "no" | "n" | "0" | "false" => Ok(Some(false)),
-        other => Err(format!(
-            "Active is yes or no (or 1 / 0); \"{other}\" is neither."
-        )),
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +160,7 @@ struct Issues {
 impl Issues {
     fn push(&mut self, row: u32, column: &str, message: String) {
         self.list.push(ImportIssue {
+            sheet: self.sheet.to_owned(),
             row,
             column: column.to_owned(),
             message,
@@ -194,13 +183,10 @@ impl Issues {
         }
         out
     }
-    /// Sorted by row, then by the sheet's declared column order, each named "Sheet: Column".
+    /// Sorted by row, then by the sheet's declared column order.
     fn finish(mut self, header: &[&str]) -> Vec<ImportIssue> {
         let order = |c: &str| header.iter().position(|h| *h == c).unwrap_or(usize::MAX);
         self.list.sort_by_key(|i| (i.row, order(&i.column)));
-        for i in &mut self.list {
-            i.column = format!("{}: {}", self.sheet, i.column);
-        }
         self.list
     }
 }
@@ -264,14 +250,8 @@ fn check_assignments(
             );
         }
         let old = stored.get(code);
-        let active = match row.text(3).map(parse_active) {
-            Some(Ok(a)) => a,
-            Some(Err(m)) => {
-                issues.push(row.number, ACTIVE, m);
-                None
-            }
-            None => None,
-        };
+        // Empty keeps what is stored; a bad cell was reported by the reader.
+        let active = row.get(3).and_then(Value::as_bool);
         // Empty keeps what is stored; a new customer is planned from now on.
         let active = active.unwrap_or_else(|| old.is_none_or(|o| o.active));
         let name = match row.text(1) {
@@ -404,14 +384,8 @@ fn check_matrix(
                 ),
             );
         }
-        let active = match row.text(3).map(parse_active) {
-            Some(Ok(a)) => a,
-            Some(Err(m)) => {
-                issues.push(row.number, ACTIVE, m);
-                None
-            }
-            None => None,
-        };
+        // Empty keeps what is stored; a bad cell was reported by the reader.
+        let active = row.get(3).and_then(Value::as_bool);
         let active = active.unwrap_or_else(|| old.is_none_or(|o| o.active));
         let description = match row.text(2) {
             Some("") | None => old.map(|o| o.description.clone()).unwrap_or_default(),

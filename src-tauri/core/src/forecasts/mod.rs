@@ -343,6 +343,76 @@ async fn submission(conn: &mut AnyConnection, cycle_id: i64, rep: i64) -> Result
 }
 
 /// The rep's grid: their active customers × the matrix's products × the cycle's months.
+/// The rows of a rep's grid (customer × part), without their cells: what an import checks a
+/// sheet's rows against.
+#[derive(Debug, Default)]
+pub struct GridKeys {
+    /// Customer code → its parts.
+    pub parts: HashMap<String, std::collections::HashSet<String>>,
+}
+
+impl GridKeys {
+    pub fn has(&self, customer_code: &str, part: &str) -> bool {
+        self.parts
+            .get(customer_code)
+            .is_some_and(|p| p.contains(part))
+    }
+    pub fn has_customer(&self, customer_code: &str) -> bool {
+        self.parts.contains_key(customer_code)
+    }
+}
+
+/// The rows [`grid`] shows `rep` (same rule), keys only.
+pub async fn grid_keys(store: &Store, rep: i64) -> Result<GridKeys> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.erp_customer_code, m.part FROM forecast_assignments a \
+         JOIN forecast_matrix m ON m.erp_customer_code = a.erp_customer_code \
+         WHERE a.rep_id = $1 AND a.active = 1 AND m.active = 1",
+    )
+    .bind(rep)
+    .fetch_all(store.pool())
+    .await?;
+    let mut keys = GridKeys::default();
+    for (c, p) in rows {
+        keys.parts.entry(c).or_default().insert(p);
+    }
+    Ok(keys)
+}
+
+/// The stored value and version of each of `cells` (customer, part, month) in `cycle_id`;
+/// a cell never filled is absent. Looked up by key, a few hundred per statement.
+pub async fn stored_cells<'a>(
+    store: &Store,
+    cycle_id: i64,
+    cells: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Result<HashMap<(String, String, String), (Option<i64>, i64)>> {
+    const PER_STATEMENT: usize = 300;
+    let cells: Vec<_> = cells.collect();
+    let mut out = HashMap::with_capacity(cells.len());
+    for chunk in cells.chunks(PER_STATEMENT) {
+        let mut sql = String::from(
+            "SELECT erp_customer_code, part, month, quantity, version FROM forecast_cells \
+             WHERE cycle_id = $1 AND (erp_customer_code, part, month) IN (VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let n = 2 + i * 3;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${n}, ${}, ${})", n + 1, n + 2));
+        }
+        sql.push(')');
+        let mut q = sqlx::query_as::<_, (String, String, String, i64, i64)>(&sql).bind(cycle_id);
+        for (c, p, m) in chunk {
+            q = q.bind(*c).bind(*p).bind(*m);
+        }
+        for (c, p, m, quantity, version) in q.fetch_all(store.pool()).await? {
+            out.insert((c, p, m), (Some(quantity), version));
+        }
+    }
+    Ok(out)
+}
+
 pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
     let c = cycle(store, cycle_id).await?;
     let rows = sqlx::query(

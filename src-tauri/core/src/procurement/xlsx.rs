@@ -113,6 +113,7 @@ pub async fn import(
     .map_err(|e| CoreError::Internal(e.to_string()))??;
     let rows = sheet.rows.len() as u32;
     let mut issues = sheet.issues;
+    let sheet_name = sheet.name;
     let suppliers: HashMap<String, i64> = super::list_suppliers(store)
         .await?
         .into_iter()
@@ -130,6 +131,7 @@ pub async fn import(
         let before = issues.len();
         let mut refuse = |column: &str, message: String| {
             issues.push(ImportIssue {
+                sheet: sheet_name.clone(),
                 row: row.number,
                 column: column.into(),
                 message,
@@ -179,6 +181,7 @@ pub async fn import(
         match check_product(&edit) {
             Ok(p) => valid.push((row.number, existing.get(&sku.to_lowercase()).copied(), p)),
             Err(CoreError::Validation { field, message }) => issues.push(ImportIssue {
+                sheet: sheet_name.clone(),
                 row: row.number,
                 column: column_of(field).into(),
                 message,

@@ -348,12 +348,7 @@ fn sheets(p: &SheetsProps) -> Html {
                     <p id="import-result" class={if r.issues.is_empty() { "ok" } else { "error" }}>{ summary }</p>
                     if r.created > 0 { <p class="muted">{ "Imported accounts have no password yet: use Reset password to give each one a temporary password." }</p> }
                     if r.unverified > 0 { <p class="error">{ format!("{} account(s) could not be checked against the ERP and are marked unverified.", r.unverified) }</p> }
-                    if !r.issues.is_empty() {
-                        <table id="import-issues">
-                            <thead><tr><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
-                            <tbody>{ for r.issues.iter().map(|i| html! { <tr><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr> }) }</tbody>
-                        </table>
-                    }
+                    { crate::common::widgets::import_issues("import-issues", &r.issues) }
                 </>
             }
         }

@@ -7,7 +7,7 @@ use crate::common::widgets::Field;
 use portdesk_types::ApiError;
 use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode};
 use portdesk_types::api::{ExportForecast, ImportForecast};
-use portdesk_types::forecasts::{CellConflict, ForecastImport, ForecastImportReport, GridRequest};
+use portdesk_types::forecasts::{CellChange, ForecastImport, ForecastImportReport, GridRequest};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -17,8 +17,9 @@ pub struct ExcelProps {
     pub rep_id: Option<i64>,
     /// The cycle is open and the forecast a draft: import is offered.
     pub editable: bool,
-    /// After an import that applied something: its conflicts (the grid reloads).
-    pub on_imported: Callback<Vec<CellConflict>>,
+    /// After an import that applied something: the cells it changed, one undoable step (the
+    /// grid reloads, and shows the conflicts from the journal).
+    pub on_imported: Callback<Vec<CellChange>>,
 }
 
 #[function_component(ForecastExcel)]
@@ -84,7 +85,7 @@ pub fn forecast_excel(p: &ExcelProps) -> Html {
                 if let Ok(r) = &r
                     && r.applied + r.conflicts.len() as u32 > 0
                 {
-                    done.emit(r.conflicts.clone());
+                    done.emit(r.changes.clone());
                 }
                 report.set(Some(r));
                 busy.set(None);
@@ -125,10 +126,7 @@ pub fn forecast_excel(p: &ExcelProps) -> Html {
                         <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!(
                             "{} row(s), {} valid, {} changed cell(s), {} applied, {} conflict(s), {} problem(s)",
                             r.rows, r.valid, r.changed, r.applied, r.conflicts.len(), r.issues.len()) }</p>
-                        if !r.issues.is_empty() {
-                            <table id="fc-import-issues"><thead><tr><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
-                            <tbody>{ for r.issues.iter().map(|i| html! { <tr><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr> }) }</tbody></table>
-                        }
+                        { crate::common::widgets::import_issues("fc-import-issues", &r.issues) }
                     </div>
                 },
                 Some(Err(e)) => html! { <p class="error" id="fc-import-report">{ e.message.clone() }</p> },

@@ -124,10 +124,7 @@ pub fn masters_excel(p: &MastersProps) -> Html {
                             "{}; {}; {} problem(s); {}",
                             counts("Assignments", &r.assignments), counts("Matrix", &r.matrix), r.issues.len(),
                             if r.applied { "applied" } else { "nothing applied" }) }</p>
-                        if !r.issues.is_empty() {
-                            <table id="fc-masters-issues"><thead><tr><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
-                            <tbody>{ for r.issues.iter().map(|i| html! { <tr><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr> }) }</tbody></table>
-                        }
+                        { crate::common::widgets::import_issues("fc-masters-issues", &r.issues) }
                     </div>
                 },
                 Some(Err(e)) => html! { <p class="error" id="fc-masters-report">{ e.message.clone() }</p> },

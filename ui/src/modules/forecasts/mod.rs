@@ -113,6 +113,75 @@ struct GridProps {
 /// A cell being typed: (row, month index) → text.
 type Drafts = std::collections::HashMap<(usize, usize), String>;
 
+/// One step of the grid's undo history: an edit, a paste, a fill or a whole import.
+#[derive(Clone, PartialEq)]
+struct UndoStep {
+    what: &'static str,
+    changes: Vec<CellChange>,
+}
+
+/// What `edits` change in `g`: each cell's value now and the one asked for (cells already
+/// holding it, and values the store will refuse, are left out).
+fn changes_of(g: &Grid, edits: &[CellEdit]) -> Vec<CellChange> {
+    let rows: std::collections::HashMap<(&str, &str), &GridRow> = g
+        .rows
+        .iter()
+        .map(|r| ((r.customer_code.as_str(), r.part.as_str()), r))
+        .collect();
+    edits
+        .iter()
+        .filter(|e| e.quantity.is_finite() && e.quantity >= 0.0 && e.quantity.fract() == 0.0)
+        .filter_map(|e| {
+            let row = rows.get(&(e.customer_code.as_str(), e.part.as_str()))?;
+            let cell = row.cells.iter().find(|c| c.month == e.month)?;
+            let after = e.quantity as i64;
+            (cell.quantity != Some(after)).then(|| CellChange {
+                customer_code: e.customer_code.clone(),
+                part: e.part.clone(),
+                month: e.month.clone(),
+                before: cell.quantity,
+                after,
+            })
+        })
+        .collect()
+}
+
+/// The edits that take `step` back, on the versions `g` shows now; a cell changed again since
+/// (by anyone) is left as it is and counted.
+fn undo_edits(g: &Grid, step: &UndoStep) -> (Vec<CellEdit>, usize) {
+    let rows: std::collections::HashMap<(&str, &str), &GridRow> = g
+        .rows
+        .iter()
+        .map(|r| ((r.customer_code.as_str(), r.part.as_str()), r))
+        .collect();
+    let mut moved_on = 0;
+    let edits = step
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let cell = rows
+                .get(&(c.customer_code.as_str(), c.part.as_str()))
+                .and_then(|r| r.cells.iter().find(|x| x.month == c.month));
+            match cell {
+                Some(cell) if cell.quantity == Some(c.after) => Some(CellEdit {
+                    customer_code: c.customer_code.clone(),
+                    part: c.part.clone(),
+                    month: c.month.clone(),
+                    // An emptied cell cannot be stored; it goes back to 0.
+                    quantity: c.before.unwrap_or(0) as f64,
+                    base_version: cell.version,
+                    key: None,
+                }),
+                _ => {
+                    moved_on += 1;
+                    None
+                }
+            }
+        })
+        .collect();
+    (edits, moved_on)
+}
+
 #[function_component(ForecastGrid)]
 fn forecast_grid(p: &GridProps) -> Html {
     let grid = use_state(|| None::<Result<Rc<Grid>, ApiError>>);
@@ -122,6 +191,16 @@ fn forecast_grid(p: &GridProps) -> Html {
     let selected = use_state(|| 0u32);
     let whole_chart = use_state(|| true);
     let tick = use_state(|| 0u32);
+    // Newest last; a new cycle or rep starts afresh.
+    let history = use_state(|| Rc::new(Vec::<UndoStep>::new()));
+    let undone = use_state(|| None::<String>);
+    {
+        let (history, undone) = (history.clone(), undone.clone());
+        use_effect_with((p.cycle_id, p.rep_id), move |_| {
+            history.set(Rc::new(Vec::new()));
+            undone.set(None);
+        });
+    }
     // The cell to focus after the next render (row, month): arrow keys move between cells.
     let focus_at = use_state(|| None::<(u32, String)>);
     {
@@ -169,16 +248,79 @@ fn forecast_grid(p: &GridProps) -> Html {
         None => return html! { <p class="muted">{ "Loading…" }</p> },
     };
     // Saves edits (into the journal, then the store); the grid is re-read with the outcome.
+    // What was applied becomes a step of the undo history (`what` names it).
     let save = {
         let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
+        let (history, undone, g) = (history.clone(), undone.clone(), g.clone());
         let cycle_id = p.cycle_id;
-        Rc::new(move |edits: Vec<CellEdit>| {
+        Rc::new(move |what: &'static str, edits: Vec<CellEdit>| {
             let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
+            let (history, undone) = (history.clone(), undone.clone());
+            let mut changes = changes_of(&g, &edits);
             spawn_local(async move {
                 match call::<SaveForecastCells>(&SaveCells { cycle_id, edits }).await {
-                    Ok(_) => {
+                    Ok(reply) => {
                         error.set(None);
                         drafts.set(Drafts::new());
+                        // A conflict was not applied: nothing of it to undo.
+                        changes.retain(|c| {
+                            !reply.conflicts.iter().any(|x| {
+                                x.customer_code == c.customer_code
+                                    && x.part == c.part
+                                    && x.month == c.month
+                            })
+                        });
+                        if !changes.is_empty() {
+                            let mut h = (**history).clone();
+                            h.push(UndoStep { what, changes });
+                            history.set(Rc::new(h));
+                            undone.set(None);
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                tick.set(*tick + 1);
+            });
+        })
+    };
+    // Takes the newest step back (saved like any edit, on the versions shown now).
+    let undo = {
+        let (error, tick, history, undone, g) = (
+            error.clone(),
+            tick.clone(),
+            history.clone(),
+            undone.clone(),
+            g.clone(),
+        );
+        let cycle_id = p.cycle_id;
+        Rc::new(move || {
+            let Some(step) = history.last().cloned() else {
+                return;
+            };
+            let (edits, moved_on) = undo_edits(&g, &step);
+            let mut h = (**history).clone();
+            h.pop();
+            history.set(Rc::new(h));
+            let (error, tick, undone) = (error.clone(), tick.clone(), undone.clone());
+            spawn_local(async move {
+                let n = edits.len();
+                let r = if edits.is_empty() {
+                    Ok(())
+                } else {
+                    call::<SaveForecastCells>(&SaveCells { cycle_id, edits })
+                        .await
+                        .map(|_| ())
+                };
+                match r {
+                    Ok(()) => {
+                        error.set(None);
+                        let mut said = format!("Undone: {} ({n} cell(s) put back).", step.what);
+                        if moved_on > 0 {
+                            said.push_str(&format!(
+                                " {moved_on} cell(s) changed again since were left as they are."
+                            ));
+                        }
+                        undone.set(Some(said));
                     }
                     Err(e) => error.set(Some(e)),
                 }
@@ -239,7 +381,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                     Callback::from(move |e: Event| {
                         let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
                         let q = if v.trim().is_empty() { 0.0 } else { v.trim().parse::<f64>().unwrap_or(f64::NAN) };
-                        save(vec![CellEdit {
+                        save("the edit", vec![CellEdit {
                             customer_code: r.customer_code.clone(),
                             part: r.part.clone(),
                             month: c.month.clone(),
@@ -276,7 +418,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                                 });
                             }
                         }
-                        save(edits);
+                        save("the paste", edits);
                     })
                 };
                 html! {
@@ -338,7 +480,7 @@ fn forecast_grid(p: &GridProps) -> Html {
                     key: None,
                 })
                 .collect();
-            save(edits);
+            save("fill right", edits);
         })
     };
     // A conflict or refused edit kept in the journal: keep mine (saved on the store's
@@ -372,14 +514,52 @@ fn forecast_grid(p: &GridProps) -> Html {
         let tick = tick.clone();
         Callback::from(move |_: MouseEvent| tick.set(*tick + 1))
     };
-    // An import's conflicts are kept in the journal and shown in the banner above.
+    // An import is one step of the history; its conflicts are kept in the journal and shown
+    // in the banner above.
     let imported = {
-        let tick = tick.clone();
-        Callback::from(move |_: Vec<CellConflict>| tick.set(*tick + 1))
+        let (tick, history, undone) = (tick.clone(), history.clone(), undone.clone());
+        Callback::from(move |changes: Vec<CellChange>| {
+            if !changes.is_empty() {
+                let mut h = (**history).clone();
+                h.push(UndoStep {
+                    what: "the import",
+                    changes,
+                });
+                history.set(Rc::new(h));
+                undone.set(None);
+            }
+            tick.set(*tick + 1)
+        })
     };
+    let undo_click = {
+        let undo = undo.clone();
+        Callback::from(move |_: MouseEvent| undo())
+    };
+    // Ctrl+Z (or Cmd+Z) anywhere in the grid's card, unless a cell is being typed in (then the
+    // text field's own undo applies).
+    let undo_key = {
+        let (undo, drafts) = (undo.clone(), drafts.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if (e.ctrl_key() || e.meta_key())
+                && !e.shift_key()
+                && e.key().eq_ignore_ascii_case("z")
+                && drafts.is_empty()
+            {
+                e.prevent_default();
+                undo();
+            }
+        })
+    };
+    let last_step = history.last().map(|s| {
+        format!(
+            "Undo {} ({} cell(s))",
+            s.what.trim_start_matches("the "),
+            s.changes.len()
+        )
+    });
     html! {
         <>
-        <div class="card" id="fc-grid-card">
+        <div class="card" id="fc-grid-card" onkeydown={undo_key}>
             <h2>{ format!("Forecast · {}", g.cycle.name) }<span class="muted" id="fc-status">{ format!("  {}", g.status.as_str()) }</span></h2>
             if g.cycle.status == CycleStatus::Closed { <p class="banner warn" id="fc-closed">{ "This cycle is closed: the forecast can no longer change." }</p> }
             if let Some(at) = g.sync.offline_as_of {
@@ -443,6 +623,12 @@ fn forecast_grid(p: &GridProps) -> Html {
                 if editable && !g.rows.is_empty() {
                     <button class="secondary" id="fc-fill-right" onclick={fill_right} title="Copies the selected row's first filled month into the months after it">{ "Fill right" }</button>
                 }
+                if editable {
+                    if let Some(label) = last_step {
+                        <button class="secondary" id="fc-undo" onclick={undo_click} title="Ctrl+Z: puts back what the last edit, paste, fill or import changed">{ label }</button>
+                    }
+                }
+                if let Some(said) = &*undone { <span class="ok" id="fc-undone">{ said.clone() }</span> }
                 if g.status == SubmissionStatus::Draft && g.cycle.status == CycleStatus::Open {
                     <button id="fc-submit" onclick={submit(false)}>{ "Submit" }</button>
                 }

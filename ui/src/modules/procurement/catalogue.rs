@@ -233,10 +233,7 @@ pub fn catalogue() -> Html {
                     Some(Ok(r)) => html! {
                         <div id="cat-import-report">
                             <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!("{} row(s), {} valid, {} applied, {} problem(s)", r.rows, r.valid, r.created, r.issues.len()) }</p>
-                            if !r.issues.is_empty() {
-                                <table><thead><tr><th>{ "Row" }</th><th>{ "Column" }</th><th>{ "Problem" }</th></tr></thead>
-                                <tbody>{ for r.issues.iter().map(|i| html! { <tr><td>{ i.row }</td><td>{ i.column.clone() }</td><td>{ i.message.clone() }</td></tr> }) }</tbody></table>
-                            }
+                            { crate::common::widgets::import_issues("cat-import-issues", &r.issues) }
                         </div>
                     },
                     Some(Err(e)) => html! { <p class="error" id="cat-import-report">{ e.message.clone() }</p> },
