@@ -218,43 +218,17 @@ async fn main() {
     .unwrap();
     let apply_t = t.elapsed();
     assert_eq!(applied.conflicts.len(), 0);
-    // 10,000 cells edited in the grid (pasted, say), saved as one save.
-    let edits: Vec<CellEdit> = (0..10_000usize)
-        .map(|i| {
-            let row = (i * 7) % (CUSTOMERS * PARTS);
-            let m = i % HORIZON as usize;
-            let (c, p) = (row / PARTS, row % PARTS);
-            // Rows the import changed are at version 2 now; the others at 1.
-            let version = if changed(row, m) && !bad(row, m) {
-                2
-            } else {
-                1
-            };
-            CellEdit {
-                customer_code: format!("C{c:05}"),
-                part: format!("P{p:03}"),
-                month: cycle.months[m].clone(),
-                quantity: 900.0,
-                base_version: version,
-                key: None,
-            }
-        })
-        .collect();
-    let t = Instant::now();
-    let saved = forecasts::save_cells(
-        &store,
-        &admin,
-        rep,
-        true,
-        &SaveCells {
-            cycle_id: cycle.id,
-            edits,
-        },
-    )
-    .await
-    .unwrap();
-    let save_t = t.elapsed();
-    assert_eq!((saved.applied, saved.conflicts.len()), (10_000, 0));
+    // 10,000 cells edited in the grid, saved as one save: a paste (556 rows × 18 months in one
+    // block), then 10,000 cells spread over the whole grid (one row in ten, every page of the
+    // table touched: the worst case for the store's cache).
+    let paste_t = save_10k(&store, &admin, rep, &cycle, |i| {
+        (90_000 + i / HORIZON as usize, i % HORIZON as usize)
+    })
+    .await;
+    let save_t = save_10k(&store, &admin, rep, &cycle, |i| {
+        ((i * 7) % (CUSTOMERS * PARTS), i % HORIZON as usize)
+    })
+    .await;
     let export_path = dir.path().join("export.xlsx");
     let t = Instant::now();
     xlsx::export(&store, cycle.id, rep, &export_path)
@@ -310,7 +284,8 @@ async fn main() {
         apply_t.as_secs_f64() * 1000.0
     );
     println!(
-        "  10,000 edited cells saved (save_cells, one transaction): {:.0} ms   (target < 200 ms)",
+        "  10,000 edited cells saved (save_cells, one transaction): a pasted block {:.0} ms, spread over the grid {:.0} ms   (target < 200 ms)",
+        paste_t.as_secs_f64() * 1000.0,
         save_t.as_secs_f64() * 1000.0
     );
     println!(
@@ -333,4 +308,50 @@ async fn main() {
         ),
         None => println!("  pandas peer not run (python3 -m pip install pandas openpyxl)"),
     }
+}
+
+/// Saves 10,000 cells at `at(i)` = (grid row, month) as one save (every cell at version 1,
+/// or 2 where the import changed it); returns how long it took.
+async fn save_10k(
+    store: &Store,
+    admin: &Actor,
+    rep: i64,
+    cycle: &portdesk_types::forecasts::Cycle,
+    at: impl Fn(usize) -> (usize, usize),
+) -> std::time::Duration {
+    let edits: Vec<CellEdit> = (0..10_000usize)
+        .map(|i| {
+            let (row, m) = at(i);
+            let (c, p) = (row / PARTS, row % PARTS);
+            let version = if changed(row, m) && !bad(row, m) {
+                2
+            } else {
+                1
+            };
+            CellEdit {
+                customer_code: format!("C{c:05}"),
+                part: format!("P{p:03}"),
+                month: cycle.months[m].clone(),
+                quantity: 900.0,
+                base_version: version,
+                key: None,
+            }
+        })
+        .collect();
+    let t = Instant::now();
+    let saved = forecasts::save_cells(
+        store,
+        admin,
+        rep,
+        true,
+        &SaveCells {
+            cycle_id: cycle.id,
+            edits,
+        },
+    )
+    .await;
+    let took = t.elapsed();
+    let saved = saved.unwrap();
+    assert_eq!((saved.applied, saved.conflicts.len()), (10_000, 0));
+    took
 }

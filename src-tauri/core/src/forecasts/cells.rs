@@ -72,15 +72,7 @@ pub async fn save_cells(
             "At most 100,000 cells per save.",
         ));
     }
-    let owned: Vec<(String, String)> = sqlx::query_as(
-        "SELECT a.erp_customer_code, m.part FROM forecast_assignments a JOIN forecast_matrix m \
-         ON m.erp_customer_code = a.erp_customer_code WHERE a.active = 1 AND m.active = 1 AND ($1 = 1 OR a.rep_id = $2)",
-    )
-    .bind(i64::from(admin))
-    .bind(rep)
-    .fetch_all(store.pool())
-    .await?;
-    let owned: std::collections::HashSet<(String, String)> = owned.into_iter().collect();
+    let owned = owned_rows(store, rep, admin, &req.edits).await?;
     let in_cycle: std::collections::HashSet<&str> = c.months.iter().map(String::as_str).collect();
     let mut checked = Vec::with_capacity(req.edits.len());
     for e in &req.edits {
@@ -137,6 +129,19 @@ pub async fn save_cells(
         .map(|(e, q)| (*e, *q))
         .collect();
     let inserted = bulk_new_cells(&mut tx, req.cycle_id, &new_cells, actor.id, now).await?;
+    // Likewise the updates of cells at their editor's version (a paste, an import): once
+    // each cell; whatever they did not take (the version moved on) is a conflict below.
+    let mut seen_cell = HashSet::new();
+    let updates: Vec<(&CellEdit, i64)> = checked
+        .iter()
+        .filter(|(e, _)| {
+            e.base_version > 0
+                && e.key.as_deref().is_none_or(|k| fresh.contains(k))
+                && seen_cell.insert((&e.customer_code, &e.part, &e.month))
+        })
+        .map(|(e, q)| (*e, *q))
+        .collect();
+    let mut updated_in_bulk = bulk_updates(&mut tx, req.cycle_id, &updates, actor.id, now).await?;
     let mut bulk_done: HashSet<(&str, &str, &str)> = HashSet::new();
     for (e, q) in checked {
         if e.key.as_deref().is_some_and(|k| !fresh.contains(k)) {
@@ -159,6 +164,13 @@ pub async fn save_cells(
         if e.base_version == 0 && inserted.contains(&cell) && bulk_done.insert(cell) {
             reply.applied += 1;
             reply.versions.push(1);
+            continue;
+        }
+        if e.base_version > 0
+            && let Some(v) = updated_in_bulk.remove(&cell)
+        {
+            reply.applied += 1;
+            reply.versions.push(v);
             continue;
         }
         // Written only when the stored version is still the editor's base: a new cell only if
@@ -241,6 +253,112 @@ pub async fn save_cells(
 
 /// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 binds.
 const BULK_ROWS: usize = 500;
+
+/// Which of the edits' (customer, part) rows `rep` may forecast (an admin: any planned row):
+/// the customer assigned to the rep and active, the product active in the matrix. A few rows
+/// are looked up by key; many, in one read of the rep's rows.
+async fn owned_rows(
+    store: &Store,
+    rep: i64,
+    admin: bool,
+    edits: &[CellEdit],
+) -> Result<HashSet<(String, String)>> {
+    const RULE: &str = "FROM forecast_assignments a JOIN forecast_matrix m \
+        ON m.erp_customer_code = a.erp_customer_code WHERE a.active = 1 AND m.active = 1 AND ($1 = 1 OR a.rep_id = $2)";
+    let wanted: HashSet<(&str, &str)> = edits
+        .iter()
+        .map(|e| (e.customer_code.as_str(), e.part.as_str()))
+        .collect();
+    if wanted.len() > 40 * BULK_ROWS {
+        let all: Vec<(String, String)> =
+            sqlx::query_as(&format!("SELECT a.erp_customer_code, m.part {RULE}"))
+                .bind(i64::from(admin))
+                .bind(rep)
+                .fetch_all(store.pool())
+                .await?;
+        return Ok(all.into_iter().collect());
+    }
+    let wanted: Vec<(&str, &str)> = wanted.into_iter().collect();
+    let mut owned = HashSet::with_capacity(wanted.len());
+    for chunk in wanted.chunks(BULK_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", i * 2 + 3, i * 2 + 4))
+            .collect();
+        let sql = format!(
+            "SELECT a.erp_customer_code, m.part {RULE} AND (m.erp_customer_code, m.part) IN (VALUES {})",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql)
+            .bind(i64::from(admin))
+            .bind(rep);
+        for (c, p) in chunk {
+            q = q.bind(*c).bind(*p);
+        }
+        owned.extend(q.fetch_all(store.pool()).await?);
+    }
+    Ok(owned)
+}
+
+/// Updates cells still at their editor's base version in as few statements as possible;
+/// returns each updated cell's new version (a cell whose version moved on is left for the
+/// one-cell path, which reports the conflict).
+async fn bulk_updates<'a>(
+    tx: &mut AnyConnection,
+    cycle_id: i64,
+    cells: &[(&'a CellEdit, i64)],
+    by: Option<i64>,
+    now: i64,
+) -> Result<HashMap<(&'a str, &'a str, &'a str), i64>> {
+    let mut done = HashMap::with_capacity(cells.len());
+    for chunk in cells.chunks(BULK_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5 + 4;
+                format!("(${}, ${}, ${}, ${}, ${})", b, b + 1, b + 2, b + 3, b + 4)
+            })
+            .collect();
+        // The same text on SQLite (3.33+) and PostgreSQL: the rows as a named CTE.
+        let sql = format!(
+            "WITH v (c, p, m, q, b) AS (VALUES {}) \
+             UPDATE forecast_cells SET quantity = v.q, version = forecast_cells.version + 1, updated_by = $2, updated_at = $3 \
+             FROM v WHERE forecast_cells.cycle_id = $1 AND forecast_cells.erp_customer_code = v.c \
+             AND forecast_cells.part = v.p AND forecast_cells.month = v.m AND forecast_cells.version = v.b \
+             RETURNING forecast_cells.erp_customer_code, forecast_cells.part, forecast_cells.month, forecast_cells.version",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql)
+            .bind(cycle_id)
+            .bind(by)
+            .bind(now);
+        for (e, qty) in chunk {
+            q = q
+                .bind(&e.customer_code)
+                .bind(&e.part)
+                .bind(&e.month)
+                .bind(*qty)
+                .bind(e.base_version);
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        let index: HashMap<(&str, &str, &str), &CellEdit> = chunk
+            .iter()
+            .map(|(e, _)| {
+                (
+                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
+                    *e,
+                )
+            })
+            .collect();
+        for (c, p, m, v) in &rows {
+            if let Some(e) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
+                done.insert(
+                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
+                    *v,
+                );
+            }
+        }
+    }
+    Ok(done)
+}
 
 /// Records edit keys in as few statements as possible; returns those that were new.
 async fn bulk_keys(
