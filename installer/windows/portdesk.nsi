@@ -132,11 +132,12 @@ Section "${APP} (required)" SecApp
     ${IfNot} ${FileExists} "$INSTDIR\${EXE}"
       ${Break}
     ${EndIf}
-    ; A running .exe cannot be renamed: this tells whether it can be replaced.
+    ; Windows refuses to open a running program's .exe for writing (a rename would pass):
+    ; this tells whether it can be replaced. Nothing is written.
     ClearErrors
-    Rename "$INSTDIR\${EXE}" "$INSTDIR\${EXE}.probe"
+    FileOpen $0 "$INSTDIR\${EXE}" a
     ${IfNot} ${Errors}
-      Rename "$INSTDIR\${EXE}.probe" "$INSTDIR\${EXE}"
+      FileClose $0
       ${Break}
     ${EndIf}
     ${IfNot} ${Cmd} `MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "${APP} is running. Close every ${APP} window (and the tray icon), then choose Retry." /SD IDCANCEL IDRETRY`
@@ -279,11 +280,12 @@ Section "un.${APP}" SecUnApp
     ${IfNot} ${FileExists} "$INSTDIR\${EXE}"
       ${Break}
     ${EndIf}
-    ; A running .exe cannot be renamed: this tells whether it can be replaced.
+    ; Windows refuses to open a running program's .exe for writing (a rename would pass):
+    ; this tells whether it can be replaced. Nothing is written.
     ClearErrors
-    Rename "$INSTDIR\${EXE}" "$INSTDIR\${EXE}.probe"
+    FileOpen $0 "$INSTDIR\${EXE}" a
     ${IfNot} ${Errors}
-      Rename "$INSTDIR\${EXE}.probe" "$INSTDIR\${EXE}"
+      FileClose $0
       ${Break}
     ${EndIf}
     ${IfNot} ${Cmd} `MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "${APP} is running. Close it, then choose Retry." /SD IDCANCEL IDRETRY`
