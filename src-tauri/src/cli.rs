@@ -110,42 +110,86 @@ pub enum DemoCmd {
 
 impl Args {
     /// Parses the command line. A launcher (WebKitWebDriver in tests, a kiosk wrapper) may add
-    /// arguments of its own when starting the app; those must not stop the GUI from opening,
-    /// so only a CLI command gets strict parsing.
-    pub fn parse_for_gui_or_cli() -> Args {
+    /// flags of its own when starting the app; those must not stop the GUI from opening, so
+    /// only a word in command position gets strict parsing. `Err` is the exit code after the
+    /// error (or the help) was printed.
+    pub fn parse_for_gui_or_cli() -> Result<Args, ExitCode> {
         let argv: Vec<String> = std::env::args().collect();
-        match Args::try_parse_from(&argv) {
-            Ok(a) => a,
-            Err(e) => {
-                let cli_intended = argv
-                    .iter()
-                    .skip(1)
-                    .any(|a| matches!(a.as_str(), "admin" | "demo-erp" | "mail" | "help"))
-                    || matches!(
-                        e.kind(),
-                        clap::error::ErrorKind::DisplayHelp
-                            | clap::error::ErrorKind::DisplayVersion
-                    );
-                if cli_intended {
-                    e.exit();
-                }
-                let data_dir = argv
-                    .iter()
-                    .position(|a| a == "--data-dir")
-                    .and_then(|i| argv.get(i + 1))
-                    .map(PathBuf::from)
-                    .or_else(|| {
-                        argv.iter()
-                            .find_map(|a| a.strip_prefix("--data-dir=").map(PathBuf::from))
-                    });
-                Args {
-                    data_dir,
-                    kiosk: argv.iter().any(|a| a == "--kiosk"),
-                    command: None,
-                }
+        Args::parse_argv(&argv)
+    }
+
+    fn parse_argv(argv: &[String]) -> Result<Args, ExitCode> {
+        let e = match Args::try_parse_from(argv) {
+            Ok(a) => return Ok(a),
+            Err(e) => e,
+        };
+        if matches!(
+            e.kind(),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+        ) {
+            let _ = e.print();
+            return Err(ExitCode::SUCCESS);
+        }
+        let commands = command_names();
+        match first_word(argv) {
+            // A known command with a mistake after it: clap's own message says which.
+            Some(word) if commands.iter().any(|c| c == word) => {
+                let _ = e.print();
+                Err(ExitCode::from(2))
             }
+            // An unknown first word is a typo or a command of another version, never "open
+            // the app".
+            Some(word) => {
+                eprintln!(
+                    "error: \"{word}\" is not a Portdesk command.\n\
+                     Commands: {}.\n\
+                     Without a command Portdesk opens the app; portdesk --help lists the options.",
+                    commands.join(", ")
+                );
+                Err(ExitCode::from(2))
+            }
+            None => Ok(Args {
+                data_dir: flag_value(argv, "--data-dir").map(PathBuf::from),
+                kiosk: argv.iter().any(|a| a == "--kiosk"),
+                command: None,
+            }),
         }
     }
+}
+
+/// Every top-level command, as `--help` lists them (with clap's own `help`).
+fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+    let mut names: Vec<String> = Args::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.push("help".into());
+    names
+}
+
+/// The first argument that is not a flag nor the value of `--data-dir`: where a command goes.
+fn first_word(argv: &[String]) -> Option<&str> {
+    let mut args = argv.iter().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            args.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
+}
+
+fn flag_value<'a>(argv: &'a [String], flag: &str) -> Option<&'a str> {
+    let with_eq = format!("{flag}=");
+    argv.iter().enumerate().skip(1).find_map(|(i, a)| {
+        if a == flag {
+            argv.get(i + 1).map(String::as_str)
+        } else {
+            a.strip_prefix(&with_eq)
+        }
+    })
 }
 
 pub fn run(cmd: Cmd) -> ExitCode {
@@ -328,5 +372,44 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, ExitCode> {
+        let argv: Vec<String> = std::iter::once("portdesk")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect();
+        Args::parse_argv(&argv)
+    }
+
+    #[test]
+    fn launcher_flags_still_open_the_app() {
+        let a = parse(&["--kiosk", "--automation", "--data-dir", "/tmp/x"]).unwrap();
+        assert!(a.kiosk && a.command.is_none());
+        assert_eq!(a.data_dir, Some(PathBuf::from("/tmp/x")));
+        let a = parse(&["--data-dir=/tmp/y", "--some-launcher-flag"]).unwrap();
+        assert_eq!(a.data_dir, Some(PathBuf::from("/tmp/y")));
+        assert!(!a.kiosk);
+    }
+
+    #[test]
+    fn an_unknown_word_is_not_the_app() {
+        assert!(parse(&["frobnicate"]).is_err());
+        assert!(parse(&["--data-dir", "/tmp/x", "frobnicate"]).is_err());
+        assert!(parse(&["--kiosk", "--automation", "frobnicate"]).is_err());
+        assert!(parse(&["admin", "creat"]).is_err());
+    }
+
+    #[test]
+    fn every_command_is_listed() {
+        assert_eq!(
+            command_names(),
+            ["admin", "demo-erp", "mail", "forecasts", "help"]
+        );
     }
 }

@@ -27,7 +27,16 @@ const KIOSK_MODULE_PREFIX: &str = "kiosk-module-";
 /// Emitted to every window when someone signs in or out.
 const SESSION_CHANGED: &str = SessionChangedEvent::NAME;
 
+/// Said instead of Tauri's panic when there is no screen to open a window on (an SSH session,
+/// a service, a container).
+const NO_DISPLAY: &str = "Portdesk needs a graphical display; none could be opened here. To \
+    work without one, use the command line: portdesk --help";
+
 pub fn run(kiosk: bool) -> ExitCode {
+    if !display_available() {
+        eprintln!("{NO_DISPLAY}");
+        return ExitCode::FAILURE;
+    }
     let paths = match AppPaths::detect() {
         Ok(p) => p,
         Err(e) => {
@@ -119,6 +128,19 @@ pub fn run(kiosk: bool) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether a window can be opened. On Linux GTK is initialised here, on this (the main)
+/// thread, where Tauri would otherwise panic on failure; Tauri's own init then finds it done.
+#[cfg(target_os = "linux")]
+fn display_available() -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|d| !d.is_empty());
+    (set("DISPLAY") || set("WAYLAND_DISPLAY")) && gtk::init().is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn display_available() -> bool {
+    true
 }
 
 fn to_invoke_error(e: ApiError) -> InvokeError {

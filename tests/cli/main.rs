@@ -117,6 +117,87 @@ fn a_cli_typo_is_an_error_not_a_window() {
     assert!(text(&o).contains("unrecognized subcommand"), "{}", text(&o));
 }
 
+/// Runs the binary with `env` changes and no stdin; a run that has not ended after 30 s (the
+/// app's window opened instead of an answer) is killed and fails the test.
+fn portdesk_env(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
+    let mut cmd = Command::new(APP);
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            let o = child.wait_with_output().unwrap();
+            panic!("portdesk {args:?} did not end: {}", text(&o));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_unknown_command_is_named_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["frobnicate"][..], &["--kiosk", "frobnicate", "now"]] {
+        let o = portdesk_env(dir.path(), args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("\"frobnicate\" is not a Portdesk command."),
+            "{err}"
+        );
+        assert!(
+            err.contains("Commands: admin, demo-erp, mail, forecasts, help."),
+            "{err}"
+        );
+    }
+    assert!(
+        !dir.path().join("portdesk.db").exists(),
+        "nothing was started"
+    );
+}
+
+/// Without a display the app says so in one sentence instead of Tauri's panic; the flags a
+/// launcher adds (`--kiosk`, unknown `--…` flags) still mean "open the app".
+#[cfg(target_os = "linux")]
+#[test]
+fn the_app_without_a_display_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_display = [("DISPLAY", None), ("WAYLAND_DISPLAY", None)];
+    // A display that is named but cannot be opened: GTK's own check fails.
+    let dead_display = [("DISPLAY", Some(":4242")), ("WAYLAND_DISPLAY", None)];
+    for (args, env) in [
+        (&[][..], &no_display[..]),
+        (&["--kiosk", "--automation"][..], &no_display[..]),
+        (&[][..], &dead_display[..]),
+    ] {
+        let o = portdesk_env(dir.path(), args, env);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(
+                "Portdesk needs a graphical display; none could be opened here. To work \
+                 without one, use the command line: portdesk --help"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!err.contains("backtrace"), "{err}");
+    }
+}
+
 #[path = "../../src-tauri/core/tests/common/smtp.rs"]
 mod smtp;
 
