@@ -2,6 +2,7 @@
 //! `idle_seconds` no window is left that shows their name or a row of their stock.
 
 use super::*;
+use fantoccini::ClientBuilder;
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;

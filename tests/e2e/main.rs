@@ -5,143 +5,27 @@
 //! to leave it out on a machine without a display.
 
 mod forecasts;
+mod harness;
 mod kiosk;
 /// A PostgreSQL server of the test's own, to stop and start (shared with the core's tests).
 #[path = "../../src-tauri/core/tests/common/pg_cluster.rs"]
 mod pg_cluster;
 mod procurement;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
+use harness::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const APP: &str = env!("CARGO_BIN_EXE_portdesk");
 
 /// One journey at a time: the test runner runs tests in parallel, and several apps with their
 /// webviews on a 2-core machine make every wait a race. Each journey holds this while it runs.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-const PASSWORD: &str = "Forklift-Harbour-42";
-
 fn shots_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// tauri-driver, stopped with SIGTERM so it also stops its WebKitWebDriver.
-struct Driver(Child);
-
-impl Driver {
-    /// tauri-driver on a free port, with the app's data in `data`; returns it and its port.
-    fn start(data: &Path) -> (Driver, u16) {
-        let port = free_port();
-        let child = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &free_port().to_string(),
-            ])
-            .env("PORTDESK_HOME", data)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver not found: scripts/setup.sh installs it");
-        (Driver(child), port)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn connect(port: u16, data_dir: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        json!({ "application": APP, "args": ["--data-dir", data_dir.to_str().unwrap()] }),
-    );
-    caps.insert("browserName".into(), json!("wry"));
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return c,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("cannot start a WebDriver session with the app: {e}"),
-        }
-    }
-}
-
-/// Waits until the element's text satisfies `ok`; returns the text.
-async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(el) = c.find(Locator::Css(css)).await
-            && let Ok(t) = el.text().await
-        {
-            if ok(&t) {
-                return t;
-            }
-            last = t;
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-    panic!("{css} never showed the expected text; last seen: {last:?}");
-}
-
-async fn wait_for(c: &Client, css: &str) {
-    wait_text(c, css, |_| true).await;
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
 }
 
 async fn shot(c: &Client, name: &str) {
@@ -563,31 +447,4 @@ fn check_export(path: &Path, visible: &[String], rows: u64) {
         on_hand.windows(2).all(|w| w[0] >= w[1]),
         "sorted by on hand, descending"
     );
-}
-
-/// Clicks a module tile in the main window and switches to the window it opens.
-async fn open_module(
-    c: &Client,
-    main: &fantoccini::wd::WindowHandle,
-    module: &str,
-) -> Result<fantoccini::wd::WindowHandle, String> {
-    c.switch_to_window(main.clone())
-        .await
-        .map_err(|e| e.to_string())?;
-    let before = c.windows().await.map_err(|e| e.to_string())?;
-    click(c, &format!("#open-{module}")).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let now = c.windows().await.map_err(|e| e.to_string())?;
-        if let Some(h) = now.into_iter().find(|h| !before.contains(h)) {
-            c.switch_to_window(h.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            return Ok(h);
-        }
-        if Instant::now() > deadline {
-            return Err(format!("the {module} window never opened"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

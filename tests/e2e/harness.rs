@@ -1,0 +1,155 @@
+//! What the E2E journeys and the grid benchmark (`benches/grid_scroll.rs`) share: the app's
+//! binary, tauri-driver, a WebDriver session with the app, and waits on what it shows. Each
+//! user takes the part it needs.
+#![allow(dead_code)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const APP: &str = env!("CARGO_BIN_EXE_portdesk");
+
+pub const PASSWORD: &str = "Forklift-Harbour-42";
+
+/// tauri-driver, stopped with SIGTERM so it also stops its WebKitWebDriver.
+pub struct Driver(pub Child);
+
+impl Driver {
+    /// tauri-driver on a free port, with the app's data in `data`; returns it and its port.
+    pub fn start(data: &Path) -> (Driver, u16) {
+        let port = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("PORTDESK_HOME", data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver not found: scripts/setup.sh installs it");
+        (Driver(child), port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn connect(port: u16, data_dir: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": APP, "args": ["--data-dir", data_dir.to_str().unwrap()] }),
+    );
+    caps.insert("browserName".into(), json!("wry"));
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("cannot start a WebDriver session with the app: {e}"),
+        }
+    }
+}
+
+/// Waits until the element's text satisfies `ok`; returns the text.
+pub async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && let Ok(t) = el.text().await
+        {
+            if ok(&t) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    panic!("{css} never showed the expected text; last seen: {last:?}");
+}
+
+pub async fn wait_for(c: &Client, css: &str) {
+    wait_text(c, css, |_| true).await;
+}
+
+pub async fn type_into(c: &Client, css: &str, text: &str) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks a module tile in the main window and switches to the window it opens.
+pub async fn open_module(
+    c: &Client,
+    main: &fantoccini::wd::WindowHandle,
+    module: &str,
+) -> Result<fantoccini::wd::WindowHandle, String> {
+    c.switch_to_window(main.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let before = c.windows().await.map_err(|e| e.to_string())?;
+    click(c, &format!("#open-{module}")).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = c.windows().await.map_err(|e| e.to_string())?;
+        if let Some(h) = now.into_iter().find(|h| !before.contains(h)) {
+            c.switch_to_window(h.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(h);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the {module} window never opened"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
