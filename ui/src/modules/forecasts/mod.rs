@@ -146,6 +146,50 @@ fn changes_of(g: &Grid, edits: &[CellEdit]) -> Vec<CellChange> {
         .collect()
 }
 
+/// `g` with `changes` shown at once, before the grid is read again: the values and totals;
+/// versions one up where the store took them (`applied`), else the cells marked pending.
+fn patched(g: &Grid, changes: &[CellChange], applied: bool) -> Grid {
+    let mut out = g.clone();
+    let at: std::collections::HashMap<(&str, &str, &str), i64> = changes
+        .iter()
+        .map(|c| {
+            (
+                (c.customer_code.as_str(), c.part.as_str(), c.month.as_str()),
+                c.after,
+            )
+        })
+        .collect();
+    for row in &mut out.rows {
+        let mut touched = false;
+        for cell in &mut row.cells {
+            if let Some(q) = at.get(&(
+                row.customer_code.as_str(),
+                row.part.as_str(),
+                cell.month.as_str(),
+            )) {
+                cell.quantity = Some(*q);
+                if applied {
+                    cell.version += 1;
+                } else {
+                    cell.pending = true;
+                }
+                touched = true;
+            }
+        }
+        if touched {
+            row.total = row.cells.iter().filter_map(|c| c.quantity).sum();
+        }
+    }
+    for (m, total) in out.month_totals.iter_mut().enumerate() {
+        *total = out
+            .rows
+            .iter()
+            .filter_map(|r| r.cells.get(m).and_then(|c| c.quantity))
+            .sum();
+    }
+    out
+}
+
 /// The edits that take `step` back, on the versions `g` shows now; a cell changed again since
 /// (by anyone) is left as it is and counted.
 fn undo_edits(g: &Grid, step: &UndoStep) -> (Vec<CellEdit>, usize) {
@@ -219,14 +263,24 @@ fn forecast_grid(p: &GridProps) -> Html {
             }
         });
     }
+    // Reads overlap when edits come quickly: only the newest read is shown, so an older one
+    // answering late never puts back values from before the last save.
+    let reads = use_mut_ref(|| 0u64);
     {
-        let grid = grid.clone();
+        let (grid, reads) = (grid.clone(), reads.clone());
         let req = GridRequest {
             cycle_id: p.cycle_id,
             rep_id: p.rep_id,
         };
         use_effect_with((req.clone(), p.reload, *tick), move |_| {
-            spawn_local(async move { grid.set(Some(call::<GetGrid>(&req).await.map(Rc::new))) });
+            *reads.borrow_mut() += 1;
+            let mine = *reads.borrow();
+            spawn_local(async move {
+                let read = call::<GetGrid>(&req).await.map(Rc::new);
+                if *reads.borrow() == mine {
+                    grid.set(Some(read));
+                }
+            });
         });
     }
     // While edits wait in the journal, look again every 10 s: they go when the store answers.
@@ -252,10 +306,12 @@ fn forecast_grid(p: &GridProps) -> Html {
     let save = {
         let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
         let (history, undone, g) = (history.clone(), undone.clone(), g.clone());
+        let shown = grid.clone();
         let cycle_id = p.cycle_id;
         Rc::new(move |what: &'static str, edits: Vec<CellEdit>| {
             let (error, tick, drafts) = (error.clone(), tick.clone(), drafts.clone());
-            let (history, undone) = (history.clone(), undone.clone());
+            let (history, undone, shown, g) =
+                (history.clone(), undone.clone(), shown.clone(), g.clone());
             let mut changes = changes_of(&g, &edits);
             spawn_local(async move {
                 match call::<SaveForecastCells>(&SaveCells { cycle_id, edits }).await {
@@ -271,6 +327,9 @@ fn forecast_grid(p: &GridProps) -> Html {
                             })
                         });
                         if !changes.is_empty() {
+                            // Shown at once; the grid read again below brings the store's word.
+                            let applied = reply.applied as usize >= changes.len();
+                            shown.set(Some(Ok(Rc::new(patched(&g, &changes, applied)))));
                             let mut h = (**history).clone();
                             h.push(UndoStep { what, changes });
                             history.set(Rc::new(h));
