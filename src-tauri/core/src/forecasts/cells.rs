@@ -299,6 +299,19 @@ async fn owned_rows(
     Ok(owned)
 }
 
+/// The cells of a batch by key, borrowed from the edits (a statement's rows name them by value).
+fn by_cell<'a>(
+    chunk: &[(&'a CellEdit, i64)],
+) -> HashMap<(&'a str, &'a str, &'a str), (&'a str, &'a str, &'a str)> {
+    chunk
+        .iter()
+        .map(|(e, _)| {
+            let k = (e.customer_code.as_str(), e.part.as_str(), e.month.as_str());
+            (k, k)
+        })
+        .collect()
+}
+
 /// Updates cells still at their editor's base version in as few statements as possible;
 /// returns each updated cell's new version (a cell whose version moved on is left for the
 /// one-cell path, which reports the conflict).
@@ -339,21 +352,10 @@ async fn bulk_updates<'a>(
                 .bind(e.base_version);
         }
         let rows = q.fetch_all(&mut *tx).await?;
-        let index: HashMap<(&str, &str, &str), &CellEdit> = chunk
-            .iter()
-            .map(|(e, _)| {
-                (
-                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
-                    *e,
-                )
-            })
-            .collect();
+        let index = by_cell(chunk);
         for (c, p, m, v) in &rows {
-            if let Some(e) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
-                done.insert(
-                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
-                    *v,
-                );
+            if let Some(cell) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
+                done.insert(*cell, *v);
             }
         }
     }
@@ -430,18 +432,10 @@ async fn bulk_new_cells<'a>(
                 .bind(now);
         }
         let rows = q.fetch_all(&mut *tx).await?;
-        let index: HashMap<(&str, &str, &str), &CellEdit> = chunk
-            .iter()
-            .map(|(e, _)| {
-                (
-                    (e.customer_code.as_str(), e.part.as_str(), e.month.as_str()),
-                    *e,
-                )
-            })
-            .collect();
+        let index = by_cell(chunk);
         for (c, p, m) in &rows {
-            if let Some(e) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
-                done.insert((e.customer_code.as_str(), e.part.as_str(), e.month.as_str()));
+            if let Some(cell) = index.get(&(c.as_str(), p.as_str(), m.as_str())) {
+                done.insert(*cell);
             }
         }
     }
