@@ -696,3 +696,64 @@ async fn import_conflicts_wait_in_the_grid(h: Harness) {
     assert_eq!((a.cells[0].quantity, a.cells[0].version), (Some(120), 3));
 }
 on_both_stores!(import_conflicts, import_conflicts_wait_in_the_grid);
+
+// A sheet typed by hand (no hidden sheet) may name every cell of a large grid: past 50,000
+// cells to look up, the import compares it with one read of the whole grid instead. The same
+// rules apply: only cells that differ from the store are changes.
+on_both_backends!(
+    a_hand_typed_sheet_naming_every_cell_of_a_large_grid,
+    |store: Store| async move {
+        let w = setup(&store).await;
+        // Rita's C1 gets 4,200 more parts: 4,203 rows × 12 months = 50,436 cells.
+        let parts: Vec<String> = (0..4_200).map(|i| format!("X{i:04}")).collect();
+        let mut tx = store.pool().begin().await.unwrap();
+        for chunk in parts.chunks(300) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("('C1', ${}, '', 1)", i + 1))
+                .collect();
+            let sql = format!(
+                "INSERT INTO forecast_matrix (erp_customer_code, part, description, active) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p);
+            }
+            q.execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        save(
+            &store,
+            &w.rita_a,
+            w.rita,
+            false,
+            w.cycle.id,
+            vec![edit("C1", "X0001", "2027-01", 5.0, 0)],
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typed.xlsx");
+        let mut header = vec!["Customer code", "Part"];
+        header.extend(w.cycle.months.iter().map(String::as_str));
+        let rows: Vec<Vec<Option<Data>>> = ["A", "B", "C"]
+            .iter()
+            .map(|p| (*p).to_owned())
+            .chain(parts.iter().cloned())
+            .map(|p| {
+                let mut r = vec![t("C1"), t(&p)];
+                r.extend(w.cycle.months.iter().map(|_| n(5.0)));
+                r
+            })
+            .collect();
+        hand_made(&path, &header, &rows);
+        let r = import(&store, &w, &path, ImportMode::Check).await.unwrap();
+        assert_eq!(r.issues, vec![], "{:?}", r.issues);
+        assert_eq!(r.rows, 4_203);
+        assert_eq!(
+            r.changed,
+            4_203 * 12 - 1,
+            "every cell but the one already holding 5"
+        );
+        assert_eq!(r.applied, 0);
+    }
+);
