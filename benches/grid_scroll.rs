@@ -17,12 +17,10 @@ mod harness;
 
 use fantoccini::Client;
 use harness::*;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::MemorySecrets;
 use portdesk_types::forecasts::{Assignment, CellEdit, MatrixEntry, NewCycle, SaveCells};
-use portdesk_types::{Role, Secret};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,22 +42,7 @@ async fn prepare(dir: &Path) {
     .await;
     let store = core.store().await.expect("the store opens");
     let admin = Actor::system("bench");
-    let rep = accounts::create(
-        &store,
-        &admin,
-        NewUser {
-            name: "Rita Rep".into(),
-            email: "rita@example.com".into(),
-            role: Role::SalesRep,
-            erp_customer: None,
-            erp_customer_code: None,
-            password: Secret::new(PASSWORD),
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-    .id;
+    let rep = sales_rep(&store, &admin).await;
     for c in 0..CUSTOMERS {
         let code = format!("C{c:05}");
         portdesk_core::forecasts::assign(

@@ -3,12 +3,10 @@
 //! submits; the edit is in the store.
 
 use super::*;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;
 use portdesk_core::secrets::MemorySecrets;
 use portdesk_types::forecasts::{Assignment, MatrixEntry, NewCycle};
-use portdesk_types::{Role, Secret};
 use std::sync::Arc;
 
 /// A rep with one customer and two products, and an open 12-month cycle from 2027-01.
@@ -20,22 +18,7 @@ async fn prepare(dir: &Path) -> (i64, i64) {
     .await;
     let store = core.store().await.expect("the store opens");
     let admin = Actor::system("e2e");
-    let rep = accounts::create(
-        &store,
-        &admin,
-        NewUser {
-            name: "Rita Rep".into(),
-            email: "rita@example.com".into(),
-            role: Role::SalesRep,
-            erp_customer: None,
-            erp_customer_code: None,
-            password: Secret::new(PASSWORD),
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap()
-    .id;
+    let rep = sales_rep(&store, &admin).await;
     portdesk_core::forecasts::assign(
         &store,
         &admin,

@@ -61,11 +61,19 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A WebDriver session with the app on its data in `data_dir`.
 pub async fn connect(port: u16, data_dir: &Path) -> Client {
+    connect_with(port, data_dir, &[]).await
+}
+
+/// The same, with more command-line arguments for the app (`--kiosk`).
+pub async fn connect_with(port: u16, data_dir: &Path, more: &[&str]) -> Client {
+    let mut args = vec!["--data-dir", data_dir.to_str().unwrap()];
+    args.extend_from_slice(more);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "tauri:options".into(),
-        json!({ "application": APP, "args": ["--data-dir", data_dir.to_str().unwrap()] }),
+        json!({ "application": APP, "args": args }),
     );
     caps.insert("browserName".into(), json!("wry"));
     let url = format!("http://127.0.0.1:{port}");
@@ -78,8 +86,7 @@ pub async fn connect(port: u16, data_dir: &Path) -> Client {
             .await
         {
             Ok(c) => return c,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
+            Err(_) if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
             Err(e) => panic!("cannot start a WebDriver session with the app: {e}"),
@@ -152,4 +159,27 @@ pub async fn open_module(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Rita Rep (`rita@example.com`, [`PASSWORD`]), the sales rep of the forecast journeys.
+pub async fn sales_rep(
+    store: &portdesk_core::store::Store,
+    admin: &portdesk_core::audit::Actor,
+) -> i64 {
+    portdesk_core::accounts::create(
+        store,
+        admin,
+        portdesk_core::accounts::NewUser {
+            name: "Rita Rep".into(),
+            email: "rita@example.com".into(),
+            role: portdesk_types::Role::SalesRep,
+            erp_customer: None,
+            erp_customer_code: None,
+            password: portdesk_types::Secret::new(PASSWORD),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap()
+    .id
 }

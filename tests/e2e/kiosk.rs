@@ -2,7 +2,6 @@
 //! `idle_seconds` no window is left that shows their name or a row of their stock.
 
 use super::*;
-use fantoccini::ClientBuilder;
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::paths::AppPaths;
@@ -48,31 +47,6 @@ async fn prepare_kiosk(dir: &Path) {
     .unwrap();
 }
 
-async fn connect_kiosk(port: u16, data_dir: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        json!({ "application": APP, "args": ["--data-dir", data_dir.to_str().unwrap(), "--kiosk"] }),
-    );
-    caps.insert("browserName".into(), json!("wry"));
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return c,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("cannot start a WebDriver session with the kiosk: {e}"),
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosk_idle_sign_out_leaves_no_customer_data_on_screen() {
     let _turn = ONE_AT_A_TIME.lock().await;
@@ -88,7 +62,7 @@ async fn kiosk_idle_sign_out_leaves_no_customer_data_on_screen() {
     let data = tempfile::tempdir().unwrap();
     prepare_kiosk(data.path()).await;
     let (_driver, port) = Driver::start(data.path());
-    let c = connect_kiosk(port, data.path()).await;
+    let c = connect_with(port, data.path(), &["--kiosk"]).await;
     let result = kiosk_journey(&c).await;
     let _ = c.close().await;
     result.unwrap();

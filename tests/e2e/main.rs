@@ -14,7 +14,6 @@ mod procurement;
 
 use fantoccini::{Client, Locator};
 use harness::*;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
