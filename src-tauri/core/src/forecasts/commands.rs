@@ -177,6 +177,13 @@ impl Portdesk {
                     return Err(e);
                 }
                 reply.applied = done.applied;
+                // The save stands even if this copy cannot be brought along; the next read of
+                // the grid brings it.
+                if done.applied > 0
+                    && let Err(e) = keep_saved(&store, local, user.id, &r).await
+                {
+                    tracing::warn!(error = %e, "the desktop's copy of the grid was not updated");
+                }
             }
             Err(e) if self.store_silent(&e) => {}
             Err(e) => return Err(e),
@@ -341,4 +348,22 @@ impl Portdesk {
         }
         Ok(report)
     }
+}
+
+/// The cells of `r` as the store now holds them, into this desktop's copy of the grid.
+async fn keep_saved(
+    store: &crate::store::Store,
+    local: &crate::local::LocalStore,
+    user_id: i64,
+    r: &SaveCells,
+) -> Result<()> {
+    let saved = crate::forecasts::stored_cells(
+        store,
+        r.cycle_id,
+        r.edits
+            .iter()
+            .map(|e| (e.customer_code.as_str(), e.part.as_str(), e.month.as_str())),
+    )
+    .await?;
+    offline::keep_saved_cells(local, user_id, r.cycle_id, &saved).await
 }

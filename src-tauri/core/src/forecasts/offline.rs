@@ -79,6 +79,57 @@ pub async fn kept_grid(local: &LocalStore, user_id: i64, cycle_id: i64) -> Resul
     .transpose()
 }
 
+/// Writes cells the store has just taken into the kept grid (values, versions, totals),
+/// keeping when it was read: the grid window shows a save before it reads the grid again, and
+/// a store gone away in between must not leave this desktop's copy without it.
+pub async fn keep_saved_cells(
+    local: &LocalStore,
+    user_id: i64,
+    cycle_id: i64,
+    saved: &HashMap<(String, String, String), (Option<i64>, i64)>,
+) -> Result<()> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT grid FROM forecast_snapshots WHERE user_id = $1 AND cycle_id = $2")
+            .bind(user_id)
+            .bind(cycle_id)
+            .fetch_optional(local.pool())
+            .await?;
+    let Some((json,)) = row else { return Ok(()) };
+    let mut g: Grid = serde_json::from_str(&json).map_err(json_err)?;
+    if g.rep_id != user_id {
+        return Ok(());
+    }
+    for row in &mut g.rows {
+        for cell in &mut row.cells {
+            let key = (
+                row.customer_code.clone(),
+                row.part.clone(),
+                cell.month.clone(),
+            );
+            if let Some((quantity, version)) = saved.get(&key) {
+                cell.quantity = *quantity;
+                cell.version = *version;
+            }
+        }
+        row.total = row.cells.iter().filter_map(|c| c.quantity).sum();
+    }
+    for (m, total) in g.month_totals.iter_mut().enumerate() {
+        *total = g
+            .rows
+            .iter()
+            .filter_map(|r| r.cells.get(m).and_then(|c| c.quantity))
+            .sum();
+    }
+    let json = serde_json::to_string(&g).map_err(json_err)?;
+    sqlx::query("UPDATE forecast_snapshots SET grid = $1 WHERE user_id = $2 AND cycle_id = $3")
+        .bind(json)
+        .bind(user_id)
+        .bind(cycle_id)
+        .execute(local.pool())
+        .await?;
+    Ok(())
+}
+
 pub async fn keep_cycles(local: &LocalStore, user_id: i64, cycles: &[Cycle]) -> Result<()> {
     let json = serde_json::to_string(cycles).map_err(json_err)?;
     sqlx::query(
