@@ -263,15 +263,14 @@ async fn owned_rows(
     admin: bool,
     edits: &[CellEdit],
 ) -> Result<HashSet<(String, String)>> {
-    const RULE: &str = "FROM forecast_assignments a JOIN forecast_matrix m \
-        ON m.erp_customer_code = a.erp_customer_code WHERE a.active = 1 AND m.active = 1 AND ($1 = 1 OR a.rep_id = $2)";
+    let rule = format!("{} AND ($1 = 1 OR a.rep_id = $2)", super::PLANNED_ROWS);
     let wanted: HashSet<(&str, &str)> = edits
         .iter()
         .map(|e| (e.customer_code.as_str(), e.part.as_str()))
         .collect();
     if wanted.len() > 40 * BULK_ROWS {
         let all: Vec<(String, String)> =
-            sqlx::query_as(&format!("SELECT a.erp_customer_code, m.part {RULE}"))
+            sqlx::query_as(&format!("SELECT a.erp_customer_code, m.part {rule}"))
                 .bind(i64::from(admin))
                 .bind(rep)
                 .fetch_all(store.pool())
@@ -285,7 +284,7 @@ async fn owned_rows(
             .map(|i| format!("(${}, ${})", i * 2 + 3, i * 2 + 4))
             .collect();
         let sql = format!(
-            "SELECT a.erp_customer_code, m.part {RULE} AND (m.erp_customer_code, m.part) IN (VALUES {})",
+            "SELECT a.erp_customer_code, m.part {rule} AND (m.erp_customer_code, m.part) IN (VALUES {})",
             values.join(", ")
         );
         let mut q = sqlx::query_as::<_, (String, String)>(&sql)

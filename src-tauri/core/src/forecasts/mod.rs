@@ -343,6 +343,13 @@ async fn submission(conn: &mut AnyConnection, cycle_id: i64, rep: i64) -> Result
 }
 
 /// The rep's grid: their active customers × the matrix's products × the cycle's months.
+/// Which rows are planned (the customer assigned and active, the product active in the
+/// matrix), as `FROM … WHERE …` for `a` (assignments) and `m` (matrix): the grid's rows, the
+/// import's check and the save's, from one rule.
+pub(crate) const PLANNED_ROWS: &str = "FROM forecast_assignments a \
+    JOIN forecast_matrix m ON m.erp_customer_code = a.erp_customer_code \
+    WHERE a.active = 1 AND m.active = 1";
+
 /// The rows of a rep's grid (customer × part), without their cells: what an import checks a
 /// sheet's rows against.
 #[derive(Debug, Default)]
@@ -364,11 +371,9 @@ impl GridKeys {
 
 /// The rows [`grid`] shows `rep` (same rule), keys only.
 pub async fn grid_keys(store: &Store, rep: i64) -> Result<GridKeys> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT a.erp_customer_code, m.part FROM forecast_assignments a \
-         JOIN forecast_matrix m ON m.erp_customer_code = a.erp_customer_code \
-         WHERE a.rep_id = $1 AND a.active = 1 AND m.active = 1",
-    )
+    let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT a.erp_customer_code, m.part {PLANNED_ROWS} AND a.rep_id = $1"
+    ))
     .bind(rep)
     .fetch_all(store.pool())
     .await?;
@@ -415,11 +420,10 @@ pub async fn stored_cells<'a>(
 
 pub async fn grid(store: &Store, cycle_id: i64, rep: i64) -> Result<Grid> {
     let c = cycle(store, cycle_id).await?;
-    let rows = sqlx::query(
-        "SELECT a.erp_customer_code, a.customer_name, m.part, m.description FROM forecast_assignments a \
-         JOIN forecast_matrix m ON m.erp_customer_code = a.erp_customer_code \
-         WHERE a.rep_id = $1 AND a.active = 1 AND m.active = 1 ORDER BY a.customer_name, a.erp_customer_code, m.part",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT a.erp_customer_code, a.customer_name, m.part, m.description {PLANNED_ROWS} \
+         AND a.rep_id = $1 ORDER BY a.customer_name, a.erp_customer_code, m.part"
+    ))
     .bind(rep)
     .fetch_all(store.pool())
     .await?;
