@@ -41,6 +41,7 @@ pub use crate::mail::commands::*;
 pub use crate::orders::commands::*;
 pub use crate::procurement::commands::*;
 pub use crate::settings::commands::*;
+pub use crate::shop::commands::*;
 pub use session::*;
 
 /// Sign-in, sign-out and the session's own commands.
@@ -82,6 +83,7 @@ pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::Laz
         ORDERS_COMMANDS,
         PROCUREMENT_COMMANDS,
         FORECASTS_COMMANDS,
+        SHOP_COMMANDS,
     ]
     .concat()
 });

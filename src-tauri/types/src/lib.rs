@@ -17,6 +17,7 @@ pub mod procurement;
 pub mod roles;
 pub mod secret;
 pub mod settings;
+pub mod shop;
 
 pub use api::Command;
 pub use error::{ApiError, ErrorKind};
