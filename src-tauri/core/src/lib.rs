@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod sheets;
+pub mod shop;
 pub mod store;
 
 pub use app::Portdesk;

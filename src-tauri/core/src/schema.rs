@@ -58,6 +58,11 @@ pub static PORTAL: std::sync::LazyLock<Vec<PortalModule>> = std::sync::LazyLock:
             sqlite: sqlx::migrate!("../../migrations/orders/sqlite"),
             postgres: sqlx::migrate!("../../migrations/orders/postgres"),
         },
+        PortalModule {
+            module: "shop",
+            sqlite: sqlx::migrate!("../../migrations/shop/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/shop/postgres"),
+        },
     ]
 });
 

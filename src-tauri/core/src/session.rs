@@ -102,6 +102,8 @@ impl Portdesk {
             // A fresh install on the demo ERP gets the demo catalogue beside it.
             if let Err(e) = crate::procurement::demo::seed(&store).await {
                 tracing::warn!("demo catalogue not written: {e}");
+            } else if let Err(e) = crate::shop::demo::seed(&store).await {
+                tracing::warn!("demo shop not written: {e}");
             }
         }
         self.begin_session(user.id).await;

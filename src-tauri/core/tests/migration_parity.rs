@@ -7,6 +7,11 @@ mod common;
 use portdesk_core::store::Store;
 use std::collections::BTreeMap;
 
+/// Full-text search is the one place the dialects differ on purpose: SQLite keeps an FTS5
+/// table (and its shadow tables) beside the listings, PostgreSQL a `tsvector` column on them.
+const SQLITE_SEARCH_TABLE: &str = "shop_search";
+const POSTGRES_SEARCH_COLUMN: (&str, &str) = ("shop_listings", "search");
+
 /// One column as both back ends can describe it: (name, portable type, nullable).
 type Columns = Vec<(String, &'static str, bool)>;
 
@@ -44,6 +49,9 @@ async fn sqlite_schema(store: &Store) -> BTreeMap<String, Columns> {
     .unwrap();
     let mut out = BTreeMap::new();
     for (table,) in tables {
+        if table.starts_with(SQLITE_SEARCH_TABLE) {
+            continue;
+        }
         // PRAGMA arguments cannot be bound; the name comes from sqlite_master itself.
         let cols: Vec<(i64, String, String, i64, Option<String>, i64)> =
             sqlx::query_as(&format!("PRAGMA table_info(\"{table}\")"))
@@ -72,6 +80,9 @@ async fn postgres_schema(store: &Store) -> BTreeMap<String, Columns> {
     .unwrap();
     let mut out: BTreeMap<String, Columns> = BTreeMap::new();
     for (table, name, ty, nullable) in rows {
+        if (table.as_str(), name.as_str()) == POSTGRES_SEARCH_COLUMN {
+            continue;
+        }
         out.entry(table)
             .or_default()
             .push((name, postgres_type(&ty), nullable == "YES"));

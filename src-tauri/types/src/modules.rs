@@ -104,6 +104,7 @@ impl ModuleId {
                 | ModuleId::Orders
                 | ModuleId::Procurement
                 | ModuleId::Forecasts
+                | ModuleId::Shop
         )
     }
 

@@ -384,6 +384,7 @@ pub mod commands {
         CreateSlotPattern = "shop_create_slot_pattern": SlotPattern => Vec<Slot>;
         /// Admin: a slot nobody has booked.
         DeleteSlot = "shop_delete_slot": SlotRef => ();
+        /// Every shop role: the address form starts with the default country.
         GetShopSettings = "shop_settings": () => ShopSettings;
         SaveShopSettings = "shop_save_settings": ShopSettings => ShopSettings;
     }

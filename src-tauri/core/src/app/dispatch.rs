@@ -143,6 +143,7 @@ pub fn modules() -> Vec<ModuleCommands> {
         crate::orders::commands::commands(),
         crate::procurement::commands::commands(),
         crate::forecasts::commands::commands(),
+        crate::shop::commands::commands(),
     ]
 }
 

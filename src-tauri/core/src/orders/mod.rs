@@ -15,7 +15,8 @@ use crate::procurement;
 use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::orders::*;
-use portdesk_types::procurement::money;
+use portdesk_types::procurement::{Cents, money};
+use sqlx::AnyConnection;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -32,6 +33,16 @@ pub struct Placed {
     pub order_id: i64,
     /// Procurement requests raised (`PROC-…`).
     pub raised: Vec<String>,
+    /// The lines' total at the prices the stock was taken at.
+    pub total: Cents,
+}
+
+/// The delivery a Shop order carries into its confirmation e-mail.
+#[derive(Debug, Clone)]
+pub struct DeliveryNote {
+    pub slot: String,
+    pub address: String,
+    pub charge: Cents,
 }
 
 /// Lines as asked, checked and merged by product (in product order, which is also the order
@@ -69,13 +80,14 @@ fn check_lines(lines: &[NewOrderLine]) -> Result<BTreeMap<i64, i64>> {
 /// the order and its lines stored with today's prices, one procurement request raised per
 /// product that reached its reorder level, and the customer's confirmation, the supplier's
 /// request and the internal alert queued in the outbox. Call `wake_mail` after it returns.
-pub async fn place(
-    store: &Store,
+/// Checks an order before anything is written.
+fn prepare(
     actor: &Actor,
     customer: &User,
     lines: &[NewOrderLine],
     note: &str,
-) -> Result<Placed> {
+    delivery: Option<&DeliveryNote>,
+) -> Result<Draft> {
     if customer.role != Role::Customer || !customer.active {
         return Err(CoreError::validation(
             "customer_id",
@@ -103,7 +115,7 @@ pub async fn place(
             "The note is at most 2000 characters.",
         ));
     }
-    let draft = Draft {
+    Ok(Draft {
         customer_id: customer.id,
         customer_name: customer
             .erp_customer
@@ -114,8 +126,33 @@ pub async fn place(
         actor: actor.clone(),
         lines: merged,
         note: (!note.is_empty()).then(|| note.to_owned()),
+        delivery: delivery.cloned(),
         now: crate::now_ms(),
-    };
+    })
+}
+
+/// The order path in the caller's transaction (the Shop books a delivery slot in the same
+/// one). Always the general path; the caller commits.
+pub async fn place_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    customer: &User,
+    lines: &[NewOrderLine],
+    note: &str,
+    delivery: &DeliveryNote,
+) -> Result<Placed> {
+    let draft = prepare(actor, customer, lines, note, Some(delivery))?;
+    place_general(conn, &draft).await
+}
+
+pub async fn place(
+    store: &Store,
+    actor: &Actor,
+    customer: &User,
+    lines: &[NewOrderLine],
+    note: &str,
+) -> Result<Placed> {
+    let draft = prepare(actor, customer, lines, note, None)?;
     let draft = match store.sqlite_writer() {
         Some(writer) => {
             let (draft, placed) = writer
@@ -132,12 +169,19 @@ pub async fn place(
         }
         None => draft,
     };
-    let d = &draft;
     let mut tx = store.pool().begin().await?;
+    let placed = place_general(&mut tx, &draft).await?;
+    tx.commit().await?;
+    tracing::info!(order = %order_number(placed.order_id), lines = draft.lines.len(), "order placed");
+    Ok(placed)
+}
+
+/// The general path: every rule, every outcome worded; writes first (see `take_stock`).
+async fn place_general(tx: &mut AnyConnection, d: &Draft) -> Result<Placed> {
     // Writes first (see `take_stock`).
     let mut taken = Vec::with_capacity(d.lines.len());
     for (product_id, quantity) in &d.lines {
-        taken.push(procurement::take_stock(&mut tx, "quantity", *product_id, *quantity).await?);
+        taken.push(procurement::take_stock(tx, "quantity", *product_id, *quantity).await?);
     }
     let total = total(&taken);
     let order_id: i64 = sqlx::query_scalar(INSERT_ORDER)
@@ -166,28 +210,30 @@ pub async fn place(
     }
     let mut raised = Vec::new();
     for t in &taken {
-        if let Some(r) = procurement::reorder_check(&mut tx, &d.actor, t, Some(order_id)).await? {
+        if let Some(r) = procurement::reorder_check(tx, &d.actor, t, Some(order_id)).await? {
             raised.push(r.number);
         }
     }
     crate::mail::enqueue_template(
-        &mut tx,
+        tx,
         &confirmation_key(order_id),
         vec![d.email.clone()],
         &confirmation(d, order_id, &taken),
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         &d.actor,
         "order.place",
         Some(("order", order_id.to_string())),
         Some(&audit_detail(d, order_id, &taken, &raised)),
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(order = %order_number(order_id), lines = taken.len(), "order placed");
-    Ok(Placed { order_id, raised })
+    Ok(Placed {
+        order_id,
+        raised,
+        total,
+    })
 }
 
 /// An order checked and ready to write.
@@ -201,6 +247,7 @@ struct Draft {
     /// Product id → units, merged and in product order (see [`check_lines`]).
     lines: BTreeMap<i64, i64>,
     note: Option<String>,
+    delivery: Option<DeliveryNote>,
     now: i64,
 }
 
@@ -260,6 +307,7 @@ fn place_blocking(conn: &mut rusqlite::Connection, d: &Draft) -> Result<Option<P
     Ok(Some(Placed {
         order_id,
         raised: Vec::new(),
+        total: total(&taken),
     }))
 }
 
@@ -286,11 +334,19 @@ fn confirmation(d: &Draft, order_id: i64, taken: &[procurement::StockTaken]) -> 
                 line_total: money(t.unit_price * t.quantity),
             })
             .collect(),
-        total: money(total(taken)),
+        total: money(total(taken) + d.delivery.as_ref().map_or(0, |x| x.charge)),
         currency: String::new(),
-        delivery_slot: String::new(),
+        delivery_slot: d
+            .delivery
+            .as_ref()
+            .map(|x| x.slot.clone())
+            .unwrap_or_default(),
         estimated_delivery: String::new(),
-        delivery_address: String::new(),
+        delivery_address: d
+            .delivery
+            .as_ref()
+            .map(|x| x.address.clone())
+            .unwrap_or_default(),
     })
 }
 
@@ -431,16 +487,7 @@ pub async fn advance(store: &Store, actor: &Actor, req: &AdvanceOrder) -> Result
         ));
     }
     let mut tx = store.pool().begin().await?;
-    let moved: Option<(i64,)> = sqlx::query_as(
-        "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING id",
-    )
-    .bind(req.to.as_str())
-    .bind(crate::now_ms())
-    .bind(req.id)
-    .bind(req.from.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if moved.is_none() {
+    if !advance_in(&mut tx, actor, req).await? {
         drop(tx);
         let now = detail(store, req.id).await?;
         return Err(CoreError::Conflict {
@@ -452,25 +499,49 @@ pub async fn advance(store: &Store, actor: &Actor, req: &AdvanceOrder) -> Result
             ),
         });
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The step in the caller's transaction, only from `req.from` (the first statement is the
+/// conditional UPDATE, a write). `false` when the order was not at `req.from` (nothing
+/// written). A cancelled order's stock returns and its delivery slot's place is freed.
+pub async fn advance_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    req: &AdvanceOrder,
+) -> Result<bool> {
+    let moved: Option<(i64,)> = sqlx::query_as(
+        "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING id",
+    )
+    .bind(req.to.as_str())
+    .bind(crate::now_ms())
+    .bind(req.id)
+    .bind(req.from.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if moved.is_none() {
+        return Ok(false);
+    }
     if req.to == OrderStatus::Cancelled {
         let lines: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT product_id, quantity FROM order_lines WHERE order_id = $1 ORDER BY product_id",
         )
         .bind(req.id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         for (product, quantity) in lines {
-            procurement::return_stock(&mut tx, product, quantity).await?;
+            procurement::return_stock(conn, product, quantity).await?;
         }
+        crate::shop::release_slot(conn, req.id).await?;
     }
     audit::record(
-        &mut tx,
+        conn,
         actor,
         "order.status",
         Some(("order", req.id.to_string())),
         Some(&format!("{} → {}", req.from.as_str(), req.to.as_str())),
     )
     .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(true)
 }

@@ -343,3 +343,47 @@ pub async fn save_supplier(store: &Store, actor: &Actor, e: &SupplierEdit) -> Re
         .find(|s| s.id == id)
         .ok_or_else(|| CoreError::Internal("a saved supplier is gone".into()))
 }
+
+/// What the Shop needs of a product to show and sell it: name, price and stock as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductFacts {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    pub unit_price: Cents,
+    pub stock: i64,
+    pub active: bool,
+}
+
+/// The facts of these products (unknown ids are left out), a few hundred per statement.
+pub async fn product_facts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, ProductFacts>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(300) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, sku, name, unit_price, stock, active FROM products WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64)>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (id, sku, name, unit_price, stock, active) in q.fetch_all(&mut *conn).await? {
+            out.insert(
+                id,
+                ProductFacts {
+                    id,
+                    sku,
+                    name,
+                    unit_price,
+                    stock,
+                    active: active == 1,
+                },
+            );
+        }
+    }
+    Ok(out)
+}

@@ -7,7 +7,7 @@
 //! `procurement_mail`. Other modules change stock only through [`take_stock`] and
 //! [`return_stock`].
 
-mod catalogue;
+pub mod catalogue;
 pub mod commands;
 pub mod demo;
 mod requests;

@@ -1,0 +1,165 @@
+//! Shop window commands. A customer's cart, addresses, checkout and orders are always their
+//! own: the requests carry no customer id, and an address or order id of another customer is
+//! answered as unknown. Staff (admin) keep the listings, slots and postcode rules.
+
+use super::{addresses, cart, catalogue, checkout, slots};
+use crate::accounts::{self, User};
+use crate::app::Portdesk;
+use crate::app::dispatch::{ModuleCommands, route};
+use crate::error::{CoreError, Result};
+use portdesk_types::Role;
+use portdesk_types::modules::ModuleId;
+use portdesk_types::orders::OrderDetail;
+use portdesk_types::shop::commands::*;
+use portdesk_types::shop::*;
+
+/// This module's commands, each with its access rule and handler.
+pub(crate) fn commands() -> ModuleCommands {
+    const ROLES: &[Role] = ModuleId::Shop.allowed_roles();
+    const CUSTOMER: &[Role] = &[Role::Customer];
+    const ADMIN: &[Role] = &[Role::Admin];
+    ModuleCommands {
+        module: "shop",
+        window: Some(ModuleId::Shop),
+        routes: vec![
+            route!(roles ROLES; Catalogue => Portdesk::shop_catalogue),
+            route!(roles ROLES; GetListing => Portdesk::shop_listing),
+            route!(roles ROLES; GetPicture => Portdesk::shop_picture),
+            route!(roles ADMIN; SaveListing => Portdesk::shop_save_listing),
+            route!(roles ADMIN; SetListingPicture => Portdesk::shop_set_picture),
+            route!(roles CUSTOMER; GetCart => Portdesk::shop_cart),
+            route!(roles CUSTOMER; AddToCart => Portdesk::shop_add_to_cart),
+            route!(roles CUSTOMER; SetCartQuantity => Portdesk::shop_set_quantity),
+            route!(roles CUSTOMER; RemoveFromCart => Portdesk::shop_remove_from_cart),
+            route!(roles CUSTOMER; ClearCart => Portdesk::shop_clear_cart),
+            route!(roles CUSTOMER; ListAddresses => Portdesk::shop_addresses),
+            route!(roles CUSTOMER; SaveAddress => Portdesk::shop_save_address),
+            route!(roles CUSTOMER; DeleteAddress => Portdesk::shop_delete_address),
+            route!(roles CUSTOMER; AvailableSlots => Portdesk::shop_available_slots),
+            route!(roles CUSTOMER; ReviewCheckout => Portdesk::shop_review_checkout),
+            route!(roles CUSTOMER; PlaceShopOrder => Portdesk::shop_checkout),
+            route!(roles CUSTOMER; MyShopOrders => Portdesk::shop_my_orders),
+            route!(roles CUSTOMER; CancelShopOrder => Portdesk::shop_cancel_order),
+            route!(roles ADMIN; ListSlots => Portdesk::shop_slots),
+            route!(roles ADMIN; CreateSlot => Portdesk::shop_create_slot),
+            route!(roles ADMIN; CreateSlotPattern => Portdesk::shop_create_slot_pattern),
+            route!(roles ADMIN; DeleteSlot => Portdesk::shop_delete_slot),
+            route!(roles ROLES; GetShopSettings => Portdesk::shop_settings),
+            route!(roles ADMIN; SaveShopSettings => Portdesk::shop_save_settings),
+        ],
+    }
+}
+
+impl Portdesk {
+    pub async fn shop_catalogue(&self, user: User, mut q: CatalogueQuery) -> Result<CataloguePage> {
+        // Only the admin sees retired listings.
+        q.include_inactive &= user.role == Role::Admin;
+        catalogue::search(&self.store().await?, &q).await
+    }
+
+    pub async fn shop_listing(&self, user: User, r: ListingRef) -> Result<Listing> {
+        catalogue::listing(&self.store().await?, r.id, user.role == Role::Admin).await
+    }
+
+    pub async fn shop_picture(&self, user: User, r: ListingRef) -> Result<Option<Picture>> {
+        catalogue::picture(&self.store().await?, r.id, user.role == Role::Admin).await
+    }
+
+    pub async fn shop_save_listing(&self, user: User, e: ListingEdit) -> Result<Listing> {
+        catalogue::save_listing(&self.store().await?, &user.actor(), &e).await
+    }
+
+    pub async fn shop_set_picture(&self, user: User, r: SetPicture) -> Result<Listing> {
+        catalogue::set_picture(&self.store().await?, &user.actor(), &r).await
+    }
+
+    pub async fn shop_cart(&self, user: User, _: ()) -> Result<Cart> {
+        cart::get(&self.store().await?, user.id).await
+    }
+
+    pub async fn shop_add_to_cart(&self, user: User, c: CartChange) -> Result<Cart> {
+        cart::change(&self.store().await?, user.id, &c, true).await
+    }
+
+    pub async fn shop_set_quantity(&self, user: User, c: CartChange) -> Result<Cart> {
+        cart::change(&self.store().await?, user.id, &c, false).await
+    }
+
+    pub async fn shop_remove_from_cart(&self, user: User, r: ProductRef) -> Result<Cart> {
+        cart::remove(&self.store().await?, user.id, r.product_id).await
+    }
+
+    pub async fn shop_clear_cart(&self, user: User, _: ()) -> Result<Cart> {
+        cart::clear(&self.store().await?, user.id).await
+    }
+
+    pub async fn shop_addresses(&self, user: User, _: ()) -> Result<Vec<Address>> {
+        addresses::list(&self.store().await?, user.id).await
+    }
+
+    pub async fn shop_save_address(&self, user: User, e: AddressEdit) -> Result<Vec<Address>> {
+        addresses::save(&self.store().await?, user.id, &e).await
+    }
+
+    pub async fn shop_delete_address(&self, user: User, r: AddressRef) -> Result<Vec<Address>> {
+        addresses::delete(&self.store().await?, user.id, r.id).await
+    }
+
+    pub async fn shop_available_slots(&self, user: User, r: SlotsFor) -> Result<Vec<Slot>> {
+        let store = self.store().await?;
+        let mut conn = store.pool().acquire().await?;
+        let a = addresses::owned(&mut conn, user.id, r.address_id).await?;
+        slots::available(&mut conn, &a.postcode).await
+    }
+
+    pub async fn shop_review_checkout(
+        &self,
+        user: User,
+        c: CheckoutChoice,
+    ) -> Result<CheckoutReview> {
+        checkout::review(&self.store().await?, user.id, &c).await
+    }
+
+    pub async fn shop_checkout(&self, user: User, c: Checkout) -> Result<OrderDetail> {
+        let store = self.store().await?;
+        // The account as it is now (its ERP link and state), not as the session began.
+        let customer = accounts::by_id(&store, user.id)
+            .await?
+            .ok_or(CoreError::Forbidden)?;
+        let placed = checkout::place(&store, &customer, &c).await?;
+        self.wake_mail();
+        crate::orders::detail(&store, placed.order_id).await
+    }
+
+    pub async fn shop_my_orders(&self, user: User, _: ()) -> Result<Vec<ShopOrder>> {
+        checkout::my_orders(&self.store().await?, user.id).await
+    }
+
+    pub async fn shop_cancel_order(&self, user: User, r: ShopOrderRef) -> Result<ShopOrder> {
+        checkout::cancel(&self.store().await?, &user, r.order_id).await
+    }
+
+    pub async fn shop_slots(&self, _: User, _: ()) -> Result<Vec<Slot>> {
+        slots::upcoming(&self.store().await?).await
+    }
+
+    pub async fn shop_create_slot(&self, user: User, e: SlotEdit) -> Result<Slot> {
+        slots::create(&self.store().await?, &user.actor(), &e).await
+    }
+
+    pub async fn shop_create_slot_pattern(&self, user: User, p: SlotPattern) -> Result<Vec<Slot>> {
+        slots::create_pattern(&self.store().await?, &user.actor(), &p).await
+    }
+
+    pub async fn shop_delete_slot(&self, user: User, r: SlotRef) -> Result<()> {
+        slots::delete(&self.store().await?, &user.actor(), r.id).await
+    }
+
+    pub async fn shop_settings(&self, _: User, _: ()) -> Result<ShopSettings> {
+        addresses::shop_settings(&self.store().await?).await
+    }
+
+    pub async fn shop_save_settings(&self, _: User, s: ShopSettings) -> Result<ShopSettings> {
+        addresses::save_settings(&self.store().await?, &s).await
+    }
+}
