@@ -406,8 +406,9 @@ pub fn checkout_view(p: &CheckoutProps) -> Html {
                         placed.set(Some((order, rv)));
                     }
                     Err(e) => {
-                        // A conflict means something moved: show the new slots and review.
-                        if e.kind == ErrorKind::Conflict {
+                        // Something moved (a price, the slot's room, the stock): nothing was
+                        // ordered, and the slots and review are asked again to show it.
+                        if e.kind != ErrorKind::Unauthenticated {
                             again.set(*again + 1);
                         }
                         error.set(Some(e));

@@ -53,6 +53,22 @@ pub fn shop_window(p: &ShopProps) -> Html {
             }
         });
     }
+    {
+        // Opening the cart asks for it again: stock, prices and problems as they are now, and
+        // whatever another kiosk or desktop of the same account changed.
+        let cart = cart.clone();
+        use_effect_with(*tab == Tab::Cart && customer, move |open| {
+            if *open {
+                spawn_local(async move {
+                    let fresh = call::<GetCart>(&()).await;
+                    // A failed refresh keeps the copy already shown.
+                    if fresh.is_ok() || cart.is_none() {
+                        cart.set(Some(fresh));
+                    }
+                });
+            }
+        });
+    }
     // Every view that changes the cart hands the core's new cart up here.
     let on_cart = {
         let cart = cart.clone();
