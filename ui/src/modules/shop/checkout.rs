@@ -108,12 +108,19 @@ pub fn checkout_view(p: &CheckoutProps) -> Html {
     }
     {
         let (slots, slot) = (slots.clone(), slot.clone());
+        let seq = use_mut_ref(|| 0u32);
         use_effect_with((*address, *again), move |(address, _)| {
             slots.set(None);
+            // Only the reply for the address chosen last is shown.
+            *seq.borrow_mut() += 1;
+            let mine = *seq.borrow();
             if let Some(address_id) = *address {
                 let slot = slot.clone();
                 spawn_local(async move {
                     let r = call::<AvailableSlots>(&SlotsFor { address_id }).await;
+                    if *seq.borrow() != mine {
+                        return;
+                    }
                     // A slot no longer offered (full, or not serving this address) is unchosen.
                     let keep = match &r {
                         Ok(l) => (*slot).filter(|id| l.iter().any(|s| s.id == *id)),
@@ -128,20 +135,32 @@ pub fn checkout_view(p: &CheckoutProps) -> Html {
         });
     }
     {
+        // Reviewed only once the chosen slot is among those offered for the chosen address
+        // (right after the address changes, the old slot is not).
+        let offered =
+            matches!((&*slots, *slot), (Some(Ok(l)), Some(id)) if l.iter().any(|s| s.id == id));
         let review = review.clone();
-        use_effect_with((*address, *slot, *again), move |(address, slot, _)| {
-            review.set(None);
-            if let (Some(address_id), Some(slot_id)) = (*address, *slot) {
-                spawn_local(async move {
-                    let r = call::<ReviewCheckout>(&CheckoutChoice {
-                        address_id,
-                        slot_id,
-                    })
-                    .await;
-                    review.set(Some(r));
-                });
-            }
-        });
+        let seq = use_mut_ref(|| 0u32);
+        use_effect_with(
+            (*address, *slot, *again, offered),
+            move |(address, slot, _, offered)| {
+                review.set(None);
+                *seq.borrow_mut() += 1;
+                let mine = *seq.borrow();
+                if let (Some(address_id), Some(slot_id), true) = (*address, *slot, *offered) {
+                    spawn_local(async move {
+                        let r = call::<ReviewCheckout>(&CheckoutChoice {
+                            address_id,
+                            slot_id,
+                        })
+                        .await;
+                        if *seq.borrow() == mine {
+                            review.set(Some(r));
+                        }
+                    });
+                }
+            },
+        );
     }
 
     if let Some((order, rv)) = &*placed {
