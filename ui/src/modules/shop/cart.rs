@@ -57,8 +57,8 @@ pub fn cart_panel(p: &CartProps) -> Html {
             let run = run.clone();
             Callback::from(move |e: Event| {
                 let v = super::value_of(&e);
-                // Text that is no number goes as NaN: the core refuses it by name.
-                let quantity = v.trim().parse::<f64>().unwrap_or(f64::NAN);
+                // Text that is no number goes as 0 (NaN would reach the core as null): refused by name.
+                let quantity = v.trim().parse::<f64>().unwrap_or(0.0);
                 run(
                     Some(product_id),
                     Box::pin(async move {

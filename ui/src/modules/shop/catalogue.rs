@@ -245,8 +245,8 @@ fn listing_detail(p: &DetailProps) -> Html {
                 Callback::from(move |e: SubmitEvent| {
                     e.prevent_default();
                     let Some(product_id) = *chosen else { return };
-                    // Text that is no number goes as NaN: the core refuses it by name.
-                    let quantity = qty.trim().parse::<f64>().unwrap_or(f64::NAN);
+                    // Text that is no number goes as 0 (NaN would reach the core as null): refused by name.
+                    let quantity = qty.trim().parse::<f64>().unwrap_or(0.0);
                     let label = variants
                         .iter()
                         .find(|v| v.product_id == product_id)
