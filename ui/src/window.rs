@@ -74,6 +74,9 @@ pub fn module_window(p: &ModuleProps) -> Html {
             ModuleId::Inventory => {
                 html! { <crate::modules::inventory::InventoryWindow me={me.clone()} allow_export={kiosk_export} kiosk={kiosk_on} /> }
             }
+            ModuleId::Shop => {
+                html! { <crate::modules::shop::ShopWindow me={me.clone()} kiosk={kiosk_on} /> }
+            }
             other => not_built(other),
         },
     };

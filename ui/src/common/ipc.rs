@@ -16,6 +16,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "dialog"], js_name = save, catch)]
     async fn save_dialog_js(options: JsValue) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "dialog"], js_name = open, catch)]
+    async fn open_dialog_js(options: JsValue) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "opener"], js_name = revealItemInDir, catch)]
     async fn reveal_js(path: &str) -> Result<JsValue, JsValue>;
 }
@@ -46,6 +49,37 @@ pub async fn save_xlsx_dialog(default_name: &str) -> Result<Option<String>, Stri
         .map_err(|e| {
             e.as_string()
                 .unwrap_or_else(|| "the save dialog failed".into())
+        })?;
+    Ok(v.as_string())
+}
+
+/// The native "Open" dialog for one image file; `None` when the user cancels.
+pub async fn open_image_dialog() -> Result<Option<String>, String> {
+    #[derive(Serialize)]
+    struct Filter<'a> {
+        name: &'a str,
+        extensions: [&'a str; 5],
+    }
+    #[derive(Serialize)]
+    struct Options<'a> {
+        multiple: bool,
+        directory: bool,
+        filters: [Filter<'a>; 1],
+    }
+    let opts = Options {
+        multiple: false,
+        directory: false,
+        filters: [Filter {
+            name: "Picture",
+            extensions: ["png", "jpg", "jpeg", "gif", "webp"],
+        }],
+    };
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let v = open_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| "the open dialog failed".into())
         })?;
     Ok(v.as_string())
 }

@@ -9,3 +9,4 @@ pub mod orders;
 pub mod procurement;
 pub mod session;
 pub mod settings;
+pub mod shop;

@@ -1,0 +1,173 @@
+//! The Shop window: the catalogue for everyone who may open it, the cart, checkout and order
+//! tracking for customers, and delivery slots, listings and settings for admins. The cart lives
+//! in the store (it follows the customer to another kiosk); this window keeps the last copy the
+//! core sent so the header's count and the cart tab agree.
+//!
+//! Files: `catalogue.rs` (search, cards, detail), `cart.rs`, `checkout.rs` (address, slot,
+//! review, confirmation), `orders.rs` (my orders), `slots.rs` and `admin.rs` (admin tabs).
+
+mod admin;
+mod cart;
+mod catalogue;
+mod checkout;
+mod orders;
+mod slots;
+
+use crate::common::ipc::call;
+use portdesk_types::api::*;
+use portdesk_types::shop::Cart;
+use portdesk_types::{ApiError, Role};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ShopProps {
+    pub me: SessionInfo,
+    /// A customer kiosk: large touch targets and no file pickers.
+    pub kiosk: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Catalogue,
+    Cart,
+    /// Reached from the cart; the cart's tab stays lit.
+    Checkout,
+    Orders,
+    Slots,
+    Listings,
+    Settings,
+}
+
+#[function_component(ShopWindow)]
+pub fn shop_window(p: &ShopProps) -> Html {
+    let customer = p.me.role == Role::Customer;
+    let admin = p.me.role == Role::Admin;
+    let tab = use_state(|| Tab::Catalogue);
+    let cart = use_state(|| None::<Result<Cart, ApiError>>);
+    {
+        let cart = cart.clone();
+        use_effect_with(customer, move |customer| {
+            if *customer {
+                spawn_local(async move { cart.set(Some(call::<GetCart>(&()).await)) });
+            }
+        });
+    }
+    {
+        // Opening the cart asks for it again: stock, prices and problems as they are now, and
+        // whatever another kiosk or desktop of the same account changed.
+        let cart = cart.clone();
+        use_effect_with(*tab == Tab::Cart && customer, move |open| {
+            if *open {
+                spawn_local(async move {
+                    let fresh = call::<GetCart>(&()).await;
+                    // A failed refresh keeps the copy already shown.
+                    if fresh.is_ok() || cart.is_none() {
+                        cart.set(Some(fresh));
+                    }
+                });
+            }
+        });
+    }
+    // Every view that changes the cart hands the core's new cart up here.
+    let on_cart = {
+        let cart = cart.clone();
+        Callback::from(move |c: Cart| cart.set(Some(Ok(c))))
+    };
+    let go = |t: Tab| {
+        let tab = tab.clone();
+        Callback::from(move |_: ()| tab.set(t))
+    };
+    let tab_button = |t: Tab, id: &'static str, label: Html| {
+        let lit = *tab == t || (t == Tab::Cart && *tab == Tab::Checkout);
+        let tab = tab.clone();
+        html! {
+            <button type="button" id={id} role="tab" aria-selected={lit.to_string()} class={classes!("shop-tab", (!lit).then_some("secondary"))}
+                onclick={Callback::from(move |_: MouseEvent| tab.set(t))}>{ label }</button>
+        }
+    };
+    let units = match &*cart {
+        Some(Ok(c)) => c.units,
+        _ => 0,
+    };
+    let body = match *tab {
+        Tab::Catalogue => html! {
+            <catalogue::CatalogueView customer={customer} on_cart={on_cart.clone()} />
+        },
+        Tab::Cart => html! {
+            <cart::CartPanel cart={(*cart).clone()} on_cart={on_cart.clone()} on_checkout={go(Tab::Checkout)} on_browse={go(Tab::Catalogue)} />
+        },
+        Tab::Checkout => html! {
+            <checkout::CheckoutView on_cart={on_cart.clone()} on_back={go(Tab::Cart)} on_orders={go(Tab::Orders)} on_browse={go(Tab::Catalogue)} />
+        },
+        Tab::Orders => html! { <orders::MyOrders /> },
+        Tab::Slots => html! { <slots::Slots /> },
+        Tab::Listings => html! { <admin::Listings kiosk={p.kiosk} /> },
+        Tab::Settings => html! { <admin::ShopSettingsCard /> },
+    };
+    html! {
+        <div id="shop" class={classes!("shop", p.kiosk.then_some("kiosk"))}>
+            <div class="shop-head" role="tablist">
+                { tab_button(Tab::Catalogue, "tab-catalogue", html! { "Catalogue" }) }
+                if customer {
+                    { tab_button(Tab::Cart, "tab-cart", html! { <>{ "Cart " }<span id="cart-count" class="badge" aria-label="items in the cart">{ units }</span></> }) }
+                    { tab_button(Tab::Orders, "tab-orders", html! { "My orders" }) }
+                }
+                if admin {
+                    { tab_button(Tab::Slots, "tab-slots", html! { "Delivery slots" }) }
+                    { tab_button(Tab::Listings, "tab-listings", html! { "Listings" }) }
+                    { tab_button(Tab::Settings, "tab-shop-settings", html! { "Settings" }) }
+                }
+            </div>
+            if let Some(Err(e)) = &*cart { <p class="error" id="cart-load-error">{ e.message.clone() }</p> }
+            { body }
+        </div>
+    }
+}
+
+/// Whether the core's error is about one of these request fields. The core may name a field
+/// with its path ("address.postcode", "variants[1].product_id"), so the last part counts too.
+fn about(err: &Option<ApiError>, names: &[&str]) -> bool {
+    let Some(f) = err.as_ref().and_then(|e| e.field.as_deref()) else {
+        return false;
+    };
+    let last = f.rsplit(['.', ']']).next().unwrap_or(f);
+    names.iter().any(|n| *n == f || *n == last)
+}
+
+/// The message under an input (`<input_id>-error`) when the error is about one of `names`.
+fn field_error(err: &Option<ApiError>, input_id: &str, names: &[&str]) -> Html {
+    match err {
+        Some(e) if about(err, names) => html! {
+            <p class="error field-error" id={format!("{input_id}-error")} role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
+        },
+        _ => html! {},
+    }
+}
+
+/// The form's own error line, for an error no input on screen is about (those show by it).
+fn form_error(id: &str, err: &Option<ApiError>, shown: &[&str]) -> Html {
+    if about(err, shown) {
+        return html! {};
+    }
+    crate::common::widgets::error_line(id, err)
+}
+
+/// A browser confirmation ("Cancel this order?"); `false` when the page cannot ask.
+fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}
+
+/// The value of the input or select an event came from.
+fn value_of(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+/// Whether the checkbox an event came from is ticked.
+fn checked_of(e: &Event) -> bool {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .checked()
+}
