@@ -11,6 +11,7 @@ mod kiosk;
 #[path = "../../src-tauri/core/tests/common/pg_cluster.rs"]
 mod pg_cluster;
 mod procurement;
+mod shop;
 
 use fantoccini::{Client, Locator};
 use harness::*;

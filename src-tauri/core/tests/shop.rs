@@ -602,7 +602,7 @@ on_both_backends!(
         let here = slot(&store, "09:00", "600 601", 3).await;
         let later = slot(&store, "10:00", "", 3).await;
         let avail: Vec<i64> =
-            slots::available(&mut *store.pool().acquire().await.unwrap(), &home.postcode)
+            slots::available(&mut store.pool().acquire().await.unwrap(), &home.postcode)
                 .await
                 .unwrap()
                 .iter()
