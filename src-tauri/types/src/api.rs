@@ -42,6 +42,7 @@ pub use crate::orders::commands::*;
 pub use crate::procurement::commands::*;
 pub use crate::settings::commands::*;
 pub use crate::shop::commands::*;
+pub use crate::support::commands::*;
 pub use session::*;
 
 /// Sign-in, sign-out and the session's own commands.
@@ -84,6 +85,7 @@ pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::Laz
         PROCUREMENT_COMMANDS,
         FORECASTS_COMMANDS,
         SHOP_COMMANDS,
+        SUPPORT_COMMANDS,
     ]
     .concat()
 });

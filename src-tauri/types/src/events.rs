@@ -5,6 +5,7 @@
 
 use crate::api::SessionEnded;
 use crate::inventory::RefreshProgress;
+use crate::support::SupportChange;
 use serde::{Serialize, de::DeserializeOwned};
 
 pub trait Event {
@@ -35,6 +36,9 @@ events! {
     SessionChangedEvent = "session-changed": ();
     /// Progress of a running inventory refresh.
     InventoryRefreshEvent = "inventory-refresh": RefreshProgress;
+    /// A ticket, message, call request or feedback changed (on this desktop or, on a shared
+    /// PostgreSQL store, on another): windows showing it read it again.
+    SupportChangedEvent = "support-changed": SupportChange;
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod roles;
 pub mod secret;
 pub mod settings;
 pub mod shop;
+pub mod support;
 
 pub use api::Command;
 pub use error::{ApiError, ErrorKind};
