@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod bus;
 pub mod config;
 pub mod erp;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod settings;
 pub mod sheets;
 pub mod shop;
 pub mod store;
+pub mod support;
 
 pub use app::Portdesk;
 pub use error::CoreError;

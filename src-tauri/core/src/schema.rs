@@ -63,6 +63,16 @@ pub static PORTAL: std::sync::LazyLock<Vec<PortalModule>> = std::sync::LazyLock:
             sqlite: sqlx::migrate!("../../migrations/shop/sqlite"),
             postgres: sqlx::migrate!("../../migrations/shop/postgres"),
         },
+        PortalModule {
+            module: "support",
+            sqlite: sqlx::migrate!("../../migrations/support/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/support/postgres"),
+        },
+        PortalModule {
+            module: "events",
+            sqlite: sqlx::migrate!("../../migrations/events/sqlite"),
+            postgres: sqlx::migrate!("../../migrations/events/postgres"),
+        },
     ]
 });
 

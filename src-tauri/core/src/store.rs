@@ -61,6 +61,9 @@ pub struct Store {
     description: String,
     /// SQLite only: see [`SqliteWriter`].
     writer: Option<Arc<SqliteWriter>>,
+    /// PostgreSQL only: the connection URL (with its password, so a `Secret`), for the event
+    /// bus's LISTEN connection (`bus::listen`).
+    pg_url: Option<portdesk_types::Secret>,
 }
 
 /// One more connection to the SQLite file, used whole on a blocking thread by a hot write
@@ -236,6 +239,7 @@ impl Store {
                 conn: std::sync::Mutex::new(None),
                 wrote: std::sync::atomic::AtomicBool::new(false),
             })),
+            pg_url: None,
         })
     }
 
@@ -277,6 +281,7 @@ impl Store {
             backend: Backend::Postgres,
             description: format!("PostgreSQL {server}"),
             writer: None,
+            pg_url: Some(portdesk_types::Secret::new(url)),
         })
     }
 
@@ -291,6 +296,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// PostgreSQL's connection URL (a secret: it may hold the password).
+    pub(crate) fn pg_url(&self) -> Option<&portdesk_types::Secret> {
+        self.pg_url.as_ref()
     }
 
     pub fn description(&self) -> &str {

@@ -8,9 +8,10 @@ use portdesk_core::store::Store;
 use std::collections::BTreeMap;
 
 /// Full-text search is the one place the dialects differ on purpose: SQLite keeps an FTS5
-/// table (and its shadow tables) beside the listings, PostgreSQL a `tsvector` column on them.
-const SQLITE_SEARCH_TABLE: &str = "shop_search";
-const POSTGRES_SEARCH_COLUMN: (&str, &str) = ("shop_listings", "search");
+/// table (and its shadow tables) beside the searched table, PostgreSQL a `tsvector` column.
+const SQLITE_SEARCH_TABLES: &[&str] = &["shop_search", "support_kb_search"];
+const POSTGRES_SEARCH_COLUMNS: &[(&str, &str)] =
+    &[("shop_listings", "search"), ("support_articles", "search")];
 
 /// One column as both back ends can describe it: (name, portable type, nullable).
 type Columns = Vec<(String, &'static str, bool)>;
@@ -49,7 +50,7 @@ async fn sqlite_schema(store: &Store) -> BTreeMap<String, Columns> {
     .unwrap();
     let mut out = BTreeMap::new();
     for (table,) in tables {
-        if table.starts_with(SQLITE_SEARCH_TABLE) {
+        if SQLITE_SEARCH_TABLES.iter().any(|t| table.starts_with(t)) {
             continue;
         }
         // PRAGMA arguments cannot be bound; the name comes from sqlite_master itself.
@@ -80,7 +81,7 @@ async fn postgres_schema(store: &Store) -> BTreeMap<String, Columns> {
     .unwrap();
     let mut out: BTreeMap<String, Columns> = BTreeMap::new();
     for (table, name, ty, nullable) in rows {
-        if (table.as_str(), name.as_str()) == POSTGRES_SEARCH_COLUMN {
+        if POSTGRES_SEARCH_COLUMNS.contains(&(table.as_str(), name.as_str())) {
             continue;
         }
         out.entry(table)

@@ -105,6 +105,7 @@ impl ModuleId {
                 | ModuleId::Procurement
                 | ModuleId::Forecasts
                 | ModuleId::Shop
+                | ModuleId::Support
         )
     }
 

@@ -50,14 +50,7 @@ str_enum!(Priority {
 });
 
 /// The categories a customer picks from.
-pub const CATEGORIES: &[&str] = &[
-    "Orders",
-    "Delivery",
-    "Stock",
-    "Billing",
-    "Account",
-    "Other",
-];
+pub const CATEGORIES: &[&str] = &["Orders", "Delivery", "Stock", "Billing", "Account", "Other"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {

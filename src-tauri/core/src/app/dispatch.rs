@@ -144,6 +144,7 @@ pub fn modules() -> Vec<ModuleCommands> {
         crate::procurement::commands::commands(),
         crate::forecasts::commands::commands(),
         crate::shop::commands::commands(),
+        crate::support::commands::commands(),
     ]
 }
 

@@ -25,6 +25,9 @@ pub use dispatch::{Access, DispatchFuture, access};
 
 /// Receives core events (name, JSON payload); the shell emits them to every window.
 pub type EventSink = Arc<dyn Fn(&str, serde_json::Value) + Send + Sync>;
+/// Opens a file with the system's viewer (the shell's opener plugin; a test's recorder).
+pub type FileOpener =
+    Arc<dyn Fn(&std::path::Path) -> std::result::Result<(), String> + Send + Sync>;
 
 /// The service: what every module shares (configuration, the portal store, the ERP, this
 /// desktop's local store, the session and the event sink), and each module's own state.
@@ -48,10 +51,12 @@ pub struct Portdesk {
     /// Connection settings were saved that only a restart applies.
     pub(crate) restart_required: AtomicBool,
     events: std::sync::RwLock<Option<EventSink>>,
+    file_opener: std::sync::RwLock<Option<FileOpener>>,
     pub(crate) accounts: crate::accounts::commands::State,
     pub(crate) inventory: crate::inventory::commands::State,
     pub(crate) mail: crate::mail::commands::State,
     pub(crate) forecasts: crate::forecasts::commands::State,
+    pub(crate) bus: crate::bus::State,
 }
 
 impl Portdesk {
@@ -90,13 +95,16 @@ impl Portdesk {
             session_serial: Default::default(),
             restart_required: AtomicBool::new(false),
             events: Default::default(),
+            file_opener: Default::default(),
             accounts: Default::default(),
             inventory: Default::default(),
             mail: Default::default(),
             forecasts: Default::default(),
+            bus: Default::default(),
         });
         tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
         tokio::spawn(crate::forecasts::reminders::watch(Arc::downgrade(&app)));
+        tokio::spawn(crate::bus::listen(Arc::downgrade(&app)));
         app
     }
 
@@ -195,6 +203,48 @@ impl Portdesk {
             && let Ok(v) = serde_json::to_value(payload)
         {
             sink(E::NAME, v);
+        }
+    }
+
+    pub fn set_file_opener(&self, opener: FileOpener) {
+        *self.file_opener.write().unwrap_or_else(|p| p.into_inner()) = Some(opener);
+    }
+
+    /// Opens a file with the system's viewer; refused when no viewer is set (a kiosk, a test).
+    pub(crate) fn open_file(&self, path: &std::path::Path) -> Result<()> {
+        let opener = self
+            .file_opener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match opener {
+            Some(open) => open(path).map_err(|e| {
+                crate::error::CoreError::Internal(format!("the file did not open: {e}"))
+            }),
+            None => Err(crate::error::CoreError::validation(
+                "id",
+                "This desktop cannot open files with another program.",
+            )),
+        }
+    }
+
+    /// An event from the bus (another desktop), by name: each kind goes to the windows only
+    /// if the signed-in user may see it.
+    pub(crate) async fn deliver(&self, name: &str, payload: serde_json::Value) {
+        use portdesk_types::events::SupportChangedEvent;
+        if name == SupportChangedEvent::NAME {
+            if let Ok(change) = serde_json::from_value(payload) {
+                self.emit_support(&change).await;
+            }
+        } else if portdesk_types::events::ALL_EVENTS.contains(&name) {
+            let sink = self
+                .events
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some(sink) = sink {
+                sink(name, payload);
+            }
         }
     }
 }

@@ -152,6 +152,15 @@ pub struct CallRequested {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct FeedbackReceived {
+    pub ticket_no: String,
+    pub title: String,
+    pub customer: String,
+    pub rating: u8,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct TestMessage {
     pub transport: String,
 }
@@ -169,6 +178,7 @@ pub enum Template {
     TicketCreated(TicketCreated),
     TicketReply(TicketReply),
     CallRequested(CallRequested),
+    FeedbackReceived(FeedbackReceived),
     Test(TestMessage),
 }
 
@@ -186,6 +196,7 @@ impl Template {
             Template::TicketCreated(_) => "ticket_created",
             Template::TicketReply(_) => "ticket_reply",
             Template::CallRequested(_) => "call_requested",
+            Template::FeedbackReceived(_) => "feedback_received",
             Template::Test(_) => "test",
         }
     }
@@ -208,6 +219,9 @@ impl Template {
             Template::TicketCreated(t) => format!("[{}] {}", t.ticket_no, t.title),
             Template::TicketReply(t) => format!("Re: [{}] {}", t.ticket_no, t.title),
             Template::CallRequested(c) => format!("Call requested: [{}] {}", c.ticket_no, c.title),
+            Template::FeedbackReceived(f) => {
+                format!("Feedback {}/5: [{}] {}", f.rating, f.ticket_no, f.title)
+            }
             Template::Test(_) => format!("Portdesk test message from {company}"),
         }
     }
@@ -225,6 +239,7 @@ impl Template {
             Template::TicketCreated(c) => Value::from_serialize(c),
             Template::TicketReply(c) => Value::from_serialize(c),
             Template::CallRequested(c) => Value::from_serialize(c),
+            Template::FeedbackReceived(c) => Value::from_serialize(c),
             Template::Test(c) => Value::from_serialize(c),
         }
     }
@@ -258,6 +273,8 @@ const FILES: &[(&str, &str)] = embedded!(
     "ticket_reply.txt",
     "ticket_reply.html",
     "call_requested.txt",
+    "feedback_received.txt",
+    "feedback_received.html",
     "call_requested.html",
     "test.txt",
     "test.html",
@@ -418,6 +435,13 @@ pub fn samples() -> Vec<Template> {
             contact: "Carla Customer".into(),
             phone: "+31 20 555 0101".into(),
             when: "as soon as possible".into(),
+        }),
+        Template::FeedbackReceived(FeedbackReceived {
+            ticket_no: "T-1007".into(),
+            title: "Damaged pallet <urgent>".into(),
+            customer: "Carla Customer".into(),
+            rating: 4,
+            comment: "Quick and friendly.".into(),
         }),
         Template::Test(TestMessage {
             transport: "SMTP mail.example.com:587 (STARTTLS)".into(),

@@ -170,7 +170,7 @@ pub async fn owned(conn: &mut AnyConnection, customer_id: i64, id: i64) -> Resul
     }
 }
 
-fn check_phone(phone: &str) -> Result<String> {
+pub fn check_phone(phone: &str) -> Result<String> {
     let p = phone.trim();
     let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
     if p.is_empty() {

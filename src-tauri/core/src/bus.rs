@@ -1,0 +1,166 @@
+//! The event bus: a change made on one desktop reaches the windows of every desktop.
+//!
+//! A module records its event in the transaction of the change ([`record`]) and, once that
+//! commits, emits it on this desktop (`Portdesk::deliver`). On a shared PostgreSQL store the
+//! record is a row of `portal_events` plus a `NOTIFY` sent at commit; every other desktop's
+//! [`listen`] task wakes on it, reads the rows it has not seen and delivers them. After a lost
+//! connection (the server restarted) it reconnects by itself and reads what it missed; it also
+//! looks every few seconds, so a notification lost in between is late, never lost. A SQLite
+//! store has one desktop, which emits at once: nothing is recorded there.
+
+use crate::app::Portdesk;
+use crate::error::Result;
+use crate::store::{Backend, Store};
+use portdesk_types::Event;
+use sqlx::AnyConnection;
+use std::sync::Weak;
+use std::time::Duration;
+
+/// The PostgreSQL channel every desktop listens on.
+pub const CHANNEL: &str = "portdesk_events";
+/// The listener reads the log at least this often.
+const POLL: Duration = Duration::from_secs(5);
+/// Events older than this are deleted when a listener starts.
+const KEEP_MS: i64 = 7 * 86_400_000;
+
+/// This process's bus state.
+pub(crate) struct State {
+    /// Who published: a desktop skips its own events (it emitted them already).
+    pub(crate) origin: String,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            origin: format!("{:016x}", fastrand::u64(..)),
+        }
+    }
+}
+
+/// Records `payload` as event `E` in the caller's transaction (PostgreSQL only).
+pub async fn record<E: Event>(
+    conn: &mut AnyConnection,
+    store: &Store,
+    origin: &str,
+    payload: &E::Payload,
+) -> Result<()> {
+    if store.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let json = serde_json::to_string(payload)
+        .map_err(|e| crate::error::CoreError::Internal(format!("event not encoded: {e}")))?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO portal_events (name, payload, origin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(E::NAME)
+    .bind(json)
+    .bind(origin)
+    .bind(crate::now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    // Sent when the transaction commits, never for one rolled back.
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The other desktops' events after `last`, delivered in order; `last` moves on.
+async fn catch_up(app: &Weak<Portdesk>, store: &Store, origin: &str, last: &mut i64) -> Result<()> {
+    loop {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, name, payload, origin FROM portal_events WHERE id > $1 ORDER BY id LIMIT 500",
+        )
+        .bind(*last)
+        .fetch_all(store.pool())
+        .await?;
+        let Some(app) = app.upgrade() else {
+            return Ok(());
+        };
+        for (id, name, payload, from) in &rows {
+            *last = *id;
+            if from != origin
+                && let Ok(v) = serde_json::from_str(payload)
+            {
+                app.deliver(name, v).await;
+            }
+        }
+        if rows.len() < 500 {
+            return Ok(());
+        }
+    }
+}
+
+/// The listener of one desktop (started with the service; ends with it, or at once on a
+/// SQLite store).
+pub(crate) async fn listen(app: Weak<Portdesk>) {
+    let mut last: Option<i64> = None;
+    loop {
+        let Some(a) = app.upgrade() else { return };
+        let store = match a.store().await {
+            Ok(s) => s,
+            Err(_) => {
+                drop(a);
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+        };
+        let Some(url) = store.pg_url().cloned() else {
+            return;
+        };
+        let origin = a.bus.origin.clone();
+        drop(a);
+        let mut listener = match sqlx::postgres::PgListener::connect(url.expose()).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::debug!("event listener cannot connect: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::debug!("event listener cannot listen: {e}");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        if last.is_none() {
+            // Only what happens from now on; old events are pruned.
+            let _ = sqlx::query("DELETE FROM portal_events WHERE created_at < $1")
+                .bind(crate::now_ms() - KEEP_MS)
+                .execute(store.pool())
+                .await;
+            match sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM portal_events")
+                .fetch_one(store.pool())
+                .await
+            {
+                Ok((m,)) => last = Some(m),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        }
+        tracing::info!("listening for other desktops' events");
+        let mut seen = last.unwrap_or(0);
+        loop {
+            if catch_up(&app, &store, &origin, &mut seen).await.is_ok() {
+                last = Some(seen);
+            }
+            if app.strong_count() == 0 {
+                return;
+            }
+            match tokio::time::timeout(POLL, listener.try_recv()).await {
+                // A notification, a lost connection (the next call reconnects), or the poll:
+                // read the log either way.
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!("event listener lost its server: {e}");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

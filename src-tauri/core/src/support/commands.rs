@@ -1,0 +1,192 @@
+//! Support window commands. A customer reaches only their own tickets, calls and
+//! notifications (another customer's ticket id is answered as unknown); agents and admins
+//! work every ticket. Each change is published on the bus in its transaction and emitted here
+//! once it commits.
+
+use super::{attachments, calls, is_staff, kb, notify, tickets};
+use crate::accounts::User;
+use crate::app::Portdesk;
+use crate::app::dispatch::{ModuleCommands, route};
+use crate::error::{CoreError, Result};
+use portdesk_types::Role;
+use portdesk_types::modules::ModuleId;
+use portdesk_types::support::commands::*;
+use portdesk_types::support::*;
+
+/// This module's commands, each with its access rule and handler.
+pub(crate) fn commands() -> ModuleCommands {
+    const ROLES: &[Role] = ModuleId::Support.allowed_roles();
+    const CUSTOMER: &[Role] = &[Role::Customer];
+    const STAFF: &[Role] = &[Role::Support, Role::Admin];
+    const ADMIN: &[Role] = &[Role::Admin];
+    ModuleCommands {
+        module: "support",
+        window: Some(ModuleId::Support),
+        routes: vec![
+            route!(roles ROLES; ListTickets => Portdesk::support_tickets),
+            route!(roles CUSTOMER; CreateTicket => Portdesk::support_create_ticket),
+            route!(roles ROLES; GetTicket => Portdesk::support_ticket),
+            route!(roles ROLES; AddMessage => Portdesk::support_add_message),
+            route!(roles ROLES; OpenAttachment => Portdesk::support_open_attachment),
+            route!(roles STAFF; UpdateTicket => Portdesk::support_update_ticket),
+            route!(roles STAFF; SupportStaff => Portdesk::support_staff),
+            route!(roles CUSTOMER; RequestCall => Portdesk::support_request_call),
+            route!(roles ROLES; ListCalls => Portdesk::support_calls),
+            route!(roles STAFF; CompleteCall => Portdesk::support_complete_call),
+            route!(roles CUSTOMER; GiveFeedback => Portdesk::support_feedback),
+            route!(roles ROLES; ListNotifications => Portdesk::support_notifications),
+            route!(roles ROLES; MarkNotificationsRead => Portdesk::support_notifications_read),
+            route!(roles ROLES; SearchKb => Portdesk::support_kb_search),
+            route!(roles ROLES; GetArticle => Portdesk::support_kb_article),
+            route!(roles STAFF; SaveArticle => Portdesk::support_kb_save),
+            route!(roles ROLES; GetSupportSettings => Portdesk::support_settings),
+            route!(roles ADMIN; SaveSupportSettings => Portdesk::support_save_settings),
+        ],
+    }
+}
+
+impl Portdesk {
+    fn origin(&self) -> &str {
+        &self.bus.origin
+    }
+
+    pub async fn support_tickets(&self, user: User, q: TicketQuery) -> Result<TicketList> {
+        tickets::list(&self.store().await?, &user, &q).await
+    }
+
+    pub async fn support_create_ticket(&self, user: User, n: NewTicket) -> Result<TicketDetail> {
+        let store = self.store().await?;
+        let (id, ch) = tickets::create(&store, self.origin(), &user, &n).await?;
+        self.wake_mail();
+        self.emit_support(&ch).await;
+        tickets::detail(&store, &user, id).await
+    }
+
+    pub async fn support_ticket(&self, user: User, r: TicketRef) -> Result<TicketDetail> {
+        tickets::detail(&self.store().await?, &user, r.id).await
+    }
+
+    pub async fn support_add_message(&self, user: User, m: NewMessage) -> Result<TicketDetail> {
+        // A kiosk never reads files from the desktop it stands on.
+        if !m.paths.is_empty() && self.kiosk().await.is_some() {
+            return Err(CoreError::validation(
+                "paths",
+                "Files cannot be attached at a kiosk.",
+            ));
+        }
+        let store = self.store().await?;
+        let ch = tickets::add_message(&store, self.origin(), &user, &m).await?;
+        self.wake_mail();
+        self.emit_support(&ch).await;
+        tickets::detail(&store, &user, m.ticket_id).await
+    }
+
+    pub async fn support_open_attachment(
+        &self,
+        user: User,
+        r: AttachmentRef,
+    ) -> Result<OpenedAttachment> {
+        let store = self.store().await?;
+        let unknown = || CoreError::NotFound(format!("There is no attachment {}.", r.id));
+        let (customer, internal, name, mime, bytes) =
+            attachments::load(&store, r.id).await?.ok_or_else(unknown)?;
+        if !is_staff(user.role) && (customer != user.id || internal) {
+            tracing::warn!(
+                user_id = user.id,
+                "a customer asked for an attachment not theirs"
+            );
+            return Err(unknown());
+        }
+        if attachments::inline(&mime) {
+            use base64::Engine;
+            return Ok(OpenedAttachment::Picture {
+                mime,
+                data: base64::engine::general_purpose::STANDARD.encode(bytes),
+            });
+        }
+        // The system's viewer would let a lobby visitor out of the kiosk.
+        if self.kiosk().await.is_some() {
+            return Ok(OpenedAttachment::NotAtKiosk { name });
+        }
+        let path = attachments::to_temp(&name, &mime, &bytes)?;
+        self.open_file(&path)?;
+        Ok(OpenedAttachment::OpenedWithViewer { name })
+    }
+
+    pub async fn support_update_ticket(&self, user: User, u: TicketUpdate) -> Result<TicketDetail> {
+        let store = self.store().await?;
+        let ch = tickets::update(&store, self.origin(), &user, &u).await?;
+        if !ch.summary.is_empty() {
+            self.emit_support(&ch).await;
+        }
+        tickets::detail(&store, &user, u.id).await
+    }
+
+    pub async fn support_staff(&self, _: User, _: ()) -> Result<Vec<StaffMember>> {
+        tickets::staff(&self.store().await?).await
+    }
+
+    pub async fn support_request_call(&self, user: User, n: NewCall) -> Result<CallRequest> {
+        let store = self.store().await?;
+        let c = calls::request(&store, self.origin(), &user, &n).await?;
+        self.wake_mail();
+        self.emit_support(&SupportChange {
+            ticket_id: c.ticket_id,
+            customer_id: c.customer_id,
+            kind: "call".into(),
+            summary: String::new(),
+        })
+        .await;
+        Ok(c)
+    }
+
+    pub async fn support_calls(&self, user: User, _: ()) -> Result<Vec<CallRequest>> {
+        calls::list(&self.store().await?, &user).await
+    }
+
+    pub async fn support_complete_call(&self, user: User, d: CallDone) -> Result<CallRequest> {
+        let (c, ch) = calls::complete(&self.store().await?, self.origin(), &user, &d).await?;
+        self.emit_support(&ch).await;
+        Ok(c)
+    }
+
+    pub async fn support_feedback(&self, user: User, f: NewFeedback) -> Result<TicketDetail> {
+        let store = self.store().await?;
+        let ch = tickets::give_feedback(&store, self.origin(), &user, &f).await?;
+        self.wake_mail();
+        self.emit_support(&ch).await;
+        tickets::detail(&store, &user, f.ticket_id).await
+    }
+
+    pub async fn support_notifications(&self, user: User, _: ()) -> Result<Notifications> {
+        notify::list(&self.store().await?, &user).await
+    }
+
+    pub async fn support_notifications_read(&self, user: User, _: ()) -> Result<Notifications> {
+        notify::mark_read(&self.store().await?, &user).await
+    }
+
+    pub async fn support_kb_search(&self, user: User, q: KbQuery) -> Result<Vec<ArticleHit>> {
+        kb::search(&self.store().await?, &q, is_staff(user.role)).await
+    }
+
+    pub async fn support_kb_article(&self, user: User, r: ArticleRef) -> Result<Article> {
+        kb::get(&self.store().await?, r.id, is_staff(user.role)).await
+    }
+
+    pub async fn support_kb_save(&self, user: User, e: ArticleEdit) -> Result<Article> {
+        kb::save(&self.store().await?, &user, &e).await
+    }
+
+    pub async fn support_settings(&self, _: User, _: ()) -> Result<SupportSettings> {
+        super::load_settings(&self.store().await?).await
+    }
+
+    pub async fn support_save_settings(
+        &self,
+        _: User,
+        s: SupportSettings,
+    ) -> Result<SupportSettings> {
+        super::save_settings(&self.store().await?, &s).await
+    }
+}

@@ -1,0 +1,197 @@
+//! The knowledge base: articles in Markdown, rendered and sanitised; ranked search.
+
+use crate::error::{CoreError, Result};
+use crate::store::{Backend, Store};
+use portdesk_types::support::*;
+use sqlx::Row;
+
+/// Markdown to HTML a window may show: pulldown-cmark renders, ammonia keeps only safe tags
+/// and attributes (no script, no event handlers, no javascript: links).
+pub fn render(markdown: &str) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::clean(&html)
+}
+
+fn status(s: &str) -> ArticleStatus {
+    if s == "published" {
+        ArticleStatus::Published
+    } else {
+        ArticleStatus::Draft
+    }
+}
+
+fn status_str(s: ArticleStatus) -> &'static str {
+    match s {
+        ArticleStatus::Published => "published",
+        ArticleStatus::Draft => "draft",
+    }
+}
+
+/// Letters and digits only (so nothing typed is search syntax), at most 8 words.
+fn words(search: &str) -> Vec<String> {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().chars().take(40).collect())
+        .take(8)
+        .collect()
+}
+
+fn snippet(body: &str) -> String {
+    let text: String = body
+        .chars()
+        .map(|c| {
+            if "#*_`>[]()|".contains(c) || c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s: String = text.chars().take(160).collect();
+    if text.chars().count() > 160 {
+        s.push('…');
+    }
+    s
+}
+
+pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<ArticleHit>> {
+    let drafts = i64::from(staff && q.include_drafts);
+    let words = words(&q.search);
+    let rows = if words.is_empty() {
+        sqlx::query(
+            "SELECT id, title, category, status, body FROM support_articles WHERE ($1 = 1 OR status = 'published') \
+             ORDER BY category, title LIMIT 200",
+        )
+        .bind(drafts)
+        .fetch_all(store.pool())
+        .await?
+    } else {
+        match store.backend() {
+            // Every word as a prefix; a title match weighs five times a body match.
+            Backend::Sqlite => sqlx::query(
+                "SELECT a.id, a.title, a.category, a.status, a.body FROM support_kb_search s \
+                 JOIN support_articles a ON a.id = s.rowid WHERE support_kb_search MATCH $1 \
+                 AND ($2 = 1 OR a.status = 'published') ORDER BY bm25(support_kb_search, 5.0, 1.0), a.id LIMIT 50",
+            )
+            .bind(words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "))
+            .bind(drafts)
+            .fetch_all(store.pool())
+            .await?,
+            Backend::Postgres => sqlx::query(
+                "SELECT id, title, category, status, body FROM support_articles \
+                 WHERE search @@ to_tsquery('simple', $1) AND ($2 = 1 OR status = 'published') \
+                 ORDER BY ts_rank(search, to_tsquery('simple', $1)) DESC, id LIMIT 50",
+            )
+            .bind(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "))
+            .bind(drafts)
+            .fetch_all(store.pool())
+            .await?,
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            Ok(ArticleHit {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                category: r.try_get("category")?,
+                status: status(&r.try_get::<String, _>("status")?),
+                snippet: snippet(&r.try_get::<String, _>("body")?),
+            })
+        })
+        .collect()
+}
+
+pub async fn get(store: &Store, id: i64, staff: bool) -> Result<Article> {
+    let r = sqlx::query(
+        "SELECT id, title, category, status, body, updated_at FROM support_articles WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(r) = r else {
+        return Err(CoreError::NotFound(format!("There is no article {id}.")));
+    };
+    let st = status(&r.try_get::<String, _>("status")?);
+    if st == ArticleStatus::Draft && !staff {
+        return Err(CoreError::NotFound(format!("There is no article {id}.")));
+    }
+    let body: String = r.try_get("body")?;
+    Ok(Article {
+        id,
+        title: r.try_get("title")?,
+        category: r.try_get("category")?,
+        status: st,
+        html: render(&body),
+        body,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn save(
+    store: &Store,
+    author: &crate::accounts::User,
+    e: &ArticleEdit,
+) -> Result<Article> {
+    let title = super::text("title", &e.title, 200)?;
+    let body = super::text("body", &e.body, 100_000)?;
+    let category = e.category.trim();
+    if category.chars().count() > 60 {
+        return Err(CoreError::validation("category", "At most 60 characters."));
+    }
+    let now = crate::now_ms();
+    let mut tx = store.pool().begin().await?;
+    let id: i64 = match e.id {
+        Some(id) => sqlx::query_scalar(
+            "UPDATE support_articles SET title = $1, category = $2, status = $3, body = $4, author_name = $5, updated_at = $6 \
+             WHERE id = $7 RETURNING id",
+        )
+        .bind(&title)
+        .bind(category)
+        .bind(status_str(e.status))
+        .bind(&body)
+        .bind(&author.name)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("There is no article {id}.")))?,
+        None => sqlx::query_scalar(
+            "INSERT INTO support_articles (title, category, status, body, author_name, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(&title)
+        .bind(category)
+        .bind(status_str(e.status))
+        .bind(&body)
+        .bind(&author.name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?,
+    };
+    if store.backend() == Backend::Sqlite {
+        sqlx::query("DELETE FROM support_kb_search WHERE rowid = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO support_kb_search (rowid, title, body) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(&title)
+            .bind(&body)
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::audit::record(
+        &mut tx,
+        &author.actor(),
+        "support.kb.save",
+        Some(("article", id.to_string())),
+        Some(&title),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id, true).await
+}
