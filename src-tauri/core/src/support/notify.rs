@@ -77,14 +77,23 @@ impl Portdesk {
     /// The live event to this desktop's windows, if the signed-in user may see it: staff see
     /// every ticket's, a customer only their own.
     pub(crate) async fn emit_support(&self, change: &SupportChange) {
-        let allowed = match self
-            .session
-            .read()
-            .await
-            .as_ref()
-            .and_then(|s| s.verified.clone())
+        let session = self.session.read().await.clone();
+        let mut who = session.as_ref().and_then(|s| s.verified.clone());
+        if who.is_none()
+            && let Some(s) = &session
+            && let Ok(store) = self.store().await
         {
-            Some(u) => super::is_staff(u.role) || u.id == change.customer_id,
+            // Signed in, no command run yet: the account as the store has it.
+            who = crate::accounts::by_id(&store, s.user_id)
+                .await
+                .ok()
+                .flatten();
+        }
+        let allowed = match who {
+            // Internal notes are staff business.
+            Some(u) => {
+                super::is_staff(u.role) || (u.id == change.customer_id && change.kind != "note")
+            }
             None => false,
         };
         if allowed {

@@ -441,7 +441,7 @@ pub async fn add_message(
         };
         notify::notify(&mut tx, &to, Some(t.id), &format!("{summary}: {}", t.title)).await?;
     }
-    let ch = change(&t, "message", summary);
+    let ch = change(&t, if m.internal { "note" } else { "message" }, summary);
     crate::bus::record::<SupportChangedEvent>(&mut tx, store, origin, &ch).await?;
     tx.commit().await?;
     Ok(ch)
