@@ -1,0 +1,673 @@
+//! A ticket's detail: header, the thread with its attachments, the reply box (files and, for
+//! staff, internal notes), the staff controls (status, priority, assignee), and for the
+//! customer call requests and feedback. It is read again whenever a live event is about it,
+//! so a reply from another desktop appears by itself.
+
+use super::{about, checked_of, field_error, form_error, input_value, size_text, value_of};
+use crate::common::ipc::{call, open_files_dialog};
+use crate::common::widgets::date_time;
+use portdesk_types::api::*;
+use portdesk_types::support::*;
+use portdesk_types::{ApiError, ErrorKind};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DetailProps {
+    pub id: i64,
+    pub staff: bool,
+    pub kiosk: bool,
+    pub my_id: i64,
+    /// Bumped by a live event about this ticket: it is read again.
+    pub tick: u32,
+    /// A change made here: the list shows it too.
+    pub on_changed: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(TicketDetailView)]
+pub fn ticket_detail(p: &DetailProps) -> Html {
+    let detail = use_state(|| None::<Result<TicketDetail, ApiError>>);
+    let seq = use_mut_ref(|| 0u32);
+    // Bumped here after a call request (its reply is the call, not the ticket).
+    let again = use_state(|| 0u32);
+    let opened = use_state(|| None::<OpenedAttachment>);
+    let open_error = use_state(|| None::<ApiError>);
+    {
+        let (detail, seq) = (detail.clone(), seq.clone());
+        use_effect_with((p.id, p.tick, *again), move |(id, _, _)| {
+            let id = *id;
+            *seq.borrow_mut() += 1;
+            let mine = *seq.borrow();
+            spawn_local(async move {
+                let r = call::<GetTicket>(&TicketRef { id }).await;
+                // Stale replies are dropped; a failed refresh keeps the thread shown.
+                if *seq.borrow() == mine && (r.is_ok() || !matches!(*detail, Some(Ok(_)))) {
+                    detail.set(Some(r));
+                }
+            });
+        });
+    }
+    // A command's reply is the ticket as it is now: shown at once, and any older read dropped.
+    let on_detail = {
+        let (detail, seq, changed) = (detail.clone(), seq.clone(), p.on_changed.clone());
+        Callback::from(move |d: TicketDetail| {
+            *seq.borrow_mut() += 1;
+            detail.set(Some(Ok(d)));
+            changed.emit(());
+        })
+    };
+    let reload = {
+        let (again, changed) = (again.clone(), p.on_changed.clone());
+        Callback::from(move |_: ()| {
+            again.set(again.wrapping_add(1));
+            changed.emit(());
+        })
+    };
+    let open_attachment = {
+        let (opened, open_error) = (opened.clone(), open_error.clone());
+        Callback::from(move |id: i64| {
+            let (opened, open_error) = (opened.clone(), open_error.clone());
+            spawn_local(async move {
+                match call::<OpenAttachment>(&AttachmentRef { id }).await {
+                    Ok(o) => {
+                        open_error.set(None);
+                        opened.set(Some(o));
+                    }
+                    Err(e) => {
+                        opened.set(None);
+                        open_error.set(Some(e));
+                    }
+                }
+            });
+        })
+    };
+    let close = {
+        let on_close = p.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let d = match &*detail {
+        None => return shell(p.id, html! { <p class="muted">{ "Loading…" }</p> }, close),
+        Some(Err(e)) => {
+            return shell(
+                p.id,
+                html! { <p class="error" id="detail-error">{ e.message.clone() }</p> },
+                close,
+            );
+        }
+        Some(Ok(d)) => d,
+    };
+    let t = &d.ticket;
+    let customer = !p.staff;
+    let body = html! {
+        <>
+            <h2><span id="detail-number">{ t.number.clone() }</span>{ " · " }<span id="detail-title">{ t.title.clone() }</span></h2>
+            <div class="ticket-facts">
+                <span>{ "Status: " }<strong id="detail-status" data-status={t.status.as_str()}>{ t.status.label() }</strong></span>
+                <span>{ "Priority: " }<strong id="detail-priority">{ t.priority.label() }</strong></span>
+                <span>{ "Assignee: " }<strong id="detail-assignee">{ t.assignee_name.clone().unwrap_or_else(|| "Nobody yet".into()) }</strong></span>
+                <span>{ "Category: " }<strong id="detail-category">{ t.category.clone() }</strong></span>
+                if p.staff { <span>{ "Customer: " }<strong id="detail-customer">{ t.customer_name.clone() }</strong></span> }
+                <span class="muted">{ format!("Opened {}", date_time(t.created_at)) }</span>
+            </div>
+            if let Some(b) = &t.breach { <p class="breach-text" id="detail-breach">{ b.clone() }</p> }
+            if !t.description.is_empty() { <p class="ticket-description" id="detail-description">{ t.description.clone() }</p> }
+            if p.staff {
+                <StaffControls ticket={t.clone()} my_id={p.my_id} on_detail={on_detail.clone()} />
+            }
+            <h3>{ "Messages" }</h3>
+            <ol id="thread" class="thread">{ for d.messages.iter().map(|m| message(m, &open_attachment)) }</ol>
+            if d.messages.is_empty() { <p class="muted" id="thread-empty">{ "No messages yet." }</p> }
+            { attachment_result(&opened, &open_error) }
+            <ReplyBox ticket_id={t.id} staff={p.staff} kiosk={p.kiosk} on_detail={on_detail.clone()} />
+            { calls(&d.calls) }
+            if customer { <CallForm ticket_id={t.id} on_done={reload} /> }
+            if let Some(f) = &d.feedback {
+                <div id="feedback-given" class="card inset" data-rating={f.rating.to_string()}>
+                    <strong>{ "Feedback: " }</strong><span class="stars" aria-label={format!("{} of 5", f.rating)}>{ stars(f.rating) }</span>
+                    if !f.comment.is_empty() { <p class="feedback-comment">{ f.comment.clone() }</p> }
+                </div>
+            } else if customer && d.can_rate {
+                <FeedbackForm ticket_id={t.id} on_detail={on_detail.clone()} />
+            }
+        </>
+    };
+    shell(p.id, body, close)
+}
+
+fn shell(id: i64, body: Html, close: Callback<MouseEvent>) -> Html {
+    html! {
+        <section class="card ticket-detail" id="ticket-detail" data-ticket-id={id.to_string()} aria-label="Ticket">
+            <div class="actions" style="margin:0;justify-content:flex-end">
+                <button type="button" class="secondary" id="ticket-close" onclick={close}>{ "Close" }</button>
+            </div>
+            { body }
+        </section>
+    }
+}
+
+fn stars(n: u8) -> String {
+    (1..=5).map(|i| if i <= n { '★' } else { '☆' }).collect()
+}
+
+fn message(m: &Message, open: &Callback<i64>) -> Html {
+    let class = classes!(
+        "message",
+        m.staff.then_some("staff"),
+        m.internal.then_some("internal")
+    );
+    html! {
+        <li {class} data-message-id={m.id.to_string()}>
+            <div class="message-head">
+                <span class="message-author">{ m.author.clone() }</span>
+                if m.internal { <span class="internal-label">{ "Internal note" }</span> }
+                <span class="message-time muted">{ date_time(m.created_at) }</span>
+            </div>
+            <div class="message-body">{ m.body.clone() }</div>
+            if !m.attachments.is_empty() {
+                <div class="attachments">{ for m.attachments.iter().map(|a| {
+                    let (open, id) = (open.clone(), a.id);
+                    html! {
+                        <button type="button" class="attachment secondary" data-attachment-id={a.id.to_string()}
+                            onclick={Callback::from(move |_: MouseEvent| open.emit(id))}>
+                            <span class="attachment-name">{ a.name.clone() }</span>{ " " }
+                            <span class="attachment-size muted">{ size_text(a.size) }</span>
+                        </button>
+                    }
+                }) }</div>
+            }
+        </li>
+    }
+}
+
+/// What opening an attachment gave: a picture in an overlay, or a line saying what happened.
+fn attachment_result(
+    opened: &UseStateHandle<Option<OpenedAttachment>>,
+    error: &UseStateHandle<Option<ApiError>>,
+) -> Html {
+    if let Some(e) = &**error {
+        return html! { <p class="error" id="attachment-error" role="alert">{ e.message.clone() }</p> };
+    }
+    match &**opened {
+        Some(OpenedAttachment::Picture { mime, data }) => {
+            let hide = {
+                let opened = opened.clone();
+                Callback::from(move |_: MouseEvent| opened.set(None))
+            };
+            let key = {
+                let opened = opened.clone();
+                Callback::from(move |e: KeyboardEvent| {
+                    if e.key() == "Escape" {
+                        opened.set(None);
+                    }
+                })
+            };
+            html! {
+                <div class="overlay" id="attachment-view" role="dialog" aria-modal="true" aria-label="Attachment" onkeydown={key}>
+                    <div class="overlay-box">
+                        <img id="attachment-img" alt="Attachment" src={format!("data:{mime};base64,{data}")} />
+                        <div class="actions">
+                            <button type="button" id="attachment-close" autofocus=true onclick={hide}>{ "Close" }</button>
+                        </div>
+                    </div>
+                </div>
+            }
+        }
+        Some(OpenedAttachment::OpenedWithViewer { name }) => {
+            html! { <p class="ok" id="attachment-opened" role="status">{ format!("Opened {name}") }</p> }
+        }
+        Some(OpenedAttachment::NotAtKiosk { .. }) => html! {
+            <p class="banner warn" id="attachment-kiosk" role="status">
+                { "This file cannot be opened at the kiosk; open it from your own desktop." }
+            </p>
+        },
+        None => html! {},
+    }
+}
+
+fn calls(list: &[CallRequest]) -> Html {
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <>
+            <h3>{ "Call requests" }</h3>
+            <ul id="ticket-calls" class="ticket-calls">{ for list.iter().map(|c| html! {
+                <li class="ticket-call" data-call-id={c.id.to_string()} data-status={call_status(c.status)}>
+                    { c.at.map(date_time).unwrap_or_else(|| "As soon as possible".into()) }
+                    { format!(" · {} · ", c.phone) }
+                    <strong>{ if c.status == CallStatus::Done { "Done" } else { "Pending" } }</strong>
+                    if !c.outcome.is_empty() { <span class="call-outcome-text">{ format!(" · {}", c.outcome) }</span> }
+                </li>
+            }) }</ul>
+        </>
+    }
+}
+
+pub(super) fn call_status(s: CallStatus) -> &'static str {
+    match s {
+        CallStatus::Pending => "pending",
+        CallStatus::Done => "done",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StaffProps {
+    ticket: Ticket,
+    my_id: i64,
+    on_detail: Callback<TicketDetail>,
+}
+
+/// Status, priority and assignee: each change is sent at once.
+#[function_component(StaffControls)]
+fn staff_controls(p: &StaffProps) -> Html {
+    let staff = use_state(Vec::<StaffMember>::new);
+    let error = use_state(|| None::<ApiError>);
+    {
+        let (staff, error) = (staff.clone(), error.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match call::<SupportStaff>(&()).await {
+                    Ok(s) => staff.set(s),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        });
+    }
+    let send = {
+        let (error, on_detail, id) = (error.clone(), p.on_detail.clone(), p.ticket.id);
+        Callback::from(move |mut u: TicketUpdate| {
+            u.id = id;
+            let (error, on_detail) = (error.clone(), on_detail.clone());
+            spawn_local(async move {
+                match call::<UpdateTicket>(&u).await {
+                    Ok(d) => {
+                        error.set(None);
+                        on_detail.emit(d);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let on_status = send.reform(|e: Event| TicketUpdate {
+        status: TicketStatus::parse(&value_of(&e)),
+        ..Default::default()
+    });
+    let on_priority = send.reform(|e: Event| TicketUpdate {
+        priority: Priority::parse(&value_of(&e)),
+        ..Default::default()
+    });
+    let on_assignee = send.reform(|e: Event| TicketUpdate {
+        assignee: Some(value_of(&e).parse::<i64>().ok()),
+        ..Default::default()
+    });
+    let me = p.my_id;
+    let assign_me = send.reform(move |_: MouseEvent| TicketUpdate {
+        assignee: Some(Some(me)),
+        ..Default::default()
+    });
+    let t = &p.ticket;
+    html! {
+        <div class="staff-controls" id="staff-controls">
+            <div>
+                <label for="ticket-status-set">{ "Status" }</label>
+                <select id="ticket-status-set" onchange={on_status}>
+                    { for TicketStatus::ALL.iter().map(|s| html! {
+                        <option value={s.as_str()} selected={t.status == *s}>{ s.label() }</option>
+                    }) }
+                </select>
+            </div>
+            <div>
+                <label for="ticket-priority-set">{ "Priority" }</label>
+                <select id="ticket-priority-set" onchange={on_priority}>
+                    { for super::tickets::priorities().into_iter().map(|x| html! {
+                        <option value={x.as_str()} selected={t.priority == x}>{ x.label() }</option>
+                    }) }
+                </select>
+            </div>
+            <div>
+                <label for="ticket-assignee">{ "Assignee" }</label>
+                <select id="ticket-assignee" onchange={on_assignee}>
+                    <option value="" selected={t.assignee_id.is_none()}>{ "Nobody" }</option>
+                    { for staff.iter().map(|s| html! {
+                        <option value={s.id.to_string()} selected={t.assignee_id == Some(s.id)}>{ s.name.clone() }</option>
+                    }) }
+                    // Someone no longer on the staff list still shows as the assignee.
+                    if let (Some(id), Some(name)) = (t.assignee_id, &t.assignee_name) {
+                        if !staff.iter().any(|s| s.id == id) {
+                            <option value={id.to_string()} selected=true>{ name.clone() }</option>
+                        }
+                    }
+                </select>
+            </div>
+            <button type="button" id="ticket-assign-me" class="secondary" disabled={t.assignee_id == Some(me)} onclick={assign_me}>
+                { "Assign to me" }
+            </button>
+            { crate::common::widgets::error_line("ticket-update-error", &error) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ReplyProps {
+    ticket_id: i64,
+    staff: bool,
+    kiosk: bool,
+    on_detail: Callback<TicketDetail>,
+}
+
+#[function_component(ReplyBox)]
+fn reply_box(p: &ReplyProps) -> Html {
+    let body = use_state(String::new);
+    let internal = use_state(|| false);
+    let paths = use_state(Vec::<String>::new);
+    let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+    let attach = {
+        let (paths, error) = (paths.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (paths, error) = (paths.clone(), error.clone());
+            spawn_local(async move {
+                match open_files_dialog().await {
+                    Ok(chosen) => {
+                        let mut all = (*paths).clone();
+                        all.extend(chosen.into_iter().filter(|c| !paths.contains(c)));
+                        paths.set(all);
+                    }
+                    Err(e) => error.set(Some(ApiError::new(ErrorKind::Internal, e))),
+                }
+            });
+        })
+    };
+    let send = {
+        let (body, internal, paths, error, busy, on_detail) = (
+            body.clone(),
+            internal.clone(),
+            paths.clone(),
+            error.clone(),
+            busy.clone(),
+            p.on_detail.clone(),
+        );
+        let (ticket_id, staff) = (p.ticket_id, p.staff);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let req = NewMessage {
+                ticket_id,
+                body: (*body).clone(),
+                internal: staff && *internal,
+                paths: (*paths).clone(),
+            };
+            let (body, internal, paths, error, busy, on_detail) = (
+                body.clone(),
+                internal.clone(),
+                paths.clone(),
+                error.clone(),
+                busy.clone(),
+                on_detail.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                let r = call::<AddMessage>(&req).await;
+                busy.set(false);
+                match r {
+                    Ok(d) => {
+                        error.set(None);
+                        body.set(String::new());
+                        paths.set(Vec::new());
+                        internal.set(false);
+                        on_detail.emit(d);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let file = |path: &String| {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_string();
+        let remove = {
+            let (paths, path) = (paths.clone(), path.clone());
+            Callback::from(move |_: MouseEvent| {
+                paths.set(paths.iter().filter(|x| **x != path).cloned().collect())
+            })
+        };
+        html! {
+            <li class="reply-file" data-path={path.clone()}>
+                <span>{ name.clone() }</span>
+                <button type="button" class="secondary reply-file-remove" aria-label={format!("Remove {name}")} onclick={remove}>{ "Remove" }</button>
+            </li>
+        }
+    };
+    let bad_body = about(&error, &["body"]);
+    html! {
+        <form class="reply" id="reply" onsubmit={send}>
+            <label for="reply-body">{ if p.staff { "Reply or note" } else { "Your reply" } }</label>
+            <textarea id="reply-body" rows="4" value={(*body).clone()} class={bad_body.then_some("invalid")}
+                oninput={{ let body = body.clone(); Callback::from(move |e: InputEvent| body.set(input_value(&e))) }} />
+            { field_error(&error, "reply-body", &["body"]) }
+            if !paths.is_empty() { <ul class="reply-files" id="reply-files">{ for paths.iter().map(file) }</ul> }
+            { field_error(&error, "reply-attach", &["paths", "path", "attachment", "file"]) }
+            <div class="actions">
+                if !p.kiosk {
+                    <button type="button" class="secondary" id="reply-attach" onclick={attach}>{ "Attach files…" }</button>
+                }
+                if p.staff {
+                    <label class="check inline">
+                        <input type="checkbox" id="reply-internal" checked={*internal}
+                            onchange={{ let internal = internal.clone(); Callback::from(move |e: Event| internal.set(checked_of(&e))) }} />
+                        { " Internal note" }
+                    </label>
+                }
+                <button type="submit" id="reply-send" disabled={*busy}>
+                    { if p.staff && *internal { "Add note" } else { "Send" } }
+                </button>
+            </div>
+            { form_error("reply-error", &error, &["body", "paths", "path", "attachment", "file"]) }
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CallProps {
+    ticket_id: i64,
+    /// A call was requested: the ticket (and its calls) is read again.
+    on_done: Callback<()>,
+}
+
+/// "Request a call": now, or at a time within business hours (the core checks the hours).
+#[function_component(CallForm)]
+fn call_form(p: &CallProps) -> Html {
+    let shown = use_state(|| false);
+    let phone = use_state(String::new);
+    let later = use_state(|| false);
+    let at = use_state(String::new);
+    let note = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let done = use_state(|| false);
+    let busy = use_state(|| false);
+    let toggle = {
+        let (shown, done) = (shown.clone(), done.clone());
+        Callback::from(move |_: MouseEvent| {
+            done.set(false);
+            shown.set(!*shown)
+        })
+    };
+    let submit = {
+        let (shown, phone, later, at, note, error, done, busy, on_done) = (
+            shown.clone(),
+            phone.clone(),
+            later.clone(),
+            at.clone(),
+            note.clone(),
+            error.clone(),
+            done.clone(),
+            busy.clone(),
+            p.on_done.clone(),
+        );
+        let ticket_id = p.ticket_id;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let when = if *later {
+                match local_ms(&at) {
+                    Some(ms) => Some(ms),
+                    None => {
+                        error.set(Some(ApiError::validation("at", "Choose a date and time.")));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let req = NewCall {
+                ticket_id: Some(ticket_id),
+                phone: (*phone).clone(),
+                at: when,
+                note: (*note).clone(),
+            };
+            let (shown, error, done, busy, on_done) = (
+                shown.clone(),
+                error.clone(),
+                done.clone(),
+                busy.clone(),
+                on_done.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                let r = call::<RequestCall>(&req).await;
+                busy.set(false);
+                match r {
+                    Ok(_) => {
+                        error.set(None);
+                        shown.set(false);
+                        done.set(true);
+                        on_done.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let set_later = |v: bool| {
+        let later = later.clone();
+        Callback::from(move |_: Event| later.set(v))
+    };
+    let text = |s: &UseStateHandle<String>| {
+        let s = s.clone();
+        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
+    };
+    html! {
+        <div class="call-box">
+            <div class="actions">
+                <button type="button" id="call-request" class="secondary" aria-expanded={shown.to_string()} onclick={toggle}>{ "Request a call" }</button>
+                if *done { <span class="ok" id="call-requested" role="status">{ "Call requested: the support team will phone you." }</span> }
+            </div>
+            if *shown {
+                <form class="card inset" id="call-form" onsubmit={submit}>
+                    <label for="call-phone">{ "Phone number" }</label>
+                    <input id="call-phone" type="tel" autocomplete="tel" value={(*phone).clone()} oninput={text(&phone)}
+                        class={about(&error, &["phone"]).then_some("invalid")} />
+                    { field_error(&error, "call-phone", &["phone"]) }
+                    <fieldset class="call-when">
+                        <legend>{ "When" }</legend>
+                        <label class="check inline"><input type="radio" name="call-when" id="call-now" checked={!*later} onchange={set_later(false)} />{ " As soon as possible" }</label>
+                        <label class="check inline"><input type="radio" name="call-when" id="call-later" checked={*later} onchange={set_later(true)} />{ " At a time" }</label>
+                    </fieldset>
+                    if *later {
+                        <label for="call-at">{ "Date and time" }</label>
+                        <input id="call-at" type="datetime-local" value={(*at).clone()} oninput={text(&at)}
+                            class={about(&error, &["at"]).then_some("invalid")} />
+                        { field_error(&error, "call-at", &["at"]) }
+                    }
+                    <label for="call-note">{ "Note (optional)" }</label>
+                    <input id="call-note" type="text" value={(*note).clone()} oninput={text(&note)} />
+                    { form_error("call-error", &error, &["phone", "at"]) }
+                    <div class="actions"><button type="submit" id="call-submit" disabled={*busy}>{ "Request the call" }</button></div>
+                </form>
+            }
+        </div>
+    }
+}
+
+/// A `datetime-local` value ("2026-12-07T10:30") as Unix ms in the computer's time zone
+/// (JavaScript reads a date-time without an offset as local time).
+fn local_ms(v: &str) -> Option<i64> {
+    if v.trim().is_empty() {
+        return None;
+    }
+    let ms = web_sys::js_sys::Date::new(&JsValue::from_str(v.trim())).get_time();
+    (!ms.is_nan()).then_some(ms as i64)
+}
+
+#[derive(Properties, PartialEq)]
+struct FeedbackProps {
+    ticket_id: i64,
+    on_detail: Callback<TicketDetail>,
+}
+
+#[function_component(FeedbackForm)]
+fn feedback_form(p: &FeedbackProps) -> Html {
+    let rating = use_state(|| 0u8);
+    let comment = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+    let submit = {
+        let (rating, comment, error, busy, on_detail) = (
+            rating.clone(),
+            comment.clone(),
+            error.clone(),
+            busy.clone(),
+            p.on_detail.clone(),
+        );
+        let ticket_id = p.ticket_id;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy || *rating == 0 {
+                return;
+            }
+            let req = NewFeedback {
+                ticket_id,
+                rating: *rating,
+                comment: (*comment).clone(),
+            };
+            let (error, busy, on_detail) = (error.clone(), busy.clone(), on_detail.clone());
+            busy.set(true);
+            spawn_local(async move {
+                let r = call::<GiveFeedback>(&req).await;
+                busy.set(false);
+                match r {
+                    Ok(d) => on_detail.emit(d),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let star = |n: u8| {
+        let on = *rating >= n;
+        let rating = rating.clone();
+        html! {
+            <button type="button" class={classes!("rating-star", on.then_some("on"))} data-rating={n.to_string()}
+                aria-pressed={(*rating == n).to_string()} aria-label={format!("{n} of 5")}
+                onclick={Callback::from(move |_: MouseEvent| rating.set(n))}>{ if on { "★" } else { "☆" } }</button>
+        }
+    };
+    html! {
+        <form class="card inset" id="feedback" onsubmit={submit}>
+            <h3>{ "How did we do?" }</h3>
+            <div class="rating" role="group" aria-label="Rating">{ for (1..=5).map(star) }</div>
+            { field_error(&error, "feedback-rating", &["rating"]) }
+            <label for="feedback-comment">{ "Comment (optional)" }</label>
+            <textarea id="feedback-comment" rows="3" value={(*comment).clone()}
+                oninput={{ let comment = comment.clone(); Callback::from(move |e: InputEvent| comment.set(input_value(&e))) }} />
+            { field_error(&error, "feedback-comment", &["comment"]) }
+            { form_error("feedback-error", &error, &["rating", "comment"]) }
+            <div class="actions"><button type="submit" id="feedback-submit" disabled={*busy || *rating == 0}>{ "Send feedback" }</button></div>
+        </form>
+    }
+}
