@@ -9,7 +9,6 @@ use crate::common::widgets::date_time;
 use portdesk_types::api::*;
 use portdesk_types::support::*;
 use portdesk_types::{ApiError, ErrorKind};
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -122,14 +121,14 @@ pub fn ticket_detail(p: &DetailProps) -> Html {
             { attachment_result(&opened, &open_error) }
             <ReplyBox ticket_id={t.id} staff={p.staff} kiosk={p.kiosk} on_detail={on_detail.clone()} />
             { calls(&d.calls) }
-            if customer { <CallForm ticket_id={t.id} on_done={reload} /> }
+            if customer { <super::customer::CallForm ticket_id={t.id} on_done={reload} /> }
             if let Some(f) = &d.feedback {
                 <div id="feedback-given" class="card inset" data-rating={f.rating.to_string()}>
                     <strong>{ "Feedback: " }</strong><span class="stars" aria-label={format!("{} of 5", f.rating)}>{ stars(f.rating) }</span>
                     if !f.comment.is_empty() { <p class="feedback-comment">{ f.comment.clone() }</p> }
                 </div>
             } else if customer && d.can_rate {
-                <FeedbackForm ticket_id={t.id} on_detail={on_detail.clone()} />
+                <super::customer::FeedbackForm ticket_id={t.id} on_detail={on_detail.clone()} />
             }
         </>
     };
@@ -193,26 +192,9 @@ fn attachment_result(
         Some(OpenedAttachment::Picture { mime, data }) => {
             let hide = {
                 let opened = opened.clone();
-                Callback::from(move |_: MouseEvent| opened.set(None))
+                Callback::from(move |_: ()| opened.set(None))
             };
-            let key = {
-                let opened = opened.clone();
-                Callback::from(move |e: KeyboardEvent| {
-                    if e.key() == "Escape" {
-                        opened.set(None);
-                    }
-                })
-            };
-            html! {
-                <div class="overlay" id="attachment-view" role="dialog" aria-modal="true" aria-label="Attachment" onkeydown={key}>
-                    <div class="overlay-box">
-                        <img id="attachment-img" alt="Attachment" src={format!("data:{mime};base64,{data}")} />
-                        <div class="actions">
-                            <button type="button" id="attachment-close" autofocus=true onclick={hide}>{ "Close" }</button>
-                        </div>
-                    </div>
-                </div>
-            }
+            html! { <PictureOverlay src={format!("data:{mime};base64,{data}")} on_close={hide} /> }
         }
         Some(OpenedAttachment::OpenedWithViewer { name }) => {
             html! { <p class="ok" id="attachment-opened" role="status">{ format!("Opened {name}") }</p> }
@@ -223,6 +205,46 @@ fn attachment_result(
             </p>
         },
         None => html! {},
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PictureProps {
+    src: AttrValue,
+    on_close: Callback<()>,
+}
+
+/// A picture attachment over the window. Focus moves to its Close button (a keyboard or kiosk
+/// user is not left behind the overlay) and Escape closes it.
+#[function_component(PictureOverlay)]
+fn picture_overlay(p: &PictureProps) -> Html {
+    let button = use_node_ref();
+    {
+        let button = button.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = button.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
+    let hide = p.on_close.reform(|_: MouseEvent| ());
+    let key = {
+        let on_close = p.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                on_close.emit(());
+            }
+        })
+    };
+    html! {
+        <div class="overlay" id="attachment-view" role="dialog" aria-modal="true" aria-label="Attachment" onkeydown={key}>
+            <div class="overlay-box">
+                <img id="attachment-img" alt="Attachment" src={p.src.clone()} />
+                <div class="actions">
+                    <button type="button" id="attachment-close" ref={button} onclick={hide}>{ "Close" }</button>
+                </div>
+            </div>
+        </div>
     }
 }
 
@@ -467,207 +489,6 @@ fn reply_box(p: &ReplyProps) -> Html {
                 </button>
             </div>
             { form_error("reply-error", &error, &["body", "paths", "path", "attachment", "file"]) }
-        </form>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct CallProps {
-    ticket_id: i64,
-    /// A call was requested: the ticket (and its calls) is read again.
-    on_done: Callback<()>,
-}
-
-/// "Request a call": now, or at a time within business hours (the core checks the hours).
-#[function_component(CallForm)]
-fn call_form(p: &CallProps) -> Html {
-    let shown = use_state(|| false);
-    let phone = use_state(String::new);
-    let later = use_state(|| false);
-    let at = use_state(String::new);
-    let note = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let done = use_state(|| false);
-    let busy = use_state(|| false);
-    let toggle = {
-        let (shown, done) = (shown.clone(), done.clone());
-        Callback::from(move |_: MouseEvent| {
-            done.set(false);
-            shown.set(!*shown)
-        })
-    };
-    let submit = {
-        let (shown, phone, later, at, note, error, done, busy, on_done) = (
-            shown.clone(),
-            phone.clone(),
-            later.clone(),
-            at.clone(),
-            note.clone(),
-            error.clone(),
-            done.clone(),
-            busy.clone(),
-            p.on_done.clone(),
-        );
-        let ticket_id = p.ticket_id;
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if *busy {
-                return;
-            }
-            let when = if *later {
-                match local_ms(&at) {
-                    Some(ms) => Some(ms),
-                    None => {
-                        error.set(Some(ApiError::validation("at", "Choose a date and time.")));
-                        return;
-                    }
-                }
-            } else {
-                None
-            };
-            let req = NewCall {
-                ticket_id: Some(ticket_id),
-                phone: (*phone).clone(),
-                at: when,
-                note: (*note).clone(),
-            };
-            let (shown, error, done, busy, on_done) = (
-                shown.clone(),
-                error.clone(),
-                done.clone(),
-                busy.clone(),
-                on_done.clone(),
-            );
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<RequestCall>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => {
-                        error.set(None);
-                        shown.set(false);
-                        done.set(true);
-                        on_done.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    let set_later = |v: bool| {
-        let later = later.clone();
-        Callback::from(move |_: Event| later.set(v))
-    };
-    let text = |s: &UseStateHandle<String>| {
-        let s = s.clone();
-        Callback::from(move |e: InputEvent| s.set(input_value(&e)))
-    };
-    html! {
-        <div class="call-box">
-            <div class="actions">
-                <button type="button" id="call-request" class="secondary" aria-expanded={shown.to_string()} onclick={toggle}>{ "Request a call" }</button>
-                if *done { <span class="ok" id="call-requested" role="status">{ "Call requested: the support team will phone you." }</span> }
-            </div>
-            if *shown {
-                <form class="card inset" id="call-form" onsubmit={submit}>
-                    <label for="call-phone">{ "Phone number" }</label>
-                    <input id="call-phone" type="tel" autocomplete="tel" value={(*phone).clone()} oninput={text(&phone)}
-                        class={about(&error, &["phone"]).then_some("invalid")} />
-                    { field_error(&error, "call-phone", &["phone"]) }
-                    <fieldset class="call-when">
-                        <legend>{ "When" }</legend>
-                        <label class="check inline"><input type="radio" name="call-when" id="call-now" checked={!*later} onchange={set_later(false)} />{ " As soon as possible" }</label>
-                        <label class="check inline"><input type="radio" name="call-when" id="call-later" checked={*later} onchange={set_later(true)} />{ " At a time" }</label>
-                    </fieldset>
-                    if *later {
-                        <label for="call-at">{ "Date and time" }</label>
-                        <input id="call-at" type="datetime-local" value={(*at).clone()} oninput={text(&at)}
-                            class={about(&error, &["at"]).then_some("invalid")} />
-                        { field_error(&error, "call-at", &["at"]) }
-                    }
-                    <label for="call-note">{ "Note (optional)" }</label>
-                    <input id="call-note" type="text" value={(*note).clone()} oninput={text(&note)} />
-                    { form_error("call-error", &error, &["phone", "at"]) }
-                    <div class="actions"><button type="submit" id="call-submit" disabled={*busy}>{ "Request the call" }</button></div>
-                </form>
-            }
-        </div>
-    }
-}
-
-/// A `datetime-local` value ("2026-12-07T10:30") as Unix ms in the computer's time zone
-/// (JavaScript reads a date-time without an offset as local time).
-fn local_ms(v: &str) -> Option<i64> {
-    if v.trim().is_empty() {
-        return None;
-    }
-    let ms = web_sys::js_sys::Date::new(&JsValue::from_str(v.trim())).get_time();
-    (!ms.is_nan()).then_some(ms as i64)
-}
-
-#[derive(Properties, PartialEq)]
-struct FeedbackProps {
-    ticket_id: i64,
-    on_detail: Callback<TicketDetail>,
-}
-
-#[function_component(FeedbackForm)]
-fn feedback_form(p: &FeedbackProps) -> Html {
-    let rating = use_state(|| 0u8);
-    let comment = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
-    let submit = {
-        let (rating, comment, error, busy, on_detail) = (
-            rating.clone(),
-            comment.clone(),
-            error.clone(),
-            busy.clone(),
-            p.on_detail.clone(),
-        );
-        let ticket_id = p.ticket_id;
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            if *busy || *rating == 0 {
-                return;
-            }
-            let req = NewFeedback {
-                ticket_id,
-                rating: *rating,
-                comment: (*comment).clone(),
-            };
-            let (error, busy, on_detail) = (error.clone(), busy.clone(), on_detail.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<GiveFeedback>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(d) => on_detail.emit(d),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    let star = |n: u8| {
-        let on = *rating >= n;
-        let rating = rating.clone();
-        html! {
-            <button type="button" class={classes!("rating-star", on.then_some("on"))} data-rating={n.to_string()}
-                aria-pressed={(*rating == n).to_string()} aria-label={format!("{n} of 5")}
-                onclick={Callback::from(move |_: MouseEvent| rating.set(n))}>{ if on { "★" } else { "☆" } }</button>
-        }
-    };
-    html! {
-        <form class="card inset" id="feedback" onsubmit={submit}>
-            <h3>{ "How did we do?" }</h3>
-            <div class="rating" role="group" aria-label="Rating">{ for (1..=5).map(star) }</div>
-            { field_error(&error, "feedback-rating", &["rating"]) }
-            <label for="feedback-comment">{ "Comment (optional)" }</label>
-            <textarea id="feedback-comment" rows="3" value={(*comment).clone()}
-                oninput={{ let comment = comment.clone(); Callback::from(move |e: InputEvent| comment.set(input_value(&e))) }} />
-            { field_error(&error, "feedback-comment", &["comment"]) }
-            { form_error("feedback-error", &error, &["rating", "comment"]) }
-            <div class="actions"><button type="submit" id="feedback-submit" disabled={*busy || *rating == 0}>{ "Send feedback" }</button></div>
         </form>
     }
 }

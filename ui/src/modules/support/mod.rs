@@ -7,10 +7,12 @@
 //! list's tick (list and notifications are read again) and, when it is about the open ticket
 //! or about no ticket in particular, the detail's tick too.
 //!
-//! Files: `tickets.rs` (list, new ticket), `detail.rs` (thread, reply, staff controls, calls,
-//! feedback), `kb.rs` (knowledge base), `admin.rs` (calls tab, settings).
+//! Files: `tickets.rs` (list, new ticket), `detail.rs` (thread, attachments, reply, staff
+//! controls, the ticket's calls), `customer.rs` (call request and feedback forms), `kb.rs`
+//! (knowledge base), `admin.rs` (calls tab, settings).
 
 mod admin;
+mod customer;
 mod detail;
 mod kb;
 mod tickets;

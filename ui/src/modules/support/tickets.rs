@@ -143,7 +143,7 @@ pub fn tickets_list(p: &ListProps) -> Html {
                 <div class="queue-tabs" role="tablist" aria-label="Queues">
                     { queue_button(Queue::Unassigned, "queue-unassigned", "Unassigned", counts.unassigned) }
                     { queue_button(Queue::Mine, "queue-mine", "Mine", counts.mine) }
-                    { queue_button(Queue::All, "queue-all", "All open", counts.open) }
+                    { queue_button(Queue::All, "queue-all", "All", counts.open) }
                     if counts.breached > 0 {
                         <span class="breach-count" id="count-breached">{ format!("{} past target", counts.breached) }</span>
                     }
