@@ -1,5 +1,5 @@
-//! A module's own native window. Settings and the ERP link of Inventory work; the modules not
-//! built yet say so plainly.
+//! A module's own native window: the frame (title, who is signed in) around the module's view,
+//! chosen by the module's id.
 
 use crate::common::ipc::{call, listen};
 use portdesk_types::api::*;
@@ -77,7 +77,9 @@ pub fn module_window(p: &ModuleProps) -> Html {
             ModuleId::Shop => {
                 html! { <crate::modules::shop::ShopWindow me={me.clone()} kiosk={kiosk_on} /> }
             }
-            other => not_built(other),
+            ModuleId::Support => {
+                html! { <crate::modules::support::SupportWindow me={me.clone()} kiosk={kiosk_on} /> }
+            }
         },
     };
     html! {
@@ -102,15 +104,5 @@ fn signed_out_status() -> StatusReply {
         erp: String::new(),
         config_warning: None,
         kiosk: None,
-    }
-}
-
-fn not_built(m: ModuleId) -> Html {
-    html! {
-        <div class="card" id="module-status">
-            <h2>{ format!("{} is not built yet", m.title()) }</h2>
-            <p>{ m.description() }</p>
-            <p class="muted">{ "This window opens and checks your role today; the module itself arrives in a later release." }</p>
-        </div>
     }
 }

@@ -84,6 +84,35 @@ pub async fn open_image_dialog() -> Result<Option<String>, String> {
     Ok(v.as_string())
 }
 
+/// The native "Open" dialog for any files, several at once; empty when the user cancels. What
+/// a file may be is checked by the core (by its content), so no filter here.
+pub async fn open_files_dialog() -> Result<Vec<String>, String> {
+    #[derive(Serialize)]
+    struct Options {
+        multiple: bool,
+        directory: bool,
+    }
+    let opts = Options {
+        multiple: true,
+        directory: false,
+    };
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let v = open_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| "the open dialog failed".into())
+        })?;
+    // An array of paths, or null when cancelled (a single string on older shells).
+    if let Some(one) = v.as_string() {
+        return Ok(vec![one]);
+    }
+    Ok(serde_wasm_bindgen::from_value::<Option<Vec<String>>>(v)
+        .ok()
+        .flatten()
+        .unwrap_or_default())
+}
+
 /// Shows a file in the system's file manager ("Show in folder").
 pub async fn reveal_in_folder(path: &str) -> Result<(), String> {
     reveal_js(path).await.map(|_| ()).map_err(|e| {

@@ -10,3 +10,4 @@ pub mod procurement;
 pub mod session;
 pub mod settings;
 pub mod shop;
+pub mod support;
