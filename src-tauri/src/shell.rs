@@ -10,7 +10,7 @@ use portdesk_core::secrets::KeyringSecrets;
 use portdesk_core::{Portdesk, logging};
 use portdesk_types::Event;
 use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule};
-use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
+use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent, SupportChangedEvent};
 use portdesk_types::{ApiError, Command, ModuleId};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -64,7 +64,8 @@ pub fn run(kiosk: bool) -> ExitCode {
         // A kiosk gets no file dialogs and no "Show in folder": they open a file browser.
         builder = builder
             .plugin(tauri_plugin_dialog::init())
-            .plugin(tauri_plugin_opener::init());
+            .plugin(tauri_plugin_opener::init())
+            .plugin(tauri_plugin_notification::init());
     }
     let result = builder
         .manage(core)
@@ -93,8 +94,35 @@ pub fn run(kiosk: bool) -> ExitCode {
             // Core events (refresh progress, session end) go to every window; each filters
             // what it shows. A session end also closes every module window, whatever ended it.
             let handle = app.handle().clone();
+            if !kiosk {
+                // A support attachment opens in the system's viewer (never at a kiosk).
+                let h = handle.clone();
+                core.set_file_opener(Arc::new(move |path: &std::path::Path| {
+                    use tauri_plugin_opener::OpenerExt;
+                    h.opener()
+                        .open_path(path.to_string_lossy(), None::<&str>)
+                        .map_err(|e| e.to_string())
+                }));
+            }
             core.set_event_sink(Arc::new(move |name, payload| {
-                if name == SessionEndedEvent::NAME {
+                if name == SupportChangedEvent::NAME && !kiosk {
+                    // A change from another desktop carries a line to show; this desktop's
+                    // own changes carry none.
+                    if let Some(text) = payload
+                        .get("summary")
+                        .and_then(Value::as_str)
+                        .filter(|t| !t.is_empty())
+                    {
+                        use tauri_plugin_notification::NotificationExt;
+                        let _ = handle
+                            .notification()
+                            .builder()
+                            .title("Portdesk Support")
+                            .body(text)
+                            .show();
+                    }
+                    let _ = handle.emit(name, payload);
+                } else if name == SessionEndedEvent::NAME {
                     close_module_windows(&handle);
                     let _ = handle.emit(name, payload);
                     let _ = handle.emit(SESSION_CHANGED, ());

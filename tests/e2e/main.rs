@@ -12,6 +12,7 @@ mod kiosk;
 mod pg_cluster;
 mod procurement;
 mod shop;
+mod support;
 
 use fantoccini::{Client, Locator};
 use harness::*;

@@ -45,6 +45,15 @@ pub(crate) fn commands() -> ModuleCommands {
     }
 }
 
+/// A change shown on the desktop that made it: its windows update, without a desktop
+/// notification (the shell shows one only for a change that carries a summary, from the bus).
+fn here(ch: SupportChange) -> SupportChange {
+    SupportChange {
+        summary: String::new(),
+        ..ch
+    }
+}
+
 impl Portdesk {
     fn origin(&self) -> &str {
         &self.bus.origin
@@ -58,7 +67,7 @@ impl Portdesk {
         let store = self.store().await?;
         let (id, ch) = tickets::create(&store, self.origin(), &user, &n).await?;
         self.wake_mail();
-        self.emit_support(&ch).await;
+        self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, id).await
     }
 
@@ -77,7 +86,7 @@ impl Portdesk {
         let store = self.store().await?;
         let ch = tickets::add_message(&store, self.origin(), &user, &m).await?;
         self.wake_mail();
-        self.emit_support(&ch).await;
+        self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, m.ticket_id).await
     }
 
@@ -117,7 +126,7 @@ impl Portdesk {
         let store = self.store().await?;
         let ch = tickets::update(&store, self.origin(), &user, &u).await?;
         if !ch.summary.is_empty() {
-            self.emit_support(&ch).await;
+            self.emit_support(&here(ch)).await;
         }
         tickets::detail(&store, &user, u.id).await
     }
@@ -146,7 +155,7 @@ impl Portdesk {
 
     pub async fn support_complete_call(&self, user: User, d: CallDone) -> Result<CallRequest> {
         let (c, ch) = calls::complete(&self.store().await?, self.origin(), &user, &d).await?;
-        self.emit_support(&ch).await;
+        self.emit_support(&here(ch)).await;
         Ok(c)
     }
 
@@ -154,7 +163,7 @@ impl Portdesk {
         let store = self.store().await?;
         let ch = tickets::give_feedback(&store, self.origin(), &user, &f).await?;
         self.wake_mail();
-        self.emit_support(&ch).await;
+        self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, f.ticket_id).await
     }
 

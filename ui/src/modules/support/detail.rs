@@ -385,6 +385,7 @@ fn reply_box(p: &ReplyProps) -> Html {
     let body = use_state(String::new);
     let internal = use_state(|| false);
     let paths = use_state(Vec::<String>::new);
+    let typed = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let attach = {
@@ -464,6 +465,18 @@ fn reply_box(p: &ReplyProps) -> Html {
             </li>
         }
     };
+    let add_typed = {
+        let (paths, typed) = (paths.clone(), typed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let t = typed.trim().to_owned();
+            if !t.is_empty() && !paths.contains(&t) {
+                let mut v = (*paths).clone();
+                v.push(t);
+                paths.set(v);
+            }
+            typed.set(String::new());
+        })
+    };
     let bad_body = about(&error, &["body"]);
     html! {
         <form class="reply" id="reply" onsubmit={send}>
@@ -476,6 +489,11 @@ fn reply_box(p: &ReplyProps) -> Html {
             <div class="actions">
                 if !p.kiosk {
                     <button type="button" class="secondary" id="reply-attach" onclick={attach}>{ "Attach files…" }</button>
+                    // A path typed or pasted (a file on a share), as the other windows offer.
+                    <input type="text" id="reply-attach-path" placeholder="or a file's path" aria-label="File path to attach"
+                        value={(*typed).clone()}
+                        oninput={{ let typed = typed.clone(); Callback::from(move |e: InputEvent| typed.set(input_value(&e))) }} />
+                    <button type="button" class="secondary" id="reply-attach-add" onclick={add_typed}>{ "Add" }</button>
                 }
                 if p.staff {
                     <label class="check inline">
