@@ -26,6 +26,7 @@ pub mod settings;
 pub mod sheets;
 pub mod shop;
 pub mod store;
+pub mod store_move;
 pub mod support;
 
 pub use app::Portdesk;

@@ -27,6 +27,11 @@ pub enum StoreError {
     PostgresConnect { server: String, reason: String },
     #[error("The portal store's schema could not be brought up to date: {0}")]
     Migrate(String),
+    /// The store was brought up to date by a newer Portdesk: this one writes nothing to it.
+    #[error(
+        "The portal store was updated by a newer version of Portdesk (its schema has change {0}, which this version does not know). Update Portdesk on this desktop; nothing was written to the store."
+    )]
+    NewerSchema(i64),
     #[error("The portal store is not available: {0}")]
     Unavailable(String),
     #[error("The portal store failed: {0}")]
@@ -49,7 +54,7 @@ impl StoreError {
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::DatabaseBusy)
             ),
-            StoreError::Migrate(_) => false,
+            StoreError::Migrate(_) | StoreError::NewerSchema(_) => false,
         }
     }
 }
@@ -229,6 +234,7 @@ impl Store {
             .map_err(|e| match e {
                 MigrateFailure::Execute(inner) => fail(inner),
                 MigrateFailure::Other(m) => StoreError::Migrate(m),
+                MigrateFailure::Newer(v) => StoreError::NewerSchema(v),
             })?;
         Ok(Store {
             pool,
@@ -275,6 +281,7 @@ impl Store {
             .await
             .map_err(|e| match e {
                 MigrateFailure::Execute(m) | MigrateFailure::Other(m) => StoreError::Migrate(m),
+                MigrateFailure::Newer(v) => StoreError::NewerSchema(v),
             })?;
         Ok(Store {
             pool,
@@ -316,6 +323,8 @@ enum MigrateFailure {
     /// A statement failed (on SQLite usually a file that is not a database).
     Execute(String),
     Other(String),
+    /// A change applied to the store that this version does not have.
+    Newer(i64),
 }
 
 /// Carries a pre-layout migration history over, then applies every module's pending migrations.
@@ -331,7 +340,17 @@ async fn migrate(pool: &AnyPool, target: Target) -> Result<(), MigrateFailure> {
     let migrator = schema::migrator(target)
         .await
         .map_err(MigrateFailure::Other)?;
+    // Checked before anything runs: an older app never writes to a newer store.
+    let known: std::collections::HashSet<i64> = migrator.iter().map(|m| m.version).collect();
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    if let Some((v,)) = applied.iter().find(|(v,)| !known.contains(v)) {
+        return Err(MigrateFailure::Newer(*v));
+    }
     migrator.run(pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => MigrateFailure::Newer(v),
         sqlx::migrate::MigrateError::Execute(inner) => MigrateFailure::Execute(inner.to_string()),
         other => MigrateFailure::Other(other.to_string()),
     })
@@ -351,7 +370,7 @@ fn sqlite_url(path: &Path, mode: &str) -> String {
     format!("sqlite:{enc}?mode={mode}")
 }
 
-fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
+pub(crate) fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {

@@ -887,3 +887,67 @@ async fn a_reply_crosses_desktops_within_a_second() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+// On one desktop (the SQLite default, or a PostgreSQL store) a change reaches this desktop's
+// windows at once, as the app's own event; a customer's windows get only their own tickets'.
+async fn changes_reach_this_desktops_windows(h: Harness) {
+    people(&h).await;
+    let got = collect(&h.app);
+    h.sign_in_as("bert@example.com").await;
+    let theirs = h
+        .call::<CreateTicket>(new_ticket("Bert's pallet"))
+        .await
+        .unwrap()
+        .ticket;
+    h.sign_in_as("carla@example.com").await;
+    got.lock().unwrap().clear();
+    let t = h
+        .call::<CreateTicket>(new_ticket("Late delivery"))
+        .await
+        .unwrap()
+        .ticket;
+    wait_event(&got, Duration::from_secs(2), |c| {
+        c.ticket_id == Some(t.id) && c.kind == "ticket"
+    })
+    .await;
+    assert!(
+        got.lock()
+            .unwrap()
+            .iter()
+            .all(|(_, c)| c.summary.is_empty()),
+        "no desktop notification for one's own change"
+    );
+    // Staff on this desktop see every ticket's changes; a customer never another's.
+    h.sign_in_as("sven@example.com").await;
+    got.lock().unwrap().clear();
+    h.call::<AddMessage>(NewMessage {
+        ticket_id: theirs.id,
+        body: "Looking into it.".into(),
+        internal: false,
+        paths: vec![],
+    })
+    .await
+    .unwrap();
+    wait_event(&got, Duration::from_secs(2), |c| {
+        c.ticket_id == Some(theirs.id)
+    })
+    .await;
+    h.sign_in_as("carla@example.com").await;
+    got.lock().unwrap().clear();
+    h.app
+        .deliver_for_test(SupportChange {
+            ticket_id: Some(theirs.id),
+            customer_id: theirs.customer_id,
+            kind: "message".into(),
+            summary: "x".into(),
+        })
+        .await;
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "Carla's windows never hear of Bert's ticket"
+    );
+}
+on_both_stores!(
+    changes_reach_this_desktops_windows_on,
+    changes_reach_this_desktops_windows
+);

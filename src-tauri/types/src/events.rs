@@ -5,6 +5,7 @@
 
 use crate::api::SessionEnded;
 use crate::inventory::RefreshProgress;
+use crate::settings::StoreMoveProgress;
 use crate::support::SupportChange;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -39,6 +40,8 @@ events! {
     /// A ticket, message, call request or feedback changed (on this desktop or, on a shared
     /// PostgreSQL store, on another): windows showing it read it again.
     SupportChangedEvent = "support-changed": SupportChange;
+    /// Rows copied by a running move of the store to PostgreSQL.
+    StoreMoveEvent = "store-move": StoreMoveProgress;
 }
 
 #[cfg(test)]

@@ -222,5 +222,31 @@ pub mod commands {
         SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings;
         TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
         TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
+        /// Copies this desktop's SQLite store to an empty PostgreSQL database in one
+        /// transaction (progress as `StoreMoveEvent`), then switches the desktop to it.
+        MoveStore = "move_store": MoveStoreRequest => MoveStoreReply;
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveStoreRequest {
+    pub postgres: PostgresSettings,
+    pub password: Option<crate::Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveStoreReply {
+    pub tables: u32,
+    pub rows: u64,
+    /// The SQLite file, left where it was as the backup.
+    pub backup: String,
+    /// The store the desktop works on now.
+    pub store: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreMoveProgress {
+    pub table: String,
+    pub rows_done: u64,
+    pub rows_total: u64,
 }

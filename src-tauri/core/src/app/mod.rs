@@ -206,6 +206,11 @@ impl Portdesk {
         }
     }
 
+    /// Works on `store` from now on (after a move to PostgreSQL).
+    pub(crate) async fn replace_store(&self, store: Store) {
+        *self.store.write().await = Ok(store);
+    }
+
     pub fn set_file_opener(&self, opener: FileOpener) {
         *self.file_opener.write().unwrap_or_else(|p| p.into_inner()) = Some(opener);
     }

@@ -13,7 +13,10 @@ use crate::store::Store;
 use portdesk_types::Role;
 use portdesk_types::api::*;
 use portdesk_types::modules::ModuleId;
-use portdesk_types::settings::{ErpSettings, SecuritySettings, StoreSettings};
+use portdesk_types::settings::{
+    ErpSettings, MoveStoreReply, MoveStoreRequest, SecuritySettings, StoreMoveProgress,
+    StoreSettings,
+};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -30,6 +33,7 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ROLES; SaveSecuritySettings => Portdesk::save_security_settings),
             route!(roles ROLES; TestErpConnection => Portdesk::test_erp_connection),
             route!(roles ROLES; TestStoreConnection => Portdesk::test_store_connection),
+            route!(roles ROLES; MoveStore => Portdesk::move_store),
         ],
     }
 }
@@ -121,6 +125,89 @@ impl Portdesk {
         }
         tracing::info!(user_id = user.id, "connection settings saved");
         self.get_settings(user, ()).await
+    }
+
+    pub async fn move_store(&self, user: User, req: MoveStoreRequest) -> Result<MoveStoreReply> {
+        use portdesk_types::events::StoreMoveEvent;
+        let reply = self
+            .move_store_to(&req, &|p| {
+                self.emit::<StoreMoveEvent>(&StoreMoveProgress {
+                    table: p.table,
+                    rows_done: p.rows_done,
+                    rows_total: p.rows_total,
+                })
+            })
+            .await?;
+        let store = self.store().await?;
+        audit::record_on(
+            &store,
+            &user.actor(),
+            "store.move",
+            Some(("settings", "store".into())),
+            Some(&format!(
+                "{} rows in {} tables to {}",
+                reply.rows, reply.tables, reply.store
+            )),
+        )
+        .await?;
+        Ok(reply)
+    }
+
+    /// The move itself (the Settings window and `portdesk store move-to`): copied, verified,
+    /// then the config, the password (keyring) and this process's store switched over.
+    pub async fn move_store_to(
+        &self,
+        req: &MoveStoreRequest,
+        progress: &(dyn Fn(crate::store_move::Progress) + Send + Sync),
+    ) -> Result<MoveStoreReply> {
+        let target = StoreSettings::Postgres(req.postgres.clone());
+        validate_store(&target)?;
+        let old = self.config.read().await.clone();
+        let backup = match &old.store {
+            StoreSettings::Sqlite { path: Some(p) } => std::path::PathBuf::from(p),
+            StoreSettings::Sqlite { path: None } => self.paths.default_store_file(),
+            StoreSettings::Postgres(_) => {
+                return Err(CoreError::validation(
+                    "url",
+                    "This desktop's store is already on a PostgreSQL server.",
+                ));
+            }
+        };
+        let src = self.store().await?;
+        let moved = crate::store_move::move_to_postgres(
+            &src,
+            &req.postgres,
+            req.password.as_ref(),
+            progress,
+        )
+        .await?;
+        let new = Config {
+            store: target.clone(),
+            ..old
+        };
+        config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
+        if let Some(p) = req.password.as_ref().filter(|p| !p.is_empty()) {
+            self.secrets.set_for(
+                secrets::STORE_PASSWORD,
+                target.secret_server().as_deref().unwrap_or(""),
+                p,
+            )?;
+        }
+        let pg = Store::open_postgres(&req.postgres, req.password.as_ref())
+            .await
+            .map_err(|e| CoreError::validation("url", e.to_string()))?;
+        let description = pg.description().to_owned();
+        self.replace_store(pg).await;
+        *self.config.write().await = new;
+        // The event listener and the mail sender pick the server up fully at the next start.
+        self.restart_required.store(true, Ordering::Relaxed);
+        src.close().await;
+        Ok(MoveStoreReply {
+            tables: moved.tables.len() as u32,
+            rows: moved.rows,
+            backup: backup.display().to_string(),
+            store: description,
+        })
     }
 
     pub async fn get_security_settings(&self, _: User, _: ()) -> Result<SecuritySettings> {

@@ -4,6 +4,7 @@ use crate::accounts::User;
 use crate::app::Portdesk;
 use crate::error::Result;
 use crate::store::Store;
+use portdesk_types::Event;
 use portdesk_types::events::SupportChangedEvent;
 use portdesk_types::support::*;
 use sqlx::AnyConnection;
@@ -74,6 +75,14 @@ pub async fn mark_read(store: &Store, user: &User) -> Result<Notifications> {
 }
 
 impl Portdesk {
+    /// Delivers a change as if it came from another desktop (tests of who may see it).
+    #[doc(hidden)]
+    pub async fn deliver_for_test(&self, change: SupportChange) {
+        if let Ok(v) = serde_json::to_value(&change) {
+            self.deliver(SupportChangedEvent::NAME, v).await;
+        }
+    }
+
     /// The live event to this desktop's windows, if the signed-in user may see it: staff see
     /// every ticket's, a customer only their own.
     pub(crate) async fn emit_support(&self, change: &SupportChange) {
