@@ -151,6 +151,18 @@ pub struct CallRequested {
     pub when: String,
 }
 
+/// To the admins: someone asked for an account at the sign-in screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRequested {
+    pub name: String,
+    pub email: String,
+    /// Empty when none was given.
+    pub phone: String,
+    pub company: String,
+    /// Empty when none was given.
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TestMessage {
     pub transport: String,
@@ -169,6 +181,7 @@ pub enum Template {
     TicketCreated(TicketCreated),
     TicketReply(TicketReply),
     CallRequested(CallRequested),
+    AccountRequested(AccountRequested),
     Test(TestMessage),
 }
 
@@ -186,6 +199,7 @@ impl Template {
             Template::TicketCreated(_) => "ticket_created",
             Template::TicketReply(_) => "ticket_reply",
             Template::CallRequested(_) => "call_requested",
+            Template::AccountRequested(_) => "account_requested",
             Template::Test(_) => "test",
         }
     }
@@ -208,6 +222,9 @@ impl Template {
             Template::TicketCreated(t) => format!("[{}] {}", t.ticket_no, t.title),
             Template::TicketReply(t) => format!("Re: [{}] {}", t.ticket_no, t.title),
             Template::CallRequested(c) => format!("Call requested: [{}] {}", c.ticket_no, c.title),
+            Template::AccountRequested(a) => {
+                format!("Account requested: {} ({})", a.name, a.company)
+            }
             Template::Test(_) => format!("Portdesk test message from {company}"),
         }
     }
@@ -225,6 +242,7 @@ impl Template {
             Template::TicketCreated(c) => Value::from_serialize(c),
             Template::TicketReply(c) => Value::from_serialize(c),
             Template::CallRequested(c) => Value::from_serialize(c),
+            Template::AccountRequested(c) => Value::from_serialize(c),
             Template::Test(c) => Value::from_serialize(c),
         }
     }
@@ -259,6 +277,8 @@ const FILES: &[(&str, &str)] = embedded!(
     "ticket_reply.html",
     "call_requested.txt",
     "call_requested.html",
+    "account_requested.txt",
+    "account_requested.html",
     "test.txt",
     "test.html",
 );
@@ -419,6 +439,13 @@ pub fn samples() -> Vec<Template> {
             phone: "+31 20 555 0101".into(),
             when: "as soon as possible".into(),
         }),
+        Template::AccountRequested(AccountRequested {
+            name: "Carla <Customer>".into(),
+            email: "carla@northwind.example".into(),
+            phone: "+31 20 555 0101".into(),
+            company: "Northwind Foods".into(),
+            message: "We order pallets weekly.".into(),
+        }),
         Template::Test(TestMessage {
             transport: "SMTP mail.example.com:587 (STARTTLS)".into(),
         }),
@@ -440,7 +467,7 @@ mod tests {
     fn every_template_renders_text_and_html_with_its_facts() {
         let samples = samples();
         let kinds: std::collections::HashSet<_> = samples.iter().map(Template::kind).collect();
-        assert_eq!(kinds.len(), 11, "one sample per template");
+        assert_eq!(kinds.len(), 12, "one sample per template");
         for t in &samples {
             let r = render(t, &brand()).unwrap_or_else(|e| panic!("{}: {e}", t.kind()));
             assert!(
@@ -513,6 +540,20 @@ mod tests {
         assert!(d.text.contains("2 day(s) left") && d.text.contains("14 of your"));
         let c = by_kind("call_requested");
         assert!(c.text.contains("+31 20 555 0101"));
+        let a = by_kind("account_requested");
+        assert_eq!(
+            a.subject,
+            "Account requested: Carla <Customer> (Northwind Foods)"
+        );
+        for fact in [
+            "E-mail: carla@northwind.example",
+            "Phone: +31 20 555 0101",
+            "Company: Northwind Foods",
+            "We order pallets weekly.",
+            "Customers window",
+        ] {
+            assert!(a.text.contains(fact), "missing {fact:?} in:\n{}", a.text);
+        }
         let po = by_kind("purchase_order");
         assert!(po.text.contains("60 x Wireless Mouse (P123) at 7.25"));
     }
