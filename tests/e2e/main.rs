@@ -382,9 +382,22 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
     click(c, "#reset-submit").await;
     wait_text(c, "#home-title", |t| t == "Welcome, Cara Customer").await;
 
-    // 11. The admin's Mail window shows the code as sent.
+    // 10b. Cara's colleague asks for an account at the sign-in screen.
     click(c, "#logout").await;
     wait_for(c, "#login-form").await;
+    click(c, "#request-account").await;
+    type_into(c, "#ra-name", "Dan Driver").await;
+    type_into(c, "#ra-email", "dan@example.com").await;
+    type_into(c, "#ra-phone", "+31 20 555 0199").await;
+    type_into(c, "#ra-company", "Northwind Foods").await;
+    type_into(c, "#ra-message", "Weekly pallets, like Cara.").await;
+    click(c, "#ra-submit").await;
+    wait_for(c, "#ra-done").await;
+    shot(c, "12b-account-requested.png").await;
+    click(c, "#ra-back").await;
+    wait_for(c, "#login-form").await;
+
+    // 11. The admin's Mail window shows the code as sent.
     type_into(c, "#login-email", "ada@example.com").await;
     type_into(c, "#login-password", PASSWORD).await;
     click(c, "#login-submit").await;

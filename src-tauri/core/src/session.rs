@@ -9,6 +9,7 @@ use crate::app::dispatch::{ModuleCommands, route};
 use crate::app::session::Stamp;
 use crate::error::{CoreError, Result};
 use portdesk_types::Role;
+use portdesk_types::accounts::{NewAccountRequest, Profile, ProfileUpdate};
 use portdesk_types::api::*;
 use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
 use portdesk_types::modules::ModuleId;
@@ -31,6 +32,11 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles &Role::ALL, offline; OpenModule => Portdesk::open_module),
             route!(public RequestResetCode => Portdesk::request_reset_code),
             route!(public ResetWithCode => Portdesk::reset_with_code),
+            // The profile is the caller's own; any role, but not before a temporary password
+            // is replaced (a role rule, not `signed_in`, so that still holds).
+            route!(roles &Role::ALL; GetProfile => Portdesk::get_profile),
+            route!(roles &Role::ALL; UpdateProfile => Portdesk::update_profile),
+            route!(public RequestAccount => Portdesk::request_account),
         ],
     }
 }
@@ -260,5 +266,22 @@ impl Portdesk {
         }
         self.begin_session(user.id).await;
         Ok(user.session_info())
+    }
+
+    pub async fn get_profile(&self, user: User, _: ()) -> Result<Profile> {
+        accounts::profile::get(&self.store().await?, user.id).await
+    }
+
+    /// The request names no account: the session's user is the one changed.
+    pub async fn update_profile(&self, user: User, req: ProfileUpdate) -> Result<Profile> {
+        accounts::profile::update(&self.store().await?, &user, &req).await
+    }
+
+    /// Stores the request and mails the admins; the same reply whether or not the e-mail has
+    /// an account.
+    pub async fn request_account(&self, req: NewAccountRequest) -> Result<()> {
+        accounts::requests::submit(&self.store().await?, &req).await?;
+        self.wake_mail();
+        Ok(())
     }
 }

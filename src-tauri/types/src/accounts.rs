@@ -274,6 +274,159 @@ pub struct ImportReport {
     pub unverified: u32,
 }
 
+/// The signed-in user's own profile (the home page's "My profile" card).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    /// For customer accounts: the ERP customer's name (display only).
+    pub erp_customer: Option<String>,
+}
+
+/// What a user may change of their own account. There is no id: the core takes the account
+/// from the session, so nobody edits another account's profile this way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileUpdate {
+    pub name: String,
+    /// Empty or `None` removes it.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// "Request an account" at the sign-in screen: stored for an admin, never an account by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccountRequest {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub company: String,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl AccountRequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountRequestStatus::Pending => "pending",
+            AccountRequestStatus::Approved => "approved",
+            AccountRequestStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(AccountRequestStatus::Pending),
+            "approved" => Some(AccountRequestStatus::Approved),
+            "rejected" => Some(AccountRequestStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct AccountRequestQuery {
+    /// Also the approved and rejected ones (the latest first, after every pending one).
+    pub include_decided: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRequestRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub company: String,
+    pub message: Option<String>,
+    pub status: AccountRequestStatus,
+    pub created_at: i64,
+    /// The admin who approved or rejected it (their e-mail).
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    /// The account an approval created.
+    pub user_id: Option<i64>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// An account with this e-mail exists (shown to the admin only; the requester's reply
+    /// never says).
+    pub has_account: bool,
+}
+
+/// Approve: a customer account with the request's name, e-mail and phone, linked to the ERP
+/// customer the admin picks (as in [`NewAccount`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproveRequest {
+    pub id: i64,
+    #[serde(default)]
+    pub erp_customer_code: Option<String>,
+    pub erp_customer: Option<String>,
+    /// `None` generates one; shown once, to be changed at the first sign-in.
+    #[serde(default)]
+    pub temporary_password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovedRequest {
+    pub request: AccountRequestRow,
+    pub created: CreatedAccount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectRequest {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// The most characters a name (profile, account request) may have.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A phone number as people type it: digits, spaces, `+ - ( )`, and 6 to 20 digits. Returns
+/// the trimmed number, `None` for an empty one, or why it is refused (the UI shows the same).
+pub fn check_phone(phone: &str) -> Result<Option<String>, String> {
+    let p = phone.trim();
+    if p.is_empty() {
+        return Ok(None);
+    }
+    if let Some(c) = p
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')')))
+    {
+        return Err(format!(
+            "A phone number holds digits, spaces and + - ( ) only, not \"{c}\"."
+        ));
+    }
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    if !(6..=20).contains(&digits) {
+        return Err(format!(
+            "A phone number has 6 to 20 digits; this one has {digits}."
+        ));
+    }
+    Ok(Some(p.to_owned()))
+}
+
+/// A required name of at most [`MAX_NAME_CHARS`] characters, trimmed; or why not.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("Name is required.".into());
+    }
+    if n.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("Name must be at most {MAX_NAME_CHARS} characters."));
+    }
+    Ok(n.to_owned())
+}
+
 /// The accounts module's commands (re-exported by [`crate::api`]).
 pub mod commands {
     use super::*;
@@ -299,5 +452,30 @@ pub mod commands {
         ImportAccounts = "import_accounts": ImportRequest => ImportReport;
         ListAudit = "list_audit": AuditQuery => AuditPage;
         ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
+        /// Requests for an account made at the sign-in screen, pending first (admin).
+        ListAccountRequests = "list_account_requests": AccountRequestQuery => Vec<AccountRequestRow>;
+        /// Creates the customer account and marks the request approved, once.
+        ApproveAccountRequest = "approve_account_request": ApproveRequest => ApprovedRequest;
+        RejectAccountRequest = "reject_account_request": RejectRequest => AccountRequestRow;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_as_people_type_them() {
+        assert_eq!(check_phone("  "), Ok(None));
+        assert_eq!(
+            check_phone(" +31 (20) 555-0101 "),
+            Ok(Some("+31 (20) 555-0101".into()))
+        );
+        assert!(check_phone("12345").unwrap_err().contains("6 to 20"));
+        assert!(check_phone(&"1".repeat(21)).is_err());
+        assert!(check_phone("555 0101 ext").unwrap_err().contains("\"e\""));
+        assert_eq!(check_name(&"x".repeat(100)), Ok("x".repeat(100)));
+        assert!(check_name(&"x".repeat(101)).is_err());
+        assert!(check_name(" ").is_err());
     }
 }

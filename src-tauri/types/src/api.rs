@@ -48,6 +48,7 @@ pub use session::*;
 /// Sign-in, sign-out and the session's own commands.
 pub mod session {
     use super::*;
+    use crate::accounts::{NewAccountRequest, Profile, ProfileUpdate};
 
     crate::api::declare_commands! {
         SESSION_COMMANDS;
@@ -69,6 +70,13 @@ pub mod session {
         RequestResetCode = "request_reset_code": ResetCodeRequest => ();
         /// Sets a new password with the e-mailed code and signs in.
         ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo;
+        /// The signed-in user's own name, e-mail, phone and role.
+        GetProfile = "get_profile": () => Profile;
+        /// Changes the signed-in user's own name and phone (never another account's).
+        UpdateProfile = "update_profile": ProfileUpdate => Profile;
+        /// "Request an account" at the sign-in screen: stored for an admin to decide; the
+        /// reply is the same whether or not the e-mail has an account.
+        RequestAccount = "request_account": NewAccountRequest => ();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Customers window commands: accounts (with their ERP-customer link), import and export,
 //! and the audit log.
 
+use super::requests::{self, ErpLink};
 use super::xlsx;
 use crate::accounts::{self, User};
 use crate::app::Portdesk;
@@ -41,6 +42,9 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles ROLES; ImportAccounts => Portdesk::import_accounts),
             route!(roles ROLES; ListAudit => Portdesk::list_audit),
             route!(roles ROLES; ExportAudit => Portdesk::export_audit),
+            route!(roles ROLES; ListAccountRequests => Portdesk::list_account_requests),
+            route!(roles ROLES; ApproveAccountRequest => Portdesk::approve_account_request),
+            route!(roles ROLES; RejectAccountRequest => Portdesk::reject_account_request),
         ],
     }
 }
@@ -217,6 +221,62 @@ impl Portdesk {
             path: path.display().to_string(),
             rows,
         })
+    }
+
+    pub async fn list_account_requests(
+        &self,
+        _: User,
+        q: AccountRequestQuery,
+    ) -> Result<Vec<AccountRequestRow>> {
+        requests::list(&self.store().await?, &q).await
+    }
+
+    /// As `create_account` for a customer, with the request's name, e-mail and phone; the
+    /// temporary password is shown once, in the reply.
+    pub async fn approve_account_request(
+        &self,
+        user: User,
+        req: ApproveRequest,
+    ) -> Result<ApprovedRequest> {
+        let store = self.store().await?;
+        // Refused before the ERP is asked when it is decided already (`approve` checks again).
+        let pending = requests::by_id(&store, req.id).await?;
+        if pending.status != AccountRequestStatus::Pending {
+            return Err(CoreError::Conflict {
+                field: None,
+                message: format!("This request was already {}.", pending.status.as_str()),
+            });
+        }
+        let (code, name, verified, erp_warning) = self
+            .erp_link(Role::Customer, req.erp_customer_code, req.erp_customer)
+            .await?;
+        let password = match req.temporary_password.filter(|p| !p.is_empty()) {
+            Some(p) => p,
+            None => accounts::generate_password(&pending.email),
+        };
+        let link = ErpLink {
+            code,
+            name,
+            verified,
+        };
+        let (request, account) =
+            requests::approve(&store, &user, req.id, link, password.clone()).await?;
+        Ok(ApprovedRequest {
+            request,
+            created: CreatedAccount {
+                account: account.to_row(crate::now_ms()),
+                temporary_password: password,
+                erp_warning,
+            },
+        })
+    }
+
+    pub async fn reject_account_request(
+        &self,
+        user: User,
+        req: RejectRequest,
+    ) -> Result<AccountRequestRow> {
+        requests::reject(&self.store().await?, &user, req.id, &req.reason).await
     }
 
     /// Links existing accounts to ERP customer codes by their name, once per opened ERP (and

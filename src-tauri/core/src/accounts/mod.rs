@@ -2,6 +2,8 @@
 
 pub mod commands;
 pub mod offline;
+pub mod profile;
+pub mod requests;
 pub mod reset_codes;
 pub mod xlsx;
 
@@ -300,24 +302,38 @@ pub async fn create_checked(
     validate_new(&new)?;
     let hash = hash_password(&new.password).await?;
     let mut tx = store.pool().begin().await?;
-    let mut user = insert(&mut tx, &new, &hash).await?;
+    let user = create_in(&mut tx, actor, &new, &hash, erp_verified).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = user.id, role = %user.role, "account created");
+    Ok(user)
+}
+
+/// [`create_checked`]'s insert and audit entry inside the caller's transaction (an approved
+/// account request commits the account with the request's new status). `new` must have
+/// passed `validate_new` and `hash` be its password's.
+async fn create_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    new: &NewUser,
+    hash: &str,
+    erp_verified: bool,
+) -> Result<User> {
+    let mut user = insert(&mut *conn, new, hash).await?;
     if !erp_verified {
         sqlx::query("UPDATE users SET erp_verified = 0 WHERE id = $1")
             .bind(user.id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         user.erp_verified = false;
     }
     audit::record(
-        &mut tx,
+        &mut *conn,
         actor,
         "user.create",
         Some(("user", user.id.to_string())),
         Some(&format!("role={}", user.role)),
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(user_id = user.id, role = %user.role, "account created");
     Ok(user)
 }
 

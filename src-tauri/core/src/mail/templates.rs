@@ -151,6 +151,18 @@ pub struct CallRequested {
     pub when: String,
 }
 
+/// To the admins: someone asked for an account at the sign-in screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRequested {
+    pub name: String,
+    pub email: String,
+    /// Empty when none was given.
+    pub phone: String,
+    pub company: String,
+    /// Empty when none was given.
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedbackReceived {
     pub ticket_no: String,
@@ -179,6 +191,7 @@ pub enum Template {
     TicketReply(TicketReply),
     CallRequested(CallRequested),
     FeedbackReceived(FeedbackReceived),
+    AccountRequested(AccountRequested),
     Test(TestMessage),
 }
 
@@ -197,6 +210,7 @@ impl Template {
             Template::TicketReply(_) => "ticket_reply",
             Template::CallRequested(_) => "call_requested",
             Template::FeedbackReceived(_) => "feedback_received",
+            Template::AccountRequested(_) => "account_requested",
             Template::Test(_) => "test",
         }
     }
@@ -222,6 +236,9 @@ impl Template {
             Template::FeedbackReceived(f) => {
                 format!("Feedback {}/5: [{}] {}", f.rating, f.ticket_no, f.title)
             }
+            Template::AccountRequested(a) => {
+                format!("Account requested: {} ({})", a.name, a.company)
+            }
             Template::Test(_) => format!("Portdesk test message from {company}"),
         }
     }
@@ -240,6 +257,7 @@ impl Template {
             Template::TicketReply(c) => Value::from_serialize(c),
             Template::CallRequested(c) => Value::from_serialize(c),
             Template::FeedbackReceived(c) => Value::from_serialize(c),
+            Template::AccountRequested(c) => Value::from_serialize(c),
             Template::Test(c) => Value::from_serialize(c),
         }
     }
@@ -276,6 +294,8 @@ const FILES: &[(&str, &str)] = embedded!(
     "feedback_received.txt",
     "feedback_received.html",
     "call_requested.html",
+    "account_requested.txt",
+    "account_requested.html",
     "test.txt",
     "test.html",
 );
@@ -443,6 +463,13 @@ pub fn samples() -> Vec<Template> {
             rating: 4,
             comment: "Quick and friendly.".into(),
         }),
+        Template::AccountRequested(AccountRequested {
+            name: "Carla <Customer>".into(),
+            email: "carla@northwind.example".into(),
+            phone: "+31 20 555 0101".into(),
+            company: "Northwind Foods".into(),
+            message: "We order pallets weekly.".into(),
+        }),
         Template::Test(TestMessage {
             transport: "SMTP mail.example.com:587 (STARTTLS)".into(),
         }),
@@ -464,7 +491,7 @@ mod tests {
     fn every_template_renders_text_and_html_with_its_facts() {
         let samples = samples();
         let kinds: std::collections::HashSet<_> = samples.iter().map(Template::kind).collect();
-        assert_eq!(kinds.len(), 11, "one sample per template");
+        assert_eq!(kinds.len(), 13, "one sample per template");
         for t in &samples {
             let r = render(t, &brand()).unwrap_or_else(|e| panic!("{}: {e}", t.kind()));
             assert!(
@@ -537,6 +564,20 @@ mod tests {
         assert!(d.text.contains("2 day(s) left") && d.text.contains("14 of your"));
         let c = by_kind("call_requested");
         assert!(c.text.contains("+31 20 555 0101"));
+        let a = by_kind("account_requested");
+        assert_eq!(
+            a.subject,
+            "Account requested: Carla <Customer> (Northwind Foods)"
+        );
+        for fact in [
+            "E-mail: carla@northwind.example",
+            "Phone: +31 20 555 0101",
+            "Company: Northwind Foods",
+            "We order pallets weekly.",
+            "Customers window",
+        ] {
+            assert!(a.text.contains(fact), "missing {fact:?} in:\n{}", a.text);
+        }
         let po = by_kind("purchase_order");
         assert!(po.text.contains("60 x Wireless Mouse (P123) at 7.25"));
     }

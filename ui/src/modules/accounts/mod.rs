@@ -1,4 +1,7 @@
-//! The Customers window (admin): customer and staff accounts, and the audit log.
+//! The Customers window (admin): customer and staff accounts, account requests, and the
+//! audit log.
+
+mod requests;
 
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, date_time, error_line};
@@ -17,6 +20,7 @@ use yew::prelude::*;
 enum Tab {
     Customers,
     Staff,
+    Requests,
     Audit,
 }
 
@@ -33,11 +37,13 @@ pub fn customers_page() -> Html {
             <div class="actions" style="margin:0 0 1rem">
                 { button(Tab::Customers, "tab-customers", "Customer accounts") }
                 { button(Tab::Staff, "tab-staff", "Staff accounts") }
+                { button(Tab::Requests, "tab-requests", "Account requests") }
                 { button(Tab::Audit, "tab-audit", "Audit log") }
             </div>
             { match *tab {
                 Tab::Customers => html! { <Accounts kind={AccountKind::Customers} key="c" /> },
                 Tab::Staff => html! { <Accounts kind={AccountKind::Staff} key="s" /> },
+                Tab::Requests => html! { <requests::AccountRequests /> },
                 Tab::Audit => html! { <AuditLog /> },
             } }
         </>

@@ -1,4 +1,8 @@
-//! The main window: first run, sign-in, forced password change, and the home page of modules.
+//! The main window: first run, sign-in (and "Request an account"), forced password change,
+//! and the home page of modules with the user's own profile.
+
+mod profile;
+mod request_account;
 
 use crate::common::ipc::{call, listen};
 use crate::common::widgets::{Field, error_line, setter};
@@ -190,6 +194,14 @@ fn login_form(p: &DoneProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let forgot = use_state(|| false);
+    let requesting = use_state(|| false);
+    if *requesting {
+        let back = {
+            let requesting = requesting.clone();
+            Callback::from(move |_: ()| requesting.set(false))
+        };
+        return html! { <request_account::RequestAccountForm email={(*email).clone()} on_back={back} /> };
+    }
     if *forgot {
         let back = {
             let forgot = forgot.clone();
@@ -235,6 +247,7 @@ fn login_form(p: &DoneProps) -> Html {
             <div class="actions"><button id="login-submit" type="submit" disabled={*busy}>{ "Sign in" }</button></div>
             <div class="actions">
                 <button type="button" class="link" id="forgot-password" onclick={{ let f = forgot.clone(); move |_| f.set(true) }}>{ "Forgot password?" }</button>
+                <button type="button" class="link" id="request-account" onclick={{ let r = requesting.clone(); move |_| r.set(true) }}>{ "Request an account" }</button>
             </div>
         </form>
     }
@@ -515,6 +528,10 @@ fn home(p: &HomeProps) -> Html {
             }
             { error_line("open-error", &open_error) }
             { tiles }
+            if !p.me.offline {
+                <profile::ProfileCard user_id={p.me.user_id} on_saved={p.on_logout.clone()}
+                    on_change_password={{ let c = changing.clone(); Callback::from(move |_| c.set(true)) }} />
+            }
         </>
     }
 }
