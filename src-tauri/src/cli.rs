@@ -47,6 +47,63 @@ pub enum Cmd {
     /// S&OP forecasts on this desktop.
     #[command(subcommand)]
     Forecasts(ForecastsCmd),
+    /// This desktop's portal store.
+    #[command(subcommand)]
+    Store(StoreCmd),
+}
+
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Copy this desktop's SQLite store to an empty PostgreSQL database in one transaction,
+    /// then switch this desktop to it (the SQLite file stays as the backup).
+    MoveTo {
+        /// postgres://user@host:port/database (add ?sslmode=require for TLS). The password
+        /// never goes in the URL: it is asked for, or read with --password-stdin.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// The server has no password for this user (trust or peer authentication).
+        #[arg(long)]
+        no_password: bool,
+    },
+}
+
+/// PostgreSQL settings from a `postgres://` URL (a password in it is refused: it would stay in
+/// the shell's history).
+fn parse_pg_url(text: &str) -> Result<portdesk_types::settings::PostgresSettings, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| {
+        format!("--url is not a URL ({e}); write postgres://user@host:5432/database")
+    })?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return Err("--url must start with postgres://".into());
+    }
+    if url.password().is_some() {
+        return Err("leave the password out of --url; Portdesk asks for it (or reads it with --password-stdin)".into());
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("--url names no server")?;
+    let database = url.path().trim_start_matches('/');
+    if database.is_empty() {
+        return Err("--url names no database (postgres://user@host:5432/database)".into());
+    }
+    let tls = url
+        .query_pairs()
+        .any(|(k, v)| k == "sslmode" && v != "disable" && v != "prefer" && v != "allow");
+    Ok(portdesk_types::settings::PostgresSettings {
+        host: host.trim_matches(['[', ']']).to_owned(),
+        port: url.port().unwrap_or(5432),
+        database: database.to_owned(),
+        user: if url.username().is_empty() {
+            "postgres".into()
+        } else {
+            url.username().to_owned()
+        },
+        tls,
+        ..Default::default()
+    })
 }
 
 #[derive(Subcommand)]
@@ -263,6 +320,40 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 s.parts,
                 s.stock_rows,
                 s.history_rows
+            ))
+        }
+        Cmd::Store(StoreCmd::MoveTo {
+            url,
+            password_stdin,
+            no_password,
+        }) => {
+            let postgres = parse_pg_url(&url)?;
+            let password = if no_password {
+                None
+            } else {
+                Some(read_password(password_stdin, false)?)
+            };
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let req = portdesk_types::settings::MoveStoreRequest { postgres, password };
+            let last = std::sync::Mutex::new(0u64);
+            let reply = core
+                .move_store_to(&req, &|p| {
+                    // A line every 10% (and the last), on stderr: stdout keeps the result.
+                    let pct = (p.rows_done * 100).checked_div(p.rows_total).unwrap_or(100);
+                    let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+                    if pct >= *l + 10 || p.rows_done == p.rows_total {
+                        *l = pct;
+                        eprintln!(
+                            "{pct:>3}%  {} of {} rows ({})",
+                            p.rows_done, p.rows_total, p.table
+                        );
+                    }
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "Moved {} rows in {} tables to {}. This desktop now uses it; the SQLite file stays at {} as the backup.",
+                reply.rows, reply.tables, reply.store, reply.backup
             ))
         }
         Cmd::Forecasts(ForecastsCmd::Sync) => {

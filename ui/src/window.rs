@@ -62,7 +62,7 @@ pub fn module_window(p: &ModuleProps) -> Html {
         }
         (Some(Ok(_)), Some(me)) => match p.module {
             ModuleId::Settings => {
-                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
+                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::StoreMoveCard /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
             }
             ModuleId::Mail => html! { <crate::modules::mail::MailWindow /> },
             ModuleId::Forecasts => {

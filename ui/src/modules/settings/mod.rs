@@ -1,6 +1,9 @@
 //! The Settings window: connections to the ERP and the portal store, and sign-in protection.
 //! Other modules' settings cards sit beside these in the window (see `window.rs`).
 
+mod store_move;
+pub use store_move::StoreMoveCard;
+
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, edit, error_line, num, test_result};
 use portdesk_types::api::*;

@@ -1,0 +1,282 @@
+//! From one desktop to a shared store: a desktop's SQLite store moved to a PostgreSQL
+//! database (every table, counts verified, ids continuing), the desktop switched over, a
+//! second desktop sharing it (an account made on one signs in on the other; a lockout on one
+//! holds on the other); servers that must not receive the data refused with nothing changed;
+//! a move interrupted half-way leaving the server empty and the desktop on SQLite; and an older
+//! Portdesk refusing a store a newer one updated.
+
+mod common;
+
+use common::harness::{self, Harness};
+use portdesk_core::accounts::{self, NewUser};
+use portdesk_core::audit::Actor;
+use portdesk_core::store::{Store, StoreError};
+use portdesk_types::api::*;
+use portdesk_types::settings::{MoveStoreRequest, PostgresSettings};
+use portdesk_types::{ErrorKind, Role, Secret};
+use sqlx::Connection;
+
+async fn add(h: &Harness, email: &str, role: Role) {
+    let store = h.app.store().await.unwrap();
+    accounts::create(
+        &store,
+        &Actor::system("test"),
+        NewUser {
+            name: email.into(),
+            email: email.into(),
+            role,
+            erp_customer: (role == Role::Customer).then(|| "Northwind Foods".to_string()),
+            erp_customer_code: (role == Role::Customer).then(|| "C10000".to_string()),
+            password: Secret::new(harness::GOOD),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn move_to(pg: &PostgresSettings) -> MoveStoreRequest {
+    MoveStoreRequest {
+        postgres: pg.clone(),
+        password: None,
+    }
+}
+
+async fn pg_exec(pg: &PostgresSettings, sql: &str) {
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        pg.user, pg.host, pg.port, pg.database
+    );
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query(sql).execute(&mut c).await.unwrap();
+}
+
+async fn pg_count(pg: &PostgresSettings, table: &str) -> i64 {
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        pg.user, pg.host, pg.port, pg.database
+    );
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    n
+}
+
+async fn sign_in(
+    h: &Harness,
+    email: &str,
+    password: &str,
+) -> Result<SessionInfo, portdesk_types::ApiError> {
+    h.call::<Logout>(()).await.ok();
+    h.call::<Login>(LoginRequest {
+        email: email.into(),
+        password: Secret::new(password),
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_moves_to_postgres_and_a_second_desktop_shares_it() {
+    let h = harness::start().await;
+    h.first_admin().await;
+    add(&h, "wendy@example.com", Role::Warehouse).await;
+    add(&h, "carla@example.com", Role::Customer).await;
+    // Some of every kind of data: the demo catalogue and shop, an audit trail, a ticket.
+    let store = h.app.store().await.unwrap();
+    portdesk_core::procurement::demo::seed(&store)
+        .await
+        .unwrap();
+    portdesk_core::shop::demo::seed(&store).await.unwrap();
+    let listings: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM shop_listings")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    drop(store);
+    let pg = common::pg_fresh_database().await;
+    let reply = h.call::<MoveStore>(move_to(&pg)).await.unwrap();
+    assert!(reply.rows > 50 && reply.tables > 20, "{reply:?}");
+    assert!(reply.store.starts_with("PostgreSQL"));
+    assert!(
+        std::path::Path::new(&reply.backup).exists(),
+        "the SQLite file stays as the backup"
+    );
+    // This desktop now works on the server, and its config says so.
+    let status = h.call::<AppStatus>(()).await.unwrap();
+    assert!(status.store.starts_with("PostgreSQL"), "{status:?}");
+    let cfg = std::fs::read_to_string(h.dir.path().join("portdesk.toml")).unwrap();
+    assert!(cfg.contains(&pg.database), "{cfg}");
+    assert_eq!(pg_count(&pg, "shop_listings").await, listings.0);
+    assert_eq!(pg_count(&pg, "users").await, 3);
+    // The server's search (its own tsvector) finds a moved listing.
+    h.sign_in_as("carla@example.com").await;
+    let found = h
+        .call::<Catalogue>(portdesk_types::shop::CatalogueQuery {
+            search: "carton".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+
+    // A second desktop on the same server: one system.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(pg.clone()),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
+    let other = harness::start_in(dir).await;
+    // Ids continue after the copied ones: a new account on the server does not collide.
+    add(&other, "newbie@example.com", Role::Support).await;
+    sign_in(&h, "newbie@example.com", harness::GOOD)
+        .await
+        .expect("an account made on the other desktop signs in here");
+    // Five wrong passwords on one desktop lock the account on the other too.
+    for _ in 0..5 {
+        assert!(
+            sign_in(&other, "wendy@example.com", "Wrong-Password-1")
+                .await
+                .is_err()
+        );
+    }
+    let e = sign_in(&h, "wendy@example.com", harness::GOOD)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidCredentials, "{e:?}");
+    let (locked,): (Option<i64>,) =
+        sqlx::query_as("SELECT locked_until FROM users WHERE email = 'wendy@example.com'")
+            .fetch_one(h.app.store().await.unwrap().pool())
+            .await
+            .unwrap();
+    assert!(
+        locked.is_some_and(|t| t > portdesk_core::now_ms()),
+        "the lockout made on one desktop holds on the other"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_that_must_not_receive_the_data_are_refused() {
+    let h = harness::start().await;
+    h.first_admin().await;
+    // A database with somebody else's tables.
+    let theirs = common::pg_fresh_database().await;
+    pg_exec(&theirs, "CREATE TABLE invoices (id BIGINT)").await;
+    let e = h.call::<MoveStore>(move_to(&theirs)).await.unwrap_err();
+    assert!(
+        e.message.contains("other tables") && e.message.contains("invoices"),
+        "{e:?}"
+    );
+    // A server that does not answer.
+    let nobody = PostgresSettings {
+        port: 1,
+        connect_timeout_secs: 2,
+        ..common::pg_settings()
+    };
+    let e = h.call::<MoveStore>(move_to(&nobody)).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("url"), "{e:?}");
+    // A Portdesk store that has data already (another site's).
+    let taken = common::pg_fresh_database().await;
+    let second = harness::start().await;
+    second.first_admin().await;
+    second.call::<MoveStore>(move_to(&taken)).await.unwrap();
+    let e = h.call::<MoveStore>(move_to(&taken)).await.unwrap_err();
+    assert!(
+        e.message.contains("already holds a Portdesk store"),
+        "{e:?}"
+    );
+    // Nothing changed here: still on SQLite, the data whole.
+    assert!(
+        h.call::<AppStatus>(())
+            .await
+            .unwrap()
+            .store
+            .starts_with("SQLite")
+    );
+    sign_in(&h, "ada@example.com", harness::GOOD).await.unwrap();
+}
+
+// The move stopped half-way (the process dies while rows are being copied): the server's
+// transaction rolls back and the desktop keeps its SQLite store; a second attempt succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_interrupted_half_way_leaves_nothing_behind() {
+    let h = harness::start().await;
+    h.first_admin().await;
+    let store = h.app.store().await.unwrap();
+    portdesk_core::procurement::demo::seed(&store)
+        .await
+        .unwrap();
+    let pg = common::pg_fresh_database().await;
+    let app = h.app.clone();
+    let req = move_to(&pg);
+    let killed = tokio::spawn(async move {
+        app.move_store_to(&req, &|p| {
+            if p.rows_done > 0 {
+                panic!("killed while copying {}", p.table);
+            }
+        })
+        .await
+    })
+    .await;
+    assert!(killed.is_err(), "the move was interrupted");
+    assert_eq!(
+        pg_count(&pg, "users").await,
+        0,
+        "the server's copy was rolled back"
+    );
+    assert!(
+        h.call::<AppStatus>(())
+            .await
+            .unwrap()
+            .store
+            .starts_with("SQLite")
+    );
+    let cfg = std::fs::read_to_string(h.dir.path().join("portdesk.toml")).unwrap_or_default();
+    assert!(
+        !cfg.contains(&pg.database),
+        "the config still names SQLite: {cfg}"
+    );
+    // Tried again: the server has Portdesk's empty tables now, which is fine.
+    let (products,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM products")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let reply = h.call::<MoveStore>(move_to(&pg)).await.unwrap();
+    assert_eq!(pg_count(&pg, "products").await, products);
+    assert!(products >= 16 && reply.rows > products as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_portdesk_refuses_a_store_a_newer_one_updated() {
+    // PostgreSQL.
+    let pg = common::pg_fresh_database().await;
+    Store::open_postgres(&pg, None).await.unwrap().close().await;
+    pg_exec(
+        &pg,
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (29991231000000, 'from the future', true, '\\x00', 0)",
+    )
+    .await;
+    let users_before = pg_count(&pg, "users").await;
+    match Store::open_postgres(&pg, None).await {
+        Err(e @ StoreError::NewerSchema(29991231000000)) => {
+            assert!(e.to_string().contains("Update Portdesk"), "{e}")
+        }
+        other => panic!("expected the newer-schema refusal, got {other:?}"),
+    }
+    assert_eq!(pg_count(&pg, "users").await, users_before);
+    // SQLite.
+    let (store, dir) = common::sqlite_store().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (29991231000000, 'x', 1, x'00', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    assert!(matches!(
+        Store::open_sqlite(&dir.path().join("portal.db")).await,
+        Err(StoreError::NewerSchema(_))
+    ));
+}

@@ -1,0 +1,121 @@
+//! Settings → Store: move this desktop's embedded store to a PostgreSQL server, with a
+//! progress bar. The core checks the server, copies every table in one transaction, verifies
+//! the counts and switches the desktop over; the SQLite file stays as the backup.
+
+use crate::common::ipc::{call, subscribe};
+use crate::common::widgets::error_line;
+use portdesk_types::api::MoveStore;
+use portdesk_types::events::StoreMoveEvent;
+use portdesk_types::settings::{
+    MoveStoreReply, MoveStoreRequest, PostgresSettings, StoreMoveProgress,
+};
+use portdesk_types::{ApiError, Secret};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+fn text(e: &InputEvent) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[function_component(StoreMoveCard)]
+pub fn store_move_card() -> Html {
+    let pg = use_state(PostgresSettings::default);
+    let password = use_state(String::new);
+    let busy = use_state(|| false);
+    let progress = use_state(|| None::<StoreMoveProgress>);
+    let result = use_state(|| None::<Result<MoveStoreReply, ApiError>>);
+    {
+        let progress = progress.clone();
+        use_effect_with((), move |_| {
+            let sub = subscribe::<StoreMoveEvent>(move |p| progress.set(Some(p)));
+            move || drop(sub)
+        });
+    }
+    let field = |set: fn(&mut PostgresSettings, String)| {
+        let pg = pg.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut v = (*pg).clone();
+            set(&mut v, text(&e));
+            pg.set(v);
+        })
+    };
+    let on_host = field(|p, v| p.host = v);
+    let on_port = field(|p, v| p.port = v.trim().parse().unwrap_or(0));
+    let on_db = field(|p, v| p.database = v);
+    let on_user = field(|p, v| p.user = v);
+    let on_tls = {
+        let pg = pg.clone();
+        Callback::from(move |e: Event| {
+            let mut v = (*pg).clone();
+            v.tls = e.target_unchecked_into::<HtmlInputElement>().checked();
+            pg.set(v);
+        })
+    };
+    let on_password = {
+        let password = password.clone();
+        Callback::from(move |e: InputEvent| password.set(text(&e)))
+    };
+    let start = {
+        let (pg, password, busy, result, progress) = (
+            pg.clone(),
+            password.clone(),
+            busy.clone(),
+            result.clone(),
+            progress.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let req = MoveStoreRequest {
+                postgres: (*pg).clone(),
+                password: (!password.is_empty()).then(|| Secret::new((*password).clone())),
+            };
+            let (busy, result) = (busy.clone(), result.clone());
+            busy.set(true);
+            progress.set(None);
+            result.set(None);
+            spawn_local(async move {
+                result.set(Some(call::<MoveStore>(&req).await));
+                busy.set(false);
+            });
+        })
+    };
+    let p = &*pg;
+    let bar = progress.as_ref().map(|p| {
+        let pct = (p.rows_done * 100).checked_div(p.rows_total).unwrap_or(100);
+        html! {
+            <div id="move-progress">
+                <progress max="100" value={pct.to_string()}></progress>
+                <span class="muted">{ format!(" {pct}% · {} of {} rows · {}", p.rows_done, p.rows_total, p.table) }</span>
+            </div>
+        }
+    });
+    html! {
+        <section class="card" id="store-move">
+            <h2>{ "Move this desktop's data to a PostgreSQL server" }</h2>
+            <p class="muted">{ "For a site growing beyond one desktop: every table is copied to an empty database in one transaction and checked; then this desktop works on the server and other desktops and kiosks can join it. The SQLite file stays as the backup." }</p>
+            <form onsubmit={start}>
+                <div class="grid2">
+                    <label>{ "Server" }<input id="move-host" value={p.host.clone()} oninput={on_host} /></label>
+                    <label>{ "Port" }<input id="move-port" value={p.port.to_string()} oninput={on_port} /></label>
+                    <label>{ "Database" }<input id="move-database" value={p.database.clone()} oninput={on_db} /></label>
+                    <label>{ "User" }<input id="move-user" value={p.user.clone()} oninput={on_user} /></label>
+                    <label>{ "Password" }<input id="move-password" type="password" value={(*password).clone()} oninput={on_password} /></label>
+                    <label class="check"><input id="move-tls" type="checkbox" checked={p.tls} onchange={on_tls} />{ " TLS" }</label>
+                </div>
+                <div class="actions">
+                    <button type="submit" id="move-start" disabled={*busy}>{ if *busy { "Moving…" } else { "Move the data" } }</button>
+                </div>
+            </form>
+            { bar.unwrap_or_default() }
+            { match &*result {
+                Some(Ok(r)) => html! { <p class="banner ok" id="move-done">{ format!("Moved {} rows in {} tables to {}. The SQLite file stays at {} as the backup. Restart Portdesk to finish the switch.", r.rows, r.tables, r.store, r.backup) }</p> },
+                Some(Err(e)) => error_line("move-error", &Some(e.clone())),
+                None => html! {},
+            } }
+        </section>
+    }
+}
