@@ -500,7 +500,7 @@ mod tests {
     fn every_command_is_listed() {
         assert_eq!(
             command_names(),
-            ["admin", "demo-erp", "mail", "forecasts", "help"]
+            ["admin", "demo-erp", "mail", "forecasts", "store", "help"]
         );
     }
 }

@@ -159,7 +159,7 @@ fn an_unknown_command_is_named_not_opened() {
             "{err}"
         );
         assert!(
-            err.contains("Commands: admin, demo-erp, mail, forecasts, help."),
+            err.contains("Commands: admin, demo-erp, mail, forecasts, store, help."),
             "{err}"
         );
     }
