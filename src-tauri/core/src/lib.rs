@@ -20,6 +20,7 @@ pub mod orders;
 pub mod paths;
 pub mod procurement;
 pub mod schema;
+pub mod search;
 pub mod secrets;
 pub mod session;
 pub mod settings;

@@ -170,22 +170,6 @@ pub async fn owned(conn: &mut AnyConnection, customer_id: i64, id: i64) -> Resul
     }
 }
 
-pub fn check_phone(phone: &str) -> Result<String> {
-    let p = phone.trim();
-    let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
-    if p.is_empty() {
-        return Ok(String::new());
-    }
-    if !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) || !(6..=20).contains(&digits)
-    {
-        return Err(CoreError::validation(
-            "phone",
-            "A phone number has 6 to 20 digits (spaces, +, - and brackets allowed).",
-        ));
-    }
-    Ok(p.to_owned())
-}
-
 pub async fn save(store: &Store, customer_id: i64, e: &AddressEdit) -> Result<Vec<Address>> {
     let name = super::text("name", &e.name, true, 100)?;
     let line1 = super::text("line1", &e.line1, true, 200)?;
@@ -199,7 +183,7 @@ pub async fn save(store: &Store, customer_id: i64, e: &AddressEdit) -> Result<Ve
     })?;
     let rules = Rules::parse(&shop_settings(store).await?.postcode_rules)?;
     let postcode = rules.check(&country, &e.postcode)?;
-    let phone = check_phone(&e.phone)?;
+    let phone = crate::search::phone("phone", &e.phone)?;
     let now = crate::now_ms();
     let mut tx = store.pool().begin().await?;
     // Writes first: clear the old default before anything is read.

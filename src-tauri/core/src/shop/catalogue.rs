@@ -14,20 +14,9 @@ pub const PICTURE_SIDE: u32 = 800;
 /// Most variants one listing has.
 pub const MAX_VARIANTS: usize = 50;
 
-/// The words of a search: letters and digits only (so nothing the user types is search
-/// syntax), lower case, at most 8 words.
-fn words(search: &str) -> Vec<String> {
-    search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase().chars().take(40).collect())
-        .take(8)
-        .collect()
-}
-
 /// Listing ids matching the query, best first.
 async fn matching_ids(store: &Store, q: &CatalogueQuery) -> Result<Vec<i64>> {
-    let words = words(&q.search);
+    let words = crate::search::words(&q.search);
     let category = q.category.trim().to_owned();
     let all = i64::from(q.include_inactive);
     let rows: Vec<(i64,)> = if words.is_empty() {
@@ -43,11 +32,7 @@ async fn matching_ids(store: &Store, q: &CatalogueQuery) -> Result<Vec<i64>> {
         match store.backend() {
             // Every word as a prefix; a name match weighs ten times a description match.
             Backend::Sqlite => {
-                let matcher = words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let matcher = crate::search::fts5(&words);
                 sqlx::query_as(
                     "SELECT l.id FROM shop_search s JOIN shop_listings l ON l.id = s.rowid \
                      WHERE shop_search MATCH $1 AND ($2 = '' OR l.category = $2) AND ($3 = 1 OR l.active = 1) \
@@ -60,11 +45,7 @@ async fn matching_ids(store: &Store, q: &CatalogueQuery) -> Result<Vec<i64>> {
                 .await?
             }
             Backend::Postgres => {
-                let matcher = words
-                    .iter()
-                    .map(|w| format!("{w}:*"))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
+                let matcher = crate::search::tsquery(&words);
                 sqlx::query_as(
                     "SELECT id FROM shop_listings \
                      WHERE search @@ to_tsquery('simple', $1) AND ($2 = '' OR category = $2) AND ($3 = 1 OR active = 1) \

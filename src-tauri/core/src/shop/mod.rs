@@ -44,17 +44,4 @@ pub async fn release_slot(conn: &mut AnyConnection, order_id: i64) -> Result<()>
     Ok(())
 }
 
-/// Checks a short text field: trimmed, required or not, at most `max` characters.
-pub(crate) fn text(field: &'static str, value: &str, required: bool, max: usize) -> Result<String> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(crate::error::CoreError::validation(field, "Fill this in."));
-    }
-    if v.chars().count() > max {
-        return Err(crate::error::CoreError::validation(
-            field,
-            format!("At most {max} characters."),
-        ));
-    }
-    Ok(v.to_owned())
-}
+pub(crate) use crate::search::text;

@@ -68,7 +68,7 @@ pub async fn request(
     customer: &User,
     n: &NewCall,
 ) -> Result<CallRequest> {
-    let phone = crate::shop::addresses::check_phone(&n.phone)?;
+    let phone = crate::search::phone("phone", &n.phone)?;
     if phone.is_empty() {
         return Err(CoreError::validation(
             "phone",

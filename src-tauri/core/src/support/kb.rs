@@ -29,16 +29,6 @@ fn status_str(s: ArticleStatus) -> &'static str {
     }
 }
 
-/// Letters and digits only (so nothing typed is search syntax), at most 8 words.
-fn words(search: &str) -> Vec<String> {
-    search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase().chars().take(40).collect())
-        .take(8)
-        .collect()
-}
-
 fn snippet(body: &str) -> String {
     let text: String = body
         .chars()
@@ -60,7 +50,7 @@ fn snippet(body: &str) -> String {
 
 pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<ArticleHit>> {
     let drafts = i64::from(staff && q.include_drafts);
-    let words = words(&q.search);
+    let words = crate::search::words(&q.search);
     let rows = if words.is_empty() {
         sqlx::query(
             "SELECT id, title, category, status, body FROM support_articles WHERE ($1 = 1 OR status = 'published') \
@@ -77,7 +67,7 @@ pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<Artic
                  JOIN support_articles a ON a.id = s.rowid WHERE support_kb_search MATCH $1 \
                  AND ($2 = 1 OR a.status = 'published') ORDER BY bm25(support_kb_search, 5.0, 1.0), a.id LIMIT 50",
             )
-            .bind(words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "))
+            .bind(crate::search::fts5(&words))
             .bind(drafts)
             .fetch_all(store.pool())
             .await?,
@@ -86,7 +76,7 @@ pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<Artic
                  WHERE search @@ to_tsquery('simple', $1) AND ($2 = 1 OR status = 'published') \
                  ORDER BY ts_rank(search, to_tsquery('simple', $1)) DESC, id LIMIT 50",
             )
-            .bind(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "))
+            .bind(crate::search::tsquery(&words))
             .bind(drafts)
             .fetch_all(store.pool())
             .await?,

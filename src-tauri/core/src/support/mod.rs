@@ -95,15 +95,5 @@ pub async fn save_settings(store: &Store, s: &SupportSettings) -> Result<Support
 
 /// A body of text: trimmed, required, at most `max` characters.
 pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(CoreError::validation(field, "Fill this in."));
-    }
-    if v.chars().count() > max {
-        return Err(CoreError::validation(
-            field,
-            format!("At most {max} characters."),
-        ));
-    }
-    Ok(v.to_owned())
+    crate::search::text(field, value, true, max)
 }
