@@ -1,5 +1,5 @@
 //! Support in the real app, two desktops on one PostgreSQL server: a customer finds a
-//! knowledge-base article by a word of its body, opens a ticket and attaches a photo; the
+//! knowledge-base article by a word of its body, opens a ticket with a photo attached; the
 //! agent, on another desktop (a second Portdesk core on the same server), replies and resolves
 //! it; the customer's window shows the reply and the rating form by itself, without reloading;
 //! the customer rates the ticket.
@@ -157,13 +157,12 @@ async fn journey(c: &Client, agent: &portdesk_core::Portdesk, photo: &Path) -> R
         .select_by_value("Delivery")
         .await
         .map_err(|e| e.to_string())?;
+    // The photo goes with the new ticket.
+    type_into(c, "#t-attach-path", &photo.to_string_lossy()).await;
+    click(c, "#t-attach-add").await;
+    wait_for(c, "#t-files .t-file").await;
     click(c, "#t-submit").await;
     let number = wait_text(c, "#detail-number", |t| t.starts_with("TCK-")).await;
-    type_into(c, "#reply-attach-path", &photo.to_string_lossy()).await;
-    click(c, "#reply-attach-add").await;
-    wait_for(c, "#reply-files .reply-file").await;
-    type_into(c, "#reply-body", "Photo attached.").await;
-    click(c, "#reply-send").await;
     wait_text(c, "#thread .attachment .attachment-name", |t| {
         t.contains("pallet.jpg")
     })

@@ -67,6 +67,7 @@ fn new_ticket(title: &str) -> NewTicket {
         description: "Pallet 3 arrived crushed.".into(),
         category: "Delivery".into(),
         priority: Priority::High,
+        paths: vec![],
     }
 }
 
@@ -369,6 +370,39 @@ async fn attachments_by_content(h: Harness) {
         0
     );
 
+    // A ticket opened with a file; one opened with a bad file is not opened at all.
+    let before = h
+        .call::<ListTickets>(TicketQuery::default())
+        .await
+        .unwrap()
+        .rows
+        .len();
+    let e = h
+        .call::<CreateTicket>(NewTicket {
+            paths: vec![put("setup.pdf", &exe)],
+            ..new_ticket("With a bad file")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("paths"), "{e:?}");
+    assert_eq!(
+        h.call::<ListTickets>(TicketQuery::default())
+            .await
+            .unwrap()
+            .rows
+            .len(),
+        before
+    );
+    let with = h
+        .call::<CreateTicket>(NewTicket {
+            paths: vec![put("label.png", &png())],
+            ..new_ticket("With a photo")
+        })
+        .await
+        .unwrap();
+    assert_eq!(with.messages.len(), 1);
+    assert_eq!(with.messages[0].attachments[0].mime, "image/png");
+
     // A picture named .exe, a text file under a hostile name, the same picture twice.
     let d = h
         .call::<AddMessage>(msg(vec![
@@ -387,7 +421,10 @@ async fn attachments_by_content(h: Harness) {
         .fetch_one(store.pool())
         .await
         .unwrap();
-    assert_eq!(blobs, 2, "the same bytes are stored once");
+    assert_eq!(
+        blobs, 2,
+        "the same bytes are stored once (the ticket's photo too)"
+    );
     // A picture opens inside the window; a text file with the viewer, as .txt.
     assert!(matches!(
         h.call::<OpenAttachment>(AttachmentRef {

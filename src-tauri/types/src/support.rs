@@ -82,6 +82,10 @@ pub struct NewTicket {
     pub description: String,
     pub category: String,
     pub priority: Priority,
+    /// Files the customer picked, attached with the ticket (each checked as for a message;
+    /// one bad file refuses the ticket). Never at a kiosk.
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -64,6 +64,12 @@ impl Portdesk {
     }
 
     pub async fn support_create_ticket(&self, user: User, n: NewTicket) -> Result<TicketDetail> {
+        if !n.paths.is_empty() && self.kiosk().await.is_some() {
+            return Err(CoreError::validation(
+                "paths",
+                "Files cannot be attached at a kiosk.",
+            ));
+        }
         let store = self.store().await?;
         let (id, ch) = tickets::create(&store, self.origin(), &user, &n).await?;
         self.wake_mail();

@@ -252,6 +252,7 @@ pub async fn create(
                 format!("Choose one of: {}.", CATEGORIES.join(", ")),
             )
         })?;
+    let files = prepare_files(store, &n.paths).await?;
     let name = customer
         .erp_customer
         .clone()
@@ -271,6 +272,22 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
+    if !files.is_empty() {
+        let mid: i64 = sqlx::query_scalar(
+            "INSERT INTO support_messages (ticket_id, author_id, author_name, staff, internal, body, created_at) \
+             VALUES ($1, $2, $3, 0, 0, $4, $5) RETURNING id",
+        )
+        .bind(id)
+        .bind(customer.id)
+        .bind(&customer.name)
+        .bind("Attached when the ticket was opened.")
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for f in &files {
+            attachments::store(&mut tx, id, mid, f).await?;
+        }
+    }
     let number = ticket_number(id);
     let staff = notify::staff_ids(&mut tx).await?;
     let ids: Vec<i64> = staff.iter().map(|s| s.0).collect();
@@ -316,6 +333,27 @@ pub async fn create(
     Ok((id, ch))
 }
 
+/// The files a user picked, read and checked before anything is written: one bad file
+/// refuses the whole ticket or message.
+async fn prepare_files(store: &Store, paths: &[String]) -> Result<Vec<attachments::Prepared>> {
+    if paths.len() > attachments::MAX_FILES {
+        return Err(CoreError::validation(
+            "paths",
+            format!("At most {} files at once.", attachments::MAX_FILES),
+        ));
+    }
+    let max = super::load_settings(store).await?.max_attachment_mb;
+    let paths = paths.to_vec();
+    tokio::task::spawn_blocking(move || {
+        paths
+            .iter()
+            .map(|p| attachments::prepare(std::path::Path::new(p.trim()), max))
+            .collect::<Result<Vec<_>>>()
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("attachment task: {e}")))?
+}
+
 pub async fn add_message(
     store: &Store,
     origin: &str,
@@ -326,24 +364,7 @@ pub async fn add_message(
     if m.internal && !staff {
         return Err(CoreError::Forbidden);
     }
-    let settings = super::load_settings(store).await?;
-    if m.paths.len() > attachments::MAX_FILES {
-        return Err(CoreError::validation(
-            "paths",
-            format!("At most {} files per message.", attachments::MAX_FILES),
-        ));
-    }
-    let max = settings.max_attachment_mb;
-    let paths = m.paths.clone();
-    // Files are read and checked before anything is written: one bad file refuses the message.
-    let files = tokio::task::spawn_blocking(move || {
-        paths
-            .iter()
-            .map(|p| attachments::prepare(std::path::Path::new(p.trim()), max))
-            .collect::<Result<Vec<_>>>()
-    })
-    .await
-    .map_err(|e| CoreError::Internal(format!("attachment task: {e}")))??;
+    let files = prepare_files(store, &m.paths).await?;
     let body = if files.is_empty() {
         super::text("body", &m.body, 10_000)?
     } else {

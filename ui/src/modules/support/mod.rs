@@ -187,7 +187,7 @@ pub fn support_window(p: &SupportProps) -> Html {
                     open_ticket.emit(id)
                 })
             };
-            html! { <tickets::NewTicketForm on_created={created} on_cancel={cancel} /> }
+            html! { <tickets::NewTicketForm on_created={created} on_cancel={cancel} kiosk={p.kiosk} /> }
         }
         Tab::Tickets => {
             let on_new = {

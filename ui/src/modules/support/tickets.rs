@@ -194,6 +194,8 @@ pub struct NewTicketProps {
     /// With the new ticket's id: its detail opens.
     pub on_created: Callback<i64>,
     pub on_cancel: Callback<()>,
+    /// At a kiosk no file is picked from the kiosk's disk.
+    pub kiosk: bool,
 }
 
 /// The fields the core may name, and the input each shows by.
@@ -213,6 +215,47 @@ pub fn new_ticket_form(p: &NewTicketProps) -> Html {
     let article = use_state(|| None::<i64>);
     let timer = use_mut_ref(|| None::<Timeout>);
     let seq = use_mut_ref(|| 0u32);
+    let typed = use_state(String::new);
+    let add_paths = {
+        let form = form.clone();
+        move |more: Vec<String>| {
+            let mut next = (*form).clone();
+            for m in more {
+                let m = m.trim().to_owned();
+                if !m.is_empty() && !next.paths.contains(&m) {
+                    next.paths.push(m);
+                }
+            }
+            form.set(next);
+        }
+    };
+    let pick = {
+        let (add_paths, error) = (add_paths.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (add_paths, error) = (add_paths.clone(), error.clone());
+            spawn_local(async move {
+                match crate::common::ipc::open_files_dialog().await {
+                    Ok(chosen) => add_paths(chosen),
+                    Err(e) => error.set(Some(ApiError::new(ErrorKind::Internal, e))),
+                }
+            });
+        })
+    };
+    let add_typed = {
+        let (add_paths, typed) = (add_paths.clone(), typed.clone());
+        Callback::from(move |_: MouseEvent| {
+            add_paths(vec![(*typed).clone()]);
+            typed.set(String::new());
+        })
+    };
+    let remove_path = |path: String| {
+        let form = form.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*form).clone();
+            next.paths.retain(|x| *x != path);
+            form.set(next);
+        })
+    };
     let on_title = {
         let (form, hits, timer, seq) = (form.clone(), hits.clone(), timer.clone(), seq.clone());
         Callback::from(move |e: InputEvent| {
@@ -304,7 +347,8 @@ pub fn new_ticket_form(p: &NewTicketProps) -> Html {
             </li>
         }
     };
-    let names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+    let mut names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+    names.push("paths");
     html! {
         <>
             <form class="card" id="ticket-form" onsubmit={submit}>
@@ -345,6 +389,28 @@ pub fn new_ticket_form(p: &NewTicketProps) -> Html {
                         { field_error(&error, "t-priority", &["priority"]) }
                     </div>
                 </div>
+                if !p.kiosk {
+                    <div class="actions">
+                        <button type="button" class="secondary" id="t-attach" onclick={pick}>{ "Attach files…" }</button>
+                        <input type="text" id="t-attach-path" placeholder="or a file's path" aria-label="File path to attach"
+                            value={(*typed).clone()}
+                            oninput={{ let typed = typed.clone(); Callback::from(move |e: InputEvent| typed.set(input_value(&e))) }} />
+                        <button type="button" class="secondary" id="t-attach-add" onclick={add_typed}>{ "Add" }</button>
+                    </div>
+                    if !form.paths.is_empty() {
+                        <ul class="reply-files" id="t-files">{ for form.paths.iter().map(|path| {
+                            let name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_owned();
+                            html! {
+                                <li class="reply-file t-file" data-path={path.clone()}>
+                                    <span>{ name.clone() }</span>
+                                    <button type="button" class="secondary reply-file-remove" aria-label={format!("Remove {name}")}
+                                        onclick={remove_path(path.clone())}>{ "Remove" }</button>
+                                </li>
+                            }
+                        }) }</ul>
+                    }
+                    { field_error(&error, "t-attach", &["paths"]) }
+                }
                 { form_error("t-error", &error, &names) }
                 <div class="actions">
                     <button type="submit" id="t-submit" disabled={*busy}>{ if *busy { "Sending…" } else { "Open the ticket" } }</button>
