@@ -20,6 +20,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// Whether a journey runs: `PORTDESK_SKIP_E2E=1` leaves it out (never in CI); otherwise a
+/// display is required, and a missing one fails the test rather than passing it silently.
+fn e2e_runs() -> bool {
+    if std::env::var("PORTDESK_SKIP_E2E").as_deref() == Ok("1") {
+        eprintln!("E2E left out: PORTDESK_SKIP_E2E=1");
+        assert!(std::env::var("CI").is_err(), "CI must run the E2E test");
+        return false;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: run under xvfb-run (scripts/test.sh does)"
+    );
+    true
+}
+
 /// One journey at a time: the test runner runs tests in parallel, and several apps with their
 /// webviews on a 2-core machine make every wait a race. Each journey holds this while it runs.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -48,15 +63,9 @@ fn desktop_shot(name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_sign_in_home_and_inventory_window() {
     let _turn = ONE_AT_A_TIME.lock().await;
-    if std::env::var("PORTDESK_SKIP_E2E").as_deref() == Ok("1") {
-        eprintln!("E2E left out: PORTDESK_SKIP_E2E=1");
-        assert!(std::env::var("CI").is_err(), "CI must run the E2E test");
+    if !e2e_runs() {
         return;
     }
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (scripts/test.sh does)"
-    );
     let data = tempfile::tempdir().unwrap();
     let (_driver, port) = Driver::start(data.path());
     let c = connect(port, data.path()).await;
