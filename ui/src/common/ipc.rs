@@ -53,56 +53,52 @@ pub async fn save_xlsx_dialog(default_name: &str) -> Result<Option<String>, Stri
     Ok(v.as_string())
 }
 
-/// The native "Open" dialog for one image file; `None` when the user cancels.
-pub async fn open_image_dialog() -> Result<Option<String>, String> {
+/// The native "Open" dialog: one file or several, optionally filtered by extension. Returns
+/// what the dialog returned (a path, an array of paths, or null when cancelled).
+async fn open_dialog(multiple: bool, filter: Option<(&str, &[&str])>) -> Result<JsValue, String> {
     #[derive(Serialize)]
     struct Filter<'a> {
         name: &'a str,
-        extensions: [&'a str; 5],
+        extensions: &'a [&'a str],
     }
     #[derive(Serialize)]
     struct Options<'a> {
         multiple: bool,
         directory: bool,
-        filters: [Filter<'a>; 1],
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        filters: Vec<Filter<'a>>,
     }
     let opts = Options {
-        multiple: false,
+        multiple,
         directory: false,
-        filters: [Filter {
-            name: "Picture",
-            extensions: ["png", "jpg", "jpeg", "gif", "webp"],
-        }],
+        filters: filter
+            .map(|(name, extensions)| Filter { name, extensions })
+            .into_iter()
+            .collect(),
     };
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let v = open_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
+    open_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
         .await
         .map_err(|e| {
             e.as_string()
                 .unwrap_or_else(|| "the open dialog failed".into())
-        })?;
+        })
+}
+
+/// The native "Open" dialog for one image file; `None` when the user cancels.
+pub async fn open_image_dialog() -> Result<Option<String>, String> {
+    let v = open_dialog(
+        false,
+        Some(("Picture", &["png", "jpg", "jpeg", "gif", "webp"])),
+    )
+    .await?;
     Ok(v.as_string())
 }
 
 /// The native "Open" dialog for any files, several at once; empty when the user cancels. What
 /// a file may be is checked by the core (by its content), so no filter here.
 pub async fn open_files_dialog() -> Result<Vec<String>, String> {
-    #[derive(Serialize)]
-    struct Options {
-        multiple: bool,
-        directory: bool,
-    }
-    let opts = Options {
-        multiple: true,
-        directory: false,
-    };
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let v = open_dialog_js(opts.serialize(&ser).map_err(|e| e.to_string())?)
-        .await
-        .map_err(|e| {
-            e.as_string()
-                .unwrap_or_else(|| "the open dialog failed".into())
-        })?;
+    let v = open_dialog(true, None).await?;
     // An array of paths, or null when cancelled (a single string on older shells).
     if let Some(one) = v.as_string() {
         return Ok(vec![one]);

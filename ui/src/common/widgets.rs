@@ -108,3 +108,52 @@ pub fn import_issues(id: &'static str, issues: &[portdesk_types::accounts::Impor
         </table>
     }
 }
+
+/// Whether the core's error is about one of these request fields. The core may name a field
+/// with its path ("address.postcode", "variants[1].product_id", "paths[1]"): its last part,
+/// without an index, counts too.
+pub fn about(err: &Option<ApiError>, names: &[&str]) -> bool {
+    let Some(f) = err.as_ref().and_then(|e| e.field.as_deref()) else {
+        return false;
+    };
+    // "paths[1]" is about "paths".
+    let last = f.rsplit('.').next().unwrap_or(f);
+    let last = last.split('[').next().unwrap_or(last);
+    names.iter().any(|n| *n == f || *n == last)
+}
+
+/// The message under an input (`<input_id>-error`) when the error is about one of `names`.
+pub fn field_error(err: &Option<ApiError>, input_id: &str, names: &[&str]) -> Html {
+    match err {
+        Some(e) if about(err, names) => html! {
+            <p class="error field-error" id={format!("{input_id}-error")} role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
+        },
+        _ => html! {},
+    }
+}
+
+/// The form's own error line, for an error no input on screen is about.
+pub fn form_error(id: &str, err: &Option<ApiError>, shown: &[&str]) -> Html {
+    if about(err, shown) {
+        return html! {};
+    }
+    error_line(id, err)
+}
+
+/// The value of the input, select or textarea an event came from.
+pub fn value_of(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+/// The value of the input or textarea an input event came from.
+pub fn input_value(e: &InputEvent) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+/// Whether the checkbox an event came from is ticked.
+pub fn checked_of(e: &Event) -> bool {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .checked()
+}

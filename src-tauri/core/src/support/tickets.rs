@@ -16,15 +16,35 @@ const COLS: &str = "t.id, t.customer_id, t.customer_name, t.title, t.description
 
 /// The target a ticket has missed, if any (open tickets only).
 pub fn breach(t: &Ticket, s: &SupportSettings, now: i64) -> Option<String> {
-    if t.status.is_done() {
+    missed(
+        t.status,
+        t.priority,
+        t.created_at,
+        t.first_response_at,
+        s,
+        now,
+    )
+    .map(str::to_owned)
+}
+
+/// The target missed by a ticket opened at `created_at` and first answered at `first`.
+fn missed(
+    status: TicketStatus,
+    priority: Priority,
+    created_at: i64,
+    first: Option<i64>,
+    s: &SupportSettings,
+    now: i64,
+) -> Option<&'static str> {
+    if status.is_done() {
         return None;
     }
     let hours = |h: u32| i64::from(h) * 3_600_000;
-    let i = t.priority.index();
-    if t.first_response_at.is_none() && now > t.created_at + hours(s.first_response_hours[i]) {
-        Some("First response overdue".into())
-    } else if now > t.created_at + hours(s.resolution_hours[i]) {
-        Some("Resolution overdue".into())
+    let i = priority.index();
+    if first.is_none() && now > created_at + hours(s.first_response_hours[i]) {
+        Some("First response overdue")
+    } else if now > created_at + hours(s.resolution_hours[i]) {
+        Some("Resolution overdue")
     } else {
         None
     }
@@ -143,26 +163,9 @@ pub async fn list(store: &Store, user: &User, q: &TicketQuery) -> Result<TicketL
         if staff {
             counts.unassigned += u32::from(assignee.is_none());
             counts.mine += u32::from(assignee == Some(user.id));
-            let probe = Ticket {
-                id: 0,
-                number: String::new(),
-                customer_id: 0,
-                customer_name: String::new(),
-                title: String::new(),
-                description: String::new(),
-                category: String::new(),
-                priority: Priority::parse(&priority).unwrap_or_default(),
-                status,
-                assignee_id: assignee,
-                assignee_name: None,
-                created_at,
-                updated_at: created_at,
-                first_response_at: first,
-                resolved_at: None,
-                messages: 0,
-                breach: None,
-            };
-            counts.breached += u32::from(breach(&probe, &settings, now).is_some());
+            let priority = Priority::parse(&priority).unwrap_or_default();
+            counts.breached +=
+                u32::from(missed(status, priority, created_at, first, &settings, now).is_some());
         }
     }
     Ok(TicketList { rows: out, counts })

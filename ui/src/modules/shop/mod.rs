@@ -125,49 +125,11 @@ pub fn shop_window(p: &ShopProps) -> Html {
     }
 }
 
-/// Whether the core's error is about one of these request fields. The core may name a field
-/// with its path ("address.postcode", "variants[1].product_id"), so the last part counts too.
-fn about(err: &Option<ApiError>, names: &[&str]) -> bool {
-    let Some(f) = err.as_ref().and_then(|e| e.field.as_deref()) else {
-        return false;
-    };
-    let last = f.rsplit(['.', ']']).next().unwrap_or(f);
-    names.iter().any(|n| *n == f || *n == last)
-}
-
-/// The message under an input (`<input_id>-error`) when the error is about one of `names`.
-fn field_error(err: &Option<ApiError>, input_id: &str, names: &[&str]) -> Html {
-    match err {
-        Some(e) if about(err, names) => html! {
-            <p class="error field-error" id={format!("{input_id}-error")} role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
-        },
-        _ => html! {},
-    }
-}
-
-/// The form's own error line, for an error no input on screen is about (those show by it).
-fn form_error(id: &str, err: &Option<ApiError>, shown: &[&str]) -> Html {
-    if about(err, shown) {
-        return html! {};
-    }
-    crate::common::widgets::error_line(id, err)
-}
+pub(crate) use crate::common::widgets::{about, checked_of, field_error, form_error, value_of};
 
 /// A browser confirmation ("Cancel this order?"); `false` when the page cannot ask.
 fn confirm(question: &str) -> bool {
     web_sys::window()
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
-}
-
-/// The value of the input or select an event came from.
-fn value_of(e: &Event) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-        .value()
-}
-
-/// Whether the checkbox an event came from is ticked.
-fn checked_of(e: &Event) -> bool {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-        .checked()
 }

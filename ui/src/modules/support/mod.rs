@@ -253,53 +253,9 @@ fn load_notifications(
     });
 }
 
-/// Whether the core's error is about one of these request fields (the last part of a path
-/// such as "settings.opens", without an index, counts too).
-fn about(err: &Option<ApiError>, names: &[&str]) -> bool {
-    let Some(f) = err.as_ref().and_then(|e| e.field.as_deref()) else {
-        return false;
-    };
-    // "paths[1]" is about "paths".
-    let last = f.rsplit('.').next().unwrap_or(f);
-    let last = last.split('[').next().unwrap_or(last);
-    names.iter().any(|n| *n == f || *n == last)
-}
-
-/// The message under an input (`<input_id>-error`) when the error is about one of `names`.
-fn field_error(err: &Option<ApiError>, input_id: &str, names: &[&str]) -> Html {
-    match err {
-        Some(e) if about(err, names) => html! {
-            <p class="error field-error" id={format!("{input_id}-error")} role="alert" data-field={e.field.clone()}>{ e.message.clone() }</p>
-        },
-        _ => html! {},
-    }
-}
-
-/// The form's own error line, for an error no input on screen is about.
-fn form_error(id: &str, err: &Option<ApiError>, shown: &[&str]) -> Html {
-    if about(err, shown) {
-        return html! {};
-    }
-    crate::common::widgets::error_line(id, err)
-}
-
-/// The value of the input, select or textarea an event came from.
-fn value_of(e: &Event) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-        .value()
-}
-
-/// The value of the input or textarea an input event came from.
-fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-        .value()
-}
-
-/// Whether the checkbox an event came from is ticked.
-fn checked_of(e: &Event) -> bool {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-        .checked()
-}
+pub(crate) use crate::common::widgets::{
+    about, checked_of, field_error, form_error, input_value, value_of,
+};
 
 /// A size in bytes as people read it.
 fn size_text(bytes: i64) -> String {
