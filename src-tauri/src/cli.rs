@@ -57,7 +57,7 @@ pub enum StoreCmd {
     /// Copy this desktop's SQLite store to an empty PostgreSQL database in one transaction,
     /// then switch this desktop to it (the SQLite file stays as the backup).
     MoveTo {
-        /// postgres://user@host:port/database (add ?sslmode=require for TLS). The password
+        /// postgres://user@host:port/database (add ?sslmode=verify-full for TLS: the certificate and name are verified). The password
         /// never goes in the URL: it is asked for, or read with --password-stdin.
         #[arg(long)]
         url: String,

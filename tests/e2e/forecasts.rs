@@ -232,9 +232,10 @@ async fn a_rep_keeps_forecasting_while_the_shared_store_is_away() {
     let _ = c.close().await;
     second.unwrap();
 
-    let store = portdesk_core::store::Store::open_postgres(&server.settings(), None)
-        .await
-        .unwrap();
+    let store =
+        portdesk_core::store::Store::open_postgres(&server.settings(), None, &Default::default())
+            .await
+            .unwrap();
     let grid = portdesk_core::forecasts::grid(&store, cycle, rep)
         .await
         .unwrap();

@@ -13,6 +13,8 @@ mod pg_cluster;
 mod procurement;
 mod shop;
 mod support;
+#[path = "../../src-tauri/core/tests/common/tls.rs"]
+mod test_ca;
 
 use fantoccini::{Client, Locator};
 use harness::*;
@@ -348,6 +350,25 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
         "the test message is in the pickup folder"
     );
     shot(c, "11-mail-settings.png").await;
+
+    // 9c. The site's CA: a file that is not a certificate is refused by name; the real one is
+    // saved and listed.
+    let ca = test_ca::TestCa::new(&["mail.harbour.example"]);
+    let notes = ca.dir().join("read-me.txt");
+    std::fs::write(&notes, "Ask IT for the certificate").unwrap();
+    type_into(c, "#tls-trusted-certificates", notes.to_str().unwrap()).await;
+    click(c, "#settings-save").await;
+    wait_text(c, "#settings-error", |t| {
+        t.contains("read-me.txt") && t.contains("not a PEM file")
+    })
+    .await;
+    type_into(c, "#tls-trusted-certificates", ca.ca_pem.to_str().unwrap()).await;
+    click(c, "#settings-save").await;
+    wait_text(c, "#tls-certificates", |t| {
+        t.contains("Harbour Test Root CA") && t.contains("valid until")
+    })
+    .await;
+    shot(c, "11b-trusted-certificates.png").await;
     c.switch_to_window(main.clone())
         .await
         .map_err(|e| e.to_string())?;

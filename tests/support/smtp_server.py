@@ -5,10 +5,13 @@
 
 --auth requires AUTH PLAIN/LOGIN with these credentials (over plain TCP: test use only).
 --reject answers 550 to every recipient whose address starts with PREFIX (a permanent refusal).
+--tls-cert/--tls-key offer STARTTLS with this certificate and require it before MAIL;
+with --implicit-tls the whole connection is TLS from the first byte instead (port 465 style).
 Prints "ready" when it accepts connections; stops on SIGTERM/SIGINT.
 """
 import argparse
 import signal
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
@@ -36,6 +39,9 @@ def main():
     ap.add_argument("--auth")
     ap.add_argument("--reject")
     ap.add_argument("--log", help="write the SMTP dialogue (debug) to this file")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--implicit-tls", action="store_true")
     a = ap.parse_args()
     if a.log:
         import logging
@@ -54,6 +60,14 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         kwargs = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.implicit_tls:
+            kwargs["ssl_context"] = ctx
+        else:
+            kwargs.update(tls_context=ctx, require_starttls=True)
 
     controller = Controller(Handler(a.maildir, a.reject), hostname=a.host, port=a.port, **kwargs)
     controller.start()

@@ -250,7 +250,7 @@ async fn pg_replay(cells: &[(String, String, String)]) -> Option<f64> {
         tls: false,
         connect_timeout_secs: 10,
     };
-    let store = Store::open_postgres(&settings, None::<&Secret>)
+    let store = Store::open_postgres(&settings, None::<&Secret>, &Default::default())
         .await
         .ok()?;
     let (rep, c) = seed(&store).await;

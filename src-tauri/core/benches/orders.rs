@@ -694,7 +694,7 @@ fn peer_sqlite_version() -> Option<String> {
 /// at any moment they mostly touch different products).
 async fn postgres(host: String, start: Instant) -> Run {
     let settings = pg_fresh_database(host).await;
-    let store = Store::open_postgres(&settings, None::<&Secret>)
+    let store = Store::open_postgres(&settings, None::<&Secret>, &Default::default())
         .await
         .unwrap();
     let (buyer, products) = seed(&store, (PG_ORDERS / PRODUCTS) as i64 / 2).await;

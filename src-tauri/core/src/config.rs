@@ -1,6 +1,6 @@
 //! The config file (TOML): which ERP and which store to use. No secret is ever written here.
 
-use portdesk_types::settings::{ErpSettings, KioskSettings, StoreSettings};
+use portdesk_types::settings::{ErpSettings, KioskSettings, StoreSettings, TlsSettings};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,8 @@ pub struct Config {
     pub erp: ErpSettings,
     pub store: StoreSettings,
     pub kiosk: KioskSettings,
+    /// The site's trusted certificates (`[tls] trusted_certificates = "…"`).
+    pub tls: TlsSettings,
 }
 
 /// Overrides where the machine-wide config is read (tests; unusual installs). Empty: none.
@@ -59,8 +61,9 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
 }
 
 /// The user's config with the machine-wide one over it: a machine file whose `[kiosk]` turns
-/// kiosk mode on decides every kiosk value, whatever the user's file says. Only its `[kiosk]`
-/// table is used. A machine file that exists but cannot be read or parsed keeps kiosk mode on
+/// kiosk mode on decides every kiosk value, whatever the user's file says. Its `[tls]`
+/// trusted certificates apply when the user's file names none (IT deploys the site's CA once
+/// per machine). Nothing else of it is used. A machine file that exists but cannot be read or parsed keeps kiosk mode on
 /// (an administrator creates one to lock a kiosk down).
 pub fn load_layers(user: &Path, machine: Option<&Path>) -> (Config, Option<String>) {
     let (mut cfg, mut warning) = load(user);
@@ -69,8 +72,14 @@ pub fn load_layers(user: &Path, machine: Option<&Path>) -> (Config, Option<Strin
     };
     let (kiosk, machine_warning) = match read(machine) {
         Read::Missing => (None, None),
-        Read::Parsed(m) => (Some(m.kiosk), None),
-        Read::Broken(m, w) => (Some(m.kiosk), Some(w)),
+        Read::Parsed(m) => {
+            take_tls(&mut cfg, m.tls);
+            (Some(m.kiosk), None)
+        }
+        Read::Broken(m, w) => {
+            take_tls(&mut cfg, m.tls);
+            (Some(m.kiosk), Some(w))
+        }
         Read::Unreadable(e) => {
             let msg = format!(
                 "The machine config file {} cannot be read ({e}); kiosk mode is on with safe settings.",
@@ -90,6 +99,13 @@ pub fn load_layers(user: &Path, machine: Option<&Path>) -> (Config, Option<Strin
         });
     }
     (cfg, warning)
+}
+
+/// The machine's trusted certificates, unless the user's config names its own.
+fn take_tls(cfg: &mut Config, machine: TlsSettings) {
+    if cfg.tls.file().is_none() && machine.file().is_some() {
+        cfg.tls = machine;
+    }
 }
 
 enum Read {
@@ -194,6 +210,7 @@ fn lenient(text: &str) -> (Config, bool) {
         erp: section(&table, "erp"),
         store: section(&table, "store"),
         kiosk,
+        tls: section(&table, "tls"),
     };
     (cfg, on)
 }
@@ -299,6 +316,7 @@ mod tests {
             }),
             store: StoreSettings::default(),
             kiosk: KioskSettings::default(),
+            tls: TlsSettings::default(),
         };
         save(&p, &cfg).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();

@@ -29,6 +29,7 @@ pub mod shop;
 pub mod store;
 pub mod store_move;
 pub mod support;
+pub mod tls;
 
 pub use app::Portdesk;
 pub use error::CoreError;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::schema::{self, Target};
+use crate::tls::Trust;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -38,6 +39,9 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("The portal store failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// TLS to the server is on and the site's trusted-certificates file is unusable.
+    #[error(transparent)]
+    Certificates(#[from] crate::tls::CertError),
 }
 
 impl StoreError {
@@ -54,7 +58,9 @@ impl StoreError {
                 e.sqlite_error_code(),
                 Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::DatabaseBusy)
             ),
-            StoreError::Migrate(_) | StoreError::NewerSchema(_) => false,
+            StoreError::Migrate(_) | StoreError::NewerSchema(_) | StoreError::Certificates(_) => {
+                false
+            }
         }
     }
 }
@@ -179,6 +185,7 @@ impl Store {
         settings: &StoreSettings,
         default_sqlite: &Path,
         password: Option<&Secret>,
+        trust: &Trust,
     ) -> Result<Store, StoreError> {
         match settings {
             StoreSettings::Sqlite { path } => {
@@ -188,7 +195,7 @@ impl Store {
                     .unwrap_or_else(|| default_sqlite.to_path_buf());
                 Store::open_sqlite(&path).await
             }
-            StoreSettings::Postgres(pg) => Store::open_postgres(pg, password).await,
+            StoreSettings::Postgres(pg) => Store::open_postgres(pg, password, trust).await,
         }
     }
 
@@ -252,10 +259,11 @@ impl Store {
     pub async fn open_postgres(
         pg: &PostgresSettings,
         password: Option<&Secret>,
+        trust: &Trust,
     ) -> Result<Store, StoreError> {
         let server = format!("{}:{}/{}", pg.host, pg.port, pg.database);
         sqlx::any::install_default_drivers();
-        let url = postgres_url(pg, password);
+        let url = postgres_url(pg, password, trust)?;
         let opts = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::PostgresConnect {
             server: server.clone(),
             reason: e.to_string(),
@@ -275,7 +283,7 @@ impl Store {
         })?
         .map_err(|e| StoreError::PostgresConnect {
             server: server.clone(),
-            reason: e.to_string(),
+            reason: crate::tls::explain(e.to_string()),
         })?;
         migrate(&pool, Target::PortalPostgres)
             .await
@@ -370,7 +378,14 @@ fn sqlite_url(path: &Path, mode: &str) -> String {
     format!("sqlite:{enc}?mode={mode}")
 }
 
-pub(crate) fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
+/// The server's URL for sqlx. With TLS on, the server's certificate and name are verified
+/// (`verify-full`) against the OS store plus the site's trusted certificates; with TLS off the
+/// connection is still encrypted when the server offers it (`prefer`), unverified.
+pub(crate) fn postgres_url(
+    pg: &PostgresSettings,
+    password: Option<&Secret>,
+    trust: &Trust,
+) -> Result<String, StoreError> {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
@@ -385,7 +400,17 @@ pub(crate) fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> 
         Some(p) if !p.is_empty() => format!("{}:{}", enc(&pg.user), enc(p.expose())),
         _ => enc(&pg.user),
     };
-    let ssl = if pg.tls { "require" } else { "prefer" };
+    let ssl = if pg.tls {
+        match trust.certificates()? {
+            Some(c) => format!(
+                "verify-full&sslrootcert={}",
+                enc(&c.path().to_string_lossy())
+            ),
+            None => "verify-full".to_owned(),
+        }
+    } else {
+        "prefer".to_owned()
+    };
     let host = if pg.host.contains(':') {
         format!("[{}]", pg.host)
     } else {
@@ -393,11 +418,11 @@ pub(crate) fn postgres_url(pg: &PostgresSettings, password: Option<&Secret>) -> 
     };
     // No `connect_timeout` here: sqlx ignores it (with a warning on every connection); the
     // timeout is the pool's acquire timeout and the wrapper around the first connect.
-    format!(
+    Ok(format!(
         "postgres://{auth}@{host}:{}/{}?sslmode={ssl}",
         pg.port,
         enc(&pg.database)
-    )
+    ))
 }
 
 impl Store {
@@ -407,6 +432,7 @@ impl Store {
         settings: &StoreSettings,
         default_sqlite: &Path,
         password: Option<&Secret>,
+        trust: &Trust,
     ) -> Result<String, StoreError> {
         sqlx::any::install_default_drivers();
         match settings {
@@ -451,9 +477,9 @@ impl Store {
                 let server = format!("{}:{}/{}", pg.host, pg.port, pg.database);
                 let fail = |reason: String| StoreError::PostgresConnect {
                     server: server.clone(),
-                    reason,
+                    reason: crate::tls::explain(reason),
                 };
-                let opts = AnyConnectOptions::from_str(&postgres_url(pg, password))
+                let opts = AnyConnectOptions::from_str(&postgres_url(pg, password, trust)?)
                     .map_err(|e| fail(e.to_string()))?;
                 let secs = u64::from(pg.connect_timeout_secs.max(1));
                 let mut conn = tokio::time::timeout(
@@ -499,7 +525,7 @@ mod tests {
             user: "ann@x".into(),
             ..Default::default()
         };
-        let url = postgres_url(&pg, Some(&Secret::new("p@ss:/w")));
+        let url = postgres_url(&pg, Some(&Secret::new("p@ss:/w")), &Trust::system()).unwrap();
         assert!(
             url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"),
             "{url}"

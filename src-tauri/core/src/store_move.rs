@@ -79,10 +79,6 @@ async fn tables(src: &Store) -> Result<Vec<(String, Vec<(String, Kind)>)>> {
     Ok(out)
 }
 
-fn url(pg: &PostgresSettings, password: Option<&Secret>) -> String {
-    crate::store::postgres_url(pg, password)
-}
-
 /// What is on the server now: `Ok(())` if it may receive this desktop's data.
 async fn check_server(conn: &mut sqlx::PgConnection, ours: &[String]) -> Result<()> {
     let found: Vec<(String,)> = sqlx::query_as(
@@ -129,6 +125,7 @@ pub async fn move_to_postgres(
     src: &Store,
     pg: &PostgresSettings,
     password: Option<&Secret>,
+    trust: &crate::tls::Trust,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Moved> {
     if src.backend() != Backend::Sqlite {
@@ -140,7 +137,7 @@ pub async fn move_to_postgres(
     let tables = tables(src).await?;
     let names: Vec<String> = tables.iter().map(|t| t.0.clone()).collect();
     let server = format!("{}:{}/{}", pg.host, pg.port, pg.database);
-    let url = url(pg, password);
+    let url = crate::store::postgres_url(pg, password, trust).map_err(CoreError::Store)?;
     let mut probe = tokio::time::timeout(
         std::time::Duration::from_secs(u64::from(pg.connect_timeout_secs.max(1))),
         sqlx::PgConnection::connect(&url),
@@ -155,13 +152,15 @@ pub async fn move_to_postgres(
     .map_err(|e| {
         CoreError::validation(
             "url",
-            format!("The PostgreSQL server {server} refused the connection: {e}"),
+            crate::tls::explain(format!(
+                "The PostgreSQL server {server} refused the connection: {e}"
+            )),
         )
     })?;
     check_server(&mut probe, &names).await?;
     drop(probe);
     // This version's schema on the server (empty tables); a newer store is refused here.
-    let target = Store::open_postgres(pg, password)
+    let target = Store::open_postgres(pg, password, trust)
         .await
         .map_err(|e| CoreError::validation("url", e.to_string()))?;
     let pg_cols = target_columns(&target).await?;

@@ -301,6 +301,7 @@ async fn settings_save_validate_and_keep_passwords_in_the_keyring() {
         store: view.store.clone(),
         erp_password: Some(Secret::new("Erp-Reader-Pass-9")),
         store_password: None,
+        tls: Default::default(),
     };
     let e = h.call::<SaveSettings>(bad).await.unwrap_err();
     assert_eq!(e.field.as_deref(), Some("erp.port"));
@@ -316,6 +317,7 @@ async fn settings_save_validate_and_keep_passwords_in_the_keyring() {
         store: view.store,
         erp_password: Some(Secret::new("Erp-Reader-Pass-9")),
         store_password: None,
+        tls: Default::default(),
     };
     let saved = h.call::<SaveSettings>(ok).await.unwrap();
     assert!(saved.erp_password_saved);

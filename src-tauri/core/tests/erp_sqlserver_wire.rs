@@ -54,6 +54,7 @@ fn erp(port: u16, timeout: u32) -> MssqlErp {
     MssqlErp::new(
         settings(port, timeout),
         Some(Secret::new("reader-Password-1")),
+        Default::default(),
     )
 }
 
@@ -434,7 +435,10 @@ async fn a_site_query_takes_the_code_and_the_old_by_name_setting_is_refused() {
         inventory_query_by_code: SITE.into(),
         ..settings(mock.port, 5)
     };
-    let rows = MssqlErp::new(site, None).inventory("C10000").await.unwrap();
+    let rows = MssqlErp::new(site, None, Default::default())
+        .inventory("C10000")
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
 
     // A setting from before codes selected by name: refused, without asking the server.
@@ -442,7 +446,7 @@ async fn a_site_query_takes_the_code_and_the_old_by_name_setting_is_refused() {
         legacy_inventory_query_by_name: "SELECT * FROM V WHERE CUSTOMER_NAME = @P1".into(),
         ..settings(1, 1)
     };
-    let e = MssqlErp::new(legacy, None)
+    let e = MssqlErp::new(legacy, None, Default::default())
         .inventory("C10000")
         .await
         .unwrap_err();

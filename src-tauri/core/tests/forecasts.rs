@@ -1197,7 +1197,7 @@ async fn a_rep_signs_in_without_the_store() {
 
     // Meanwhile, on the server, Rita's password was reset.
     server.start();
-    let fresh = Store::open_postgres(&server.settings(), None::<&Secret>)
+    let fresh = Store::open_postgres(&server.settings(), None::<&Secret>, &Default::default())
         .await
         .unwrap();
     let (_, temp) = accounts::reset_password(&fresh, &admin, "rita@example.com", None)

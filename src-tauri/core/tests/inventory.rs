@@ -408,6 +408,7 @@ async fn when_the_erp_is_down_the_cached_snapshot_stays_whole() {
         store: view.store,
         erp_password: None,
         store_password: None,
+        tls: Default::default(),
     })
     .await
     .unwrap();

@@ -47,6 +47,7 @@ fn quick(id: &str) -> SenderConfig {
         lease: Duration::from_secs(30),
         idle_poll: Duration::from_millis(200),
         id: id.into(),
+        trust: Default::default(),
     }
 }
 

@@ -88,6 +88,7 @@ async fn the_saved_erp_password_is_never_sent_to_a_typed_server() {
         store: view.store.clone(),
         erp_password: Some(Secret::new("Erp-Saved-Secret-1")),
         store_password: None,
+        tls: Default::default(),
     })
     .await
     .unwrap();
@@ -143,6 +144,7 @@ async fn the_saved_store_password_is_never_sent_to_a_typed_server() {
         store: pg("127.0.0.1", saved_server.port, "portdesk"),
         erp_password: None,
         store_password: Some(Secret::new("Pg-Saved-Secret-1")),
+        tls: Default::default(),
     })
     .await
     .unwrap();
@@ -183,6 +185,7 @@ async fn saving_a_new_server_without_the_password_does_not_carry_the_old_one() {
             store: view.store.clone(),
             erp_password: password.map(Secret::new),
             store_password: None,
+            tls: Default::default(),
         })
     };
     save(sql("erp-a.example", 1433, "reader"), Some("Secret-For-A-1"))
@@ -249,6 +252,7 @@ async fn a_password_saved_before_bindings_belongs_to_the_saved_server_only() {
         store: view.store,
         erp_password: None,
         store_password: None,
+        tls: Default::default(),
     })
     .await
     .unwrap();

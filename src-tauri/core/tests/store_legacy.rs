@@ -106,9 +106,10 @@ async fn postgres_store_made_by_0_1_opens_with_nothing_lost() {
         conn.close().await.unwrap();
     }
     // Two desktops starting at once on the shared store: both open, history carried over once.
+    let trust = portdesk_core::tls::Trust::system();
     let (a, b) = tokio::join!(
-        Store::open_postgres(&settings, None::<&Secret>),
-        Store::open_postgres(&settings, None::<&Secret>)
+        Store::open_postgres(&settings, None::<&Secret>, &trust),
+        Store::open_postgres(&settings, None::<&Secret>, &trust)
     );
     let (a, b) = (
         a.expect("first desktop opens"),

@@ -251,7 +251,11 @@ async fn a_move_interrupted_half_way_leaves_nothing_behind() {
 async fn an_older_portdesk_refuses_a_store_a_newer_one_updated() {
     // PostgreSQL.
     let pg = common::pg_fresh_database().await;
-    Store::open_postgres(&pg, None).await.unwrap().close().await;
+    Store::open_postgres(&pg, None, &Default::default())
+        .await
+        .unwrap()
+        .close()
+        .await;
     pg_exec(
         &pg,
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
@@ -259,7 +263,7 @@ async fn an_older_portdesk_refuses_a_store_a_newer_one_updated() {
     )
     .await;
     let users_before = pg_count(&pg, "users").await;
-    match Store::open_postgres(&pg, None).await {
+    match Store::open_postgres(&pg, None, &Default::default()).await {
         Err(e @ StoreError::NewerSchema(29991231000000)) => {
             assert!(e.to_string().contains("Update Portdesk"), "{e}")
         }

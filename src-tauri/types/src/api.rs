@@ -163,6 +163,11 @@ pub struct SettingsView {
     pub log_dir: String,
     /// A store change applies at the next start; this says so when one is pending.
     pub restart_required: bool,
+    pub tls: crate::settings::TlsSettings,
+    /// What the trusted-certificates file holds (empty when none is set or it is unusable).
+    pub trusted_certificates: Vec<crate::settings::CertificateInfo>,
+    /// Why the configured trusted-certificates file is not used.
+    pub trusted_certificates_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +177,9 @@ pub struct SaveSettingsRequest {
     /// `Some` replaces the saved password in the keyring; `None` keeps it.
     pub erp_password: Option<Secret>,
     pub store_password: Option<Secret>,
+    /// The site's trusted certificates (checked before anything is saved).
+    #[serde(default)]
+    pub tls: crate::settings::TlsSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -159,6 +159,39 @@ impl Default for PostgresSettings {
     }
 }
 
+/// The site's own certificates, trusted beside the operating system's store by every TLS
+/// connection Portdesk makes. Set in Settings, in the config file (`[tls]
+/// trusted_certificates = "…"`) or, for every user of a machine, in the machine config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// A PEM file of CA certificates (a path on this desktop); unset or empty: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_certificates: Option<String>,
+}
+
+impl TlsSettings {
+    /// The file, if one is set.
+    pub fn file(&self) -> Option<&str> {
+        self.trusted_certificates
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+    }
+}
+
+/// One certificate of the trusted-certificates file, as the Settings window lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    /// YYYY-MM-DD (UTC).
+    pub valid_until: String,
+    /// A CA certificate (what a trust file should hold); a server's own certificate is
+    /// listed too but only works for that one server.
+    pub is_ca: bool,
+}
+
 /// A kiosk desktop: full-screen, customers only, signed out when idle. Set per machine in the
 /// config file (`[kiosk] enabled = true`) or with `portdesk --kiosk`.
 /// An admin can also set it machine-wide in a file standard users cannot edit (see

@@ -85,14 +85,17 @@ async fn open_dialog(multiple: bool, filter: Option<(&str, &[&str])>) -> Result<
         })
 }
 
+/// The native "Open" dialog for one file of a kind (`name`, its extensions); `None` when the
+/// user cancels.
+pub async fn open_one_dialog(name: &str, extensions: &[&str]) -> Result<Option<String>, String> {
+    Ok(open_dialog(false, Some((name, extensions)))
+        .await?
+        .as_string())
+}
+
 /// The native "Open" dialog for one image file; `None` when the user cancels.
 pub async fn open_image_dialog() -> Result<Option<String>, String> {
-    let v = open_dialog(
-        false,
-        Some(("Picture", &["png", "jpg", "jpeg", "gif", "webp"])),
-    )
-    .await?;
-    Ok(v.as_string())
+    open_one_dialog("Picture", &["png", "jpg", "jpeg", "gif", "webp"]).await
 }
 
 /// The native "Open" dialog for any files, several at once; empty when the user cancels. What

@@ -11,6 +11,7 @@ use crate::local::LocalStore;
 use crate::paths::AppPaths;
 use crate::secrets::{self, SecretStore};
 use crate::store::Store;
+use crate::tls::{SharedTrust, Trust};
 use portdesk_types::Event;
 use portdesk_types::settings::{ErpSettings, StoreSettings};
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct Portdesk {
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) config: RwLock<Config>,
     pub(crate) config_warning: Option<String>,
+    /// The site's trusted certificates as last read (start, or Settings saved).
+    pub(crate) trust: SharedTrust,
     store: RwLock<std::result::Result<Store, String>>,
     /// When opening the store was last tried and failed (see [`Portdesk::store`]).
     store_retry: std::sync::Mutex<Option<std::time::Instant>>,
@@ -73,10 +76,18 @@ impl Portdesk {
         secrets: Arc<dyn SecretStore>,
         force_kiosk: bool,
     ) -> Arc<Portdesk> {
-        let (mut config, config_warning) =
+        let (mut config, mut config_warning) =
             config::load_layers(&paths.config_file, config::machine_config_path().as_deref());
         config.kiosk.enabled |= force_kiosk;
-        let store = open_store(&config.store, &paths, secrets.as_ref()).await;
+        let trust = Trust::from_settings(&config.tls);
+        if let Some(problem) = trust.problem() {
+            tracing::warn!("{problem}");
+            config_warning = Some(match config_warning {
+                Some(w) => format!("{w} {problem}"),
+                None => problem.to_string(),
+            });
+        }
+        let store = open_store(&config.store, &paths, secrets.as_ref(), &trust).await;
         match &store {
             Ok(s) => tracing::info!(store = s.description(), "portal store open"),
             Err(e) => tracing::error!("{e}"),
@@ -86,6 +97,7 @@ impl Portdesk {
             secrets,
             config: RwLock::new(config),
             config_warning,
+            trust: SharedTrust::new(trust),
             store_retry: std::sync::Mutex::new(store.is_err().then(std::time::Instant::now)),
             store_down_until: std::sync::Mutex::new(None),
             store: RwLock::new(store),
@@ -110,6 +122,11 @@ impl Portdesk {
 
     pub fn paths(&self) -> &AppPaths {
         &self.paths
+    }
+
+    /// What TLS connections trust beside the OS store (see [`crate::tls`]).
+    pub fn trust(&self) -> Trust {
+        self.trust.get()
     }
 
     /// The portal store. One that did not open (a laptop started away from the shared
@@ -140,7 +157,7 @@ impl Portdesk {
         };
         if due {
             let settings = self.config.read().await.store.clone();
-            match open_store(&settings, &self.paths, self.secrets.as_ref()).await {
+            match open_store(&settings, &self.paths, self.secrets.as_ref(), &self.trust()).await {
                 Ok(store) => {
                     tracing::info!(store = store.description(), "portal store open (retried)");
                     *self.store.write().await = Ok(store.clone());
@@ -168,7 +185,7 @@ impl Portdesk {
             ErpSettings::SqlServer(_) => self.secrets.get(secrets::ERP_PASSWORD)?,
             ErpSettings::Demo { .. } => None,
         };
-        let erp = Arc::new(Erp::open(&settings, &self.paths, password).await?);
+        let erp = Arc::new(Erp::open(&settings, &self.paths, password, &self.trust()).await?);
         *slot = Some(erp.clone());
         Ok(erp)
     }
@@ -289,6 +306,7 @@ async fn open_store(
     settings: &StoreSettings,
     paths: &AppPaths,
     secrets: &dyn SecretStore,
+    trust: &Trust,
 ) -> std::result::Result<Store, String> {
     let password = match settings {
         StoreSettings::Postgres(_) => secrets
@@ -296,7 +314,12 @@ async fn open_store(
             .map_err(|e| e.to_string())?,
         StoreSettings::Sqlite { .. } => None,
     };
-    Store::open(settings, &paths.default_store_file(), password.as_ref())
-        .await
-        .map_err(|e| e.to_string())
+    Store::open(
+        settings,
+        &paths.default_store_file(),
+        password.as_ref(),
+        trust,
+    )
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -79,6 +79,7 @@ impl Erp {
         settings: &ErpSettings,
         paths: &AppPaths,
         password: Option<Secret>,
+        trust: &crate::tls::Trust,
     ) -> Result<Erp, ErpError> {
         match settings {
             ErpSettings::Demo { path } => {
@@ -88,9 +89,11 @@ impl Erp {
                     .unwrap_or_else(|| paths.default_demo_erp_file());
                 Ok(Erp::Demo(demo::DemoErp::open_or_generate(&path).await?))
             }
-            ErpSettings::SqlServer(s) => {
-                Ok(Erp::SqlServer(mssql::MssqlErp::new(s.clone(), password)))
-            }
+            ErpSettings::SqlServer(s) => Ok(Erp::SqlServer(mssql::MssqlErp::new(
+                s.clone(),
+                password,
+                trust.clone(),
+            ))),
         }
     }
 

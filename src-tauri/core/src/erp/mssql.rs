@@ -2,6 +2,7 @@
 //! command timeouts, a small pool of idle connections, parameters always bound.
 
 use super::{ErpError, cells};
+use crate::tls::Trust;
 use portdesk_types::Secret;
 use portdesk_types::api::ErpCustomer;
 use portdesk_types::inventory::InventoryRow;
@@ -75,14 +76,16 @@ const MAX_IDLE: usize = 4;
 pub struct MssqlErp {
     settings: SqlServerSettings,
     password: Option<Secret>,
+    trust: Trust,
     idle: Mutex<Vec<TdsClient>>,
 }
 
 impl MssqlErp {
-    pub fn new(settings: SqlServerSettings, password: Option<Secret>) -> Self {
+    pub fn new(settings: SqlServerSettings, password: Option<Secret>, trust: Trust) -> Self {
         MssqlErp {
             settings,
             password,
+            trust,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -96,7 +99,10 @@ impl MssqlErp {
         }
     }
 
-    fn config(&self) -> Config {
+    /// The connection's settings. TLS (the whole connection or the login) verifies the
+    /// server's certificate against the OS store plus the site's trusted certificates, unless
+    /// the site chose to trust the server's own certificate blindly.
+    fn config(&self) -> Result<Config, ErpError> {
         let s = &self.settings;
         let mut c = Config::new();
         c.host(&s.host);
@@ -118,8 +124,15 @@ impl MssqlErp {
         });
         if s.trust_server_certificate {
             c.trust_cert();
+        } else if s.tls != TlsMode::Disabled
+            && let Some(certs) = self
+                .trust
+                .certificates()
+                .map_err(|e| ErpError::Tls(e.to_string()))?
+        {
+            c.trust_cert_ca_bundle(certs.pem().to_vec());
         }
-        c
+        Ok(c)
     }
 
     fn timeout(&self, secs: u32, stage: &'static str) -> ErpError {
@@ -131,7 +144,7 @@ impl MssqlErp {
     }
 
     async fn connect(&self) -> Result<TdsClient, ErpError> {
-        let config = self.config();
+        let config = self.config()?;
         let secs = self.settings.connect_timeout_secs.max(1);
         let limit = Duration::from_secs(u64::from(secs));
         let tcp = if self.settings.instance.is_empty() {
@@ -248,9 +261,9 @@ impl MssqlErp {
             },
             E::Io { message, .. } => ErpError::Unreachable {
                 server: self.server(),
-                reason: message,
+                reason: crate::tls::explain(message),
             },
-            E::Tls(m) => ErpError::Tls(m),
+            E::Tls(m) => ErpError::Tls(crate::tls::explain(m)),
             E::Routing { host, port } => ErpError::Unreachable {
                 server: self.server(),
                 reason: format!("the server redirects to {host}:{port}; enter that server instead"),

@@ -136,7 +136,7 @@ impl Portdesk {
         };
         let started = Instant::now();
         let result = async {
-            let transport = Transport::build(&req.settings, secret)?;
+            let transport = Transport::build(&req.settings, secret, &self.trust())?;
             let from = lettre::message::Mailbox::new(
                 Some(req.settings.from_name.trim().to_owned()).filter(|n| !n.is_empty()),
                 mailer::check_address("mail.from_address", &req.settings.from_address)
@@ -220,6 +220,11 @@ impl Portdesk {
         }
         match self.store().await {
             Ok(store) => {
+                // The desktop's own trust, so a change in Settings reaches the sender.
+                let config = SenderConfig {
+                    trust: self.trust.clone(),
+                    ..config
+                };
                 let _ =
                     self.mail
                         .sender

@@ -21,6 +21,8 @@ pub struct SenderConfig {
     pub idle_poll: Duration,
     /// Names this sender in claims.
     pub id: String,
+    /// The site's trusted certificates, read on each pass (Settings can change them).
+    pub trust: crate::tls::SharedTrust,
 }
 
 impl Default for SenderConfig {
@@ -35,6 +37,7 @@ impl Default for SenderConfig {
                 std::process::id(),
                 fastrand::u32(..)
             ),
+            trust: Default::default(),
         }
     }
 }
@@ -73,7 +76,7 @@ pub async fn pass(
             return Ok(report);
         }
     };
-    let transport = match Transport::build(&settings, secret) {
+    let transport = match Transport::build(&settings, secret, &config.trust.get()) {
         Ok(t) => t,
         Err(why) => {
             report.idle_reason = Some(why);

@@ -3,10 +3,12 @@
 //! a permanent refusal from a reason to try again.
 
 use super::outbox::{Claimed, Outcome};
+use crate::tls::Trust;
 use base64::Engine;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use portdesk_types::Secret;
 use portdesk_types::mail::*;
@@ -56,29 +58,53 @@ pub fn describe(t: &MailTransport) -> String {
 }
 
 impl Transport {
-    /// A transport for the settings, or why there is none (not configured, secret missing).
-    pub fn build(settings: &MailSettings, secret: Option<Secret>) -> Result<Transport, String> {
+    /// A transport for the settings, or why there is none (not configured, secret missing, the
+    /// site's trusted-certificates file unusable). Every TLS connection trusts the OS store
+    /// plus `trust`'s certificates.
+    pub fn build(
+        settings: &MailSettings,
+        secret: Option<Secret>,
+        trust: &Trust,
+    ) -> Result<Transport, String> {
+        let site_pem = || -> Result<Option<Vec<u8>>, String> {
+            Ok(trust
+                .certificates()
+                .map_err(|e| e.to_string())?
+                .map(|c| c.pem().to_vec()))
+        };
         let http = |secs: u32| {
-            reqwest::Client::builder()
+            let mut b = reqwest::Client::builder()
                 .timeout(Duration::from_secs(u64::from(secs.max(1))))
-                .user_agent(concat!("Portdesk/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| format!("cannot set up HTTP: {e}"))
+                .user_agent(concat!("Portdesk/", env!("CARGO_PKG_VERSION")));
+            if let Some(pem) = site_pem()? {
+                let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| format!("cannot use the trusted certificates: {e}"))?;
+                b = b.tls_certs_merge(certs);
+            }
+            b.build().map_err(|e| format!("cannot set up HTTP: {e}"))
         };
         match &settings.transport {
             MailTransport::NotConfigured => Err("No mail transport is configured.".into()),
             MailTransport::Smtp(s) => {
                 let host = s.host.trim();
-                let builder = match s.security {
-                    SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
-                    SmtpSecurity::StartTls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                let tls = |wrap: fn(TlsParameters) -> Tls| -> Result<Tls, String> {
+                    let mut p = TlsParameters::builder(host.to_owned());
+                    if let Some(pem) = site_pem()? {
+                        let cert = Certificate::from_pem(&pem)
+                            .map_err(|e| format!("cannot use the trusted certificates: {e}"))?;
+                        p = p.add_root_certificate(cert);
                     }
-                    SmtpSecurity::None => Ok(
-                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-                    ),
-                }
-                .map_err(|e| format!("SMTP server {host}: {e}"))?;
+                    let p = p
+                        .build_rustls()
+                        .map_err(|e| format!("SMTP server {host}: {e}"))?;
+                    Ok(wrap(p))
+                };
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
+                let builder = match s.security {
+                    SmtpSecurity::Tls => builder.tls(tls(Tls::Wrapper)?),
+                    SmtpSecurity::StartTls => builder.tls(tls(Tls::Required)?),
+                    SmtpSecurity::None => builder,
+                };
                 let mut builder = builder
                     .port(s.port)
                     .timeout(Some(Duration::from_secs(u64::from(s.timeout_secs.max(1)))));
@@ -194,7 +220,7 @@ pub fn mime(from: &Mailbox, msg: &Claimed) -> Result<lettre::Message, String> {
 /// and not the message's fault (the message waits until the password is fixed).
 fn smtp_outcome(e: &lettre::transport::smtp::Error) -> Outcome {
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-    let text = format!("SMTP: {e}");
+    let text = crate::tls::explain(format!("SMTP: {e}"));
     if matches!(code.as_str(), "530" | "534" | "535" | "538") {
         return Outcome::Temporary(format!("The SMTP server refused the sign-in ({e})"));
     }
@@ -210,7 +236,12 @@ fn smtp_outcome(e: &lettre::transport::smtp::Error) -> Outcome {
 async fn http_outcome(result: reqwest::Result<reqwest::Response>, who: &str) -> Outcome {
     let resp = match result {
         Ok(r) => r,
-        Err(e) => return Outcome::Temporary(format!("{who} cannot be reached: {e}")),
+        Err(e) => {
+            return Outcome::Temporary(crate::tls::explain(format!(
+                "{who} cannot be reached: {}",
+                crate::tls::with_causes(&e)
+            )));
+        }
     };
     let status = resp.status();
     let body: String = resp

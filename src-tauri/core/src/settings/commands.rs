@@ -10,6 +10,7 @@ use crate::erp::Erp;
 use crate::error::{CoreError, Result};
 use crate::secrets;
 use crate::store::Store;
+use crate::tls::Trust;
 use portdesk_types::Role;
 use portdesk_types::api::*;
 use portdesk_types::modules::ModuleId;
@@ -41,6 +42,7 @@ pub(crate) fn commands() -> ModuleCommands {
 impl Portdesk {
     pub async fn get_settings(&self, _: User, _: ()) -> Result<SettingsView> {
         let cfg = self.config.read().await.clone();
+        let trust = self.trust();
         Ok(SettingsView {
             erp: cfg.erp,
             store: cfg.store,
@@ -50,6 +52,9 @@ impl Portdesk {
             data_dir: self.paths.data_dir.display().to_string(),
             log_dir: self.paths.log_dir.display().to_string(),
             restart_required: self.restart_required.load(Ordering::Relaxed),
+            tls: cfg.tls,
+            trusted_certificates: trust.info(),
+            trusted_certificates_problem: trust.problem().map(|p| p.to_string()),
         })
     }
 
@@ -60,11 +65,21 @@ impl Portdesk {
     ) -> Result<SettingsView> {
         validate_erp(&req.erp)?;
         validate_store(&req.store)?;
+        // A file named here must be usable now: saved broken, it would fail every TLS
+        // connection later with a less direct message.
+        let trust = Trust::from_settings(&req.tls);
+        if let Some(problem) = trust.problem() {
+            return Err(CoreError::validation(
+                "tls.trusted_certificates",
+                problem.to_string(),
+            ));
+        }
         let old = self.config.read().await.clone();
         let new = Config {
             erp: req.erp,
             store: req.store,
             kiosk: old.kiosk,
+            tls: req.tls,
         };
         let passwords = [
             (
@@ -106,10 +121,17 @@ impl Portdesk {
                 None => {}
             }
         }
-        if new.erp != old.erp || req.erp_password.is_some() {
+        let tls_changed = new.tls != old.tls;
+        if tls_changed {
+            // The ERP reconnects and the mail sender's next pass uses it; the shared store's
+            // pool keeps its connections until the next start.
+            self.trust.set(trust);
+        }
+        if new.erp != old.erp || req.erp_password.is_some() || tls_changed {
             *self.erp.lock().await = None;
         }
-        if new.store != old.store || req.store_password.is_some() {
+        let store_tls = matches!(&new.store, StoreSettings::Postgres(p) if p.tls);
+        if new.store != old.store || req.store_password.is_some() || (tls_changed && store_tls) {
             self.restart_required.store(true, Ordering::Relaxed);
         }
         *self.config.write().await = new;
@@ -178,6 +200,7 @@ impl Portdesk {
             &src,
             &req.postgres,
             req.password.as_ref(),
+            &self.trust(),
             progress,
         )
         .await?;
@@ -193,7 +216,7 @@ impl Portdesk {
                 p,
             )?;
         }
-        let pg = Store::open_postgres(&req.postgres, req.password.as_ref())
+        let pg = Store::open_postgres(&req.postgres, req.password.as_ref(), &self.trust())
             .await
             .map_err(|e| CoreError::validation("url", e.to_string()))?;
         let description = pg.description().to_owned();
@@ -287,7 +310,7 @@ impl Portdesk {
         };
         let started = Instant::now();
         let result = async {
-            Erp::open(&req.erp, &self.paths, password)
+            Erp::open(&req.erp, &self.paths, password, &self.trust())
                 .await?
                 .test()
                 .await
@@ -315,6 +338,7 @@ impl Portdesk {
             &req.store,
             &self.paths.default_store_file(),
             password.as_ref(),
+            &self.trust(),
         )
         .await;
         Ok(connection_test(started, result.map_err(|e| e.to_string())))

@@ -5,6 +5,7 @@ pub mod forecasts;
 pub mod harness;
 pub mod pg_cluster;
 pub mod smtp;
+pub mod tls;
 pub mod xlsx;
 
 use portdesk_core::store::Store;
@@ -64,9 +65,13 @@ pub async fn pg_fresh_database() -> PostgresSettings {
 
 /// A store in a new, empty PostgreSQL database of its own.
 pub async fn pg_store() -> Store {
-    Store::open_postgres(&pg_fresh_database().await, None::<&Secret>)
-        .await
-        .unwrap()
+    Store::open_postgres(
+        &pg_fresh_database().await,
+        None::<&Secret>,
+        &Default::default(),
+    )
+    .await
+    .unwrap()
 }
 
 /// Runs the same async test body on SQLite and on PostgreSQL.

@@ -18,6 +18,8 @@ pub struct Cluster {
     pub port: u16,
     dir: tempfile::TempDir,
     bin: PathBuf,
+    /// `ssl = on` with this certificate and key (copied into the cluster's folder).
+    tls: bool,
 }
 
 impl Cluster {
@@ -45,6 +47,15 @@ impl Cluster {
     }
 
     pub fn new() -> Cluster {
+        Self::new_with(None)
+    }
+
+    /// A server with `ssl = on`, presenting this certificate (PEM) with this key.
+    pub fn with_tls(cert: &std::path::Path, key: &std::path::Path) -> Cluster {
+        Self::new_with(Some((cert, key)))
+    }
+
+    fn new_with(tls: Option<(&std::path::Path, &std::path::Path)>) -> Cluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL server binaries (apt-get install postgresql)")
             .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -65,7 +76,31 @@ impl Cluster {
             .local_addr()
             .unwrap()
             .port();
-        let c = Cluster { port, dir, bin };
+        if let Some((cert, key)) = tls {
+            // PostgreSQL reads them as its own user and refuses a key others can read.
+            use std::os::unix::fs::PermissionsExt;
+            for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+                let to = dir.path().join(name);
+                std::fs::copy(from, &to).unwrap();
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+                if is_root() {
+                    assert!(
+                        Command::new("chown")
+                            .arg("postgres")
+                            .arg(&to)
+                            .status()
+                            .unwrap()
+                            .success()
+                    );
+                }
+            }
+        }
+        let c = Cluster {
+            port,
+            dir,
+            bin,
+            tls: tls.is_some(),
+        };
         let data = c.data();
         c.run(
             "initdb",
@@ -90,11 +125,17 @@ impl Cluster {
     }
 
     pub fn start(&self) {
-        let opts = format!(
+        let mut opts = format!(
             "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
             self.port,
             self.dir.path().display()
         );
+        if self.tls {
+            let d = self.dir.path().display();
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key"
+            ));
+        }
         let log = self.dir.path().join("server.log").display().to_string();
         self.run(
             "pg_ctl",

@@ -4,11 +4,11 @@
 mod store_move;
 pub use store_move::StoreMoveCard;
 
-use crate::common::ipc::call;
-use crate::common::widgets::{Field, edit, error_line, num, test_result};
+use crate::common::ipc::{call, open_one_dialog};
+use crate::common::widgets::{Field, checked_of, edit, error_line, num, test_result};
 use portdesk_types::api::*;
 use portdesk_types::settings::{
-    ErpSettings, PostgresSettings, SqlServerSettings, StoreSettings, TlsMode,
+    ErpSettings, PostgresSettings, SqlServerSettings, StoreSettings, TlsMode, TlsSettings,
 };
 use portdesk_types::{ApiError, Secret};
 use wasm_bindgen_futures::spawn_local;
@@ -37,14 +37,17 @@ pub fn settings_view() -> Html {
     let busy = use_state(|| None::<&'static str>);
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| false);
+    let trusted = use_state(String::new);
     {
-        let (loaded, erp, store) = (loaded.clone(), erp.clone(), store.clone());
+        let (loaded, erp, store, trusted) =
+            (loaded.clone(), erp.clone(), store.clone(), trusted.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 let r = call::<GetSettings>(&()).await;
                 if let Ok(v) = &r {
                     erp.set(v.erp.clone());
                     store.set(v.store.clone());
+                    trusted.set(v.tls.trusted_certificates.clone().unwrap_or_default());
                 }
                 loaded.set(Some(r));
             });
@@ -106,6 +109,30 @@ pub fn settings_view() -> Html {
             }
         })
     };
+    let on_pg_tls = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            if let StoreSettings::Postgres(mut p) = (*store).clone() {
+                p.tls = checked_of(&e);
+                store.set(StoreSettings::Postgres(p));
+            }
+        })
+    };
+    let browse_trusted = {
+        let (trusted, error) = (trusted.clone(), error.clone());
+        Callback::from(move |_| {
+            let (trusted, error) = (trusted.clone(), error.clone());
+            spawn_local(async move {
+                match open_one_dialog("Certificates (PEM)", &["pem", "crt", "cer"]).await {
+                    Ok(Some(path)) => trusted.set(path),
+                    Ok(None) => {}
+                    Err(e) => {
+                        error.set(Some(ApiError::new(portdesk_types::ErrorKind::Internal, e)))
+                    }
+                }
+            });
+        })
+    };
     let pw = |s: &UseStateHandle<Option<String>>| {
         let s = s.clone();
         Callback::from(move |v: String| s.set(Some(v)))
@@ -150,6 +177,10 @@ pub fn settings_view() -> Html {
                 <div><Field id="store-user" label="User" value={p.user.clone()} oninput={pg(|p, v| p.user = v)} /></div>
                 <div><Field id="store-password" label="Password" kind="password" value={(*store_password).clone().unwrap_or_default()} oninput={pw(&store_password)}
                     hint={password_hint(view.store_password_saved, view.store.secret_server() != store.secret_server())} /></div>
+                <div>
+                    <label class="check"><input type="checkbox" id="store-tls" checked={p.tls} onchange={on_pg_tls} />
+                        { " Encrypted (TLS): the server's certificate and name are verified" }</label>
+                </div>
             </div>
         },
     };
@@ -215,9 +246,10 @@ pub fn settings_view() -> Html {
         })
     };
     let save = {
-        let (erp, store, ep, sp, loaded, error, saved) = (
+        let (erp, store, trusted, ep, sp, loaded, error, saved) = (
             erp.clone(),
             store.clone(),
+            trusted.clone(),
             erp_password.clone(),
             store_password.clone(),
             loaded.clone(),
@@ -230,6 +262,9 @@ pub fn settings_view() -> Html {
                 store: (*store).clone(),
                 erp_password: (*ep).clone().filter(|p| !p.is_empty()).map(Secret::new),
                 store_password: (*sp).clone().filter(|p| !p.is_empty()).map(Secret::new),
+                tls: TlsSettings {
+                    trusted_certificates: Some(trusted.trim().to_owned()).filter(|p| !p.is_empty()),
+                },
             };
             let (loaded, error, saved, ep, sp) = (
                 loaded.clone(),
@@ -282,6 +317,24 @@ pub fn settings_view() -> Html {
                 { store_fields }
                 <div class="actions"><button id="store-test" class="secondary" onclick={test_store} disabled={busy.is_some()}>{ "Test connection" }</button></div>
                 { result("store-test-result", &store_test) }
+            </div>
+            <div class="card">
+                <h2>{ "Trusted certificates" }</h2>
+                <p class="muted">{ "The site's own certificate authority, for mail, SQL Server and PostgreSQL servers whose certificates it issued. Trusted beside this computer's certificate store; leave empty for none." }</p>
+                <Field id="tls-trusted-certificates" label="PEM file" value={(*trusted).clone()}
+                    oninput={{ let t = trusted.clone(); Callback::from(move |v: String| t.set(v)) }}
+                    placeholder={r"C:\ProgramData\Portdesk\site-ca.pem"} />
+                <div class="actions"><button id="tls-browse" class="secondary" onclick={browse_trusted}>{ "Browse…" }</button></div>
+                if let Some(p) = &view.trusted_certificates_problem {
+                    <div class="banner err" id="tls-problem">{ p.clone() }</div>
+                }
+                if !view.trusted_certificates.is_empty() {
+                    <ul id="tls-certificates">
+                        { for view.trusted_certificates.iter().map(|c| html! {
+                            <li>{ format!("{}{} — valid until {}", c.subject, if c.is_ca { "" } else { " (a server's own certificate, not a CA)" }, c.valid_until) }</li>
+                        }) }
+                    </ul>
+                }
             </div>
             <div class="card">
                 <div class="actions" style="margin-top:0">
