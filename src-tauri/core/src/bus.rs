@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::store::{Backend, Store};
 use portdesk_types::Event;
 use sqlx::AnyConnection;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// The PostgreSQL channel every desktop listens on.
@@ -27,12 +27,16 @@ const KEEP_MS: i64 = 7 * 86_400_000;
 pub(crate) struct State {
     /// Who published: a desktop skips its own events (it emitted them already).
     pub(crate) origin: String,
+    /// Signalled when the desktop's store is replaced (moved to a server), so a listener
+    /// idle on SQLite starts listening on the server without a restart.
+    pub(crate) store_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
             origin: format!("{:016x}", fastrand::u64(..)),
+            store_changed: Default::default(),
         }
     }
 }
@@ -108,7 +112,12 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
             }
         };
         let Some(url) = store.pg_url().cloned() else {
-            return;
+            // SQLite: one desktop, nothing to hear until the store moves to a server.
+            let changed = a.bus.store_changed.clone();
+            drop(a);
+            // Woken by a move; the timeout only lets a closed app's task end.
+            let _ = tokio::time::timeout(Duration::from_secs(60), changed.notified()).await;
+            continue;
         };
         let origin = a.bus.origin.clone();
         drop(a);

@@ -156,6 +156,105 @@ async fn a_desktop_moves_to_postgres_and_a_second_desktop_shares_it() {
     );
 }
 
+/// The desktop's mail sender and live-update listener follow the move at once: mail queued on
+/// the server goes out, and another desktop's change reaches this one, with no restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_and_live_updates_follow_the_move_without_a_restart() {
+    use portdesk_types::Event;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    let h = harness::start().await;
+    h.first_admin().await;
+    add(&h, "carla@example.com", Role::Customer).await;
+    let pickup = tempfile::tempdir().unwrap();
+    portdesk_core::mail::save_settings(
+        h.app.store().await.unwrap().pool(),
+        &portdesk_types::mail::MailSettings {
+            transport: portdesk_types::mail::MailTransport::PickupFolder {
+                path: pickup.path().display().to_string(),
+            },
+            from_address: "portal@harbour.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    h.app
+        .start_mail_sender(portdesk_core::mail::sender::SenderConfig {
+            idle_poll: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .await;
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    h.app
+        .set_event_sink(Arc::new(move |name: &str, _: serde_json::Value| {
+            sink.lock().unwrap().push(name.to_owned());
+        }));
+
+    let pg = common::pg_fresh_database().await;
+    h.call::<MoveStore>(move_to(&pg)).await.unwrap();
+    assert!(
+        !h.call::<GetSettings>(()).await.unwrap().restart_required,
+        "nothing waits for a restart"
+    );
+
+    // Mail queued now is in the server's outbox, and this desktop's sender sends it.
+    h.call::<RequestResetCode>(portdesk_types::mail::ResetCodeRequest {
+        email: "ada@example.com".into(),
+    })
+    .await
+    .unwrap();
+    let sent = async {
+        loop {
+            if std::fs::read_dir(pickup.path()).unwrap().count() > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), sent)
+        .await
+        .expect("the reset code went out from the server's outbox");
+
+    // Another desktop's new ticket reaches this one through the server.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = portdesk_core::config::Config {
+        store: portdesk_types::settings::StoreSettings::Postgres(pg.clone()),
+        ..Default::default()
+    };
+    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
+    let other = harness::start_in(dir).await;
+    other.sign_in_as("carla@example.com").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the listener's connection
+    other
+        .call::<CreateTicket>(portdesk_types::support::NewTicket {
+            title: "Crushed pallet".into(),
+            description: "Pallet 3 arrived crushed.".into(),
+            category: "Delivery".into(),
+            priority: portdesk_types::support::Priority::High,
+            paths: vec![],
+        })
+        .await
+        .unwrap();
+    let crossed = async {
+        loop {
+            if heard
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|n| n == portdesk_types::events::SupportChangedEvent::NAME)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), crossed)
+        .await
+        .expect("the other desktop's ticket reached this one");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn servers_that_must_not_receive_the_data_are_refused() {
     let h = harness::start().await;

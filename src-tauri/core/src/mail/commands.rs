@@ -234,6 +234,13 @@ impl Portdesk {
         }
     }
 
+    /// Points a running sender at the desktop's new store (after a move).
+    pub(crate) fn mail_follow_store(&self, store: crate::store::Store) {
+        if let Some(s) = self.mail.sender.get() {
+            s.follow(store);
+        }
+    }
+
     /// Whether this desktop sends mail (its sender was started).
     pub(crate) fn mail_sender_running(&self) -> bool {
         self.mail.sender.get().is_some()

@@ -138,6 +138,8 @@ pub async fn pass(
 pub struct MailSender {
     wake: Arc<Notify>,
     status: Arc<Mutex<String>>,
+    /// The store it sends from; replaced when the desktop's store moves to a server.
+    store: Arc<Mutex<Store>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -145,12 +147,33 @@ impl MailSender {
     pub fn spawn(store: Store, secrets: Arc<dyn SecretStore>, config: SenderConfig) -> MailSender {
         let wake = Arc::new(Notify::new());
         let status = Arc::new(Mutex::new("Starting.".to_owned()));
-        let task = tokio::spawn(run(store, secrets, config, wake.clone(), status.clone()));
-        MailSender { wake, status, task }
+        let store = Arc::new(Mutex::new(store));
+        let task = tokio::spawn(run(
+            store.clone(),
+            secrets,
+            config,
+            wake.clone(),
+            status.clone(),
+        ));
+        MailSender {
+            wake,
+            status,
+            store,
+            task,
+        }
     }
 
     /// Call after committing a transaction that queued mail.
     pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Sends from this store from the next pass on (the desktop's store moved); a pass under
+    /// way finishes on the old one, whose claims are its own.
+    pub fn follow(&self, store: Store) {
+        if let Ok(mut s) = self.store.lock() {
+            *s = store;
+        }
         self.wake.notify_one();
     }
 
@@ -166,7 +189,7 @@ impl Drop for MailSender {
 }
 
 async fn run(
-    store: Store,
+    current: Arc<Mutex<Store>>,
     secrets: Arc<dyn SecretStore>,
     config: SenderConfig,
     wake: Arc<Notify>,
@@ -178,6 +201,9 @@ async fn run(
         }
     };
     loop {
+        let Some(store) = current.lock().ok().map(|s| s.clone()) else {
+            return;
+        };
         let wait = match pass(&store, secrets.as_ref(), &config).await {
             Ok(r) => {
                 match r.idle_reason {

@@ -220,10 +220,11 @@ impl Portdesk {
             .await
             .map_err(|e| CoreError::validation("url", e.to_string()))?;
         let description = pg.description().to_owned();
-        self.replace_store(pg).await;
+        self.replace_store(pg.clone()).await;
         *self.config.write().await = new;
-        // The event listener and the mail sender pick the server up fully at the next start.
-        self.restart_required.store(true, Ordering::Relaxed);
+        // The mail sender and the event listener follow at once: no restart.
+        self.mail_follow_store(pg);
+        self.bus.store_changed.notify_one();
         src.close().await;
         Ok(MoveStoreReply {
             tables: moved.tables.len() as u32,

@@ -112,7 +112,7 @@ pub fn store_move_card() -> Html {
             </form>
             { bar.unwrap_or_default() }
             { match &*result {
-                Some(Ok(r)) => html! { <p class="banner ok" id="move-done">{ format!("Moved {} rows in {} tables to {}. The SQLite file stays at {} as the backup. Restart Portdesk to finish the switch.", r.rows, r.tables, r.store, r.backup) }</p> },
+                Some(Ok(r)) => html! { <p class="banner ok" id="move-done">{ format!("Moved {} rows in {} tables to {}. The SQLite file stays at {} as the backup. This desktop works on the server now.", r.rows, r.tables, r.store, r.backup) }</p> },
                 Some(Err(e)) => error_line("move-error", &Some(e.clone())),
                 None => html! {},
             } }
