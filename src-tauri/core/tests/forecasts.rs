@@ -1033,13 +1033,7 @@ mod offline_journal {
 /// The app on a PostgreSQL server of the test's own (to stop and start), as the config names it.
 async fn on_a_server_of_its_own() -> (common::pg_cluster::Cluster, common::harness::Harness) {
     let server = common::pg_cluster::Cluster::new();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = portdesk_core::config::Config {
-        store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
-        ..Default::default()
-    };
-    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let h = common::harness::start_in(dir).await;
+    let h = common::harness::start_on(server.settings()).await;
     (server, h)
 }
 

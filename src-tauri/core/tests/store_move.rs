@@ -121,13 +121,7 @@ async fn a_desktop_moves_to_postgres_and_a_second_desktop_shares_it() {
     assert_eq!(found.total, 1);
 
     // A second desktop on the same server: one system.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = portdesk_core::config::Config {
-        store: portdesk_types::settings::StoreSettings::Postgres(pg.clone()),
-        ..Default::default()
-    };
-    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let other = harness::start_in(dir).await;
+    let other = harness::start_on(pg.clone()).await;
     // Ids continue after the copied ones: a new account on the server does not collide.
     add(&other, "newbie@example.com", Role::Support).await;
     sign_in(&h, "newbie@example.com", harness::GOOD)
@@ -218,13 +212,7 @@ async fn mail_and_live_updates_follow_the_move_without_a_restart() {
         .expect("the reset code went out from the server's outbox");
 
     // Another desktop's new ticket reaches this one through the server.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = portdesk_core::config::Config {
-        store: portdesk_types::settings::StoreSettings::Postgres(pg.clone()),
-        ..Default::default()
-    };
-    portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let other = harness::start_in(dir).await;
+    let other = harness::start_on(pg.clone()).await;
     other.sign_in_as("carla@example.com").await;
     tokio::time::sleep(Duration::from_millis(1500)).await; // the listener's connection
     other

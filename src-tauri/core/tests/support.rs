@@ -808,15 +808,7 @@ async fn wait_event(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_crosses_desktops_within_a_second() {
     let server = common::pg_cluster::Cluster::new();
-    let desk = |server: &common::pg_cluster::Cluster| {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = portdesk_core::config::Config {
-            store: portdesk_types::settings::StoreSettings::Postgres(server.settings()),
-            ..Default::default()
-        };
-        portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-        harness::start_in(dir)
-    };
+    let desk = |server: &common::pg_cluster::Cluster| harness::start_on(server.settings());
     let lobby = desk(&server).await; // the customer's kiosk or desktop
     people(&lobby).await;
     let agent_desk = desk(&server).await;

@@ -479,6 +479,14 @@ async fn postgres_with_tls_verifies_the_certificate_and_the_name() {
     save_trust(&h, trusting(&ca.ca_pem)).await.unwrap();
     let ok = h.call::<TestStoreConnection>(req).await.unwrap();
     assert!(ok.ok, "{}", ok.message);
+    let moved = h
+        .call::<MoveStore>(portdesk_types::settings::MoveStoreRequest {
+            postgres: pg.clone(),
+            password: None,
+        })
+        .await
+        .unwrap();
+    assert!(moved.store.starts_with("PostgreSQL localhost"), "{moved:?}");
 }
 
 #[tokio::test]

@@ -28,17 +28,21 @@ pub async fn start() -> Harness {
     start_in(tempfile::tempdir().unwrap()).await
 }
 
-/// The app on a fresh PostgreSQL database, configured the way an admin would: the config file
-/// names the server.
-pub async fn start_on_postgres() -> Harness {
-    let pg = super::pg_fresh_database().await;
+/// The app on this PostgreSQL database, configured the way an admin would: the config file
+/// names the server (another desktop of a shared store).
+pub async fn start_on(pg: portdesk_types::settings::PostgresSettings) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let cfg = portdesk_core::config::Config {
         store: portdesk_types::settings::StoreSettings::Postgres(pg),
         ..Default::default()
     };
     portdesk_core::config::save(&dir.path().join("portdesk.toml"), &cfg).unwrap();
-    let h = start_in(dir).await;
+    start_in(dir).await
+}
+
+/// The app on a fresh PostgreSQL database.
+pub async fn start_on_postgres() -> Harness {
+    let h = start_on(super::pg_fresh_database().await).await;
     assert!(
         h.call::<AppStatus>(())
             .await
