@@ -43,6 +43,40 @@ async fn prepare(dir: &Path) {
             .unwrap()
     );
     assert!(portdesk_core::shop::demo::seed(&store).await.unwrap());
+    // More listings than one page holds (8 demo + 60): the window pages with "Show more".
+    for i in 0..60 {
+        let product = portdesk_core::procurement::save_product(
+            &store,
+            &Actor::system("e2e"),
+            &portdesk_types::procurement::ProductEdit {
+                sku: format!("LBL-{i:03}"),
+                name: format!("Pallet label {i:03}"),
+                unit_price: "0.40".into(),
+                stock: 1000,
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        portdesk_core::shop::catalogue::save_listing(
+            &store,
+            &Actor::system("e2e"),
+            &portdesk_types::shop::ListingEdit {
+                id: None,
+                name: format!("Pallet label {i:03}"),
+                description: "Self-adhesive, A5".into(),
+                category: "Labels".into(),
+                active: true,
+                variants: vec![portdesk_types::shop::VariantEdit {
+                    product_id: product.id,
+                    ..Default::default()
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    }
     store.pool().close().await;
 }
 
@@ -144,6 +178,13 @@ async fn desk_journey(c: &Client) -> Result<(), String> {
     let main = c.window().await.map_err(|e| e.to_string())?;
     open_module(c, &main, "shop").await?;
     wait_for(c, "#shop .shop-card").await;
+    wait_count(c, ".shop-card", 60).await?;
+    click(c, "#shop-more").await;
+    wait_count(c, ".shop-card", 68).await?;
+    assert!(
+        c.find(Locator::Css("#shop-more")).await.is_err(),
+        "every listing shown: no more to ask for"
+    );
 
     // Search finds the carton by a word of its name; its detail lists three sizes.
     type_into(c, "#shop-search", "cart").await;

@@ -199,6 +199,45 @@ fn field_of(e: &CoreError) -> Option<&'static str> {
 }
 
 on_both_backends!(
+    a_catalogue_beyond_one_page_is_reached_page_by_page,
+    |store: Store| async move {
+        // 130 listings: the window shows 60, then "Show more" asks from the 60th on.
+        for i in 0..130 {
+            let p = product(&store, &format!("P{i:03}"), "1.00", 5).await;
+            listing(
+                &store,
+                &format!("Carton {i:03}"),
+                "Double wall",
+                "Boxes",
+                &[(p, "")],
+            )
+            .await;
+        }
+        let page = |offset: u32| CatalogueQuery {
+            offset,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let pg = catalogue::search(&store, &page(offset)).await.unwrap();
+            assert_eq!(pg.total, 130);
+            if pg.rows.is_empty() {
+                break;
+            }
+            assert!(pg.rows.len() <= 60);
+            offset += pg.rows.len() as u32;
+            seen.extend(pg.rows.into_iter().map(|l| l.name));
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(seen.len(), 130, "every listing once");
+        assert_eq!(unique.len(), 130, "no listing twice across pages");
+    }
+);
+
+on_both_backends!(
     search_ranks_names_first_and_filters,
     |store: Store| async move {
         let a = product(&store, "T1", "2.00", 10).await;

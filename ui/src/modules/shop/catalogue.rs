@@ -88,6 +88,36 @@ pub fn catalogue(p: &CatalogueProps) -> Html {
         Some(Ok(pg)) => pg.categories.clone(),
         _ => Vec::new(),
     };
+    // The next page, appended (the core pages by 60); a new search starts over.
+    let more = {
+        let (page, seq, search, category) =
+            (page.clone(), seq.clone(), search.clone(), category.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(Ok(current)) = (*page).clone() else {
+                return;
+            };
+            let q = CatalogueQuery {
+                search: (*search).clone(),
+                category: (*category).clone(),
+                offset: current.rows.len() as u32,
+                ..Default::default()
+            };
+            let (page, seq) = (page.clone(), seq.clone());
+            let mine = *seq.borrow();
+            spawn_local(async move {
+                let r = call::<Catalogue>(&q).await;
+                if *seq.borrow() != mine {
+                    return;
+                }
+                page.set(Some(r.map(|next| {
+                    let mut all = current;
+                    all.rows.extend(next.rows);
+                    all.total = next.total;
+                    all
+                })));
+            });
+        })
+    };
     let card = |l: &Listing| {
         let (open, id) = (open.clone(), l.id);
         let price = l
@@ -116,6 +146,13 @@ pub fn catalogue(p: &CatalogueProps) -> Html {
                 <div id="shop-results" class={if *list_view { "shop-list" } else { "shop-grid" }}>
                     { for pg.rows.iter().map(card) }
                 </div>
+                if (pg.rows.len() as u64) < pg.total {
+                    <div class="actions">
+                        <button type="button" class="secondary" id="shop-more" onclick={more}>
+                            { format!("Show more ({} of {} shown)", pg.rows.len(), pg.total) }
+                        </button>
+                    </div>
+                }
             </>
         },
         Some(Err(e)) => html! { <p class="error" id="shop-error">{ e.message.clone() }</p> },
