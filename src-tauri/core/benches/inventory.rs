@@ -142,7 +142,17 @@ async fn run(rows: usize, dir: &Path, peer: bool) -> Figures {
 
     // The parts alone, for the record: the ERP read, then the cache write.
     let (t, c) = (Instant::now(), cpu());
-    let all = erp.inventory(CUSTOMER).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let drain = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            all.extend(chunk);
+        }
+        all
+    });
+    erp.inventory_chunks(CUSTOMER, &tx).await.unwrap();
+    drop(tx);
+    let all = drain.await.unwrap();
     let (read_alone, read_cpu) = (t.elapsed(), cpu() - c);
     let (t, c) = (Instant::now(), cpu());
     cache

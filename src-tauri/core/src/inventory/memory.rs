@@ -58,6 +58,41 @@ impl Lowered {
     }
 }
 
+/// One row as the builder takes it: borrowed from a row being written, or from a row read
+/// back from SQLite.
+pub(crate) struct RowRef<'a> {
+    /// part, description, bin, lot (or ""), unit, last_received (or "").
+    pub text: [&'a str; 6],
+    pub lot: bool,
+    pub received: bool,
+    /// on_hand, allocated, available, value.
+    pub nums: [Option<f64>; 4],
+    pub part_lc: &'a str,
+    pub bin_lc: &'a str,
+    pub search: &'a str,
+}
+
+impl<'a> RowRef<'a> {
+    pub fn of(r: &'a InventoryRow, lc: &'a Lowered) -> RowRef<'a> {
+        RowRef {
+            text: [
+                &r.part,
+                &r.description,
+                &r.bin,
+                r.lot.as_deref().unwrap_or(""),
+                &r.unit,
+                r.last_received.as_deref().unwrap_or(""),
+            ],
+            lot: r.lot.is_some(),
+            received: r.last_received.is_some(),
+            nums: [r.on_hand, r.allocated, r.available, r.value],
+            part_lc: &lc.part,
+            bin_lc: &lc.bin,
+            search: &lc.search,
+        }
+    }
+}
+
 /// One customer's snapshot, column by column in a few large buffers (a row's strings are
 /// slices of one arena), so 100k rows take ~20 MB and a scan stays in the CPU's caches.
 pub(crate) struct Snapshot {
@@ -119,43 +154,23 @@ impl Builder {
         }
     }
 
-    pub fn push(&mut self, r: &InventoryRow, lc: &Lowered) {
+    pub fn push(&mut self, r: RowRef<'_>) {
         let Some(s) = self.snap.as_mut() else { return };
-        let fields = [
-            r.part.as_str(),
-            &r.description,
-            &r.bin,
-            r.lot.as_deref().unwrap_or(""),
-            &r.unit,
-            r.last_received.as_deref().unwrap_or(""),
-        ];
         let mut ok = true;
-        for f in fields {
+        for f in r.text {
             s.text.push_str(f);
             ok &= end(&s.text).map(|e| s.text_ends.push(e)).is_some();
         }
-        for k in [&lc.part, &lc.bin] {
+        for k in [r.part_lc, r.bin_lc] {
             s.keys.push_str(k);
             ok &= end(&s.keys).map(|e| s.keys_ends.push(e)).is_some();
         }
-        s.search.push_str(&lc.search);
+        s.search.push_str(r.search);
         ok &= end(&s.search).map(|e| s.search_ends.push(e)).is_some();
         // As SQLite gives it back: an integral REAL is stored as an integer, so -0 reads as 0.
-        let num = |v: Option<f64>| v.map_or(f64::NAN, |x| x + 0.0);
-        s.nums.push([
-            num(r.on_hand),
-            num(r.allocated),
-            num(r.available),
-            num(r.value),
-        ]);
-        s.flags.push(
-            if r.lot.is_some() { HAS_LOT } else { 0 }
-                | if r.last_received.is_some() {
-                    HAS_RECEIVED
-                } else {
-                    0
-                },
-        );
+        s.nums.push(r.nums.map(|v| v.map_or(f64::NAN, |x| x + 0.0)));
+        s.flags
+            .push(if r.lot { HAS_LOT } else { 0 } | if r.received { HAS_RECEIVED } else { 0 });
         s.rows += 1;
         // Offsets are 32-bit; past the budget the copy is dropped and SQLite answers.
         if !ok || s.bytes() > MAX_BYTES {
@@ -195,19 +210,6 @@ fn num_key(v: f64) -> u64 {
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
-/// The first eight bytes big-endian (zero-padded): most comparisons end there.
-fn prefix_key(b: &[u8], fold: bool) -> u64 {
-    let mut k = [0u8; 8];
-    for (i, &c) in b.iter().take(8).enumerate() {
-        // NOCASE stops at a NUL byte (see `nocase`): the key must too.
-        if fold && c == 0 {
-            break;
-        }
-        k[i] = if fold { c.to_ascii_lowercase() } else { c };
-    }
-    u64::from_be_bytes(k)
-}
-
 /// SQLite's NOCASE: ASCII letters folded, byte by byte; a NUL in both at the same place
 /// ends the comparison, then the shorter sorts first.
 fn nocase(a: &[u8], b: &[u8]) -> Ordering {
@@ -221,6 +223,47 @@ fn nocase(a: &[u8], b: &[u8]) -> Ordering {
         }
     }
     a.len().cmp(&b.len())
+}
+
+/// Row indices sorted by a text column (`None` first), ties by index; see `build_order`.
+fn by_rank<'a>(
+    n: usize,
+    value: impl Fn(usize) -> Option<&'a [u8]>,
+    cmp: fn(&[u8], &[u8]) -> Ordering,
+) -> Vec<u32> {
+    const NONE: u32 = u32::MAX;
+    let mut ids: HashMap<&'a [u8], u32> = HashMap::new();
+    let mut distinct: Vec<&'a [u8]> = Vec::new();
+    let row_ids: Vec<u32> = (0..n)
+        .map(|i| match value(i) {
+            None => NONE,
+            Some(v) => *ids.entry(v).or_insert_with(|| {
+                distinct.push(v);
+                (distinct.len() - 1) as u32
+            }),
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+    order.sort_unstable_by(|a, b| cmp(distinct[*a as usize], distinct[*b as usize]));
+    // Rank 0 is none; values equal under `cmp` (NOCASE: "A" and "a") share a rank.
+    let mut rank_of = vec![0u64; distinct.len()];
+    let mut r = 0u64;
+    for (k, &d) in order.iter().enumerate() {
+        if k == 0 || cmp(distinct[order[k - 1] as usize], distinct[d as usize]) != Ordering::Equal {
+            r += 1;
+        }
+        rank_of[d as usize] = r;
+    }
+    let mut keyed: Vec<u64> = row_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let r = if id == NONE { 0 } else { rank_of[id as usize] };
+            r << 32 | i as u64
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|k| k as u32).collect()
 }
 
 impl Snapshot {
@@ -287,54 +330,40 @@ impl Snapshot {
         self.orders[at].get_or_init(|| self.build_order(sort))
     }
 
-    /// Sorts by a 64-bit key first (the whole order for numbers, the first eight bytes for
-    /// text), then by the full comparison, then by index (`seq`).
+    /// Numbers sort by their order-preserving key; text by the rank of its distinct value
+    /// (few distinct values are sorted with SQLite's comparison, then every row gets its
+    /// value's rank, equal values under the comparison one rank). Ties go by index (`seq`).
     fn build_order(&self, sort: InventorySort) -> SortOrder {
         let n = self.rows;
-        let text = |i: usize, f: usize| self.text_field(i, f).as_bytes();
-        let opt = |i: usize, f: usize, flag: u8| self.opt_text(i, f, flag).map(str::as_bytes);
-        // Present values above 2^63, none at 0: NULL sorts first.
-        let opt_key = |v: Option<&[u8]>| v.map_or(0, |b| 1 << 63 | prefix_key(b, false) >> 1);
-        let key = |i: usize| -> u64 {
-            match sort {
-                InventorySort::Part => prefix_key(self.key(i, 0), false),
-                InventorySort::Description => prefix_key(text(i, 1), true),
-                InventorySort::Bin => prefix_key(self.key(i, 1), false),
-                InventorySort::Lot => opt_key(opt(i, 3, HAS_LOT)),
-                InventorySort::Unit => prefix_key(text(i, 4), false),
-                InventorySort::LastReceived => opt_key(opt(i, 5, HAS_RECEIVED)),
-                InventorySort::OnHand => num_key(self.nums[i][0]),
-                InventorySort::Allocated => num_key(self.nums[i][1]),
-                InventorySort::Available => num_key(self.nums[i][2]),
-                InventorySort::Value => num_key(self.nums[i][3]),
-            }
+        let text = |f: usize| move |i: usize| Some(self.text_field(i, f).as_bytes());
+        let key = |f: usize| move |i: usize| Some(self.key(i, f));
+        let opt = |f: usize, flag: u8| move |i: usize| self.opt_text(i, f, flag).map(str::as_bytes);
+        let binary = |a: &[u8], b: &[u8]| a.cmp(b);
+        let perm: Vec<u32> = match sort {
+            InventorySort::Part => by_rank(n, key(0), binary),
+            InventorySort::Description => by_rank(n, text(1), nocase),
+            InventorySort::Bin => by_rank(n, key(1), binary),
+            InventorySort::Lot => by_rank(n, opt(3, HAS_LOT), binary),
+            InventorySort::Unit => by_rank(n, text(4), binary),
+            InventorySort::LastReceived => by_rank(n, opt(5, HAS_RECEIVED), binary),
+            InventorySort::OnHand => self.by_number(0),
+            InventorySort::Allocated => self.by_number(1),
+            InventorySort::Available => self.by_number(2),
+            InventorySort::Value => self.by_number(3),
         };
-        let full = |a: usize, b: usize| -> Ordering {
-            match sort {
-                InventorySort::Part => self.key(a, 0).cmp(self.key(b, 0)),
-                InventorySort::Description => nocase(text(a, 1), text(b, 1)),
-                InventorySort::Bin => self.key(a, 1).cmp(self.key(b, 1)),
-                InventorySort::Lot => opt(a, 3, HAS_LOT).cmp(&opt(b, 3, HAS_LOT)),
-                InventorySort::Unit => text(a, 4).cmp(text(b, 4)),
-                InventorySort::LastReceived => {
-                    opt(a, 5, HAS_RECEIVED).cmp(&opt(b, 5, HAS_RECEIVED))
-                }
-                // The key is the whole order of a number.
-                _ => Ordering::Equal,
-            }
-        };
-        let mut keyed: Vec<(u64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
-        keyed.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| full(a.1 as usize, b.1 as usize))
-                .then(a.1.cmp(&b.1))
-        });
-        let perm: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let mut rank = vec![0u32; n];
         for (p, &i) in perm.iter().enumerate() {
             rank[i as usize] = p as u32;
         }
         SortOrder { perm, rank }
+    }
+
+    fn by_number(&self, c: usize) -> Vec<u32> {
+        let mut keyed: Vec<(u64, u32)> = (0..self.rows)
+            .map(|i| (num_key(self.nums[i][c]), i as u32))
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 
     /// The rows matching the filter, in index order, or `None` when it filters nothing.

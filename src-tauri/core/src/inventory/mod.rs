@@ -12,7 +12,7 @@ mod writer;
 
 use crate::error::{CoreError, Result};
 use crate::local::LocalStore;
-use memory::{Builder, Lowered, Resident, Snapshot};
+use memory::{Resident, Snapshot};
 use portdesk_types::inventory::*;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::path::Path;
@@ -168,12 +168,7 @@ impl InventoryCache {
     /// ERP is still being read), and nothing is visible until [`SnapshotWriter::commit`].
     /// Dropping the writer rolls everything back, leaving the old snapshot whole.
     pub async fn begin_snapshot(&self, code: &str, name: &str) -> Result<SnapshotWriter> {
-        // The file the pool has open (the writer opens its own connection to it).
-        let (file,): (String,) =
-            sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                .fetch_one(&self.pool)
-                .await?;
-        SnapshotWriter::start(file.into(), code, name, self.resident.clone()).await
+        SnapshotWriter::start(self.file().await?, code, name, self.resident.clone()).await
     }
 
     /// When the customer's snapshot was fetched, if there is one.
@@ -244,48 +239,34 @@ impl InventoryCache {
             return Ok(Some(s));
         }
         let generation = self.resident.generation(customer);
-        let mut tx = self.pool.begin().await?;
-        let head: Option<(String, i64, f64, f64, f64)> = sqlx::query_as(
-            "SELECT customer_name, fetched_at, total_on_hand, total_allocated, total_available \
-             FROM snapshots WHERE customer = ?1",
-        )
-        .bind(customer)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((name, fetched_at, on_hand, allocated, available)) = head else {
-            return Ok(None);
-        };
-        let mut copy = Builder::new();
-        {
-            use futures_util::TryStreamExt;
-            let mut rows = sqlx::query(
-                "SELECT part, description, bin, lot, on_hand, allocated, available, unit, last_received, value, \
-                 part_lc, bin_lc, search FROM stock WHERE customer = ?1 ORDER BY seq",
-            )
-            .bind(customer)
-            .fetch(&mut *tx);
-            while let Some(r) = rows.try_next().await? {
-                let lowered = Lowered {
-                    part: r.get(10),
-                    bin: r.get(11),
-                    search: r.get(12),
-                };
-                copy.push(&row(&r), &lowered);
+        let (file, code) = (self.file().await?, customer.to_owned());
+        let read = tokio::task::spawn_blocking(move || writer::read_snapshot(&file, &code))
+            .await
+            .map_err(|e| {
+                CoreError::Internal(format!("reading the inventory copy stopped: {e}"))
+            })??;
+        match read {
+            writer::Read::Missing => Ok(None),
+            writer::Read::TooLarge => {
+                tracing::info!(customer, "inventory snapshot too large to keep in memory");
+                self.resident.found_too_large(customer, generation);
+                Ok(None)
+            }
+            writer::Read::Copy(snap) => {
+                self.resident.loaded(customer, generation, snap.clone());
+                Ok(Some(snap))
             }
         }
-        tx.commit().await?;
-        let totals = InventoryTotals {
-            on_hand,
-            allocated,
-            available,
-        };
-        let Some(snap) = copy.finish(&name, fetched_at, totals) else {
-            tracing::info!(customer, "inventory snapshot too large to keep in memory");
-            self.resident.found_too_large(customer, generation);
-            return Ok(None);
-        };
-        self.resident.loaded(customer, generation, snap.clone());
-        Ok(Some(snap))
+    }
+
+    /// The cache file the pool has open (the writer and the loader open their own
+    /// connections to it).
+    async fn file(&self) -> Result<std::path::PathBuf> {
+        let (file,): (String,) =
+            sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(file.into())
     }
 
     /// [`InventoryCache::query`] answered by SQLite alone: the durable copy's answer, used for
