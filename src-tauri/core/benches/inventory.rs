@@ -7,7 +7,8 @@
 //! cache file and on a copy with the two filter indexes of the old schema; the .xlsx export with
 //! its extra memory; and `benches/openpyxl_peer.py`, the Python peer, on the same rows.
 //! Run: `cargo bench -p portdesk-core --bench inventory`. `BENCH_SIZES=100000` runs one size;
-//! `BENCH_DETAIL=1` prints each filter's p50; `BENCH_PEER_ALL=1` runs openpyxl at 1M too.
+//! `BENCH_DETAIL=1` prints each filter's p50 and first time. About 4-5 minutes on 2 cores, of
+//! which openpyxl at 1M rows takes about 1.5.
 
 use portdesk_core::erp::Erp;
 use portdesk_core::erp::demo::{self, DemoErp, DemoOptions};
@@ -125,7 +126,7 @@ struct Figures {
     openpyxl: Option<Duration>,
 }
 
-async fn run(rows: usize, dir: &Path, peer: bool) -> Figures {
+async fn run(rows: usize, dir: &Path) -> Figures {
     let erp_path = dir.join(format!("demo-erp-{rows}.db"));
     let opts = DemoOptions {
         stock_rows: rows,
@@ -265,11 +266,7 @@ async fn run(rows: usize, dir: &Path, peer: bool) -> Figures {
     assert_eq!(exported as usize, rows);
     let _ = std::fs::remove_file(&out);
 
-    let openpyxl = if peer {
-        openpyxl(&cache, dir).await
-    } else {
-        None
-    };
+    let openpyxl = openpyxl(&cache, dir).await;
     cache.close().await;
     let _ = std::fs::remove_file(&erp_path);
     Figures {
@@ -420,12 +417,10 @@ async fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![100_000, 1_000_000]);
-    // The peer at 1M rows takes minutes; `BENCH_PEER_ALL=1` runs it at every size.
-    let peer_all = std::env::var_os("BENCH_PEER_ALL").is_some();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     for rows in sizes {
-        let f = run(rows, dir.path(), peer_all || rows <= 200_000).await;
+        let f = run(rows, dir.path()).await;
         report(&f);
     }
     println!("whole run: {:.0} s", started.elapsed().as_secs_f64());

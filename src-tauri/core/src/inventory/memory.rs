@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Copies kept at once (the customers a desk switches between).
 pub const MAX_CUSTOMERS: usize = 4;
-/// Memory for all copies together (~200 bytes a row, so about 2.5 million rows).
+/// Memory for all copies together (~180 bytes a row, so about 3 million rows).
 pub const MAX_BYTES: usize = 512 << 20;
 
 /// Above this share of matching rows a page is found by walking the sort order (stops after
