@@ -2,18 +2,22 @@
 //! the grid works, fast, when the ERP is down), and the filtered, sorted, paged view of it.
 //! Everything here is keyed by the ERP customer code (`customer` columns and parameters);
 //! the name is stored beside the snapshot for display only.
+//!
+//! SQLite is the durable copy; the recently used customers' snapshots are also kept in memory
+//! (`memory`), which answers queries and exports; SQLite answers a snapshot too large to keep.
 
 pub mod commands;
+mod memory;
+mod writer;
 
 use crate::error::{CoreError, Result};
 use crate::local::LocalStore;
+use memory::{Resident, Snapshot};
 use portdesk_types::inventory::*;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::path::Path;
-
-/// Rows per INSERT: 15 values each stays under SQLite's 32,766 bound parameters, and equal
-/// batches reuse one prepared statement.
-const INSERT_BATCH: usize = 2000;
+use std::sync::Arc;
+pub use writer::SnapshotWriter;
 
 /// The largest page a query returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -26,7 +30,9 @@ pub const DAMAGED_NOTICE: &str = "The local inventory copy was damaged and has b
 pub struct InventoryCache {
     pool: SqlitePool,
     /// Set when the file was damaged and replaced at open; cleared by the next snapshot.
-    notice: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    notice: Arc<std::sync::Mutex<Option<String>>>,
+    /// The in-memory copies of recently used snapshots.
+    resident: Arc<Resident>,
 }
 
 impl InventoryCache {
@@ -48,6 +54,7 @@ impl InventoryCache {
     /// Folds the write-ahead log into the file and closes it (waits for open queries), leaving
     /// one self-contained file; the cache is unusable afterwards.
     pub async fn close(&self) {
+        self.resident.clear();
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
             .await
@@ -60,7 +67,8 @@ impl InventoryCache {
     fn with_pool(pool: SqlitePool, notice: Option<String>) -> InventoryCache {
         InventoryCache {
             pool,
-            notice: std::sync::Arc::new(std::sync::Mutex::new(notice)),
+            notice: Arc::new(std::sync::Mutex::new(notice)),
+            resident: Arc::default(),
         }
     }
 
@@ -86,8 +94,8 @@ impl InventoryCache {
         fetched_at: i64,
     ) -> Result<()> {
         let mut w = self.begin_snapshot(code, name).await?;
-        for chunk in rows.chunks(INSERT_BATCH) {
-            w.write(chunk).await?;
+        for chunk in rows.chunks(crate::erp::CHUNK_ROWS) {
+            w.write(chunk.to_vec()).await?;
         }
         w.commit(fetched_at).await?;
         self.rebuilt();
@@ -123,7 +131,7 @@ impl InventoryCache {
                     w = Some(self.begin_snapshot(code, name).await?);
                 }
                 let writer = w.as_mut().expect("just set");
-                writer.write(&chunk).await?;
+                writer.write(chunk).await?;
                 progress(writer.rows());
                 if cancel.is_cancelled() {
                     return Err(cancelled());
@@ -160,18 +168,7 @@ impl InventoryCache {
     /// ERP is still being read), and nothing is visible until [`SnapshotWriter::commit`].
     /// Dropping the writer rolls everything back, leaving the old snapshot whole.
     pub async fn begin_snapshot(&self, code: &str, name: &str) -> Result<SnapshotWriter> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM stock WHERE customer = ?1")
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
-        Ok(SnapshotWriter {
-            tx,
-            customer: code.to_owned(),
-            name: name.to_owned(),
-            rows: 0,
-            totals: InventoryTotals::default(),
-        })
+        SnapshotWriter::start(self.file().await?, code, name, self.resident.clone()).await
     }
 
     /// When the customer's snapshot was fetched, if there is one.
@@ -194,8 +191,87 @@ impl InventoryCache {
         Ok(r.map(|r| r.0))
     }
 
-    /// One page of the customer's cached stock with the count and totals of every matching row.
+    /// One page of the customer's cached stock with the count and totals of every matching row:
+    /// from the in-memory copy (loaded on first use), or from SQLite for a snapshot too large
+    /// to keep in memory.
     pub async fn query(
+        &self,
+        customer: &str,
+        filter: &InventoryFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<InventoryPage> {
+        let Some(snap) = self.copy_of(customer).await? else {
+            return self.query_sql(customer, filter, offset, limit).await;
+        };
+        let f = filter.clone();
+        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        // A scan takes milliseconds; a sort order's first build up to a second at 1M rows.
+        let (rows, total, totals, snap) = tokio::task::spawn_blocking(move || {
+            let (rows, total, totals) = snap.query(&f, offset as usize, limit);
+            (rows, total, totals, snap)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("inventory query stopped: {e}")))?;
+        Ok(InventoryPage {
+            customer_code: customer.to_owned(),
+            customer_name: snap.name.clone(),
+            rows,
+            offset,
+            total,
+            totals,
+            as_of: Some(snap.fetched_at),
+            notice: self.notice(),
+        })
+    }
+
+    /// The customer's snapshot in memory: kept, or read from SQLite now (one read
+    /// transaction). `None`: no snapshot, or one too large to keep.
+    async fn copy_of(&self, customer: &str) -> Result<Option<Arc<Snapshot>>> {
+        if let Some(s) = self.resident.get(customer) {
+            return Ok(Some(s));
+        }
+        if self.resident.too_large(customer) {
+            return Ok(None);
+        }
+        let _one_load = self.resident.loading.lock().await;
+        if let Some(s) = self.resident.get(customer) {
+            return Ok(Some(s));
+        }
+        let generation = self.resident.generation(customer);
+        let (file, code) = (self.file().await?, customer.to_owned());
+        let read = tokio::task::spawn_blocking(move || writer::read_snapshot(&file, &code))
+            .await
+            .map_err(|e| {
+                CoreError::Internal(format!("reading the inventory copy stopped: {e}"))
+            })??;
+        match read {
+            writer::Read::Missing => Ok(None),
+            writer::Read::TooLarge => {
+                tracing::info!(customer, "inventory snapshot too large to keep in memory");
+                self.resident.found_too_large(customer, generation);
+                Ok(None)
+            }
+            writer::Read::Copy(snap) => {
+                self.resident.loaded(customer, generation, snap.clone());
+                Ok(Some(snap))
+            }
+        }
+    }
+
+    /// The cache file the pool has open (the writer and the loader open their own
+    /// connections to it).
+    async fn file(&self) -> Result<std::path::PathBuf> {
+        let (file,): (String,) =
+            sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(file.into())
+    }
+
+    /// [`InventoryCache::query`] answered by SQLite alone: the durable copy's answer, used for
+    /// snapshots too large to keep in memory (and by the tests and the bench to compare).
+    pub async fn query_sql(
         &self,
         customer: &str,
         filter: &InventoryFilter,
@@ -204,32 +280,18 @@ impl InventoryCache {
     ) -> Result<InventoryPage> {
         // The count and the page run at once on two connections; without a filter the count
         // and totals come from the snapshot row (written with it), so nothing is scanned twice.
-        let unfiltered = filter.part_prefix.trim().is_empty()
-            && filter.bin_prefix.trim().is_empty()
-            && filter.text.trim().is_empty();
+        let unfiltered = is_unfiltered(filter);
         let counts = async {
-            let sql = if unfiltered {
-                "SELECT row_count, total_on_hand, total_allocated, total_available, fetched_at, customer_name FROM snapshots WHERE customer = "
-            } else {
-                "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available), \
-                 (SELECT fetched_at FROM snapshots WHERE customer = s.customer), \
-                 (SELECT customer_name FROM snapshots WHERE customer = s.customer) FROM stock s"
-            };
-            let mut q = QueryBuilder::<Sqlite>::new(sql);
-            if unfiltered {
-                q.push_bind(customer);
-            } else {
-                push_where(&mut q, customer, filter);
-            }
-            q.build().fetch_optional(&self.pool).await
+            count_query(customer, filter)
+                .build()
+                .fetch_optional(&self.pool)
+                .await
         };
         let page = async {
-            let mut q = select_rows(customer, filter);
-            q.push(" LIMIT ")
-                .push_bind(i64::from(limit.clamp(1, MAX_PAGE)))
-                .push(" OFFSET ")
-                .push_bind(i64::from(offset));
-            q.build().fetch_all(&self.pool).await
+            page_query(customer, filter, offset, limit)
+                .build()
+                .fetch_all(&self.pool)
+                .await
         };
         let (t, rows) = tokio::try_join!(counts, page)?;
         let (total, totals, mut as_of, mut name) = match &t {
@@ -263,8 +325,32 @@ impl InventoryCache {
         })
     }
 
-    /// Every matching row in the shown order, for export, streamed to `each`.
+    /// Every matching row in the shown order, for export, streamed to `each` (from the
+    /// in-memory copy when there is one, else from SQLite).
     pub async fn for_each(
+        &self,
+        customer: &str,
+        filter: &InventoryFilter,
+        mut each: impl FnMut(InventoryRow) -> Result<()>,
+    ) -> Result<u64> {
+        if let Some(snap) = self.copy_of(customer).await? {
+            let mut n = 0;
+            for r in snap.shown(filter) {
+                each(r)?;
+                n += 1;
+            }
+            return Ok(n);
+        }
+        self.for_each_sql(customer, filter, each).await
+    }
+
+    /// Memory held by the in-memory copies (for the bench and the log).
+    pub fn memory_bytes(&self) -> usize {
+        self.resident.bytes()
+    }
+
+    /// [`InventoryCache::for_each`] from SQLite, streamed.
+    pub async fn for_each_sql(
         &self,
         customer: &str,
         filter: &InventoryFilter,
@@ -282,88 +368,66 @@ impl InventoryCache {
     }
 }
 
-/// A snapshot being written; see [`InventoryCache::begin_snapshot`].
-pub struct SnapshotWriter {
-    tx: sqlx::Transaction<'static, Sqlite>,
-    /// The ERP customer code.
-    customer: String,
-    name: String,
-    rows: u64,
-    totals: InventoryTotals,
+/// The SQL path's two statements (count and totals, then the page) run one after the other on
+/// one plain connection, with nothing of Portdesk around them: the bench's raw-SQLite peer.
+/// Returns (matching rows, rows on the page).
+#[doc(hidden)]
+pub async fn raw_sqlite_query(
+    conn: &mut sqlx::SqliteConnection,
+    customer: &str,
+    filter: &InventoryFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<(i64, usize)> {
+    let count = count_query(customer, filter)
+        .build()
+        .fetch_optional(&mut *conn)
+        .await?
+        .map_or(0, |r| r.get::<i64, _>(0));
+    let rows = page_query(customer, filter, offset, limit)
+        .build()
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows: Vec<InventoryRow> = rows.iter().map(row).collect();
+    Ok((count, rows.len()))
 }
 
-impl SnapshotWriter {
-    /// Appends rows in the order given (the ERP's order is the default sort's tie-breaker).
-    pub async fn write(&mut self, rows: &[InventoryRow]) -> Result<()> {
-        for chunk in rows.chunks(INSERT_BATCH) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO stock (customer, seq, part, description, bin, lot, on_hand, allocated, available, unit, last_received, value, part_lc, bin_lc, search) ",
-            );
-            let first_seq = self.rows as i64;
-            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-                let search = format!(
-                    "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-                    r.part,
-                    r.description,
-                    r.bin,
-                    r.lot.as_deref().unwrap_or(""),
-                    r.unit
-                )
-                .to_lowercase();
-                b.push_bind(&self.customer)
-                    .push_bind(first_seq + i as i64)
-                    .push_bind(&r.part)
-                    .push_bind(&r.description)
-                    .push_bind(&r.bin)
-                    .push_bind(&r.lot)
-                    .push_bind(r.on_hand)
-                    .push_bind(r.allocated)
-                    .push_bind(r.available)
-                    .push_bind(&r.unit)
-                    .push_bind(&r.last_received)
-                    .push_bind(r.value)
-                    .push_bind(r.part.to_lowercase())
-                    .push_bind(r.bin.to_lowercase())
-                    .push_bind(search);
-            });
-            q.build().execute(&mut *self.tx).await?;
-            self.rows += chunk.len() as u64;
-            for r in chunk {
-                self.totals.on_hand += r.on_hand.unwrap_or(0.0);
-                self.totals.allocated += r.allocated.unwrap_or(0.0);
-                self.totals.available += r.available.unwrap_or(0.0);
-            }
-        }
-        Ok(())
-    }
+fn is_unfiltered(f: &InventoryFilter) -> bool {
+    f.part_prefix.trim().is_empty() && f.bin_prefix.trim().is_empty() && f.text.trim().is_empty()
+}
 
-    /// Rows written so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
+/// Count, totals, fetched_at and name of the matching rows; without a filter from the snapshot
+/// row (written with it), so nothing is scanned.
+fn count_query<'a>(customer: &'a str, filter: &'a InventoryFilter) -> QueryBuilder<'a, Sqlite> {
+    if is_unfiltered(filter) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT row_count, total_on_hand, total_allocated, total_available, fetched_at, customer_name FROM snapshots WHERE customer = ",
+        );
+        q.push_bind(customer);
+        q
+    } else {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT COUNT(*), TOTAL(on_hand), TOTAL(allocated), TOTAL(available), \
+             (SELECT fetched_at FROM snapshots WHERE customer = s.customer), \
+             (SELECT customer_name FROM snapshots WHERE customer = s.customer) FROM stock s",
+        );
+        push_where(&mut q, customer, filter);
+        q
     }
+}
 
-    /// Makes the new snapshot visible, replacing the old one at once.
-    pub async fn commit(mut self, fetched_at: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO snapshots (customer, fetched_at, row_count, total_on_hand, total_allocated, total_available, customer_name) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-             ON CONFLICT (customer) DO UPDATE SET fetched_at = excluded.fetched_at, row_count = excluded.row_count, \
-             customer_name = excluded.customer_name, \
-             total_on_hand = excluded.total_on_hand, total_allocated = excluded.total_allocated, \
-             total_available = excluded.total_available",
-        )
-        .bind(&self.customer)
-        .bind(fetched_at)
-        .bind(self.rows as i64)
-        .bind(self.totals.on_hand)
-        .bind(self.totals.allocated)
-        .bind(self.totals.available)
-        .bind(&self.name)
-        .execute(&mut *self.tx)
-        .await?;
-        self.tx.commit().await?;
-        Ok(())
-    }
+fn page_query<'a>(
+    customer: &'a str,
+    filter: &'a InventoryFilter,
+    offset: u32,
+    limit: u32,
+) -> QueryBuilder<'a, Sqlite> {
+    let mut q = select_rows(customer, filter);
+    q.push(" LIMIT ")
+        .push_bind(i64::from(limit.clamp(1, MAX_PAGE)))
+        .push(" OFFSET ")
+        .push_bind(i64::from(offset));
+    q
 }
 
 fn select_rows<'a>(customer: &'a str, filter: &'a InventoryFilter) -> QueryBuilder<'a, Sqlite> {
@@ -447,13 +511,36 @@ impl InventoryCache {
         };
         let path = path.to_path_buf();
         let writer = tokio::task::spawn_blocking(move || write_xlsx(rx, &title, as_of, &path));
-        let sent = self
-            .for_each(customer, filter, |r| {
-                tx.send(r)
-                    .map_err(|_| CoreError::Internal("the workbook writer stopped".into()))
-            })
-            .await;
-        drop(tx);
+        let stopped = || CoreError::Internal("the workbook writer stopped".into());
+        let sent = match self.copy_of(customer).await {
+            // From the copy on a thread of its own: the rows are made one at a time as the
+            // writer takes them, so the export holds no more than the channel's rows.
+            Ok(Some(snap)) => {
+                let f = filter.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut n = 0u64;
+                    for r in snap.shown(&f) {
+                        tx.send(r).map_err(|_| stopped())?;
+                        n += 1;
+                    }
+                    Ok(n)
+                })
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))
+                .and_then(|r| r)
+            }
+            Ok(None) => {
+                let sent = self
+                    .for_each_sql(customer, filter, |r| tx.send(r).map_err(|_| stopped()))
+                    .await;
+                drop(tx);
+                sent
+            }
+            Err(e) => {
+                drop(tx);
+                Err(e)
+            }
+        };
         let written = writer
             .await
             .map_err(|e| CoreError::Internal(e.to_string()))?;
