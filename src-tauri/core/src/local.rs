@@ -117,9 +117,10 @@ impl LocalStore {
             // What is here can be fetched again or is re-sent from the journal, so no fsync on
             // commit.
             .synchronous(SqliteSynchronous::Off)
-            // A 100k-row snapshot updates two indexes in random key order; with SQLite's default
-            // 2 MB page cache that thrashes, with 64 MB it stays in memory.
-            .pragma("cache_size", "-65536")
+            // Snapshots are written by the inventory writer's own connection (with its own large
+            // cache) and queries are answered from memory, so these connections need little:
+            // 8 MB each keeps the idle desktop small (SQLite's default is 2 MB).
+            .pragma("cache_size", "-8192")
             .pragma("temp_store", "memory")
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
