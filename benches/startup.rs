@@ -15,49 +15,21 @@ mod harness;
 
 use fantoccini::Locator;
 use harness::*;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
-use portdesk_core::paths::AppPaths;
-use portdesk_core::secrets::MemorySecrets;
-use portdesk_types::{Role, Secret};
+use portdesk_types::Role;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LAUNCHES: usize = 5;
 
 /// A desktop as a site has it after the first day: an admin, a customer of the demo ERP.
 async fn prepare(dir: &Path) {
-    let core = portdesk_core::Portdesk::start(
-        AppPaths::in_folder(dir),
-        Arc::new(MemorySecrets::default()),
-    )
-    .await;
-    let store = core.store().await.expect("the store opens");
-    for (name, email, role, code) in [
-        ("Ada Admin", "ada@example.com", Role::Admin, None),
-        (
-            "Nora Northwind",
-            "nora@example.com",
-            Role::Customer,
-            Some("C10000"),
-        ),
+    let (_core, store) = core_on(dir).await;
+    for (name, email, role) in [
+        ("Ada Admin", "ada@example.com", Role::Admin),
+        ("Nora Northwind", "nora@example.com", Role::Customer),
     ] {
-        accounts::create(
-            &store,
-            &Actor::system("bench"),
-            NewUser {
-                name: name.into(),
-                email: email.into(),
-                role,
-                erp_customer: code.map(|_| "Northwind Foods".to_string()),
-                erp_customer_code: code.map(str::to_owned),
-                password: Secret::new(PASSWORD),
-                must_change_password: false,
-            },
-        )
-        .await
-        .unwrap();
+        account(&store, &Actor::system("bench"), name, email, role).await;
     }
     store.pool().close().await;
 }

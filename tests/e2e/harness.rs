@@ -166,20 +166,57 @@ pub async fn sales_rep(
     store: &portdesk_core::store::Store,
     admin: &portdesk_core::audit::Actor,
 ) -> i64 {
-    portdesk_core::accounts::create(
+    account(
         store,
         admin,
+        "Rita Rep",
+        "rita@example.com",
+        portdesk_types::Role::SalesRep,
+    )
+    .await
+}
+
+/// A core on `dir` (as the app will find it) and its store, to prepare what a journey needs
+/// before the app starts.
+pub async fn core_on(
+    dir: &Path,
+) -> (
+    std::sync::Arc<portdesk_core::Portdesk>,
+    portdesk_core::store::Store,
+) {
+    let core = portdesk_core::Portdesk::start(
+        portdesk_core::paths::AppPaths::in_folder(dir),
+        std::sync::Arc::new(portdesk_core::secrets::MemorySecrets::default()),
+    )
+    .await;
+    let store = core.store().await.expect("the store opens");
+    (core, store)
+}
+
+/// An account as the staff would have made it, with [`PASSWORD`]; a customer account is
+/// linked to the demo ERP's Northwind Foods (code C10000).
+pub async fn account(
+    store: &portdesk_core::store::Store,
+    by: &portdesk_core::audit::Actor,
+    name: &str,
+    email: &str,
+    role: portdesk_types::Role,
+) -> i64 {
+    let customer = role == portdesk_types::Role::Customer;
+    portdesk_core::accounts::create(
+        store,
+        by,
         portdesk_core::accounts::NewUser {
-            name: "Rita Rep".into(),
-            email: "rita@example.com".into(),
-            role: portdesk_types::Role::SalesRep,
-            erp_customer: None,
-            erp_customer_code: None,
+            name: name.into(),
+            email: email.into(),
+            role,
+            erp_customer: customer.then(|| "Northwind Foods".to_string()),
+            erp_customer_code: customer.then(|| "C10000".to_string()),
             password: portdesk_types::Secret::new(PASSWORD),
             must_change_password: false,
         },
     )
     .await
-    .unwrap()
+    .expect("an account")
     .id
 }

@@ -2,12 +2,8 @@
 //! `idle_seconds` no window is left that shows their name or a row of their stock.
 
 use super::*;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
-use portdesk_core::paths::AppPaths;
-use portdesk_core::secrets::MemorySecrets;
-use portdesk_types::{Role, Secret};
-use std::sync::Arc;
+use portdesk_types::Role;
 
 const IDLE_SECONDS: u64 = 10;
 const CUSTOMER_NAME: &str = "Kim Kioskvisitor";
@@ -17,28 +13,15 @@ const ERP_CUSTOMER: &str = "Northwind Foods";
 /// What a kiosk has before anyone walks up to it: the accounts (made on a staff desktop; a
 /// kiosk refuses the first run) and its config.
 async fn prepare_kiosk(dir: &Path) {
-    let core = portdesk_core::Portdesk::start(
-        AppPaths::in_folder(dir),
-        Arc::new(MemorySecrets::default()),
-    )
-    .await;
-    let store = core.store().await.expect("the store opens");
-    accounts::create(
+    let (_core, store) = core_on(dir).await;
+    account(
         &store,
         &Actor::system("e2e"),
-        NewUser {
-            name: CUSTOMER_NAME.into(),
-            email: CUSTOMER_EMAIL.into(),
-            role: Role::Customer,
-            erp_customer: Some(ERP_CUSTOMER.into()),
-            // The demo ERP's code for Northwind Foods.
-            erp_customer_code: Some("C10000".into()),
-            password: Secret::new(PASSWORD),
-            must_change_password: false,
-        },
+        CUSTOMER_NAME,
+        CUSTOMER_EMAIL,
+        Role::Customer,
     )
-    .await
-    .expect("the customer account");
+    .await;
     store.pool().close().await;
     std::fs::write(
         dir.join("portdesk.toml"),

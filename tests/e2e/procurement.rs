@@ -6,60 +6,22 @@
 
 use super::*;
 use mail_parser::MimeHeaders;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
-use portdesk_core::paths::AppPaths;
-use portdesk_core::secrets::MemorySecrets;
+use portdesk_types::Role;
 use portdesk_types::mail::*;
-use portdesk_types::{Role, Secret};
-use std::sync::Arc;
 
 #[path = "../../src-tauri/core/tests/common/smtp.rs"]
 mod smtp;
 
 /// The accounts, the demo catalogue and the SMTP settings, as an admin would have left them.
 async fn prepare(dir: &Path, smtp_port: u16) {
-    let core = portdesk_core::Portdesk::start(
-        AppPaths::in_folder(dir),
-        Arc::new(MemorySecrets::default()),
-    )
-    .await;
-    let store = core.store().await.expect("the store opens");
-    for (name, email, role, code) in [
-        (
-            "Wendy Warehouse",
-            "wendy@example.com",
-            Role::Warehouse,
-            None,
-        ),
-        (
-            "Pat Procurement",
-            "pat@example.com",
-            Role::Procurement,
-            None,
-        ),
-        (
-            "Nora Northwind",
-            "nora@northwind.example",
-            Role::Customer,
-            Some("C10000"),
-        ),
+    let (_core, store) = core_on(dir).await;
+    for (name, email, role) in [
+        ("Wendy Warehouse", "wendy@example.com", Role::Warehouse),
+        ("Pat Procurement", "pat@example.com", Role::Procurement),
+        ("Nora Northwind", "nora@northwind.example", Role::Customer),
     ] {
-        accounts::create(
-            &store,
-            &Actor::system("e2e"),
-            NewUser {
-                name: name.into(),
-                email: email.into(),
-                role,
-                erp_customer: code.map(|_| "Northwind Foods".to_string()),
-                erp_customer_code: code.map(str::to_owned),
-                password: Secret::new(PASSWORD),
-                must_change_password: false,
-            },
-        )
-        .await
-        .expect("an account");
+        account(&store, &Actor::system("e2e"), name, email, role).await;
     }
     assert!(
         portdesk_core::procurement::demo::seed(&store)

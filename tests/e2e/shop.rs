@@ -4,39 +4,16 @@
 //! the same customer at a kiosk-mode instance on the same store.
 
 use super::*;
-use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
-use portdesk_core::paths::AppPaths;
-use portdesk_core::secrets::MemorySecrets;
-use portdesk_types::{Role, Secret};
-use std::sync::Arc;
+use portdesk_types::Role;
 
 const EMAIL: &str = "nora@northwind.example";
 const NAME: &str = "Nora Northwind";
 
 /// The customer account and the demo catalogue and shop, as the staff would have left them.
 async fn prepare(dir: &Path) {
-    let core = portdesk_core::Portdesk::start(
-        AppPaths::in_folder(dir),
-        Arc::new(MemorySecrets::default()),
-    )
-    .await;
-    let store = core.store().await.expect("the store opens");
-    accounts::create(
-        &store,
-        &Actor::system("e2e"),
-        NewUser {
-            name: NAME.into(),
-            email: EMAIL.into(),
-            role: Role::Customer,
-            erp_customer: Some("Northwind Foods".into()),
-            erp_customer_code: Some("C10000".into()),
-            password: Secret::new(PASSWORD),
-            must_change_password: false,
-        },
-    )
-    .await
-    .expect("the customer account");
+    let (_core, store) = core_on(dir).await;
+    account(&store, &Actor::system("e2e"), NAME, EMAIL, Role::Customer).await;
     assert!(
         portdesk_core::procurement::demo::seed(&store)
             .await

@@ -5,8 +5,6 @@
 //! the customer rates the ticket.
 
 use super::*;
-use portdesk_core::paths::AppPaths;
-use portdesk_core::secrets::MemorySecrets;
 use portdesk_types::support::*;
 use portdesk_types::{Command, Role, Secret};
 use std::sync::Arc;
@@ -35,32 +33,13 @@ async fn call<C: Command>(
 
 /// The agent's desktop: the accounts and an article, then signed in as the agent.
 async fn agent_desktop(dir: &Path) -> Arc<portdesk_core::Portdesk> {
-    let core = portdesk_core::Portdesk::start(
-        AppPaths::in_folder(dir),
-        Arc::new(MemorySecrets::default()),
-    )
-    .await;
-    let store = core.store().await.expect("the shared store opens");
+    let (core, store) = core_on(dir).await;
     let system = portdesk_core::audit::Actor::system("e2e");
     for (name, email, role) in [
         ("Carla Customer", CUSTOMER, Role::Customer),
         ("Sven Support", "sven@example.com", Role::Support),
     ] {
-        portdesk_core::accounts::create(
-            &store,
-            &system,
-            portdesk_core::accounts::NewUser {
-                name: name.into(),
-                email: email.into(),
-                role,
-                erp_customer: (role == Role::Customer).then(|| "Northwind Foods".to_string()),
-                erp_customer_code: (role == Role::Customer).then(|| "C10000".to_string()),
-                password: Secret::new(PASSWORD),
-                must_change_password: false,
-            },
-        )
-        .await
-        .unwrap();
+        account(&store, &system, name, email, role).await;
     }
     call::<portdesk_types::api::Login>(
         &core,

@@ -120,8 +120,8 @@ fn write_snapshot(
     began: oneshot::Sender<()>,
 ) -> Result<()> {
     let mut conn = rusqlite::Connection::open(file)?;
-    // The pool's settings (`local::LocalStore`): no fsync (the copy can be fetched again) and a
-    // 64 MB page cache.
+    // No fsync, as the pool (`local::LocalStore`): the copy can be fetched again. A 64 MB page
+    // cache for the bulk write, larger than the pool's.
     conn.execute_batch(
         "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
     )?;
