@@ -57,7 +57,7 @@ pub enum StoreCmd {
     /// Copy this desktop's SQLite store to an empty PostgreSQL database in one transaction,
     /// then switch this desktop to it (the SQLite file stays as the backup).
     MoveTo {
-        /// postgres://user@host:port/database (add ?sslmode=verify-full for TLS: the certificate and name are verified). The password
+        /// postgres://user@host:port/database (TLS with the certificate and name verified; ?sslmode=disable allows a plain connection to a test server). The password
         /// never goes in the URL: it is asked for, or read with --password-stdin.
         #[arg(long)]
         url: String,
@@ -89,9 +89,10 @@ fn parse_pg_url(text: &str) -> Result<portdesk_types::settings::PostgresSettings
     if database.is_empty() {
         return Err("--url names no database (postgres://user@host:5432/database)".into());
     }
-    let tls = url
+    // Secure by default: only a URL that asks for a plain connection gets one.
+    let allow_unencrypted = url
         .query_pairs()
-        .any(|(k, v)| k == "sslmode" && v != "disable" && v != "prefer" && v != "allow");
+        .any(|(k, v)| k == "sslmode" && (v == "disable" || v == "prefer" || v == "allow"));
     Ok(portdesk_types::settings::PostgresSettings {
         host: host.trim_matches(['[', ']']).to_owned(),
         port: url.port().unwrap_or(5432),
@@ -101,15 +102,24 @@ fn parse_pg_url(text: &str) -> Result<portdesk_types::settings::PostgresSettings
         } else {
             url.username().to_owned()
         },
-        tls,
+        allow_unencrypted,
         ..Default::default()
     })
 }
 
 #[derive(Subcommand)]
 pub enum ForecastsCmd {
-    /// Send the edits kept in this desktop's journal to the portal store, in order, then exit.
-    Sync,
+    /// Sign in as a rep (the password is asked for, or read from stdin) and send the edits that
+    /// rep made on this desktop to the portal store, in order, then exit. Only rows this
+    /// desktop's key vouches for are sent; others are refused and counted.
+    Sync {
+        /// The rep's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of stdin instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -292,6 +302,8 @@ fn read_password(from_stdin: bool, confirm: bool) -> Result<Secret, String> {
 
 async fn run_async(cmd: Cmd) -> Result<String, String> {
     let paths = AppPaths::detect()?;
+    // Never beside the app (or another command) on the same data folder.
+    let _lock = paths.lock_data_dir()?;
     match cmd {
         Cmd::DemoErp(DemoCmd::Generate {
             rows,
@@ -356,13 +368,43 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 reply.rows, reply.tables, reply.store, reply.backup
             ))
         }
-        Cmd::Forecasts(ForecastsCmd::Sync) => {
+        Cmd::Forecasts(ForecastsCmd::Sync {
+            email,
+            password_stdin,
+        }) => {
+            let password = read_password(password_stdin, false)?;
             let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
             let store = core.store().await.map_err(|e| e.to_string())?;
             let local = core.local_store().await.map_err(|e| e.to_string())?;
-            let r = portdesk_core::forecasts::offline::replay_all(local, &store)
-                .await
-                .map_err(|e| e.to_string())?;
+            // The edits go with the rights the store gives this account now, as its own.
+            let user = portdesk_core::accounts::authenticate_at(
+                &store,
+                &email,
+                &password,
+                portdesk_core::accounts::SignInPlace::Desktop,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            if !matches!(
+                user.role,
+                portdesk_types::Role::SalesRep | portdesk_types::Role::Admin
+            ) {
+                return Err(format!(
+                    "{} may not enter forecasts; nothing was sent.",
+                    user.email
+                ));
+            }
+            let r = portdesk_core::forecasts::offline::replay(
+                local,
+                &store,
+                &portdesk_core::forecasts::offline::Replayer {
+                    user_id: user.id,
+                    actor: user.actor(),
+                    admin: user.role == portdesk_types::Role::Admin,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let line = format!(
                 "{} edit(s) applied, {} conflict(s) and {} refused kept for the rep, {} waiting.",
                 r.applied, r.conflicts, r.refused, r.remaining

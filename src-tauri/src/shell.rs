@@ -44,6 +44,13 @@ pub fn run(kiosk: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let _lock = match paths.lock_data_dir() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("Portdesk is not started: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (_log_guard, log_warning) = logging::init(&paths.log_dir, "info");
     if let Some(w) = log_warning {
         eprintln!("{w}");
@@ -234,8 +241,27 @@ fn open_main_window(app: &AppHandle, kiosk: bool) -> tauri::Result<()> {
         config.fullscreen = true;
         config.closable = false;
     }
-    WebviewWindowBuilder::from_config(app, &config)?.build()?;
+    WebviewWindowBuilder::from_config(app, &config)?
+        .on_navigation(stays_in_app)
+        .build()?;
     Ok(())
+}
+
+/// Every window refuses navigation away from the app: a link in an article, a planted
+/// `location = …`, a redirect. The app's own pages are `tauri://localhost` (Linux, macOS) or
+/// `http(s)://tauri.localhost` (Windows); links the user chooses to follow open in the
+/// system browser, never in a Portdesk window (a kiosk's window must stay the kiosk).
+fn stays_in_app(url: &tauri::Url) -> bool {
+    let ok = match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        "about" => url.path() == "blank",
+        _ => false,
+    };
+    if !ok {
+        tracing::warn!(url = %url, "navigation away from the app refused");
+    }
+    ok
 }
 
 fn open_module_window(app: &AppHandle, module: ModuleId, kiosk: bool) -> Result<(), ApiError> {
@@ -255,6 +281,7 @@ fn open_module_window(app: &AppHandle, module: ModuleId, kiosk: bool) -> Result<
         .inner_size(1100.0, 720.0)
         .min_inner_size(640.0, 480.0)
         .fullscreen(kiosk)
+        .on_navigation(stays_in_app)
         // The UI routes on this: one Yew app, one view per window.
         .initialization_script(format!(
             "window.__PORTDESK_MODULE__ = {:?};",
@@ -293,4 +320,29 @@ fn setup_tray(app: &AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_in_app;
+
+    #[test]
+    fn only_the_apps_own_pages_may_be_navigated_to() {
+        let ok = |u: &str| stays_in_app(&tauri::Url::parse(u).unwrap());
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("http://tauri.localhost/index.html"));
+        assert!(ok("https://tauri.localhost/"));
+        assert!(ok("about:blank"));
+        for away in [
+            "https://example.com/",
+            "http://localhost:8080/",
+            "https://tauri.localhost.evil.example/",
+            "file:///etc/passwd",
+            "mailto:help@example.com",
+            "tauri://evil/",
+            "data:text/html,<script>alert(1)</script>",
+        ] {
+            assert!(!ok(away), "{away} must be refused");
+        }
+    }
 }

@@ -198,7 +198,7 @@ fn the_app_without_a_display_says_so() {
     }
 }
 
-#[path = "../../src-tauri/core/tests/common/smtp.rs"]
+#[path = "../../src-tauri/core/tests/it/common/smtp.rs"]
 mod smtp;
 
 /// The admin ops@example.com, through the CLI.
@@ -356,10 +356,18 @@ async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
     forecasts::open_cycle(&store, &admin, cycle.id)
         .await
         .unwrap();
-    // Offline: every cell typed twice, in saves of 100 cells (a pasted block each).
+    // Offline: every cell typed twice, in saves of 100 cells (a pasted block each), tagged with
+    // this desktop's key as the app tags them (the keyring is the test's session keyring,
+    // which the command line shares).
     let local = LocalStore::open(&dir.path().join(portdesk_core::local::FILE_NAME))
         .await
         .unwrap();
+    local.set_device_key(
+        portdesk_core::device::DeviceKey::get_or_create(
+            &portdesk_core::secrets::KeyringSecrets::default(),
+        )
+        .unwrap(),
+    );
     let cells: Vec<(String, String, String)> = (0..customers)
         .flat_map(|c| (0..parts).map(move |p| (c, p)))
         .flat_map(|(c, p)| {
@@ -396,13 +404,26 @@ async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
             .unwrap();
         n
     };
+    let sync_args = [
+        "forecasts",
+        "sync",
+        "--email",
+        "rita@example.com",
+        "--password-stdin",
+    ];
     let mut sync = Command::new(APP)
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["forecasts", "sync"])
+        .args(sync_args)
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
+        .unwrap();
+    sync.stdin
+        .take()
+        .unwrap()
+        .write_all(b"Forklift-Harbour-42\n")
         .unwrap();
     let mut at_kill = 0;
     for _ in 0..2000 {
@@ -418,7 +439,7 @@ async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
         at_kill > 0 && at_kill < total,
         "killed mid-replay: {at_kill} of {total} applied"
     );
-    let again = portdesk(dir.path(), &["forecasts", "sync"], "");
+    let again = portdesk(dir.path(), &sync_args, "Forklift-Harbour-42\n");
     assert!(again.status.success(), "{}", text(&again));
     assert!(
         text(&again).contains("0 conflict(s) and 0 refused"),
@@ -449,7 +470,7 @@ async fn forecast_sync_killed_mid_replay_applies_each_edit_once() {
         .unwrap();
     assert_eq!(left, 0, "the journal is empty");
     // A third run has nothing to send.
-    let idle = portdesk(dir.path(), &["forecasts", "sync"], "");
+    let idle = portdesk(dir.path(), &sync_args, "Forklift-Harbour-42\n");
     assert!(text(&idle).contains("0 edit(s) applied"), "{}", text(&idle));
 }
 
@@ -544,6 +565,20 @@ async fn store_move_to_postgres_from_the_command_line() {
         "{}",
         text(&o)
     );
+    // Secure by default: the test server has no TLS, so the plain URL is refused with what to
+    // do, and nothing moves.
+    let o = portdesk(
+        dir.path(),
+        &["store", "move-to", "--url", &url, "--no-password"],
+        "",
+    );
+    assert!(
+        !o.status.success() && text(&o).contains("Turn TLS on"),
+        "{}",
+        text(&o)
+    );
+    // The explicit choice for a test server.
+    let url = format!("{url}?sslmode=disable");
     let o = portdesk(
         dir.path(),
         &["store", "move-to", "--url", &url, "--no-password"],
@@ -556,7 +591,8 @@ async fn store_move_to_postgres_from_the_command_line() {
         "{out}"
     );
     let cfg = std::fs::read_to_string(dir.path().join("portdesk.toml")).unwrap();
-    assert!(cfg.contains(url.rsplit('/').next().unwrap()), "{cfg}");
+    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    assert!(cfg.contains(db), "{cfg}");
     // The desktop is on the server now: the admin made before the move is there.
     let o = portdesk(
         dir.path(),
@@ -574,4 +610,45 @@ async fn store_move_to_postgres_from_the_command_line() {
         "{}",
         text(&o)
     );
+}
+
+/// One Portdesk per data folder: a command started beside the app (here: a process holding
+/// the folder, as the running app does) is refused in one sentence and changes nothing; once
+/// the folder is free the same command runs.
+#[test]
+fn a_command_beside_the_running_app_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = portdesk_core::paths::AppPaths::in_folder(dir.path());
+    let held = paths.lock_data_dir().unwrap();
+    let o = portdesk(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--password-stdin",
+        ],
+        "Forklift-Harbour-42\n",
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("another Portdesk"), "{}", text(&o));
+    assert!(!dir.path().join("portdesk.db").exists(), "nothing written");
+    drop(held);
+    let o = portdesk(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--password-stdin",
+        ],
+        "Forklift-Harbour-42\n",
+    );
+    assert!(o.status.success(), "{}", text(&o));
 }

@@ -219,6 +219,26 @@ async fn a_rep_keeps_forecasting_while_the_shared_store_is_away() {
     };
     portdesk_core::config::save(&data.path().join("portdesk.toml"), &cfg).unwrap();
     let (cycle, rep) = prepare(data.path()).await;
+    // Rita's first day: an admin gave her a temporary password, which she must change at her
+    // first sign-in; the one she chooses is the one that works on the road.
+    {
+        let store = portdesk_core::store::Store::open_postgres(
+            &server.settings(),
+            None,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        portdesk_core::accounts::reset_password(
+            &store,
+            &portdesk_core::audit::Actor::system("e2e"),
+            "rita@example.com",
+            Some(portdesk_types::Secret::new(PASSWORD)),
+        )
+        .await
+        .unwrap();
+        store.close().await;
+    }
     let (_driver, port) = Driver::start(data.path());
 
     let c = connect(port, data.path()).await;
@@ -280,12 +300,20 @@ async fn a_rep_keeps_forecasting_while_the_shared_store_is_away() {
     assert!(late.to_string().contains("closed"), "{late}");
 }
 
+/// The password Rita chooses at her first sign-in.
+const CHOSEN: &str = "Harbour-Crane-Route-8";
+
 async fn online_then_away(c: &Client, server: &crate::pg_cluster::Cluster) -> Result<(), String> {
     let main = c.window().await.map_err(|e| e.to_string())?;
     wait_for(c, "#login-form").await;
     type_into(c, "#login-email", "rita@example.com").await;
     type_into(c, "#login-password", PASSWORD).await;
     click(c, "#login-submit").await;
+    wait_for(c, "#change-password-form").await;
+    type_into(c, "#cp-current", PASSWORD).await;
+    type_into(c, "#cp-new", CHOSEN).await;
+    type_into(c, "#cp-confirm", CHOSEN).await;
+    click(c, "#cp-submit").await;
     wait_for(c, "#home-title").await;
     wait_for(c, "#open-forecasts").await;
     open_module(c, &main, "forecasts").await?;
@@ -307,7 +335,8 @@ async fn offline_start(c: &Client, server: &crate::pg_cluster::Cluster) -> Resul
     let main = c.window().await.map_err(|e| e.to_string())?;
     wait_for(c, "#offline-signin-hint").await;
     type_into(c, "#login-email", "rita@example.com").await;
-    type_into(c, "#login-password", PASSWORD).await;
+    // The password she chose at the forced change, never signed in with online since.
+    type_into(c, "#login-password", CHOSEN).await;
     click(c, "#login-submit").await;
     wait_text(c, "#home-offline", |t| t.contains("only Forecasts")).await;
     wait_for(c, "#open-forecasts").await;

@@ -8,12 +8,12 @@ mod forecasts;
 mod harness;
 mod kiosk;
 /// A PostgreSQL server of the test's own, to stop and start (shared with the core's tests).
-#[path = "../../src-tauri/core/tests/common/pg_cluster.rs"]
+#[path = "../../src-tauri/core/tests/it/common/pg_cluster.rs"]
 mod pg_cluster;
 mod procurement;
 mod shop;
 mod support;
-#[path = "../../src-tauri/core/tests/common/tls.rs"]
+#[path = "../../src-tauri/core/tests/it/common/tls.rs"]
 mod test_ca;
 
 use fantoccini::{Client, Locator};

@@ -10,7 +10,7 @@ use portdesk_core::audit::Actor;
 use portdesk_types::Role;
 use portdesk_types::mail::*;
 
-#[path = "../../src-tauri/core/tests/common/smtp.rs"]
+#[path = "../../src-tauri/core/tests/it/common/smtp.rs"]
 mod smtp;
 
 /// The accounts, the demo catalogue and the SMTP settings, as an admin would have left them.

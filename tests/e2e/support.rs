@@ -157,6 +157,7 @@ async fn journey(c: &Client, agent: &portdesk_core::Portdesk, photo: &Path) -> R
             body: "A replacement pallet ships today.".into(),
             internal: false,
             paths: vec![],
+            reopen: false,
         },
     )
     .await?;

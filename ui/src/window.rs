@@ -88,6 +88,7 @@ pub fn module_window(p: &ModuleProps) -> Html {
                 <h1 id="module-title">{ p.module.title() }</h1>
                 if let Some(me) = &me { <span class="who">{ format!("{} · {}", me.name, me.role.label()) }</span> }
             </header>
+            if let Some(Ok(StatusReply { security_warning: Some(w), .. })) = &*status { <div class="banner warn" id="security-warning" role="status">{ w.clone() }</div> }
             <main>{ body }</main>
         </>
     }
@@ -104,5 +105,6 @@ fn signed_out_status() -> StatusReply {
         erp: String::new(),
         config_warning: None,
         kiosk: None,
+        security_warning: None,
     }
 }

@@ -247,7 +247,7 @@ async fn pg_replay(cells: &[(String, String, String)]) -> Option<f64> {
         port,
         database: db,
         user: "postgres".into(),
-        tls: false,
+        allow_unencrypted: true,
         connect_timeout_secs: 10,
     };
     let store = Store::open_postgres(&settings, None::<&Secret>, &Default::default())

@@ -185,6 +185,7 @@ async fn seed(store: &Store, trigger_at: i64) -> (User, Vec<i64>) {
         &staff(),
         &SupplierEdit {
             id: None,
+            version: None,
             name: "TechParts Inc".into(),
             email: "orders@techparts.example".into(),
             phone: String::new(),
@@ -202,6 +203,7 @@ async fn seed(store: &Store, trigger_at: i64) -> (User, Vec<i64>) {
             &staff(),
             &ProductEdit {
                 id: None,
+                version: None,
                 sku: format!("P{:04}", i + 1),
                 name: format!("Wireless Mouse model {}", i + 1),
                 description: String::new(),
@@ -236,7 +238,7 @@ async fn count(store: &Store, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// A new, empty PostgreSQL database on the test server (as `tests/common` makes them).
+/// A new, empty PostgreSQL database on the test server (as `tests/it/common` makes them).
 async fn pg_fresh_database(host: String) -> PostgresSettings {
     let port = std::env::var("PORTDESK_TEST_PG_PORT")
         .ok()
@@ -262,7 +264,7 @@ async fn pg_fresh_database(host: String) -> PostgresSettings {
         port,
         database: db,
         user,
-        tls: false,
+        allow_unencrypted: true,
         connect_timeout_secs: 10,
     }
 }

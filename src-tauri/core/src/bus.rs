@@ -53,13 +53,14 @@ pub async fn record<E: Event>(
     }
     let json = serde_json::to_string(payload)
         .map_err(|e| crate::error::CoreError::Internal(format!("event not encoded: {e}")))?;
+    // The server's clock, which every listener's look-back window is measured on.
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO portal_events (name, payload, origin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO portal_events (name, payload, origin, created_at) \
+         VALUES ($1, $2, $3, (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT) RETURNING id",
     )
     .bind(E::NAME)
     .bind(json)
     .bind(origin)
-    .bind(crate::now_ms())
     .fetch_one(&mut *conn)
     .await?;
     // Sent when the transaction commits, never for one rolled back.
@@ -71,36 +72,112 @@ pub async fn record<E: Event>(
     Ok(())
 }
 
-/// The other desktops' events after `last`, delivered in order; `last` moves on.
-async fn catch_up(app: &Weak<Portdesk>, store: &Store, origin: &str, last: &mut i64) -> Result<()> {
-    loop {
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, name, payload, origin FROM portal_events WHERE id > $1 ORDER BY id LIMIT 500",
+/// How long a transaction may take between recording an event and committing it: ids are
+/// taken at insert, so a transaction that commits after a later-numbered one makes its row
+/// visible behind the reader's cursor. Every read looks back this far (on the server's
+/// clock) and skips what it delivered already.
+const LOOK_BACK_MS: i64 = 120_000;
+
+/// Where a listener is in the event log: the highest id delivered, and the ids delivered
+/// within the look-back window (so a late-committed row is delivered once, never skipped).
+#[derive(Debug, Default)]
+pub struct Cursor {
+    last: i64,
+    seen: std::collections::HashMap<i64, i64>,
+}
+
+impl Cursor {
+    /// A cursor that delivers only what is committed from now on: what is visible now, in
+    /// the window too, counts as delivered.
+    pub async fn starting_now(store: &Store) -> Result<Cursor> {
+        let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM portal_events")
+            .fetch_one(store.pool())
+            .await?;
+        let seen: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, created_at FROM portal_events \
+             WHERE created_at >= (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT - $1",
         )
-        .bind(*last)
+        .bind(LOOK_BACK_MS)
         .fetch_all(store.pool())
         .await?;
-        let Some(app) = app.upgrade() else {
-            return Ok(());
-        };
-        for (id, name, payload, from) in &rows {
-            *last = *id;
-            if from != origin
-                && let Ok(v) = serde_json::from_str(payload)
-            {
-                app.deliver(name, v).await;
+        Ok(Cursor {
+            last,
+            seen: seen.into_iter().collect(),
+        })
+    }
+
+    /// The events committed since the last read, each once, in id order, as
+    /// (name, payload, origin): rows after the cursor and rows within the look-back window
+    /// that were not delivered yet.
+    pub async fn read(&mut self, store: &Store) -> Result<Vec<(String, String, String)>> {
+        let mut out = Vec::new();
+        let (now,): (i64,) =
+            sqlx::query_as("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
+                .fetch_one(store.pool())
+                .await?;
+        let since = now - LOOK_BACK_MS;
+        let mut after = self.last;
+        let mut first = true;
+        // Applied to the cursor only once every page was read: a failed read delivers
+        // nothing and the next one starts from the same place.
+        let mut fresh: Vec<(i64, i64)> = Vec::new();
+        loop {
+            // The first page also looks back; later pages go on from the highest id read.
+            let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, name, payload, origin, created_at FROM portal_events \
+                 WHERE id > $1 OR ($3 = 1 AND created_at >= $2) ORDER BY id LIMIT 500",
+            )
+            .bind(after)
+            .bind(since)
+            .bind(i64::from(first))
+            .fetch_all(store.pool())
+            .await?;
+            first = false;
+            let full = rows.len() == 500;
+            for (id, name, payload, origin, created_at) in rows {
+                after = after.max(id);
+                if !self.seen.contains_key(&id) && !fresh.iter().any(|(f, _)| *f == id) {
+                    fresh.push((id, created_at));
+                    out.push((name, payload, origin));
+                }
+            }
+            if !full {
+                break;
             }
         }
-        if rows.len() < 500 {
-            return Ok(());
+        self.last = self.last.max(after);
+        self.seen.extend(fresh);
+        // Rows older than the window can no longer appear: forget them.
+        self.seen.retain(|_, at| *at >= since);
+        Ok(out)
+    }
+}
+
+/// The other desktops' events since the cursor, delivered in order.
+async fn catch_up(
+    app: &Weak<Portdesk>,
+    store: &Store,
+    origin: &str,
+    cursor: &mut Cursor,
+) -> Result<()> {
+    let rows = cursor.read(store).await?;
+    let Some(app) = app.upgrade() else {
+        return Ok(());
+    };
+    for (name, payload, from) in &rows {
+        if from != origin
+            && let Ok(v) = serde_json::from_str(payload)
+        {
+            app.deliver(name, v).await;
         }
     }
+    Ok(())
 }
 
 /// The listener of one desktop (started with the service; ends with it, or at once on a
 /// SQLite store).
 pub(crate) async fn listen(app: Weak<Portdesk>) {
-    let mut last: Option<i64> = None;
+    let mut cursor: Option<Cursor> = None;
     loop {
         let Some(a) = app.upgrade() else { return };
         let store = match a.store().await {
@@ -134,17 +211,14 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
-        if last.is_none() {
+        if cursor.is_none() {
             // Only what happens from now on; old events are pruned.
             let _ = sqlx::query("DELETE FROM portal_events WHERE created_at < $1")
                 .bind(crate::now_ms() - KEEP_MS)
                 .execute(store.pool())
                 .await;
-            match sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM portal_events")
-                .fetch_one(store.pool())
-                .await
-            {
-                Ok((m,)) => last = Some(m),
+            match Cursor::starting_now(&store).await {
+                Ok(c) => cursor = Some(c),
                 Err(_) => {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
@@ -152,11 +226,9 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
             }
         }
         tracing::info!("listening for other desktops' events");
-        let mut seen = last.unwrap_or(0);
+        let Some(c) = cursor.as_mut() else { continue };
         loop {
-            if catch_up(&app, &store, &origin, &mut seen).await.is_ok() {
-                last = Some(seen);
-            }
+            let _ = catch_up(&app, &store, &origin, c).await;
             if app.strong_count() == 0 {
                 return;
             }

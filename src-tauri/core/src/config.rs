@@ -12,6 +12,36 @@ pub struct Config {
     pub kiosk: KioskSettings,
     /// The site's trusted certificates (`[tls] trusted_certificates = "…"`).
     pub tls: TlsSettings,
+    /// A rep's laptop without the store (`[offline] max_days = 14`).
+    pub offline: OfflineSettings,
+}
+
+/// How long a laptop's offline sign-in lasts without a contact with the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OfflineSettings {
+    /// Days without contact after which this desktop's offline records let nobody in
+    /// (1-365; a deactivated rep keeps no offline access for longer than this).
+    pub max_days: u32,
+}
+
+impl Default for OfflineSettings {
+    fn default() -> Self {
+        OfflineSettings {
+            max_days: crate::accounts::offline::DEFAULT_MAX_DAYS,
+        }
+    }
+}
+
+impl OfflineSettings {
+    /// The days in force: a value out of range in the file falls back to the default.
+    pub fn days(&self) -> u32 {
+        if (1..=365).contains(&self.max_days) {
+            self.max_days
+        } else {
+            crate::accounts::offline::DEFAULT_MAX_DAYS
+        }
+    }
 }
 
 /// Overrides where the machine-wide config is read (tests; unusual installs). Empty: none.
@@ -211,6 +241,7 @@ fn lenient(text: &str) -> (Config, bool) {
         store: section(&table, "store"),
         kiosk,
         tls: section(&table, "tls"),
+        offline: section(&table, "offline"),
     };
     (cfg, on)
 }
@@ -317,6 +348,7 @@ mod tests {
             store: StoreSettings::default(),
             kiosk: KioskSettings::default(),
             tls: TlsSettings::default(),
+            offline: OfflineSettings::default(),
         };
         save(&p, &cfg).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();

@@ -31,6 +31,9 @@ pub enum CoreError {
         field: Option<&'static str>,
         message: String,
     },
+    /// A save made from a stale read (see `stale`): what changed, by whom, when.
+    #[error("{0}")]
+    Stale(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -92,6 +95,7 @@ impl From<CoreError> for ApiError {
             CoreError::Forbidden => (ErrorKind::Forbidden, None),
             CoreError::NotFound(_) => (ErrorKind::NotFound, None),
             CoreError::Conflict { field, .. } => (ErrorKind::Conflict, *field),
+            CoreError::Stale(_) => (ErrorKind::Stale, None),
             CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Config(_) => (ErrorKind::Unavailable, None),

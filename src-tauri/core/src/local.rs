@@ -19,6 +19,9 @@ pub struct LocalStore {
     pool: SqlitePool,
     /// A damaged file was set aside when this one was opened.
     damaged: bool,
+    /// The desktop's key (`device`), set by the app once the keyring gave it: the journal of
+    /// offline edits is tagged with it, and only rows whose tag checks out are replayed.
+    device_key: std::sync::OnceLock<crate::device::DeviceKey>,
 }
 
 /// Why the cache file did not open.
@@ -62,6 +65,7 @@ impl LocalStore {
             Ok(pool) => Ok(LocalStore {
                 pool,
                 damaged: false,
+                device_key: Default::default(),
             }),
             Err(OpenFailure::Other(reason)) => Err(fail(reason)),
             Err(OpenFailure::Damaged(reason)) => {
@@ -80,11 +84,21 @@ impl LocalStore {
                     Ok(pool) => Ok(LocalStore {
                         pool,
                         damaged: true,
+                        device_key: Default::default(),
                     }),
                     Err(OpenFailure::Damaged(r) | OpenFailure::Other(r)) => Err(fail(r)),
                 }
             }
         }
+    }
+
+    /// Tags what this store keeps from now on with `key` (the first key set stays).
+    pub fn set_device_key(&self, key: crate::device::DeviceKey) {
+        let _ = self.device_key.set(key);
+    }
+
+    pub fn device_key(&self) -> Option<&crate::device::DeviceKey> {
+        self.device_key.get()
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -9,6 +9,12 @@ pub struct AppPaths {
     pub log_dir: PathBuf,
 }
 
+/// This process's hold on a data folder (see [`AppPaths::lock_data_dir`]).
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
 /// Overrides every location with one folder (tests, portable installs, kiosks).
 pub const HOME_ENV: &str = "PORTDESK_HOME";
 
@@ -26,6 +32,32 @@ impl AppPaths {
             config_file: dirs.config_dir().join("portdesk.toml"),
             log_dir: dirs.data_local_dir().join("logs"),
         })
+    }
+
+    /// Takes this data folder for this process: one Portdesk (the app or a command line) at
+    /// a time, so `portdesk store move-to` or `mail flush` never runs beside the app on the
+    /// same store and sender. Held until the returned guard is dropped; the OS releases it
+    /// when the process ends, however it ends.
+    pub fn lock_data_dir(&self) -> Result<DataDirLock, String> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
+        let path = self.data_dir.join(".portdesk.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DataDirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another Portdesk (the app or a command) is using the data folder {} right now. Close it first, then try again.",
+                self.data_dir.display()
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(format!("cannot lock {}: {e}", path.display()))
+            }
+        }
     }
 
     pub fn in_folder(dir: &Path) -> Self {

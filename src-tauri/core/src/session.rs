@@ -8,13 +8,13 @@ use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::app::session::Stamp;
 use crate::error::{CoreError, Result};
-use portdesk_types::Role;
 use portdesk_types::accounts::{NewAccountRequest, Profile, ProfileUpdate};
 use portdesk_types::api::*;
 use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
 use portdesk_types::modules::ModuleId;
 use portdesk_types::modules::ModuleInfo;
 use portdesk_types::settings::ErpSettings;
+use portdesk_types::{Role, Secret};
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
@@ -89,6 +89,7 @@ impl Portdesk {
             erp,
             config_warning: self.config_warning.clone(),
             kiosk: self.kiosk().await,
+            security_warning: self.security_warning().await,
         })
     }
 
@@ -136,19 +137,42 @@ impl Portdesk {
         };
         self.begin_session(user.id).await;
         tracing::info!(user_id = user.id, role = %user.role, "signed in");
-        // The verifier for the next sign-in without the store (a rep's laptop); for any other
+        // The record for the next sign-in without the store (a rep's laptop); for any other
         // role, one kept from before (a rep who became something else) is forgotten.
+        self.keep_offline_record(&store, &user, &req.password).await;
+        Ok(user.session_info())
+    }
+
+    /// After a password was checked or chosen online: this desktop's offline record follows
+    /// at once, so the password just typed is the one that works without the store.
+    pub(crate) async fn keep_offline_record(
+        &self,
+        store: &crate::store::Store,
+        user: &accounts::User,
+        password: &Secret,
+    ) {
         let kept = async {
             let hash = match accounts::offline::may_sign_in_offline(user.role) {
-                true => accounts::offline::password_hash(&store, user.id).await?,
+                true => accounts::offline::password_hash(store, user.id).await?,
                 false => None,
             };
-            accounts::offline::keep(self.local_store().await?, &user, hash.as_deref()).await
+            let contact = hash
+                .as_deref()
+                .map(|server_hash| accounts::offline::Contact {
+                    password,
+                    server_hash,
+                });
+            accounts::offline::keep(
+                self.local_store().await?,
+                self.secrets.as_ref(),
+                user,
+                contact,
+            )
+            .await
         };
         if let Err(e) = kept.await {
-            tracing::warn!("the offline sign-in verifier was not kept: {e}");
+            tracing::warn!("the offline sign-in record was not kept: {e}");
         }
-        Ok(user.session_info())
     }
 
     /// The store does not answer: a rep who signed in on this desktop before signs in against
@@ -168,14 +192,23 @@ impl Portdesk {
             lockout_minutes: accounts::DEFAULT_LOCKOUT_MINUTES,
             kiosk: false,
         };
-        let Some(s) = accounts::offline::sign_in(local, &req.email, &req.password, refused).await?
+        let max_days = self.config.read().await.offline.days();
+        let Some(s) = accounts::offline::sign_in(
+            local,
+            self.secrets.as_ref(),
+            &req.email,
+            &req.password,
+            max_days,
+            refused,
+        )
+        .await?
         else {
             return Err(unavailable);
         };
         tracing::info!(user_id = s.user.id, role = %s.user.role, "signed in offline");
         let mut info = s.user.session_info();
         info.offline = true;
-        self.begin_offline_session(s.user, s.password_hash).await;
+        self.begin_offline_session(s.user, s.server_tag).await;
         Ok(info)
     }
 
@@ -216,6 +249,8 @@ impl Portdesk {
             self.restamp(serial, Stamp::of(&store, &changed).await?)
                 .await;
         }
+        // Forced (a temporary password) or voluntary: the new one works offline at once.
+        self.keep_offline_record(&store, &changed, &req.new).await;
         Ok(changed.session_info())
     }
 
@@ -260,6 +295,8 @@ impl Portdesk {
     pub async fn reset_with_code(&self, req: ResetWithCodeRequest) -> Result<SessionInfo> {
         let store = self.store().await?;
         let user = reset_codes::reset(&store, &req.email, &req.code, &req.new_password).await?;
+        self.keep_offline_record(&store, &user, &req.new_password)
+            .await;
         if self.kiosk().await.is_some() && user.role != Role::Customer {
             // The password is changed, but staff still sign in on a staff desktop only.
             return Err(CoreError::Forbidden);

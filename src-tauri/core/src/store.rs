@@ -63,6 +63,47 @@ impl StoreError {
             }
         }
     }
+
+    /// Whether the same statement may well succeed when tried again: the store is away, or
+    /// it refused this attempt for a reason of the moment (the server shutting down or
+    /// starting, too many clients, a lost connection, a deadlock or serialization failure,
+    /// SQLite busy or locked). A retry, never a refusal of what was asked.
+    pub fn is_transient(&self) -> bool {
+        if self.is_unavailable() {
+            return true;
+        }
+        match self {
+            StoreError::Query(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|c| transient_code(&c))
+            }
+            StoreError::Query(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// A database error code that means "try again": PostgreSQL's SQLSTATEs for a server going
+/// away or not ready (57P01-57P03), connection exceptions (08…), too many connections
+/// (53300), serialization failure (40001) and deadlock (40P01); SQLite's busy and locked
+/// codes (5 and 6, with their extended forms).
+pub fn transient_code(code: &str) -> bool {
+    // A SQLSTATE is five characters (some all digits, like 40001); SQLite's codes are shorter.
+    if code.len() == 5 {
+        return matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+        ) || code.starts_with("08");
+    }
+    code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
 }
 
 #[derive(Clone, Debug)]
@@ -322,6 +363,11 @@ impl Store {
         &self.description
     }
 
+    /// The SQLite file of an embedded store (`None` on PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.writer.as_ref().map(|w| w.path.as_path())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -378,9 +424,10 @@ fn sqlite_url(path: &Path, mode: &str) -> String {
     format!("sqlite:{enc}?mode={mode}")
 }
 
-/// The server's URL for sqlx. With TLS on, the server's certificate and name are verified
-/// (`verify-full`) against the OS store plus the site's trusted certificates; with TLS off the
-/// connection is still encrypted when the server offers it (`prefer`), unverified.
+/// The server's URL for sqlx. Secure by default: TLS with the server's certificate and name
+/// verified (`verify-full`) against the OS store plus the site's trusted certificates, so a
+/// server (or a man in the middle) that refuses TLS gets no password. Only the explicit
+/// `allow_unencrypted` (test servers) lets it go in clear (`prefer`).
 pub(crate) fn postgres_url(
     pg: &PostgresSettings,
     password: Option<&Secret>,
@@ -400,7 +447,7 @@ pub(crate) fn postgres_url(
         Some(p) if !p.is_empty() => format!("{}:{}", enc(&pg.user), enc(p.expose())),
         _ => enc(&pg.user),
     };
-    let ssl = if pg.tls {
+    let ssl = if !pg.allow_unencrypted {
         match trust.certificates()? {
             Some(c) => format!(
                 "verify-full&sslrootcert={}",
@@ -530,5 +577,22 @@ mod tests {
             url.starts_with("postgres://ann%40x:p%40ss%3A%2Fw@localhost:5432/portdesk?"),
             "{url}"
         );
+    }
+}
+
+#[cfg(test)]
+mod transient_tests {
+    use super::transient_code;
+
+    #[test]
+    fn retries_are_told_from_refusals() {
+        for code in [
+            "57P01", "57P03", "40001", "40P01", "53300", "08006", "5", "6", "517", "261",
+        ] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["23505", "23514", "42P01", "19", "2067", "1555"] {
+            assert!(!transient_code(code), "{code}");
+        }
     }
 }

@@ -256,6 +256,8 @@ pub fn explain(text: String) -> String {
         "The server's certificate is for another name: connect by the name its certificate gives."
     } else if text.contains("certificate") && text.contains("xpired") {
         "The server's certificate has expired: its administrator must renew it."
+    } else if text.contains("does not support TLS") {
+        "Portdesk sends the store's password only over TLS, so nobody on the network can read it. Turn TLS on at the server (PostgreSQL: ssl = on, with a certificate for the name desktops connect to; add your own CA under Settings → Trusted certificates), or — for a test server only — tick \"Allow an unencrypted connection\" in Settings → Store."
     } else {
         return text;
     };

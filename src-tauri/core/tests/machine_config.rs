@@ -1,5 +1,6 @@
 //! The machine-wide config (its own test binary: it sets a process-wide variable).
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use common::harness::*;

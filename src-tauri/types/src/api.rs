@@ -131,6 +131,10 @@ pub struct StatusReply {
     pub config_warning: Option<String>,
     /// Set on a kiosk desktop.
     pub kiosk: Option<KioskSettings>,
+    /// Set while an insecure choice is in force (an unencrypted store connection): every
+    /// window shows it on its status line.
+    #[serde(default)]
+    pub security_warning: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

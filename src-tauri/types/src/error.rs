@@ -17,6 +17,8 @@ pub enum ErrorKind {
     NotFound,
     /// The change conflicts with stored data (e.g. a duplicate e-mail).
     Conflict,
+    /// The record changed since the form was read: nothing was saved; reload and redo.
+    Stale,
     /// The user stopped a long job; nothing was changed.
     Cancelled,
     /// The same job (e.g. a refresh of that customer) is already running; its events tell

@@ -50,12 +50,19 @@ pub struct Supplier {
     pub phone: Option<String>,
     pub lead_time_days: u32,
     pub active: bool,
+    /// Rises with every save; a save names the version its form was read at.
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SupplierEdit {
     /// `None` creates a supplier.
     pub id: Option<i64>,
+    /// The version the form was read at (required to change a supplier): a save from a
+    /// stale read is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -81,24 +88,41 @@ pub struct Product {
     pub active: bool,
     /// Units on open requests and purchase orders not yet received.
     pub on_order: i64,
+    /// Rises with every save of the editable fields (not with stock movements).
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ProductEdit {
     /// `None` creates a product.
     pub id: Option<i64>,
+    /// The version the form was read at (required to change a product): a save from a
+    /// stale read is refused with what changed, by whom and when.
+    #[serde(default)]
+    pub version: Option<i64>,
     pub sku: String,
     pub name: String,
     pub description: String,
     pub category: String,
     /// As typed ("12.50"); checked by the core, which names the field when it is wrong.
     pub unit_price: String,
+    /// The opening stock of a new product. Ignored when a product is changed: stock moves
+    /// only through orders, cancellations, receipts and [`StockAdjustment`]s.
     pub stock: i64,
     pub reorder_level: i64,
     pub reorder_quantity: i64,
     pub pack_size: Option<i64>,
     pub supplier_id: Option<i64>,
     pub active: bool,
+}
+
+/// A change of stock by hand: `change` units added (negative: removed), with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StockAdjustment {
+    pub product_id: i64,
+    pub change: i64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -223,8 +247,13 @@ pub struct TrailEntry {
 pub struct RequestDetail {
     pub request: RequestRow,
     pub supplier_email: Option<String>,
+    /// The product's unit price now.
     pub unit_price: Cents,
-    /// quantity × unit price.
+    /// The unit price when the request was raised (frozen).
+    #[serde(default)]
+    pub unit_price_at_raise: Cents,
+    /// quantity × the larger of the two prices: what the approval limit is checked against,
+    /// so lowering the price before approving changes nothing.
     pub value: Cents,
     pub note: Option<String>,
     pub reason: Option<String>,
@@ -282,6 +311,8 @@ pub mod commands {
         ListProducts = "list_products": ProductQuery => ProductPage;
         /// Creates or edits a product (admin, procurement).
         SaveProduct = "save_product": ProductEdit => Product;
+        /// Stock counted up or down by hand (damage, a stock take) with a reason; audited.
+        AdjustStock = "adjust_stock": StockAdjustment => Product;
         ListSuppliers = "list_suppliers": () => Vec<Supplier>;
         SaveSupplier = "save_supplier": SupplierEdit => Supplier;
         /// Products from .xlsx: every bad cell reported; all-or-nothing unless "valid rows only".

@@ -141,8 +141,12 @@ pub struct PostgresSettings {
     pub port: u16,
     pub database: String,
     pub user: String,
-    /// Require TLS to the server.
-    pub tls: bool,
+    /// Secure by default: `false` means TLS with the server's certificate and name verified
+    /// (`verify-full`) and a server without TLS refused before any password is sent. `true`
+    /// (test servers only) lets the connection go unencrypted: audited when saved, and every
+    /// window's status line warns.
+    #[serde(default)]
+    pub allow_unencrypted: bool,
     pub connect_timeout_secs: u32,
 }
 
@@ -153,7 +157,7 @@ impl Default for PostgresSettings {
             port: 5432,
             database: "portdesk".into(),
             user: "portdesk".into(),
-            tls: false,
+            allow_unencrypted: false,
             connect_timeout_secs: 10,
         }
     }

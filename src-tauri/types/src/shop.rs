@@ -309,15 +309,22 @@ pub struct CheckoutReview {
     pub slot: Slot,
     pub delivery_charge: Cents,
     pub total: Cents,
+    /// The same cart, address and slot give the same key on every window and device; the
+    /// checkout carries it, so a repeat returns the first order instead of placing a second.
+    #[serde(default)]
+    pub key: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkout {
     pub address_id: i64,
     pub slot_id: i64,
     /// The total the customer saw and confirmed: if a price changed since, nothing is
     /// ordered and the customer is shown the new review.
     pub expected_total: Cents,
+    /// The review's key ([`CheckoutReview::key`]).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -204,6 +204,9 @@ pub struct NewMessage {
     pub internal: bool,
     /// Files the user picked, attached to this message (each checked like `AddAttachment`).
     pub paths: Vec<String>,
+    /// A customer's reply to a resolved ticket leaves it resolved unless they ask to reopen it.
+    #[serde(default)]
+    pub reopen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +230,18 @@ pub struct TicketUpdate {
     pub priority: Option<Priority>,
     /// Some(None) unassigns; Some(Some(id)) assigns to that support or admin account.
     pub assignee: Option<Option<i64>>,
+    /// The ticket as the form showed it: a field changed since by someone else is refused
+    /// with what changed (never overwritten). Fields not being changed are never written.
+    #[serde(default)]
+    pub seen: Option<TicketSeen>,
+}
+
+/// The values a staff form showed when a change was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TicketSeen {
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub assignee_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -21,6 +21,18 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "opener"], js_name = revealItemInDir, catch)]
     async fn reveal_js(path: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "opener"], js_name = openUrl, catch)]
+    async fn open_url_js(url: &str) -> Result<JsValue, JsValue>;
+}
+
+/// An http(s) or mailto address in the system's browser or mail program (the capability
+/// allows no other scheme; a kiosk has no opener at all).
+pub async fn open_url(url: &str) -> Result<(), String> {
+    open_url_js(url).await.map(|_| ()).map_err(|e| {
+        e.as_string()
+            .unwrap_or_else(|| "The address could not be opened.".into())
+    })
 }
 
 /// The native "Save as" dialog for an .xlsx file; `None` when the user cancels.

@@ -6,7 +6,7 @@
 use super::Portdesk;
 use crate::accounts::User;
 use crate::error::{CoreError, Result};
-use portdesk_types::api::AppStatus;
+use portdesk_types::api::{AppStatus, KeepAlive, Logout, MoveStore};
 use portdesk_types::{ApiError, Command, ErrorKind, ModuleId, Role};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -229,6 +229,18 @@ impl Portdesk {
             )
         })?;
         tracing::debug!(command, "command");
+        // While the store moves, nothing may write to the old one (it would be left behind).
+        if self.moving.load(std::sync::atomic::Ordering::SeqCst)
+            && ![
+                AppStatus::NAME,
+                KeepAlive::NAME,
+                Logout::NAME,
+                MoveStore::NAME,
+            ]
+            .contains(&command)
+        {
+            return Err(crate::settings::commands::moving_now().into());
+        }
         let user = self
             .require(route.access, route.offline)
             .await

@@ -53,6 +53,8 @@ pub struct Portdesk {
     session_serial: std::sync::atomic::AtomicU64,
     /// Connection settings were saved that only a restart applies.
     pub(crate) restart_required: AtomicBool,
+    /// The store is moving to a server (see `move_store_to`): commands wait.
+    pub(crate) moving: AtomicBool,
     events: std::sync::RwLock<Option<EventSink>>,
     file_opener: std::sync::RwLock<Option<FileOpener>>,
     pub(crate) accounts: crate::accounts::commands::State,
@@ -87,6 +89,8 @@ impl Portdesk {
                 None => problem.to_string(),
             });
         }
+        // A move to a server that something stopped after its copy: finish the switch now.
+        let moving = finish_interrupted_move(&paths, &mut config, secrets.as_ref(), &trust).await;
         let store = open_store(&config.store, &paths, secrets.as_ref(), &trust).await;
         match &store {
             Ok(s) => tracing::info!(store = s.description(), "portal store open"),
@@ -106,6 +110,7 @@ impl Portdesk {
             local: tokio::sync::OnceCell::new(),
             session_serial: Default::default(),
             restart_required: AtomicBool::new(false),
+            moving: AtomicBool::new(moving),
             events: Default::default(),
             file_opener: Default::default(),
             accounts: Default::default(),
@@ -114,6 +119,8 @@ impl Portdesk {
             forecasts: Default::default(),
             bus: Default::default(),
         });
+        // Copies opened for the viewer by a session that ended with a crash.
+        crate::support::attachments::clear_private(&app.paths);
         tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
         tokio::spawn(crate::forecasts::reminders::watch(Arc::downgrade(&app)));
         tokio::spawn(crate::bus::listen(Arc::downgrade(&app)));
@@ -196,11 +203,32 @@ impl Portdesk {
         k.enabled.then_some(k)
     }
 
+    /// What the status line of every window warns of while an insecure choice is in force.
+    pub async fn security_warning(&self) -> Option<String> {
+        match &self.config.read().await.store {
+            StoreSettings::Postgres(p) if p.allow_unencrypted => Some(
+                "The shared store's connection may be unencrypted (allowed in Settings for test servers only): its password and data can be read on the network."
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
     /// This desktop's local store, opened on first use.
     pub async fn local_store(&self) -> Result<&LocalStore> {
         let path = self.paths.data_dir.join(crate::local::FILE_NAME);
+        let secrets = self.secrets.clone();
         self.local
-            .get_or_try_init(|| async move { LocalStore::open(&path).await })
+            .get_or_try_init(|| async move {
+                let local = LocalStore::open(&path).await?;
+                // The journal of offline edits is tagged with this desktop's key; without a
+                // keyring it is kept untagged (and nothing signs in offline).
+                match crate::device::DeviceKey::get_or_create(secrets.as_ref()) {
+                    Ok(k) => local.set_device_key(k),
+                    Err(e) => tracing::warn!("no device key (the OS keyring refused): {e}"),
+                }
+                Ok(local)
+            })
             .await
     }
 
@@ -322,4 +350,54 @@ async fn open_store(
     )
     .await
     .map_err(|e| e.to_string())
+}
+
+/// A store move interrupted after its copy was committed (the marker is still in the data
+/// folder and the server holds the move's id): the config is switched to the server now.
+/// Interrupted before the commit: the marker goes, the desktop stays on its SQLite file.
+/// Returns whether the desktop must stay *moving* (the server cannot tell yet: nothing is
+/// written until a retry or a start finds out).
+async fn finish_interrupted_move(
+    paths: &AppPaths,
+    config: &mut Config,
+    secrets: &dyn SecretStore,
+    trust: &Trust,
+) -> bool {
+    use crate::store_move;
+    let Some(m) = store_move::read_marker(&paths.data_dir) else {
+        return false;
+    };
+    let password = secrets.get(secrets::STORE_PASSWORD).ok().flatten();
+    match store_move::committed(&m, password.as_ref(), trust).await {
+        Some(true) => {
+            let new = Config {
+                store: StoreSettings::Postgres(m.postgres.clone()),
+                ..config.clone()
+            };
+            match config::save(&paths.config_file, &new) {
+                Ok(()) => {
+                    tracing::info!(
+                        "an interrupted store move was finished: this desktop now uses the server"
+                    );
+                    *config = new;
+                    store_move::remove_marker(&paths.data_dir);
+                    false
+                }
+                Err(e) => {
+                    tracing::error!("an interrupted store move could not be finished: {e}");
+                    true
+                }
+            }
+        }
+        Some(false) => {
+            store_move::remove_marker(&paths.data_dir);
+            false
+        }
+        None => {
+            tracing::warn!(
+                "a store move was interrupted and its server does not answer: this desktop waits"
+            );
+            true
+        }
+    }
 }

@@ -112,7 +112,7 @@ impl Portdesk {
     }
 
     /// A session signed in against this desktop's verifier while the store is away.
-    pub(crate) async fn begin_offline_session(&self, user: User, hash: String) {
+    pub(crate) async fn begin_offline_session(&self, user: User, server_tag: String) {
         let previous = self.session.read().await.clone();
         if let Some(old) = previous {
             self.end_session(old.serial, SessionEndReason::SignedOut, None)
@@ -125,7 +125,7 @@ impl Portdesk {
             stamp: None,
             last_seen: tokio::time::Instant::now(),
             verified: Some(user),
-            offline: Some(hash),
+            offline: Some(server_tag),
         });
     }
 
@@ -155,29 +155,39 @@ impl Portdesk {
         let store = self.store().await?;
         let user = match accounts::by_id(&store, session.user_id).await? {
             Some(u) if u.active => u,
-            _ => {
+            other => {
+                // No offline sign-in outlives the account on this desktop.
+                if let (Some(u), Ok(local)) = (&other, self.local_store().await) {
+                    let _ = accounts::offline::forget_account(local, u).await;
+                }
                 self.end_session(session.serial, SessionEndReason::Deactivated, None)
                     .await;
                 return Err(CoreError::Unauthenticated);
             }
         };
-        if let (Some(hash), Some(seen)) = (&session.offline, &session.verified) {
+        if let (Some(tag), Some(seen)) = (&session.offline, &session.verified) {
             // Signed in offline: the store's account now decides. A new password, a lockout or
-            // another role ends the session; otherwise it becomes an ordinary one.
+            // another role ends the session (and deletes the record); otherwise it becomes an
+            // ordinary one.
             let now_hash = accounts::offline::password_hash(&store, user.id).await?;
+            let key = crate::device::DeviceKey::existing(self.secrets.as_ref())?;
+            let same_password = match (&key, &now_hash) {
+                (Some(k), Some(h)) => accounts::offline::server_tag(k, h) == *tag,
+                _ => false,
+            };
             let locked = user.locked_until.is_some_and(|t| t > crate::now_ms());
             let reason = if user.role != seen.role {
                 Some(SessionEndReason::RoleChanged)
             } else if locked {
                 Some(SessionEndReason::Deactivated)
-            } else if now_hash.as_deref() != Some(hash.as_str()) {
+            } else if !same_password {
                 Some(SessionEndReason::PasswordReset)
             } else {
                 None
             };
             if let Some(reason) = reason {
                 if let Ok(local) = self.local_store().await {
-                    let _ = accounts::offline::keep(local, &user, None).await;
+                    let _ = accounts::offline::forget_account(local, &user).await;
                 }
                 self.end_session(session.serial, reason, None).await;
                 return Err(CoreError::Unauthenticated);
@@ -291,6 +301,8 @@ impl Portdesk {
             reason = detail.as_deref().unwrap_or(""),
             "session ended"
         );
+        // What the viewer was given of this user's attachments goes with the session.
+        crate::support::attachments::clear_private(&self.paths);
         self.emit::<SessionEndedEvent>(&SessionEnded { user_id, reason });
         true
     }

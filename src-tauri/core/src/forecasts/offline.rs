@@ -180,14 +180,34 @@ pub async fn record(
         )
     };
     let save_id = new_key();
+    let user_id = editor.id.unwrap_or(0);
+    let rows: Vec<(Entry, Option<String>)> = checked
+        .iter()
+        .map(|(e, qty)| {
+            let entry = Entry {
+                id: 0,
+                key: e.key.clone().unwrap_or_else(new_key),
+                save_id: save_id.clone(),
+                user_id,
+                actor: editor.label.clone(),
+                cycle_id,
+                rep_id: rep,
+                cell: (e.customer_code.clone(), e.part.clone(), e.month.clone()),
+                quantity: *qty,
+                base_version: e.base_version,
+            };
+            let tag = local.device_key().map(|k| entry.tag(k));
+            (entry, tag)
+        })
+        .collect();
     let mut tx = local.pool().begin().await?;
     // Multi-row statements: a pasted block or an import is thousands of edits.
-    for chunk in checked.chunks(500) {
+    for chunk in rows.chunks(500) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 12;
+                let b = i * 13;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${})",
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
@@ -199,30 +219,32 @@ pub async fn record(
                     b + 9,
                     b + 10,
                     b + 11,
-                    b + 12
+                    b + 12,
+                    b + 13
                 )
             })
             .collect();
         let sql = format!(
             "INSERT INTO forecast_journal (idempotency_key, save_id, user_id, actor, cycle_id, rep_id, erp_customer_code, \
-             part, month, quantity, base_version, state, created_at) VALUES {}",
+             part, month, quantity, base_version, state, created_at, tag) VALUES {}",
             values.join(", ")
         );
         let mut q = sqlx::query(&sql);
-        for (e, qty) in chunk {
+        for (e, tag) in chunk {
             q = q
-                .bind(e.key.clone().unwrap_or_else(new_key))
-                .bind(&save_id)
-                .bind(editor.id.unwrap_or(0))
-                .bind(&editor.label)
-                .bind(cycle_id)
-                .bind(rep)
-                .bind(&e.customer_code)
-                .bind(&e.part)
-                .bind(&e.month)
-                .bind(*qty)
+                .bind(&e.key)
+                .bind(&e.save_id)
+                .bind(e.user_id)
+                .bind(&e.actor)
+                .bind(e.cycle_id)
+                .bind(e.rep_id)
+                .bind(&e.cell.0)
+                .bind(&e.cell.1)
+                .bind(&e.cell.2)
+                .bind(e.quantity)
                 .bind(e.base_version)
-                .bind(now);
+                .bind(now)
+                .bind(tag);
         }
         q.execute(&mut *tx).await?;
     }
@@ -235,6 +257,9 @@ struct Entry {
     id: i64,
     key: String,
     save_id: String,
+    /// Who made the edit (the session that wrote it), and their label for the trail.
+    user_id: i64,
+    actor: String,
     cycle_id: i64,
     rep_id: i64,
     cell: (String, String, String),
@@ -242,36 +267,117 @@ struct Entry {
     base_version: i64,
 }
 
+impl Entry {
+    /// The device key's tag over the edit and who made it: a row planted, edited or copied
+    /// from another desktop does not carry a tag that checks out.
+    fn tag(&self, key: &crate::device::DeviceKey) -> String {
+        key.sign(
+            "forecast-journal",
+            &self.parts().each_ref().map(|p| p.as_bytes()),
+        )
+    }
+
+    fn checks_out(&self, key: &crate::device::DeviceKey, tag: Option<&str>) -> bool {
+        tag.is_some_and(|t| {
+            key.verify(
+                "forecast-journal",
+                &self.parts().each_ref().map(|p| p.as_bytes()),
+                t,
+            )
+        })
+    }
+
+    fn parts(&self) -> [String; 11] {
+        [
+            self.key.clone(),
+            self.save_id.clone(),
+            self.user_id.to_string(),
+            self.actor.clone(),
+            self.cycle_id.to_string(),
+            self.rep_id.to_string(),
+            self.cell.0.clone(),
+            self.cell.1.clone(),
+            self.cell.2.clone(),
+            self.quantity.to_string(),
+            self.base_version.to_string(),
+        ]
+    }
+}
+
+/// Why a journal row that fails its check is not sent.
+const TAMPERED: &str = "This edit was changed outside Portdesk (its check against this desktop's key failed): it was not sent.";
+
 /// Replays `who`'s pending entries in order. Stops (with what remains) when the store stops
 /// answering; any other error of a batch is pinned on its entries one by one.
 pub async fn replay(local: &LocalStore, store: &Store, who: &Replayer) -> Result<Replayed> {
     let rows = sqlx::query(
-        "SELECT id, idempotency_key, save_id, cycle_id, rep_id, erp_customer_code, part, month, quantity, base_version \
-         FROM forecast_journal WHERE user_id = $1 AND state = 'pending' ORDER BY id",
+        "SELECT id, idempotency_key, save_id, user_id, actor, cycle_id, rep_id, erp_customer_code, part, month, \
+         quantity, base_version, tag FROM forecast_journal WHERE user_id = $1 AND state = 'pending' ORDER BY id",
     )
     .bind(who.user_id)
     .fetch_all(local.pool())
     .await?;
-    let mut entries = rows
+    let read = rows
         .iter()
         .map(|r| {
-            Ok(Entry {
-                id: r.try_get("id")?,
-                key: r.try_get("idempotency_key")?,
-                save_id: r.try_get("save_id")?,
-                cycle_id: r.try_get("cycle_id")?,
-                rep_id: r.try_get("rep_id")?,
-                cell: (
-                    r.try_get("erp_customer_code")?,
-                    r.try_get("part")?,
-                    r.try_get("month")?,
-                ),
-                quantity: r.try_get("quantity")?,
-                base_version: r.try_get("base_version")?,
-            })
+            Ok((
+                Entry {
+                    id: r.try_get("id")?,
+                    key: r.try_get("idempotency_key")?,
+                    save_id: r.try_get("save_id")?,
+                    user_id: r.try_get("user_id")?,
+                    actor: r.try_get("actor")?,
+                    cycle_id: r.try_get("cycle_id")?,
+                    rep_id: r.try_get("rep_id")?,
+                    cell: (
+                        r.try_get("erp_customer_code")?,
+                        r.try_get("part")?,
+                        r.try_get("month")?,
+                    ),
+                    quantity: r.try_get("quantity")?,
+                    base_version: r.try_get("base_version")?,
+                },
+                r.try_get::<Option<String>, _>("tag")?,
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut out = Replayed::default();
+    // Only what this desktop's key vouches for is sent; the rest is refused and reported,
+    // with the whole save it claims to belong to (a save goes together or not at all).
+    let bad: HashSet<String> = match local.device_key() {
+        Some(k) => read
+            .iter()
+            .filter(|(e, tag)| !e.checks_out(k, tag.as_deref()))
+            .map(|(e, _)| e.save_id.clone())
+            .collect(),
+        None => HashSet::new(),
+    };
+    let mut entries = Vec::with_capacity(read.len());
+    for (e, _) in read {
+        match bad.contains(&e.save_id) {
+            true => {
+                tracing::warn!(save = %e.save_id, "a journal row failed its check: refused, not sent");
+                sqlx::query(
+                    "UPDATE forecast_journal SET state = 'refused', detail = $1 WHERE id = $2 AND state = 'pending'",
+                )
+                .bind(TAMPERED)
+                .bind(e.id)
+                .execute(local.pool())
+                .await?;
+                out.refused += 1;
+                if !out.refusals.iter().any(|(s, _)| *s == e.save_id) {
+                    out.refusals.push((
+                        e.save_id.clone(),
+                        CoreError::Conflict {
+                            field: None,
+                            message: TAMPERED.into(),
+                        },
+                    ));
+                }
+            }
+            false => entries.push(e),
+        }
+    }
     let mut at = 0;
     // After a refused batch, its saves go one at a time to find the refused ones.
     let mut single_until = 0;
@@ -302,7 +408,9 @@ pub async fn replay(local: &LocalStore, store: &Store, who: &Replayer) -> Result
                 out.applied += reply.applied;
                 out.conflicts += reply.conflicts.len() as u32;
             }
-            Err(CoreError::Store(e)) if e.is_unavailable() => {
+            // The store away or refusing for the moment (restarting, deadlock, busy): the
+            // batch stays pending and is tried again, never marked refused.
+            Err(CoreError::Store(e)) if e.is_transient() => {
                 out.remaining = (entries.len() - at) as u32;
                 return Ok(out);
             }
@@ -415,8 +523,14 @@ async fn settle(
         if let Some(&(old, new)) = moved.get(&e.cell)
             && e.base_version == old
         {
-            sqlx::query("UPDATE forecast_journal SET base_version = $1 WHERE id = $2")
+            // The row changes, so does its tag (this desktop's own write).
+            let moved_on = Entry {
+                base_version: new,
+                ..e.clone()
+            };
+            sqlx::query("UPDATE forecast_journal SET base_version = $1, tag = $2 WHERE id = $3")
                 .bind(new)
+                .bind(local.device_key().map(|k| moved_on.tag(k)))
                 .bind(e.id)
                 .execute(&mut *tx)
                 .await?;
@@ -520,16 +634,6 @@ pub async fn settle_cell(
     .rows_affected())
 }
 
-/// Users with entries still to replay (the command-line sync replays each of them).
-pub async fn users_pending(local: &LocalStore) -> Result<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT user_id FROM forecast_journal WHERE state = 'pending' ORDER BY user_id",
-    )
-    .fetch_all(local.pool())
-    .await?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
-}
-
 /// Takes a save out of the journal (the store refused it while the user waited for the answer).
 pub async fn forget_save(local: &LocalStore, save_id: &str) -> Result<()> {
     sqlx::query("DELETE FROM forecast_journal WHERE save_id = $1")
@@ -609,49 +713,4 @@ pub async fn keep_conflicts(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Replays every user's pending entries (the command-line `forecasts sync`), each with the
-/// rights the store gives that account now: one that is no longer an active sales rep or
-/// admin has its entries refused, never applied.
-pub async fn replay_all(local: &LocalStore, store: &Store) -> Result<Replayed> {
-    let mut out = Replayed::default();
-    for user_id in users_pending(local).await? {
-        let user = crate::accounts::by_id(store, user_id).await?;
-        let allowed = user.as_ref().filter(|u| {
-            u.active
-                && matches!(
-                    u.role,
-                    portdesk_types::Role::SalesRep | portdesk_types::Role::Admin
-                )
-        });
-        let Some(u) = allowed else {
-            let n = sqlx::query(
-                "UPDATE forecast_journal SET state = 'refused', detail = $1 WHERE user_id = $2 AND state = 'pending'",
-            )
-            .bind("The account that made these edits may no longer enter forecasts.")
-            .bind(user_id)
-            .execute(local.pool())
-            .await?
-            .rows_affected();
-            out.refused += n as u32;
-            continue;
-        };
-        let r = replay(
-            local,
-            store,
-            &Replayer {
-                user_id,
-                actor: u.actor(),
-                admin: u.role == portdesk_types::Role::Admin,
-            },
-        )
-        .await?;
-        out.applied += r.applied;
-        out.conflicts += r.conflicts;
-        out.refused += r.refused;
-        out.remaining += r.remaining;
-        out.refusals.extend(r.refusals);
-    }
-    Ok(out)
 }

@@ -241,6 +241,15 @@ impl Portdesk {
         }
     }
 
+    /// Stops this desktop's sender until the guard is dropped (a store move), after the pass
+    /// under way; `None` when it sends no mail.
+    pub(crate) async fn mail_hold(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.mail.sender.get() {
+            Some(s) => Some(s.hold().await),
+            None => None,
+        }
+    }
+
     /// Whether this desktop sends mail (its sender was started).
     pub(crate) fn mail_sender_running(&self) -> bool {
         self.mail.sender.get().is_some()

@@ -140,6 +140,9 @@ pub struct MailSender {
     status: Arc<Mutex<String>>,
     /// The store it sends from; replaced when the desktop's store moves to a server.
     store: Arc<Mutex<Store>>,
+    /// Held by the sender for each pass, and by a store move for the whole move: a move
+    /// starts after the pass under way ends (its claims settled), and no pass runs during it.
+    hold: Arc<tokio::sync::Mutex<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -148,19 +151,27 @@ impl MailSender {
         let wake = Arc::new(Notify::new());
         let status = Arc::new(Mutex::new("Starting.".to_owned()));
         let store = Arc::new(Mutex::new(store));
+        let hold = Arc::new(tokio::sync::Mutex::new(()));
         let task = tokio::spawn(run(
             store.clone(),
             secrets,
             config,
             wake.clone(),
             status.clone(),
+            hold.clone(),
         ));
         MailSender {
             wake,
             status,
             store,
+            hold,
             task,
         }
+    }
+
+    /// Stops sending until the guard is dropped: waits for the pass under way to end.
+    pub async fn hold(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.hold.clone().lock_owned().await
     }
 
     /// Call after committing a transaction that queued mail.
@@ -194,6 +205,7 @@ async fn run(
     config: SenderConfig,
     wake: Arc<Notify>,
     status: Arc<Mutex<String>>,
+    hold: Arc<tokio::sync::Mutex<()>>,
 ) {
     let set = |s: String| {
         if let Ok(mut g) = status.lock() {
@@ -201,10 +213,14 @@ async fn run(
         }
     };
     loop {
+        let held = hold.lock().await;
+        // Read after the hold: a move that just ended has pointed the sender at the server.
         let Some(store) = current.lock().ok().map(|s| s.clone()) else {
             return;
         };
-        let wait = match pass(&store, secrets.as_ref(), &config).await {
+        let passed = pass(&store, secrets.as_ref(), &config).await;
+        drop(held);
+        let wait = match passed {
             Ok(r) => {
                 match r.idle_reason {
                     Some(why) => set(format!("Not sending: {why}")),

@@ -9,7 +9,7 @@ use portdesk_types::Role;
 use portdesk_types::modules::ModuleId;
 use portdesk_types::orders::commands::*;
 use portdesk_types::orders::*;
-use portdesk_types::procurement::{ProductPage, ProductQuery};
+use portdesk_types::procurement::{Product, ProductPage, ProductQuery};
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
@@ -51,10 +51,19 @@ impl Portdesk {
                 ));
             }
         };
+        if user.role == Role::Customer {
+            let adding = req
+                .lines
+                .iter()
+                .map(|l| l.quantity.clamp(0.0, 1e9) as i64)
+                .sum();
+            crate::orders::check_open_units(&store, user.id, adding).await?;
+        }
         let placed =
             crate::orders::place(&store, &user.actor(), &customer, &req.lines, &req.note).await?;
         self.wake_mail();
-        crate::orders::detail(&store, placed.order_id).await
+        let d = crate::orders::detail(&store, placed.order_id).await?;
+        Ok(seen_by(&user, d))
     }
 
     pub async fn list_orders(&self, user: User, mut q: OrderQuery) -> Result<OrderPage> {
@@ -80,7 +89,7 @@ impl Portdesk {
             );
             return Err(CoreError::Forbidden);
         }
-        Ok(d)
+        Ok(seen_by(&user, d))
     }
 
     pub async fn advance_order(&self, user: User, req: AdvanceOrder) -> Result<OrderDetail> {
@@ -102,11 +111,50 @@ impl Portdesk {
             .collect())
     }
 
-    pub async fn order_products(&self, _: User, q: ProductQuery) -> Result<ProductPage> {
+    pub async fn order_products(&self, user: User, q: ProductQuery) -> Result<ProductPage> {
         let q = ProductQuery {
             include_inactive: false,
+            // "Low stock only" is a procurement view: a customer gets the catalogue.
+            low_only: q.low_only && user.role != Role::Customer,
             ..q
         };
-        crate::procurement::list_products(&self.store().await?, &q).await
+        let mut page = crate::procurement::list_products(&self.store().await?, &q).await?;
+        if user.role == Role::Customer {
+            page.rows = page.rows.into_iter().map(product_for_customer).collect();
+        }
+        Ok(page)
+    }
+}
+
+/// A product as a customer may see it: what it is, its price and stock. No supplier, reorder
+/// level, pack size or quantity on order (procurement's business, not the customer's).
+pub fn product_for_customer(p: Product) -> Product {
+    Product {
+        supplier_id: None,
+        supplier: None,
+        reorder_level: 0,
+        reorder_quantity: 0,
+        pack_size: None,
+        on_order: 0,
+        version: 0,
+        ..p
+    }
+}
+
+/// An order as its viewer may see it: a customer gets no staff names and no procurement
+/// numbers (`PROC-…`), only that their team placed it.
+pub fn seen_by(user: &User, d: OrderDetail) -> OrderDetail {
+    if user.role != Role::Customer {
+        return d;
+    }
+    let placed_by = if d.placed_by == user.email || d.placed_by == user.name {
+        d.placed_by
+    } else {
+        "Our team".to_owned()
+    };
+    OrderDetail {
+        placed_by,
+        raised: Vec::new(),
+        ..d
     }
 }

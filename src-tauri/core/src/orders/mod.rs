@@ -20,6 +20,31 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
+/// The most units a customer account may have on open orders (placed, confirmed, picking)
+/// when it orders by itself: one account cannot take a warehouse's stock out of reach.
+pub const MAX_OPEN_UNITS_PER_CUSTOMER: i64 = 100_000;
+
+/// Refuses a customer's own order that would take their open orders past
+/// [`MAX_OPEN_UNITS_PER_CUSTOMER`], naming the limit and what is open.
+pub async fn check_open_units(store: &Store, customer_id: i64, adding: i64) -> Result<()> {
+    let (open,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE o.customer_id = $1 AND o.status IN ('placed', 'confirmed', 'picking')",
+    )
+    .bind(customer_id)
+    .fetch_one(store.pool())
+    .await?;
+    if open + adding > MAX_OPEN_UNITS_PER_CUSTOMER {
+        return Err(CoreError::validation(
+            "quantity",
+            format!(
+                "Your open orders hold {open} units; with these {adding} they would pass the {MAX_OPEN_UNITS_PER_CUSTOMER} units one account may have open. Wait for a delivery, or ask us to place the order."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn order_number(id: i64) -> String {
     format!("ORD-{id:06}")
 }
@@ -534,6 +559,10 @@ pub async fn advance_in(
             procurement::return_stock(conn, product, quantity).await?;
         }
         crate::shop::release_slot(conn, req.id).await?;
+        // An order that raised a request and is cancelled before anyone approved it takes
+        // the request back when the stock is above its level again (ordering to the level
+        // and cancelling must not mail a supplier).
+        procurement::withdraw_for_cancelled_order(conn, actor, req.id).await?;
     }
     audit::record(
         conn,

@@ -22,6 +22,7 @@ pub(crate) fn commands() -> ModuleCommands {
         routes: vec![
             route!(roles ROLES; ListProducts => Portdesk::list_products),
             route!(roles ROLES; SaveProduct => Portdesk::save_product),
+            route!(roles ROLES; AdjustStock => Portdesk::adjust_stock),
             route!(roles ROLES; ListSuppliers => Portdesk::list_suppliers),
             route!(roles ROLES; SaveSupplier => Portdesk::save_supplier),
             route!(roles ROLES; ImportProducts => Portdesk::import_products),
@@ -45,6 +46,10 @@ impl Portdesk {
 
     pub async fn save_product(&self, user: User, e: ProductEdit) -> Result<Product> {
         crate::procurement::save_product(&self.store().await?, &user.actor(), &e).await
+    }
+
+    pub async fn adjust_stock(&self, user: User, a: StockAdjustment) -> Result<Product> {
+        crate::procurement::adjust_stock(&self.store().await?, &user.actor(), &a).await
     }
 
     pub async fn list_suppliers(&self, _: User, _: ()) -> Result<Vec<Supplier>> {

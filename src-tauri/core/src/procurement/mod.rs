@@ -14,7 +14,9 @@ mod requests;
 pub mod xlsx;
 
 pub(crate) use catalogue::{CheckedProduct, check_product, write_product};
-pub use catalogue::{list_products, list_suppliers, product_by_id, save_product, save_supplier};
+pub use catalogue::{
+    adjust_stock, list_products, list_suppliers, product_by_id, save_product, save_supplier,
+};
 pub use requests::{approve, close, list_requests, mark_seen, receive, request_detail};
 
 use crate::audit::{self, Actor};
@@ -288,7 +290,8 @@ pub async fn reorder_check(
     let now = crate::now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO procurement_requests (product_id, supplier_id, quantity, stock_at_trigger, status, \
-         cannot_notify, order_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7) RETURNING id",
+         cannot_notify, order_id, created_at, updated_at, unit_price_at_raise) \
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(taken.product_id)
     .bind(taken.supplier_id)
@@ -297,6 +300,7 @@ pub async fn reorder_check(
     .bind(i64::from(email.is_none()))
     .bind(order_id)
     .bind(now)
+    .bind(taken.unit_price)
     .fetch_one(&mut *conn)
     .await?;
     let number = request_number(id);
@@ -364,6 +368,60 @@ pub async fn reorder_check(
     .await?;
     tracing::info!(request = %number, product = %taken.sku, quantity, "procurement request raised");
     Ok(Some(Raised { id, number, mails }))
+}
+
+/// The open requests `order_id` raised, withdrawn when nothing needs them any more (the
+/// product's stock is above its reorder level again): cancelled with the reason in the
+/// trail, and their e-mails that are still queued cancelled too (a sent one cannot be
+/// unsent). In the caller's transaction.
+pub async fn withdraw_for_cancelled_order(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    order_id: i64,
+) -> Result<()> {
+    let raised: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, p.stock, p.reorder_level FROM procurement_requests r \
+         JOIN products p ON p.id = r.product_id WHERE r.order_id = $1 AND r.status = 'open'",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let now = crate::now_ms();
+    for (id, stock, level) in raised {
+        if stock <= level {
+            continue; // Still needed: the stock is at or under its level.
+        }
+        let reason = format!(
+            "Withdrawn: order {} was cancelled and the stock ({stock}) is above its reorder level ({level}) again.",
+            crate::orders::order_number(order_id)
+        );
+        sqlx::query(
+            "UPDATE procurement_requests SET status = 'cancelled', reason = $1, updated_at = $2 \
+             WHERE id = $3 AND status = 'open'",
+        )
+        .bind(&reason)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE mail_outbox SET status = 'cancelled', updated_at = $1, secret = NULL \
+             WHERE status IN ('queued', 'failed') AND id IN (SELECT mail_id FROM procurement_mail WHERE request_id = $2)",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        audit::record(
+            conn,
+            actor,
+            "procurement.withdraw",
+            Some(("procurement_request", id.to_string())),
+            Some(&reason),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub(super) async fn link_mail(

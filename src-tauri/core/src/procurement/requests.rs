@@ -73,7 +73,9 @@ pub async fn list_requests(store: &Store, q: &RequestQuery) -> Result<RequestPag
 
 pub async fn request_detail(store: &Store, id: i64, limit: Cents) -> Result<RequestDetail> {
     let r = sqlx::query(&format!(
-        "SELECT {REQUEST_COLS}, s.email AS supplier_email, p.unit_price, r.note, r.reason {REQUEST_FROM} WHERE r.id = $1"
+        "SELECT {REQUEST_COLS}, s.email AS supplier_email, p.unit_price, \
+         COALESCE(r.unit_price_at_raise, p.unit_price) AS unit_price_at_raise, r.note, r.reason \
+         {REQUEST_FROM} WHERE r.id = $1"
     ))
     .bind(id)
     .fetch_optional(store.pool())
@@ -81,6 +83,7 @@ pub async fn request_detail(store: &Store, id: i64, limit: Cents) -> Result<Requ
     .ok_or_else(|| CoreError::NotFound(format!("There is no procurement request {id}.")))?;
     let request = request_row(&r)?;
     let unit_price: Cents = r.try_get("unit_price")?;
+    let unit_price_at_raise: Cents = r.try_get("unit_price_at_raise")?;
     let ids: Vec<(i64,)> = sqlx::query_as(
         "SELECT mail_id FROM procurement_mail WHERE request_id = $1 ORDER BY mail_id",
     )
@@ -109,10 +112,11 @@ pub async fn request_detail(store: &Store, id: i64, limit: Cents) -> Result<Requ
             detail: a.detail,
         })
         .collect();
-    let value = request.quantity * unit_price;
+    let value = request.quantity * valued_price(unit_price, unit_price_at_raise);
     Ok(RequestDetail {
         supplier_email: r.try_get("supplier_email")?,
         unit_price,
+        unit_price_at_raise,
         value,
         note: r.try_get("note")?,
         reason: r.try_get("reason")?,
@@ -121,6 +125,12 @@ pub async fn request_detail(store: &Store, id: i64, limit: Cents) -> Result<Requ
         needs_admin: limit > 0 && value > limit,
         request,
     })
+}
+
+/// The unit price a request is valued at: the larger of the price frozen when it was raised
+/// and the price now, so lowering a price before approving cannot slip under the limit.
+fn valued_price(now: Cents, at_raise: Cents) -> Cents {
+    now.max(at_raise)
 }
 
 /// Marks a request as opened by someone in the Procurement window (the badge counts the rest).
@@ -171,7 +181,8 @@ pub async fn approve(
     // concurrent approver with "busy" instead of "already ordered").
     let before = request_detail(store, id, limit).await?;
     let qty = quantity.unwrap_or(before.request.quantity);
-    if role != Role::Admin && limit > 0 && qty * before.unit_price > limit {
+    let price = valued_price(before.unit_price, before.unit_price_at_raise);
+    if role != Role::Admin && limit > 0 && qty * price > limit {
         return Err(CoreError::Forbidden);
     }
     let now = crate::now_ms();
@@ -196,7 +207,7 @@ pub async fn approve(
     )
     .bind(id)
     .bind(qty)
-    .bind(before.unit_price)
+    .bind(price)
     .bind(actor.id)
     .bind(now)
     .fetch_one(&mut *tx)

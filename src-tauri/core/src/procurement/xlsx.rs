@@ -2,6 +2,7 @@
 //! it, a negative stock, an unknown supplier, a SKU twice) and applies in one transaction:
 //! all or nothing, or only the valid rows when asked.
 
+use super::catalogue::Base;
 use super::{CheckedProduct, check_product, write_product};
 use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
@@ -166,6 +167,7 @@ pub async fn import(
         }
         let edit = ProductEdit {
             id: None,
+            version: None,
             sku: sku.clone(),
             name: row.text(1).unwrap_or_default().to_owned(),
             description: row.text(2).unwrap_or_default().to_owned(),
@@ -200,7 +202,7 @@ pub async fn import(
     if apply && !valid.is_empty() {
         let mut tx = store.pool().begin().await?;
         for (row, id, p) in &valid {
-            let pid = write_product(&mut tx, *id, p).await?;
+            let pid = write_product(&mut tx, actor, *id, Base::Any, p).await?.id;
             audit::record(
                 &mut tx,
                 actor,

@@ -12,6 +12,7 @@ use crate::secrets;
 use crate::store::Store;
 use crate::tls::Trust;
 use portdesk_types::Role;
+use portdesk_types::Secret;
 use portdesk_types::api::*;
 use portdesk_types::modules::ModuleId;
 use portdesk_types::settings::{
@@ -20,6 +21,13 @@ use portdesk_types::settings::{
 };
 use std::sync::atomic::Ordering;
 use std::time::Instant;
+
+/// What every command but the status answers while this desktop's store moves.
+pub(crate) fn moving_now() -> CoreError {
+    CoreError::AlreadyRunning(
+        "Moving this desktop's store to the server — try again in a minute.".into(),
+    )
+}
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
@@ -80,6 +88,7 @@ impl Portdesk {
             store: req.store,
             kiosk: old.kiosk,
             tls: req.tls,
+            offline: old.offline,
         };
         let passwords = [
             (
@@ -130,10 +139,11 @@ impl Portdesk {
         if new.erp != old.erp || req.erp_password.is_some() || tls_changed {
             *self.erp.lock().await = None;
         }
-        let store_tls = matches!(&new.store, StoreSettings::Postgres(p) if p.tls);
+        let store_tls = matches!(&new.store, StoreSettings::Postgres(p) if !p.allow_unencrypted);
         if new.store != old.store || req.store_password.is_some() || (tls_changed && store_tls) {
             self.restart_required.store(true, Ordering::Relaxed);
         }
+        let new_store = new.store.clone();
         *self.config.write().await = new;
         if let Ok(store) = self.store().await {
             audit::record_on(
@@ -144,6 +154,23 @@ impl Portdesk {
                 None,
             )
             .await?;
+            // An insecure choice is explicit and audited on its own line.
+            if let StoreSettings::Postgres(p) = &new_store
+                && p.allow_unencrypted
+                && old.store != new_store
+            {
+                audit::record_on(
+                    &store,
+                    &user.actor(),
+                    "settings.store_unencrypted",
+                    Some(("settings", "store".into())),
+                    Some(&format!(
+                        "unencrypted connections allowed to {}:{}/{} (test servers only)",
+                        p.host, p.port, p.database
+                    )),
+                )
+                .await?;
+            }
         }
         tracing::info!(user_id = user.id, "connection settings saved");
         self.get_settings(user, ()).await
@@ -177,11 +204,20 @@ impl Portdesk {
 
     /// The move itself (the Settings window and `portdesk store move-to`): copied, verified,
     /// then the config, the password (keyring) and this process's store switched over.
+    ///
+    /// While it runs the desktop is *moving*: the mail sender waits (after the pass under
+    /// way), every command but the status answers "try again in a minute", and the copy is
+    /// one SQLite snapshot that keeps every other writer out. The steps after the server's
+    /// commit are driven by a marker in the data folder (`store_move::Marker`): a failure
+    /// there (the config not written, the keyring refusing) leaves the desktop moving, and a
+    /// retry — or the next start — finishes the switch without copying again. Whatever stops
+    /// it, the desktop ends up on the old store or on the new one, never between.
     pub async fn move_store_to(
         &self,
         req: &MoveStoreRequest,
         progress: &(dyn Fn(crate::store_move::Progress) + Send + Sync),
     ) -> Result<MoveStoreReply> {
+        use crate::store_move::{self as mv, Marker};
         let target = StoreSettings::Postgres(req.postgres.clone());
         validate_store(&target)?;
         let old = self.config.read().await.clone();
@@ -195,43 +231,110 @@ impl Portdesk {
                 ));
             }
         };
-        let src = self.store().await?;
-        let moved = crate::store_move::move_to_postgres(
-            &src,
-            &req.postgres,
-            req.password.as_ref(),
-            &self.trust(),
-            progress,
-        )
-        .await?;
+        // Already moving: only the retry of a move whose copy was committed may go on.
+        if self.moving.swap(true, Ordering::SeqCst)
+            && mv::read_marker(&self.paths.data_dir).is_none()
+        {
+            return Err(moving_now());
+        }
+        let result = async {
+            let _sender = self.mail_hold().await;
+            // A move whose copy was committed before something stopped it: finish it.
+            if let Some(m) = mv::read_marker(&self.paths.data_dir)
+                && mv::committed(&m, req.password.as_ref(), &self.trust()).await == Some(true)
+            {
+                if m.postgres != req.postgres {
+                    return Err(CoreError::validation(
+                        "url",
+                        format!(
+                            "This desktop's data was already copied to {}:{}/{}; finish that move (retry it with that server) first.",
+                            m.postgres.host, m.postgres.port, m.postgres.database
+                        ),
+                    ));
+                }
+                let src = self.store().await?;
+                let rows = self.finish_move(&m, req.password.as_ref()).await?;
+                src.close().await;
+                return Ok((rows.0, rows.1, rows.2));
+            }
+            let src = self.store().await?;
+            let marker = Marker {
+                move_id: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+                postgres: req.postgres.clone(),
+            };
+            // The password goes to the keyring first: a keyring that refuses stops the move
+            // before anything was copied.
+            if let Some(p) = req.password.as_ref().filter(|p| !p.is_empty()) {
+                self.secrets.set_for(
+                    secrets::STORE_PASSWORD,
+                    target.secret_server().as_deref().unwrap_or(""),
+                    p,
+                )?;
+            }
+            mv::write_marker(&self.paths.data_dir, &marker)?;
+            let moved = match mv::move_to_postgres(
+                &src,
+                &req.postgres,
+                req.password.as_ref(),
+                &self.trust(),
+                &marker.move_id,
+                progress,
+            )
+            .await
+            {
+                Ok(m) => m,
+                Err(e) => {
+                    // Nothing was committed (the server's transaction rolled back).
+                    mv::remove_marker(&self.paths.data_dir);
+                    return Err(e);
+                }
+            };
+            let (_, _, description) = self.finish_move(&marker, req.password.as_ref()).await?;
+            src.close().await;
+            Ok((moved.tables.len() as u32, moved.rows, description))
+        }
+        .await;
+        // Moving ends with the switch, or with a failure before the commit; a copy that is
+        // committed but not switched over keeps the desktop moving until a retry finishes it.
+        let unfinished = mv::read_marker(&self.paths.data_dir).is_some();
+        if result.is_ok() || !unfinished {
+            self.moving.store(false, Ordering::SeqCst);
+        }
+        let (tables, rows, store) = result?;
+        Ok(MoveStoreReply {
+            tables,
+            rows,
+            backup: backup.display().to_string(),
+            store,
+        })
+    }
+
+    /// The steps after the server's commit, each one safe to run again: the config names the
+    /// server, the live store, the mail sender and the event listener follow, the marker goes.
+    /// Returns (tables, rows, the new store's description).
+    async fn finish_move(
+        &self,
+        m: &crate::store_move::Marker,
+        password: Option<&Secret>,
+    ) -> Result<(u32, u64, String)> {
+        let target = StoreSettings::Postgres(m.postgres.clone());
         let new = Config {
-            store: target.clone(),
-            ..old
+            store: target,
+            ..self.config.read().await.clone()
         };
         config::save(&self.paths.config_file, &new).map_err(CoreError::Config)?;
-        if let Some(p) = req.password.as_ref().filter(|p| !p.is_empty()) {
-            self.secrets.set_for(
-                secrets::STORE_PASSWORD,
-                target.secret_server().as_deref().unwrap_or(""),
-                p,
-            )?;
-        }
-        let pg = Store::open_postgres(&req.postgres, req.password.as_ref(), &self.trust())
+        let pg = Store::open_postgres(&m.postgres, password, &self.trust())
             .await
             .map_err(|e| CoreError::validation("url", e.to_string()))?;
         let description = pg.description().to_owned();
+        let (tables, rows) = crate::store_move::counts(&pg).await?;
         self.replace_store(pg.clone()).await;
         *self.config.write().await = new;
         // The mail sender and the event listener follow at once: no restart.
         self.mail_follow_store(pg);
         self.bus.store_changed.notify_one();
-        src.close().await;
-        Ok(MoveStoreReply {
-            tables: moved.tables.len() as u32,
-            rows: moved.rows,
-            backup: backup.display().to_string(),
-            store: description,
-        })
+        crate::store_move::remove_marker(&self.paths.data_dir);
+        Ok((tables, rows, description))
     }
 
     pub async fn get_security_settings(&self, _: User, _: ()) -> Result<SecuritySettings> {

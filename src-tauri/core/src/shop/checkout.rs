@@ -55,13 +55,59 @@ async fn review_in(
     }
     let delivery_charge = slot.charge_for(cart.total);
     let total = cart.total + delivery_charge;
+    let key = checkout_key(conn, customer_id, address.id, slot.id, total).await?;
     Ok(CheckoutReview {
         cart,
         address,
         slot,
         delivery_charge,
         total,
+        key,
     })
+}
+
+/// What makes one checkout: the customer, each cart line as added (a line added again after
+/// an order is a new line), the address, the slot and the total.
+async fn checkout_key(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    address_id: i64,
+    slot_id: i64,
+    total: i64,
+) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let lines: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT product_id, quantity, added_at FROM shop_cart_lines WHERE customer_id = $1 ORDER BY product_id",
+    )
+    .bind(customer_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut h = Sha256::new();
+    h.update(format!("{customer_id}|{address_id}|{slot_id}|{total}"));
+    for (product, quantity, added_at) in lines {
+        h.update(format!("|{product}:{quantity}:{added_at}"));
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// The order a checkout with this key placed already, if any.
+async fn placed_with_key(
+    store: &Store,
+    customer_id: i64,
+    key: &str,
+) -> Result<Option<orders::Placed>> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT order_id FROM shop_deliveries WHERE customer_id = $1 AND checkout_key = $2",
+    )
+    .bind(customer_id)
+    .bind(key)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(found.map(|(order_id,)| orders::Placed {
+        order_id,
+        raised: Vec::new(),
+        total: 0,
+    }))
 }
 
 /// The slot is no longer bookable: say so and offer the next one with room.
@@ -120,10 +166,39 @@ fn changed_total(review: &CheckoutReview, expected: i64) -> CoreError {
 /// Places the order. Nothing is written unless all of it is: the slot's place, the stock of
 /// every line, the order, its delivery, the mail, the emptied cart.
 pub async fn place(store: &Store, customer: &User, c: &Checkout) -> Result<orders::Placed> {
+    let key = c.key.as_deref().filter(|k| !k.is_empty() && k.len() <= 128);
+    match place_once(store, customer, c, key).await {
+        Ok(placed) => Ok(placed),
+        Err(e) => match key {
+            // The same checkout finished first elsewhere (its cart is now empty, its slot
+            // place taken): that order is the answer, not this one's refusal.
+            Some(k) => match placed_with_key(store, customer.id, k).await? {
+                Some(first) => Ok(first),
+                None => Err(e),
+            },
+            None => Err(e),
+        },
+    }
+}
+
+async fn place_once(
+    store: &Store,
+    customer: &User,
+    c: &Checkout,
+    key: Option<&str>,
+) -> Result<orders::Placed> {
     let choice = CheckoutChoice {
         address_id: c.address_id,
         slot_id: c.slot_id,
     };
+    // The same checkout again (a double click, a second window, another device): the first
+    // order, never a second one. Looked up before the review, which would find the cart
+    // the first order emptied.
+    if let Some(k) = key
+        && let Some(first) = placed_with_key(store, customer.id, k).await?
+    {
+        return Ok(first);
+    }
     // Checked outside the transaction, so its first statement is a write (see the order path).
     let seen = review(store, customer.id, &choice).await?;
     if seen.total != c.expected_total {
@@ -163,9 +238,11 @@ pub async fn place(store: &Store, customer: &User, c: &Checkout) -> Result<order
             c.expected_total,
         ));
     }
+    // A unique key: the same checkout committed first on another connection makes this one
+    // roll back whole, and `place` answers with that order.
     sqlx::query(
-        "INSERT INTO shop_deliveries (order_id, customer_id, slot_id, slot_label, address, postcode, charge, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO shop_deliveries (order_id, customer_id, slot_id, slot_label, address, postcode, charge, created_at, checkout_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(placed.order_id)
     .bind(customer.id)
@@ -175,6 +252,7 @@ pub async fn place(store: &Store, customer: &User, c: &Checkout) -> Result<order
     .bind(&seen.address.postcode)
     .bind(seen.delivery_charge)
     .bind(crate::now_ms())
+    .bind(key)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM shop_cart_lines WHERE customer_id = $1")

@@ -126,9 +126,12 @@ impl Portdesk {
         let customer = accounts::by_id(&store, user.id)
             .await?
             .ok_or(CoreError::Forbidden)?;
+        let units = crate::shop::cart::get(&store, customer.id).await?.units;
+        crate::orders::check_open_units(&store, customer.id, units).await?;
         let placed = checkout::place(&store, &customer, &c).await?;
         self.wake_mail();
-        crate::orders::detail(&store, placed.order_id).await
+        let d = crate::orders::detail(&store, placed.order_id).await?;
+        Ok(crate::orders::commands::seen_by(&user, d))
     }
 
     pub async fn shop_my_orders(&self, user: User, _: ()) -> Result<Vec<ShopOrder>> {

@@ -177,14 +177,55 @@ pub async fn load(store: &Store, id: i64) -> Result<Option<(i64, bool, String, S
     Ok(row.map(|(c, i, n, m, b)| (c, i == 1, n, m, b)))
 }
 
-/// Writes the file where the system's viewer can open it: a folder of its own under the
-/// temporary folder, named after the file with its content's extension.
-pub fn to_temp(name: &str, mime: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let dir = std::env::temp_dir()
-        .join("portdesk-attachments")
-        .join(format!("{:016x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CoreError::Internal(format!("temporary folder: {e}")))?;
+/// The folder attachments are copied into for the system's viewer: inside this user's own
+/// data folder (never a shared `/tmp`, where another account could read or plant files),
+/// readable by this user only, emptied at every sign-out and start.
+pub fn private_dir(paths: &crate::paths::AppPaths) -> PathBuf {
+    paths.data_dir.join("opened-attachments")
+}
+
+/// Removes every copy opened for the viewer (sign-out, start). A copy a viewer still holds
+/// open on Windows stays until the next time.
+pub fn clear_private(paths: &crate::paths::AppPaths) {
+    let dir = private_dir(paths);
+    if dir.exists()
+        && let Err(e) = std::fs::remove_dir_all(&dir)
+    {
+        tracing::warn!(dir = %dir.display(), "opened attachments not removed: {e}");
+    }
+}
+
+/// Creates `dir` (and its parents) readable by this user only.
+fn private_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        // An existing folder keeps its old mode with `create`: set it.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        // %LOCALAPPDATA% is the user's own: its ACL already keeps other accounts out.
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Writes the file where the system's viewer can open it: a folder of its own inside
+/// [`private_dir`], named after the file with its content's extension.
+pub fn to_temp(
+    paths: &crate::paths::AppPaths,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> Result<PathBuf> {
+    let root = private_dir(paths);
+    private_folder(&root).map_err(|e| CoreError::Internal(format!("temporary folder: {e}")))?;
+    let dir = root.join(format!("{:016x}", fastrand::u64(..)));
+    private_folder(&dir).map_err(|e| CoreError::Internal(format!("temporary folder: {e}")))?;
     let stem = Path::new(name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

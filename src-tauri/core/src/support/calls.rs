@@ -79,6 +79,14 @@ pub async fn request(
     if note.chars().count() > 1000 {
         return Err(CoreError::validation("note", "At most 1000 characters."));
     }
+    super::hourly_cap(
+        store,
+        "support_calls",
+        customer.id,
+        super::CALLS_PER_HOUR,
+        "call requests",
+    )
+    .await?;
     let settings = super::load_settings(store).await?;
     let now = crate::now_ms();
     if let Some(at) = n.at {

@@ -123,7 +123,7 @@ impl Portdesk {
         if self.kiosk().await.is_some() {
             return Ok(OpenedAttachment::NotAtKiosk { name });
         }
-        let path = attachments::to_temp(&name, &mime, &bytes)?;
+        let path = attachments::to_temp(&self.paths, &name, &mime, &bytes)?;
         self.open_file(&path)?;
         Ok(OpenedAttachment::OpenedWithViewer { name })
     }
@@ -186,7 +186,11 @@ impl Portdesk {
     }
 
     pub async fn support_kb_article(&self, user: User, r: ArticleRef) -> Result<Article> {
-        kb::get(&self.store().await?, r.id, is_staff(user.role)).await
+        let reader = match self.kiosk().await {
+            Some(_) => kb::Reader::Kiosk,
+            None => kb::Reader::Desktop,
+        };
+        kb::get(&self.store().await?, r.id, is_staff(user.role), reader).await
     }
 
     pub async fn support_kb_save(&self, user: User, e: ArticleEdit) -> Result<Article> {

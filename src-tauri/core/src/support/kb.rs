@@ -5,13 +5,32 @@ use crate::store::{Backend, Store};
 use portdesk_types::support::*;
 use sqlx::Row;
 
+/// Where an article is read: a kiosk shows links as plain text, since its full-screen
+/// window must never lead a lobby visitor onto the web or into another program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Desktop,
+    Kiosk,
+}
+
 /// Markdown to HTML a window may show: pulldown-cmark renders, ammonia keeps only safe tags
-/// and attributes (no script, no event handlers, no javascript: links).
-pub fn render(markdown: &str) -> String {
+/// and attributes (no script, no event handlers). Links keep only http(s) and mailto
+/// addresses (ammonia's default list also has tel, ssh, ftp, …), open in the system browser
+/// after the window asks (the shell refuses any navigation away from the app); at a kiosk
+/// they are plain text.
+pub fn render(markdown: &str, reader: Reader) -> String {
     let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
+    let mut cleaner = ammonia::Builder::default();
+    cleaner
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        // A relative link would resolve inside the app: it has no place in an article.
+        .url_relative(ammonia::UrlRelative::Deny);
+    if reader == Reader::Kiosk {
+        cleaner.rm_tags(["a"]);
+    }
+    cleaner.clean(&html).to_string()
 }
 
 fn status(s: &str) -> ArticleStatus {
@@ -95,7 +114,7 @@ pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<Artic
         .collect()
 }
 
-pub async fn get(store: &Store, id: i64, staff: bool) -> Result<Article> {
+pub async fn get(store: &Store, id: i64, staff: bool, reader: Reader) -> Result<Article> {
     let r = sqlx::query(
         "SELECT id, title, category, status, body, updated_at FROM support_articles WHERE id = $1",
     )
@@ -115,7 +134,7 @@ pub async fn get(store: &Store, id: i64, staff: bool) -> Result<Article> {
         title: r.try_get("title")?,
         category: r.try_get("category")?,
         status: st,
-        html: render(&body),
+        html: render(&body, reader),
         body,
         updated_at: r.try_get("updated_at")?,
     })
@@ -183,5 +202,41 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
-    get(store, id, true).await
+    get(store, id, true, Reader::Desktop).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARTICLE: &str = "[Our site](https://example.com/help), [mail us](mailto:help@example.com), \
+        [call](tel:+4712345678), [shell](ssh://evil.example), [inside](../settings), \
+        <a href=\"javascript:alert(1)\">x</a>";
+
+    /// A desktop keeps http(s) and mailto links only; nothing else is a link.
+    #[test]
+    fn links_are_limited_to_the_web_and_mail() {
+        let html = render(ARTICLE, Reader::Desktop);
+        assert!(html.contains("href=\"https://example.com/help\""), "{html}");
+        assert!(html.contains("href=\"mailto:help@example.com\""), "{html}");
+        for gone in ["tel:", "ssh:", "../settings", "javascript:"] {
+            assert!(!html.contains(gone), "{gone} kept: {html}");
+        }
+        assert!(
+            html.contains("call") && html.contains("shell"),
+            "the words stay: {html}"
+        );
+    }
+
+    /// A kiosk shows every link as plain text.
+    #[test]
+    fn a_kiosk_gets_no_link_at_all() {
+        let html = render(ARTICLE, Reader::Kiosk);
+        assert!(!html.contains("<a"), "{html}");
+        assert!(!html.contains("href"), "{html}");
+        assert!(
+            html.contains("Our site") && html.contains("mail us"),
+            "{html}"
+        );
+    }
 }

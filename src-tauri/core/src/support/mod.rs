@@ -94,6 +94,39 @@ pub async fn save_settings(store: &Store, s: &SupportSettings) -> Result<Support
 }
 
 /// A body of text: trimmed, required, at most `max` characters.
+/// Tickets one customer account may open in an hour (each one notifies every agent).
+pub const TICKETS_PER_HOUR: i64 = 10;
+/// Call requests one customer account may make in an hour.
+pub const CALLS_PER_HOUR: i64 = 5;
+
+/// Refuses a customer's `what` ("tickets") past `limit` in the last hour, naming the limit:
+/// one account (or a lobby visitor at a kiosk) cannot flood the agents' queue and mail.
+pub(crate) async fn hourly_cap(
+    store: &Store,
+    table: &str,
+    customer_id: i64,
+    limit: i64,
+    what: &str,
+) -> Result<()> {
+    let since = crate::now_ms() - 3_600_000;
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM {table} WHERE customer_id = $1 AND created_at >= $2"
+    ))
+    .bind(customer_id)
+    .bind(since)
+    .fetch_one(store.pool())
+    .await?;
+    if n >= limit {
+        return Err(CoreError::Conflict {
+            field: None,
+            message: format!(
+                "This account has made {n} {what} in the last hour, the most one account may. Add to an open ticket, or try again later."
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String> {
     crate::search::text(field, value, true, max)
 }

@@ -5,6 +5,7 @@ use crate::accounts::User;
 use crate::audit;
 use crate::error::{CoreError, Result};
 use crate::mail::templates::{self, Template};
+use crate::stale::{Changed, LastChange};
 use crate::store::Store;
 use portdesk_types::events::SupportChangedEvent;
 use portdesk_types::support::*;
@@ -255,6 +256,14 @@ pub async fn create(
                 format!("Choose one of: {}.", CATEGORIES.join(", ")),
             )
         })?;
+    super::hourly_cap(
+        store,
+        "support_tickets",
+        customer.id,
+        super::TICKETS_PER_HOUR,
+        "new tickets",
+    )
+    .await?;
     let files = prepare_files(store, &n.paths).await?;
     let name = customer
         .erp_customer
@@ -384,23 +393,28 @@ pub async fn add_message(
     }
     let now = crate::now_ms();
     let mut tx = store.pool().begin().await?;
-    // A staff reply moves an open ticket on; a customer's answer brings it back to the queue.
+    // A staff reply moves an open ticket on; a customer's answer to a question brings it
+    // back to the queue; a resolved ticket reopens only when the customer asks.
     let status = match (staff && !m.internal, t.status) {
         (true, TicketStatus::Open) => TicketStatus::InProgress,
-        (false, TicketStatus::WaitingOnCustomer | TicketStatus::Resolved) if !staff => {
-            TicketStatus::Open
-        }
+        (false, TicketStatus::WaitingOnCustomer) if !staff => TicketStatus::Open,
+        (false, TicketStatus::Resolved) if !staff && m.reopen => TicketStatus::Open,
         (_, s) => s,
     };
+    // The status moves only from the one it was read in: a reply never reverts a status
+    // someone set meanwhile.
     sqlx::query(
-        "UPDATE support_tickets SET updated_at = $1, status = $2, \
+        "UPDATE support_tickets SET updated_at = $1, \
+         status = CASE WHEN status = $5 THEN $2 ELSE status END, \
          first_response_at = CASE WHEN $3 = 1 AND first_response_at IS NULL THEN $1 ELSE first_response_at END, \
-         resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN resolved_at ELSE NULL END WHERE id = $4",
+         resolved_at = CASE WHEN (CASE WHEN status = $5 THEN $2 ELSE status END) IN ('resolved', 'closed') \
+           THEN resolved_at ELSE NULL END WHERE id = $4",
     )
     .bind(now)
     .bind(status.as_str())
     .bind(i64::from(staff && !m.internal))
     .bind(t.id)
+    .bind(t.status.as_str())
     .execute(&mut *tx)
     .await?;
     let mid: i64 = sqlx::query_scalar(
@@ -471,6 +485,28 @@ pub async fn add_message(
     Ok(ch)
 }
 
+/// A stale ticket change refused, naming who last changed the ticket and when (its trail).
+async fn ticket_stale(conn: &mut AnyConnection, t: &Ticket, changed: &[Changed]) -> CoreError {
+    let last: Option<(String, i64)> = sqlx::query_as(
+        "SELECT actor, at FROM audit_log WHERE target_type = 'ticket' AND target_id = $1 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(t.id.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .unwrap_or(None);
+    let (by, at_ms) = match last {
+        Some((by, at)) => (Some(by), at),
+        None => (None, t.updated_at),
+    };
+    let last = LastChange {
+        version: 0,
+        by,
+        at_ms,
+    };
+    crate::stale::refused_fields(&format!("Ticket {}", t.number), &last, changed)
+}
+
 pub async fn update(
     store: &Store,
     origin: &str,
@@ -495,6 +531,39 @@ pub async fn update(
         Some(None) => Some((None, None)),
         None => None,
     };
+    // Field-wise: a field the form changes must still hold what the form showed.
+    if let Some(seen) = &u.seen {
+        let changed: Vec<Changed> = [
+            u.status
+                .filter(|_| t.status != seen.status)
+                .and_then(|_| Changed::field("status", t.status.label(), seen.status.label())),
+            u.priority
+                .filter(|_| t.priority != seen.priority)
+                .and_then(|_| {
+                    Changed::field("priority", t.priority.label(), seen.priority.label())
+                }),
+            u.assignee
+                .filter(|_| t.assignee_id != seen.assignee_id)
+                .and_then(|_| {
+                    let name = |id: Option<i64>, n: Option<&str>| match (id, n) {
+                        (None, _) => "nobody".to_owned(),
+                        (Some(_), Some(n)) => n.to_owned(),
+                        (Some(id), None) => format!("account {id}"),
+                    };
+                    Changed::field(
+                        "assignee",
+                        name(t.assignee_id, t.assignee_name.as_deref()),
+                        name(seen.assignee_id, None),
+                    )
+                }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !changed.is_empty() {
+            return Err(ticket_stale(&mut conn, &t, &changed).await);
+        }
+    }
     drop(conn);
     let status = u.status.unwrap_or(t.status);
     let priority = u.priority.unwrap_or(t.priority);
@@ -503,9 +572,12 @@ pub async fn update(
         .unwrap_or((t.assignee_id, t.assignee_name.clone()));
     let now = crate::now_ms();
     let mut tx = store.pool().begin().await?;
-    sqlx::query(
+    // Conditional on the whole row as just read: a change that lands between that read and
+    // this write is never reverted by the fields this update carries over.
+    let written = sqlx::query(
         "UPDATE support_tickets SET status = $1, priority = $2, assignee_id = $3, assignee_name = $4, updated_at = $5, \
-         resolved_at = CASE WHEN $1 IN ('resolved', 'closed') THEN COALESCE(resolved_at, $5) ELSE NULL END WHERE id = $6",
+         resolved_at = CASE WHEN $1 IN ('resolved', 'closed') THEN COALESCE(resolved_at, $5) ELSE NULL END \
+         WHERE id = $6 AND status = $7 AND priority = $8 AND COALESCE(assignee_id, 0) = $9",
     )
     .bind(status.as_str())
     .bind(priority.as_str())
@@ -513,8 +585,30 @@ pub async fn update(
     .bind(assignee_name.clone())
     .bind(now)
     .bind(t.id)
+    .bind(t.status.as_str())
+    .bind(t.priority.as_str())
+    .bind(t.assignee_id.unwrap_or(0))
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if written == 0 {
+        drop(tx);
+        let mut conn = store.pool().acquire().await?;
+        let now = visible(&mut conn, user, u.id).await?;
+        let changed: Vec<Changed> = [
+            Changed::field("status", now.status.label(), t.status.label()),
+            Changed::field("priority", now.priority.label(), t.priority.label()),
+            Changed::field(
+                "assignee",
+                now.assignee_name.as_deref().unwrap_or("nobody"),
+                t.assignee_name.as_deref().unwrap_or("nobody"),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        return Err(ticket_stale(&mut conn, &now, &changed).await);
+    }
     let mut parts = Vec::new();
     if status != t.status {
         parts.push(format!("status {} → {}", t.status.label(), status.label()));

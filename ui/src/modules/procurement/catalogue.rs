@@ -1,5 +1,6 @@
 //! The catalogue and suppliers tabs: search, create, edit, deactivate; Excel in and out.
 
+use super::product_editor::{ProductEditor, edit_of};
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, error_line};
 use portdesk_types::ApiError;
@@ -7,30 +8,7 @@ use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode, ImportRep
 use portdesk_types::api::*;
 use portdesk_types::procurement::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-/// A count as typed; text that is no number is sent as -1, which the core refuses by name.
-fn int(v: &str) -> i64 {
-    v.trim().parse::<i64>().unwrap_or(-1)
-}
-
-fn edit_of(p: &Product) -> ProductEdit {
-    ProductEdit {
-        id: Some(p.id),
-        sku: p.sku.clone(),
-        name: p.name.clone(),
-        description: p.description.clone(),
-        category: p.category.clone(),
-        unit_price: money(p.unit_price),
-        stock: p.stock,
-        reorder_level: p.reorder_level,
-        reorder_quantity: p.reorder_quantity,
-        pack_size: p.pack_size,
-        supplier_id: p.supplier_id,
-        active: p.active,
-    }
-}
 
 #[function_component(Catalogue)]
 pub fn catalogue() -> Html {
@@ -41,7 +19,6 @@ pub fn catalogue() -> Html {
     let page = use_state(|| None::<Result<ProductPage, ApiError>>);
     let suppliers = use_state(Vec::<Supplier>::new);
     let editing = use_state(|| None::<ProductEdit>);
-    let error = use_state(|| None::<ApiError>);
     let reload = use_state(|| 0u32);
     let import_path = use_state(String::new);
     let export_path = use_state(String::new);
@@ -64,32 +41,6 @@ pub fn catalogue() -> Html {
             });
         });
     }
-    let field = |f: fn(&mut ProductEdit, String)| {
-        let editing = editing.clone();
-        Callback::from(move |v: String| {
-            if let Some(mut e) = (*editing).clone() {
-                f(&mut e, v);
-                editing.set(Some(e));
-            }
-        })
-    };
-    let save = {
-        let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
-        Callback::from(move |_: MouseEvent| {
-            let Some(e) = (*editing).clone() else { return };
-            let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
-            spawn_local(async move {
-                match call::<SaveProduct>(&e).await {
-                    Ok(_) => {
-                        editing.set(None);
-                        error.set(None);
-                        reload.set(*reload + 1);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
-            });
-        })
-    };
     let import = |mode: ImportMode| {
         let (path, report, reload) = (import_path.clone(), report.clone(), reload.clone());
         Callback::from(move |_: MouseEvent| {
@@ -117,55 +68,11 @@ pub fn catalogue() -> Html {
     };
     let editor = match &*editing {
         Some(e) => {
-            let on_supplier = {
-                let editing = editing.clone();
-                Callback::from(move |ev: Event| {
-                    let v = ev.target_unchecked_into::<HtmlSelectElement>().value();
-                    if let Some(mut e) = (*editing).clone() {
-                        e.supplier_id = v.parse().ok();
-                        editing.set(Some(e));
-                    }
-                })
-            };
-            let toggle = {
-                let editing = editing.clone();
-                Callback::from(move |_: MouseEvent| {
-                    if let Some(mut e) = (*editing).clone() {
-                        e.active = !e.active;
-                        editing.set(Some(e));
-                    }
-                })
-            };
-            let pack = e.pack_size.map(|p| p.to_string()).unwrap_or_default();
-            html! {
-                <div class="card" id="product-editor">
-                    <h3>{ if e.id.is_some() { "Edit product" } else { "New product" } }</h3>
-                    <div class="grid3">
-                        <div><Field id="prod-sku" label="SKU" value={e.sku.clone()} oninput={field(|e, v| e.sku = v)} /></div>
-                        <div><Field id="prod-name" label="Name" value={e.name.clone()} oninput={field(|e, v| e.name = v)} /></div>
-                        <div><Field id="prod-category" label="Category" value={e.category.clone()} oninput={field(|e, v| e.category = v)} /></div>
-                        <div><Field id="prod-price" label="Unit price" value={e.unit_price.clone()} oninput={field(|e, v| e.unit_price = v)} /></div>
-                        <div><Field id="prod-stock" label="Stock" value={e.stock.to_string()} oninput={field(|e, v| e.stock = int(&v))} /></div>
-                        <div><Field id="prod-level" label="Reorder level" value={e.reorder_level.to_string()} oninput={field(|e, v| e.reorder_level = int(&v))} /></div>
-                        <div><Field id="prod-reorder" label="Reorder quantity" value={e.reorder_quantity.to_string()} oninput={field(|e, v| e.reorder_quantity = int(&v))} /></div>
-                        <div><Field id="prod-pack" label="Supplier pack size (optional)" value={pack} oninput={field(|e, v| e.pack_size = if v.trim().is_empty() { None } else { Some(v.trim().parse().unwrap_or(0)) })} /></div>
-                        <div>
-                            <label for="prod-supplier">{ "Supplier" }</label>
-                            <select id="prod-supplier" onchange={on_supplier}>
-                                <option value="" selected={e.supplier_id.is_none()}>{ "None" }</option>
-                                { for suppliers.iter().map(|s| html! { <option value={s.id.to_string()} selected={e.supplier_id == Some(s.id)}>{ s.name.clone() }</option> }) }
-                            </select>
-                        </div>
-                    </div>
-                    <Field id="prod-description" label="Description" value={e.description.clone()} oninput={field(|e, v| e.description = v)} />
-                    <div class="actions">
-                        <button id="prod-save" onclick={save}>{ "Save" }</button>
-                        <button class="secondary" id="prod-active" onclick={toggle}>{ if e.active { "Deactivate" } else { "Activate" } }</button>
-                        <button class="secondary" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(None)) }}>{ "Close" }</button>
-                    </div>
-                    { error_line("prod-error", &error) }
-                </div>
-            }
+            let reload = reload.clone();
+            let ed = editing.clone();
+            html! { <ProductEditor edit={e.clone()} suppliers={(*suppliers).clone()}
+            on_changed={Callback::from(move |_| reload.set(*reload + 1))}
+            on_close={Callback::from(move |_| ed.set(None))} /> }
         }
         None => html! {},
     };
@@ -220,7 +127,7 @@ pub fn catalogue() -> Html {
                 <h3>{ "Excel" }</h3>
                 <div class="grid2">
                     <div><Field id="cat-import-path" label="Import from (.xlsx)" value={(*import_path).clone()} oninput={{ let s = import_path.clone(); Callback::from(move |v| s.set(v)) }}
-                        hint="Columns: SKU, Name, Description, Category, Unit price, Stock, Reorder level, Reorder quantity, Pack size, Supplier. A known SKU updates its product." /></div>
+                        hint="Columns: SKU, Name, Description, Category, Unit price, Stock, Reorder level, Reorder quantity, Pack size, Supplier. A known SKU updates its product (its stock stays: use Adjust stock)." /></div>
                     <div><Field id="cat-export-path" label="Export to (.xlsx)" value={(*export_path).clone()} oninput={{ let s = export_path.clone(); Callback::from(move |v| s.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
                 </div>
                 <div class="actions">
@@ -296,6 +203,7 @@ pub fn suppliers() -> Html {
             phone: s.phone.clone().unwrap_or_default(),
             lead_time_days: s.lead_time_days,
             active: s.active,
+            version: Some(s.version),
         };
         Callback::from(move |_: MouseEvent| editing.set(Some(e.clone())))
     };

@@ -3,6 +3,7 @@
 //! deactivate, Excel in and out) and suppliers.
 
 mod catalogue;
+mod product_editor;
 mod settings_card;
 
 pub use settings_card::ProcurementSettingsCard;

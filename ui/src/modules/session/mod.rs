@@ -60,6 +60,7 @@ pub fn main_window() -> Html {
             let banners = html! {
                 <>
                     if let Some(w) = &s.config_warning { <div id="config-warning" class="banner warn">{ w.clone() }</div> }
+                    if let Some(w) = &s.security_warning { <div id="security-warning" class="banner warn" role="status">{ w.clone() }</div> }
                     if let Some(e) = &s.store_error { <div id="store-error" class="banner err">{ e.clone() }</div> }
                     if let Some(k) = &s.kiosk {
                         <div id="kiosk-banner" class="banner info">{ format!("Customer kiosk: sign in with your customer account. You are signed out after {} seconds without activity.", k.idle_seconds) }</div>

@@ -113,7 +113,7 @@ pub fn settings_view() -> Html {
         let store = store.clone();
         Callback::from(move |e: Event| {
             if let StoreSettings::Postgres(mut p) = (*store).clone() {
-                p.tls = checked_of(&e);
+                p.allow_unencrypted = checked_of(&e);
                 store.set(StoreSettings::Postgres(p));
             }
         })
@@ -178,8 +178,9 @@ pub fn settings_view() -> Html {
                 <div><Field id="store-password" label="Password" kind="password" value={(*store_password).clone().unwrap_or_default()} oninput={pw(&store_password)}
                     hint={password_hint(view.store_password_saved, view.store.secret_server() != store.secret_server())} /></div>
                 <div>
-                    <label class="check"><input type="checkbox" id="store-tls" checked={p.tls} onchange={on_pg_tls} />
-                        { " Encrypted (TLS): the server's certificate and name are verified" }</label>
+                    <p class="muted">{ "Always encrypted (TLS): the server's certificate and name are verified, and a server without TLS gets no password." }</p>
+                    <label class="check"><input type="checkbox" id="store-allow-unencrypted" checked={p.allow_unencrypted} onchange={on_pg_tls} />
+                        { " Allow an unencrypted connection (test servers only: the password and the data cross the network readable; audited, and every window warns)" }</label>
                 </div>
             </div>
         },

@@ -48,7 +48,7 @@ pub fn store_move_card() -> Html {
         let pg = pg.clone();
         Callback::from(move |e: Event| {
             let mut v = (*pg).clone();
-            v.tls = e.target_unchecked_into::<HtmlInputElement>().checked();
+            v.allow_unencrypted = e.target_unchecked_into::<HtmlInputElement>().checked();
             pg.set(v);
         })
     };
@@ -104,7 +104,7 @@ pub fn store_move_card() -> Html {
                     <label>{ "Database" }<input id="move-database" value={p.database.clone()} oninput={on_db} /></label>
                     <label>{ "User" }<input id="move-user" value={p.user.clone()} oninput={on_user} /></label>
                     <label>{ "Password" }<input id="move-password" type="password" value={(*password).clone()} oninput={on_password} /></label>
-                    <label class="check"><input id="move-tls" type="checkbox" checked={p.tls} onchange={on_tls} />{ " TLS" }</label>
+                    <label class="check"><input id="move-allow-unencrypted" type="checkbox" checked={p.allow_unencrypted} onchange={on_tls} />{ " Allow an unencrypted connection (test servers only; audited)" }</label>
                 </div>
                 <div class="actions">
                     <button type="submit" id="move-start" disabled={*busy}>{ if *busy { "Moving…" } else { "Move the data" } }</button>

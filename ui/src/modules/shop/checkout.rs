@@ -407,6 +407,7 @@ pub fn checkout_view(p: &CheckoutProps) -> Html {
                 address_id: rv.address.id,
                 slot_id: rv.slot.id,
                 expected_total: rv.total,
+                key: Some(rv.key.clone()),
             };
             let (error, busy, placed, again, on_cart) = (
                 error.clone(),

@@ -119,7 +119,7 @@ pub fn ticket_detail(p: &DetailProps) -> Html {
             <ol id="thread" class="thread">{ for d.messages.iter().map(|m| message(m, &open_attachment)) }</ol>
             if d.messages.is_empty() { <p class="muted" id="thread-empty">{ "No messages yet." }</p> }
             { attachment_result(&opened, &open_error) }
-            <ReplyBox ticket_id={t.id} staff={p.staff} kiosk={p.kiosk} on_detail={on_detail.clone()} />
+            <ReplyBox ticket_id={t.id} staff={p.staff} kiosk={p.kiosk} resolved={t.status == TicketStatus::Resolved} on_detail={on_detail.clone()} />
             { calls(&d.calls) }
             if customer { <super::customer::CallForm ticket_id={t.id} on_done={reload} /> }
             if let Some(f) = &d.feedback {
@@ -299,8 +299,15 @@ fn staff_controls(p: &StaffProps) -> Html {
     }
     let send = {
         let (error, on_detail, id) = (error.clone(), p.on_detail.clone(), p.ticket.id);
+        // What this form shows: a field changed elsewhere since is refused, not overwritten.
+        let seen = TicketSeen {
+            status: p.ticket.status,
+            priority: p.ticket.priority,
+            assignee_id: p.ticket.assignee_id,
+        };
         Callback::from(move |mut u: TicketUpdate| {
             u.id = id;
+            u.seen = Some(seen.clone());
             let (error, on_detail) = (error.clone(), on_detail.clone());
             spawn_local(async move {
                 match call::<UpdateTicket>(&u).await {
@@ -377,6 +384,9 @@ struct ReplyProps {
     ticket_id: i64,
     staff: bool,
     kiosk: bool,
+    /// Resolved: a customer's reply leaves it so unless they tick "Reopen".
+    #[prop_or_default]
+    resolved: bool,
     on_detail: Callback<TicketDetail>,
 }
 
@@ -384,6 +394,7 @@ struct ReplyProps {
 fn reply_box(p: &ReplyProps) -> Html {
     let body = use_state(String::new);
     let internal = use_state(|| false);
+    let reopen = use_state(|| false);
     let paths = use_state(Vec::<String>::new);
     let typed = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
@@ -414,6 +425,7 @@ fn reply_box(p: &ReplyProps) -> Html {
             p.on_detail.clone(),
         );
         let (ticket_id, staff) = (p.ticket_id, p.staff);
+        let reopen_now = reopen.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -424,6 +436,7 @@ fn reply_box(p: &ReplyProps) -> Html {
                 body: (*body).clone(),
                 internal: staff && *internal,
                 paths: (*paths).clone(),
+                reopen: !staff && *reopen_now,
             };
             let (body, internal, paths, error, busy, on_detail) = (
                 body.clone(),
@@ -494,6 +507,13 @@ fn reply_box(p: &ReplyProps) -> Html {
                         value={(*typed).clone()}
                         oninput={{ let typed = typed.clone(); Callback::from(move |e: InputEvent| typed.set(input_value(&e))) }} />
                     <button type="button" class="secondary" id="reply-attach-add" onclick={add_typed}>{ "Add" }</button>
+                }
+                if !p.staff && p.resolved {
+                    <label class="check inline">
+                        <input type="checkbox" id="reply-reopen" checked={*reopen}
+                            onchange={{ let reopen = reopen.clone(); Callback::from(move |e: Event| reopen.set(checked_of(&e))) }} />
+                        { " Reopen this ticket (it is resolved)" }
+                    </label>
                 }
                 if p.staff {
                     <label class="check inline">

@@ -166,6 +166,33 @@ pub struct ArticleProps {
     pub on_edit: Option<Callback<Article>>,
 }
 
+/// A click on a link in an article: never followed in the window (the shell refuses it
+/// anyway); on a desktop the system browser opens it after the user says yes. A kiosk's
+/// articles have no links (the core renders them as text).
+fn follow_link(e: MouseEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(link) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("a[href]").ok().flatten())
+    else {
+        return;
+    };
+    e.prevent_default();
+    let Some(href) = link.get_attribute("href") else {
+        return;
+    };
+    let ask = format!("Open this address outside Portdesk?\n\n{href}");
+    let yes = web_sys::window()
+        .and_then(|w| w.confirm_with_message(&ask).ok())
+        .unwrap_or(false);
+    if yes {
+        spawn_local(async move {
+            let _ = crate::common::ipc::open_url(&href).await;
+        });
+    }
+}
+
 #[function_component(ArticleView)]
 pub fn article_view(p: &ArticleProps) -> Html {
     let article = use_state(|| None::<Result<Article, ApiError>>);
@@ -202,7 +229,7 @@ pub fn article_view(p: &ArticleProps) -> Html {
                         if p.staff && a.status == ArticleStatus::Draft { <span class="kb-draft">{ "Draft" }</span> }
                     </p>
                     // The core rendered the Markdown and sanitised the HTML.
-                    <div class="kb-body" id="kb-article-body">{ Html::from_html_unchecked(AttrValue::from(a.html.clone())) }</div>
+                    <div class="kb-body" id="kb-article-body" onclick={Callback::from(follow_link)}>{ Html::from_html_unchecked(AttrValue::from(a.html.clone())) }</div>
                     if let Some(edit) = edit {
                         <div class="actions"><button type="button" class="secondary" id="kb-article-edit" onclick={edit}>{ "Edit" }</button></div>
                     }

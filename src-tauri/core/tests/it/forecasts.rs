@@ -2,7 +2,7 @@
 //! versioned cells (a stale edit comes back as a conflict, never overwrites), whole-batch
 //! validation, idempotent replay, submit / take back, and the lock after close.
 
-mod common;
+use crate::common;
 
 use portdesk_core::accounts;
 use portdesk_core::audit::{self, Actor};
@@ -902,6 +902,60 @@ mod offline_journal {
         assert_eq!(now.sync, SyncState::default());
     });
 
+    /// The server refuses a replay for a reason of the moment (here a serialization failure,
+    /// 40001, raised once by a trigger; a restart's 57P01 or a deadlock's 40P01 are the same
+    /// kind): the edits stay pending and go in on the next replay, never "refused".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transient_refusal_is_retried_not_refused() {
+        let store = common::pg_store().await;
+        #[allow(unused_variables)]
+        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let (l, _dir) = local().await;
+        let me = Replayer {
+            user_id: rita,
+            actor: rita_a.clone(),
+            admin: false,
+        };
+        offline::record(
+            &l,
+            &rita_a,
+            rita,
+            c.id,
+            &[edit("C1", "A", "2027-01", 10.0, 0)],
+        )
+        .await
+        .unwrap();
+        // A sequence is not rolled back with the failed transaction: it fails exactly once.
+        for sql in [
+            "CREATE SEQUENCE fail_once",
+            "CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+               IF nextval('fail_once') = 1 THEN \
+                 RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; \
+               END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER fail_once BEFORE INSERT ON forecast_cells FOR EACH ROW EXECUTE FUNCTION fail_once()",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        let first = offline::replay(&l, &store, &me).await.unwrap();
+        assert_eq!(
+            (first.applied, first.refused, first.remaining),
+            (0, 0, 1),
+            "{first:?}"
+        );
+        let second = offline::replay(&l, &store, &me).await.unwrap();
+        assert_eq!(
+            (second.applied, second.refused, second.remaining),
+            (1, 0, 0),
+            "{second:?}"
+        );
+        assert_eq!(
+            cell(&store, c.id, rita, "C1", "A", "2027-01")
+                .await
+                .quantity,
+            Some(10)
+        );
+    }
+
     on_both_backends!(
         conflicts_and_refusals_stay_for_the_rep,
         |store: Store| async move {
@@ -1180,11 +1234,10 @@ async fn a_rep_signs_in_without_the_store() {
         ErrorKind::InvalidCredentials,
         "locked on this desktop"
     );
-    // A fresh desktop state for the rest: forget the lock as an admin's unlock would not
-    // reach it; sign in again after 15 minutes is the rule, so take the verifier's row back.
+    // The lock's 15 minutes pass (the app's own re-tagged write: an edit of the file would
+    // fail the record's check, see `a_laptop_trusts_only_what_it_can_check`).
     let local = h.app.local_store().await.unwrap();
-    sqlx::query("UPDATE offline_verifiers SET failed = 0, locked_until = NULL")
-        .execute(local.pool())
+    portdesk_core::accounts::offline::end_lockout(local, h.secrets.as_ref(), "rita@example.com")
         .await
         .unwrap();
     assert!(login("rita@example.com", GOOD).await.unwrap().offline);
@@ -1231,5 +1284,197 @@ async fn a_rep_signs_in_without_the_store() {
             .await
             .quantity,
         Some(8)
+    );
+}
+
+/// The laptop trusts only what it can check: an offline record copied to another desktop
+/// lets nobody in there; a record edited in the file (another role) is refused and gone; a
+/// journal row planted in the file under the admin's id is refused and reported, never
+/// applied; a new rep who chose their own password at the forced change signs in offline
+/// with it (and not with the temporary one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_laptop_trusts_only_what_it_can_check() {
+    use portdesk_core::forecasts::offline::{self, Replayer};
+    use portdesk_types::api::*;
+    let (server, h) = on_a_server_of_its_own().await;
+    let store = h.app.store().await.unwrap();
+    #[allow(unused_variables)]
+    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    // A new rep's first day: a temporary password, the forced change, then out of the office.
+    let (_, temp) = accounts::reset_password(&store, &admin, "sam@example.com", None)
+        .await
+        .unwrap();
+    let login = |email: &str, pw: &str| {
+        h.call::<Login>(LoginRequest {
+            email: email.into(),
+            password: Secret::new(pw),
+        })
+    };
+    let first = login("sam@example.com", temp.expose()).await.unwrap();
+    assert!(first.must_change_password);
+    h.call::<ChangePassword>(ChangePasswordRequest {
+        current: temp.clone(),
+        new: Secret::new("Harbour-Forklift-43"),
+    })
+    .await
+    .unwrap();
+    h.sign_in_as("rita@example.com").await;
+    h.call::<ListCycles>(()).await.unwrap();
+    h.call::<GetGrid>(GridRequest {
+        cycle_id: c.id,
+        rep_id: None,
+    })
+    .await
+    .unwrap();
+    h.call::<Logout>(()).await.unwrap();
+    let local = h.app.local_store().await.unwrap();
+    /// A row of `offline_records`, every column in order.
+    type Kept = (
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        String,
+    );
+    let rows: Vec<Kept> = sqlx::query_as("SELECT * FROM offline_records ORDER BY email")
+        .fetch_all(local.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "Rita's and Sam's records");
+    assert!(
+        rows.iter().all(|r| !r.5.starts_with("$argon2")),
+        "no password hash in the file"
+    );
+    server.stop();
+
+    assert!(
+        login("sam@example.com", "Harbour-Forklift-43")
+            .await
+            .unwrap()
+            .offline
+    );
+    h.call::<Logout>(()).await.unwrap();
+    assert_eq!(
+        login("sam@example.com", temp.expose())
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::InvalidCredentials,
+        "the temporary password no longer works"
+    );
+
+    // Rita's record copied to another desktop (its own key): nobody signs in there.
+    let other = common::harness::start_on(server.settings()).await;
+    let other_local = other.app.local_store().await.unwrap();
+    for r in &rows {
+        sqlx::query(
+            "INSERT INTO offline_records (email, user_id, name, role, salt, verifier, server_tag, \
+             last_contact, failed, locked_until, tag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&r.0)
+        .bind(r.1)
+        .bind(&r.2)
+        .bind(&r.3)
+        .bind(&r.4)
+        .bind(&r.5)
+        .bind(&r.6)
+        .bind(r.7)
+        .bind(r.8)
+        .bind(r.9)
+        .bind(&r.10)
+        .execute(other_local.pool())
+        .await
+        .unwrap();
+    }
+    let copied = other
+        .call::<Login>(LoginRequest {
+            email: "rita@example.com".into(),
+            password: Secret::new(GOOD),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(copied.kind, ErrorKind::Unavailable, "{copied:?}");
+
+    // Rita signs in offline here and types an edit (tagged by this desktop). Someone plants a
+    // row under the admin's id and edits the quantity of hers.
+    assert!(login("rita@example.com", GOOD).await.unwrap().offline);
+    h.call::<SaveForecastCells>(SaveCells {
+        cycle_id: c.id,
+        edits: vec![edit("C1", "A", "2027-02", 5.0, 0)],
+    })
+    .await
+    .unwrap();
+    h.call::<Logout>(()).await.unwrap();
+    let ada_id = admin.id.unwrap();
+    sqlx::query(
+        "INSERT INTO forecast_journal (idempotency_key, save_id, user_id, actor, cycle_id, rep_id, \
+         erp_customer_code, part, month, quantity, base_version, state, created_at) \
+         VALUES ('planted', 'planted-save', $1, 'ada@example.com', $2, $3, 'C1', 'B', '2027-03', 999, 0, 'pending', 0)",
+    )
+    .bind(ada_id)
+    .bind(c.id)
+    .bind(rita)
+    .execute(local.pool())
+    .await
+    .unwrap();
+    // An edit of a role in the file: that record is refused and gone.
+    sqlx::query("UPDATE offline_records SET role = 'admin' WHERE email = 'sam@example.com'")
+        .execute(local.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        login("sam@example.com", "Harbour-Forklift-43")
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::Unavailable
+    );
+
+    server.start();
+    let fresh = Store::open_postgres(&server.settings(), None::<&Secret>, &Default::default())
+        .await
+        .unwrap();
+    let as_ada = offline::replay(
+        local,
+        &fresh,
+        &Replayer {
+            user_id: ada_id,
+            actor: admin.clone(),
+            admin: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((as_ada.applied, as_ada.refused), (0, 1), "{as_ada:?}");
+    assert_eq!(
+        cell(&fresh, c.id, rita, "C1", "B", "2027-03")
+            .await
+            .quantity,
+        None,
+        "the planted row is never applied"
+    );
+    let as_rita = offline::replay(
+        local,
+        &fresh,
+        &Replayer {
+            user_id: rita,
+            actor: rita_a.clone(),
+            admin: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((as_rita.applied, as_rita.refused), (1, 0), "{as_rita:?}");
+    assert_eq!(
+        cell(&fresh, c.id, rita, "C1", "A", "2027-02")
+            .await
+            .quantity,
+        Some(5)
     );
 }

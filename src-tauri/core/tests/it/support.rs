@@ -4,7 +4,7 @@
 //! feedback once, the knowledge base sanitised and searched; and the live event crossing
 //! desktops on a shared PostgreSQL server within a second, also after the server restarts.
 
-mod common;
+use crate::common;
 
 use common::harness::{self, Harness};
 use portdesk_core::accounts::{self, NewUser};
@@ -121,7 +121,8 @@ async fn tickets_threads_and_roles(h: Harness) {
                 ticket_id: t.id,
                 body: "x".into(),
                 internal: true,
-                paths: vec![]
+                paths: vec![],
+                reopen: false,
             })
             .await
         ),
@@ -165,6 +166,7 @@ async fn tickets_threads_and_roles(h: Harness) {
         body: "Margin is thin here, be careful.".into(),
         internal: true,
         paths: vec![],
+        reopen: false,
     })
     .await
     .unwrap();
@@ -174,6 +176,7 @@ async fn tickets_threads_and_roles(h: Harness) {
             body: "A replacement ships today.".into(),
             internal: false,
             paths: vec![],
+            reopen: false,
         })
         .await
         .unwrap();
@@ -327,6 +330,7 @@ async fn attachments_by_content(h: Harness) {
         body: "See attached.".into(),
         internal: false,
         paths,
+        reopen: false,
     };
     // An executable named like a PDF, a huge sparse file, an empty one: refused, nothing kept.
     let exe = [
@@ -445,6 +449,21 @@ async fn attachments_by_content(h: Harness) {
     let path = opened.lock().unwrap().last().cloned().unwrap();
     assert_eq!(path.extension().unwrap(), "txt");
     assert_eq!(std::fs::read(&path).unwrap(), b"pallet 3, row 12\n");
+    // The copy sits in this user's own data folder, readable by them only, never in a shared
+    // temporary folder; signing out removes it.
+    let private = portdesk_core::support::attachments::private_dir(h.app.paths());
+    assert!(path.starts_with(&private), "{}", path.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in [private.as_path(), path.parent().unwrap()] {
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", dir.display());
+        }
+    }
+    h.call::<Logout>(()).await.unwrap();
+    assert!(!path.exists() && !private.exists(), "removed at sign-out");
+    h.sign_in_as("carla@example.com").await;
     // Another customer cannot open it; nor can the customer open a file on an internal note.
     h.sign_in_as("sven@example.com").await;
     let d = h
@@ -453,6 +472,7 @@ async fn attachments_by_content(h: Harness) {
             body: "Our own photo.".into(),
             internal: true,
             paths: vec![put("ours.png", &[png(), vec![0]].concat())],
+            reopen: false,
         })
         .await
         .unwrap();
@@ -502,6 +522,7 @@ async fn a_kiosk_never_opens_the_viewer() {
             body: String::new(),
             internal: false,
             paths: vec![txt.to_string_lossy().into(), pic.to_string_lossy().into()],
+            reopen: false,
         })
         .await
         .unwrap();
@@ -548,6 +569,7 @@ async fn a_kiosk_never_opens_the_viewer() {
             body: "x".into(),
             internal: false,
             paths: vec![txt.to_string_lossy().into()],
+            reopen: false,
         })
         .unwrap(),
     )
@@ -836,6 +858,7 @@ async fn a_reply_crosses_desktops_within_a_second() {
             body: "On its way.".into(),
             internal: false,
             paths: vec![],
+            reopen: false,
         })
         .await
         .unwrap();
@@ -856,6 +879,7 @@ async fn a_reply_crosses_desktops_within_a_second() {
             body: "secret margin".into(),
             internal: true,
             paths: vec![],
+            reopen: false,
         })
         .await
         .unwrap();
@@ -896,6 +920,7 @@ async fn a_reply_crosses_desktops_within_a_second() {
                 body: "After the restart.".into(),
                 internal: false,
                 paths: vec![],
+                reopen: false,
             })
             .await
         {
@@ -954,6 +979,7 @@ async fn changes_reach_this_desktops_windows(h: Harness) {
         body: "Looking into it.".into(),
         internal: false,
         paths: vec![],
+        reopen: false,
     })
     .await
     .unwrap();
@@ -980,3 +1006,80 @@ on_both_stores!(
     changes_reach_this_desktops_windows_on,
     changes_reach_this_desktops_windows
 );
+
+/// Two agents on one ticket: each change is field-wise and made from what the form showed.
+/// A change to a field someone else changed since is refused with who and what; a change to
+/// another field goes in without reverting theirs. A customer's reply to a resolved ticket
+/// leaves it resolved unless they ask to reopen it.
+async fn two_agents_on_one_ticket(h: Harness) {
+    let (_carla, _bert, _sven) = people(&h).await;
+    h.sign_in_as("carla@example.com").await;
+    let t = h
+        .call::<CreateTicket>(new_ticket("Damaged pallet"))
+        .await
+        .unwrap()
+        .ticket;
+    // Both agents open the ticket: Open, High, nobody.
+    let seen = TicketSeen {
+        status: t.status,
+        priority: t.priority,
+        assignee_id: t.assignee_id,
+    };
+    h.sign_in_as("ada@example.com").await;
+    h.call::<UpdateTicket>(TicketUpdate {
+        id: t.id,
+        priority: Some(Priority::Low),
+        seen: Some(seen.clone()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    h.sign_in_as("sven@example.com").await;
+    let e = h
+        .call::<UpdateTicket>(TicketUpdate {
+            id: t.id,
+            priority: Some(Priority::Urgent),
+            seen: Some(seen.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Stale, "{e:?}");
+    assert!(e.message.contains("ada@example.com"), "{}", e.message);
+    assert!(e.message.contains("priority is now Low"), "{}", e.message);
+    // Sven's status change from the same form goes in; Ada's priority stays.
+    h.call::<UpdateTicket>(TicketUpdate {
+        id: t.id,
+        status: Some(TicketStatus::Resolved),
+        seen: Some(seen),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let now = h
+        .call::<GetTicket>(TicketRef { id: t.id })
+        .await
+        .unwrap()
+        .ticket;
+    assert_eq!(
+        (now.status, now.priority),
+        (TicketStatus::Resolved, Priority::Low)
+    );
+
+    // Carla says thanks: the ticket stays resolved. Then she asks to reopen it.
+    h.sign_in_as("carla@example.com").await;
+    let reply = |body: &str, reopen: bool| NewMessage {
+        ticket_id: t.id,
+        body: body.into(),
+        reopen,
+        ..Default::default()
+    };
+    let d = h.call::<AddMessage>(reply("Thanks!", false)).await.unwrap();
+    assert_eq!(d.ticket.status, TicketStatus::Resolved);
+    let d = h
+        .call::<AddMessage>(reply("It broke again.", true))
+        .await
+        .unwrap();
+    assert_eq!(d.ticket.status, TicketStatus::Open);
+}
+on_both_stores!(two_agents_on_one_ticket_on, two_agents_on_one_ticket);

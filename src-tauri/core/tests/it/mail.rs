@@ -2,7 +2,7 @@
 //! local HTTP servers standing in for Microsoft Graph and a webhook, and a pickup folder.
 //! Every test parses what the far side received.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 use common::smtp::{Smtp, free_port};

@@ -1,7 +1,7 @@
 //! "Request an account" and "My profile", through `Portdesk::dispatch` as the UI calls them,
 //! on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 

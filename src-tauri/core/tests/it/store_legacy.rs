@@ -3,7 +3,7 @@
 //! `tests/fixtures/store-0.1/` are the 0.1 migration files byte for byte, so their checksums are
 //! those real 0.1 stores recorded.
 
-mod common;
+use crate::common;
 
 use portdesk_core::schema::{self, Target};
 use portdesk_core::store::Store;

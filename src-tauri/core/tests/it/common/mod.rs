@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod forecasts;
+#[macro_use]
 pub mod harness;
 pub mod pg_cluster;
 pub mod smtp;
@@ -36,7 +37,9 @@ pub fn pg_settings() -> PostgresSettings {
             .unwrap_or(5432),
         database: "postgres".into(),
         user: std::env::var("PORTDESK_TEST_PG_USER").unwrap_or_else(|_| "postgres".into()),
-        tls: false,
+        // The script's server runs without TLS: explicitly allowed, as a site would for a
+        // test server.
+        allow_unencrypted: true,
         connect_timeout_secs: 10,
     }
 }

@@ -1,7 +1,7 @@
 //! The service as the UI sees it: every call goes through `Portdesk::dispatch` with JSON,
 //! exactly as the Tauri shell forwards it.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 

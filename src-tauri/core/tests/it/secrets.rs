@@ -3,7 +3,7 @@
 //! or address named only in the request. Proved with listeners that record every connection.
 //! Also: the sign-in screen does not name the servers.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 use common::smtp::{Smtp, free_port};

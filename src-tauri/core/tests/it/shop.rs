@@ -3,7 +3,7 @@
 //! postcode rules, slots with capacity, checkout through the order path, cancellation, and
 //! the races: 16 checkouts for the last place of a slot, checkouts for the last units.
 
-mod common;
+use crate::common;
 
 use portdesk_core::accounts::{self, NewUser, User};
 use portdesk_core::audit::Actor;
@@ -66,6 +66,7 @@ async fn set_price(store: &Store, id: i64, price: &str) {
         &ada(),
         &ProductEdit {
             id: Some(id),
+            version: Some(p.version),
             sku: p.sku,
             name: p.name,
             unit_price: price.into(),
@@ -691,6 +692,7 @@ on_both_backends!(
                 address_id: home.id,
                 slot_id: here.id,
                 expected_total: 7500,
+                key: None,
             },
         )
         .await
@@ -764,6 +766,7 @@ on_both_backends!(
                 address_id: home.id,
                 slot_id: later.id,
                 expected_total: 12000,
+                key: None,
             },
         )
         .await
@@ -817,6 +820,7 @@ on_both_backends!(bad_checkouts_change_nothing, |store: Store| async move {
         address_id,
         slot_id,
         expected_total,
+        key: None,
     };
 
     // An empty cart.
@@ -934,6 +938,7 @@ on_both_backends!(
                             address_id: a.id,
                             slot_id: last.id,
                             expected_total: 2500,
+                            key: None,
                         },
                     )
                     .await
@@ -1002,6 +1007,7 @@ on_both_backends!(
                             address_id: a.id,
                             slot_id: s.id,
                             expected_total: 1500,
+                            key: None,
                         },
                     )
                     .await
@@ -1289,6 +1295,7 @@ async fn window_commands(h: common::harness::Harness) {
             address_id: home,
             slot_id: s.id,
             expected_total: review.total,
+            key: None,
         })
         .await
         .unwrap();
@@ -1372,3 +1379,50 @@ async fn window_commands(h: common::harness::Harness) {
     assert_eq!(cancelled.order.status, OrderStatus::Cancelled);
 }
 on_both_stores!(window_commands_keep_customers_apart, window_commands);
+
+// Checkout once: the same checkout sent twice (a double click, a second window) and sent from
+// two connections at once both answer with one order; the stock and the slot move once.
+on_both_backends!(
+    the_same_checkout_twice_places_one_order,
+    |store: Store| async move {
+        let buyer = customer(&store, "b@example.com", "C1").await;
+        let p = product(&store, "P1", "10.00", 10).await;
+        listing(&store, "Tape", "", "", &[(p, "")]).await;
+        let home = address(&store, &buyer, "600001").await;
+        let s = slot(&store, "09:00", "", 5).await;
+        cart::change(&store, buyer.id, &add(p, 2.0), true)
+            .await
+            .unwrap();
+        let choice = CheckoutChoice {
+            address_id: home.id,
+            slot_id: s.id,
+        };
+        // Two windows review the same cart: one key.
+        let first = checkout::review(&store, buyer.id, &choice).await.unwrap();
+        let second = checkout::review(&store, buyer.id, &choice).await.unwrap();
+        assert_eq!(first.key, second.key);
+        let go = Checkout {
+            address_id: home.id,
+            slot_id: s.id,
+            expected_total: first.total,
+            key: Some(first.key.clone()),
+        };
+        let (a, b) = tokio::join!(
+            checkout::place(&store, &buyer, &go),
+            checkout::place(&store, &buyer, &go)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.order_id, b.order_id, "one order");
+        let again = checkout::place(&store, &buyer, &go).await.unwrap();
+        assert_eq!(again.order_id, a.order_id);
+        assert_eq!(orders_of(&store, buyer.id).await, 1);
+        assert_eq!(stock(&store, p).await, 8);
+        assert_eq!(booked(&store, s.id).await, 1);
+        // The same products added again make a new checkout.
+        cart::change(&store, buyer.id, &add(p, 2.0), true)
+            .await
+            .unwrap();
+        let next = checkout::review(&store, buyer.id, &choice).await.unwrap();
+        assert_ne!(next.key, first.key);
+    }
+);

@@ -5,12 +5,14 @@
 //! a move interrupted half-way leaving the server empty and the desktop on SQLite; and an older
 //! Portdesk refusing a store a newer one updated.
 
-mod common;
+use crate::common;
 
 use common::harness::{self, Harness};
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;
 use portdesk_core::store::{Store, StoreError};
+use portdesk_types::Command;
+use portdesk_types::accounts::NewAccount;
 use portdesk_types::api::*;
 use portdesk_types::settings::{MoveStoreRequest, PostgresSettings};
 use portdesk_types::{ErrorKind, Role, Secret};
@@ -370,4 +372,153 @@ async fn an_older_portdesk_refuses_a_store_a_newer_one_updated() {
         Store::open_sqlite(&dir.path().join("portal.db")).await,
         Err(StoreError::NewerSchema(_))
     ));
+}
+
+/// The move is a snapshot: accounts are being created while the move runs and a batch of
+/// mail is queued with the sender running. Every account the desktop said "created" is on the
+/// server (a create that landed during the move was refused with "try again", never lost),
+/// and every message goes out exactly once (the pickup folder counts them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_under_way_loses_nothing_and_sends_nothing_twice() {
+    use std::time::Duration;
+    let h = harness::start().await;
+    h.first_admin().await;
+    let pickup = tempfile::tempdir().unwrap();
+    portdesk_core::mail::save_settings(
+        h.app.store().await.unwrap().pool(),
+        &portdesk_types::mail::MailSettings {
+            transport: portdesk_types::mail::MailTransport::PickupFolder {
+                path: pickup.path().display().to_string(),
+            },
+            from_address: "portal@harbour.example".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    h.app
+        .start_mail_sender(portdesk_core::mail::sender::SenderConfig {
+            idle_poll: Duration::from_millis(50),
+            ..Default::default()
+        })
+        .await;
+    // Forty messages queued at once: the sender is busy with them when the move starts.
+    let store = h.app.store().await.unwrap();
+    for i in 0..40 {
+        let mut tx = store.pool().begin().await.unwrap();
+        portdesk_core::mail::enqueue_template(
+            &mut tx,
+            &format!("move-test:{i}"),
+            vec![format!("n{i}@example.com")],
+            &portdesk_core::mail::templates::Template::Test(
+                portdesk_core::mail::templates::TestMessage {
+                    transport: "pickup folder".into(),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    let pg = common::pg_fresh_database().await;
+    let app = h.app.clone();
+    let creating = tokio::spawn(async move {
+        let mut created = 0;
+        let mut refused = 0;
+        for i in 0..300 {
+            let r = app
+                .dispatch(
+                    CreateAccount::NAME,
+                    serde_json::to_value(NewAccount {
+                        name: format!("Clerk {i}"),
+                        email: format!("clerk{i}@example.com"),
+                        role: Role::Warehouse,
+                        erp_customer_code: None,
+                        erp_customer: None,
+                        temporary_password: None,
+                    })
+                    .unwrap(),
+                )
+                .await;
+            match r {
+                Ok(_) => created += 1,
+                Err(e) if e.message.contains("try again in a minute") => refused += 1,
+                Err(e) => panic!("{e:?}"),
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        (created, refused)
+    });
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    h.call::<MoveStore>(move_to(&pg)).await.unwrap();
+    let (created, refused) = creating.await.unwrap();
+    assert!(created > 0, "accounts were created around the move");
+    // Ada plus every account the desktop confirmed.
+    assert_eq!(
+        pg_count(&pg, "users").await,
+        1 + created,
+        "refused during the move: {refused}"
+    );
+
+    let all_sent = async {
+        loop {
+            if pg_count(&pg, "mail_outbox WHERE status = 'sent'").await >= 40 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), all_sent)
+        .await
+        .expect("every message went out");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let files = std::fs::read_dir(pickup.path()).unwrap().count();
+    assert_eq!(files, 40, "each message once");
+}
+
+/// Something stops the move after the server committed the copy (here the config file
+/// cannot be written): the desktop stays "moving" (nothing written to the old store), and a
+/// retry finishes the switch without copying again; a restart would have finished it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_stopped_after_its_commit_is_finished_by_a_retry_or_a_start() {
+    for by_restart in [false, true] {
+        let h = harness::start().await;
+        h.first_admin().await;
+        add(&h, "wes@example.com", Role::Warehouse).await;
+        let config = h.dir.path().join("portdesk.toml");
+        let _ = std::fs::remove_file(&config);
+        std::fs::create_dir(&config).unwrap(); // a file that cannot be replaced
+        let pg = common::pg_fresh_database().await;
+        let e = h.call::<MoveStore>(move_to(&pg)).await.unwrap_err();
+        assert_eq!(
+            pg_count(&pg, "users").await,
+            2,
+            "the copy is committed: {e:?}"
+        );
+        let still = h.call::<ListModules>(()).await.unwrap_err();
+        assert!(still.message.contains("try again in a minute"), "{still:?}");
+        std::fs::remove_dir(&config).unwrap();
+        if by_restart {
+            let dir = h.dir;
+            drop(h.app);
+            let again = harness::start_in(dir).await;
+            let status = again.call::<AppStatus>(()).await.unwrap();
+            assert!(status.store.starts_with("PostgreSQL"), "{}", status.store);
+            sign_in(&again, "wes@example.com", harness::GOOD)
+                .await
+                .unwrap();
+        } else {
+            let reply = h.call::<MoveStore>(move_to(&pg)).await.unwrap();
+            assert!(reply.store.starts_with("PostgreSQL"), "{reply:?}");
+            assert_eq!(pg_count(&pg, "users").await, 2, "not copied twice");
+            sign_in(&h, "wes@example.com", harness::GOOD).await.unwrap();
+            assert!(
+                std::fs::read_to_string(&config)
+                    .unwrap()
+                    .contains(&pg.database),
+                "the config names the server"
+            );
+        }
+    }
 }

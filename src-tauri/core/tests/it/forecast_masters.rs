@@ -3,7 +3,7 @@
 //! cell named with nothing applied, valid rows only, and through the dispatch: a rep refused,
 //! a picture renamed .xlsx and a workbook without the masters' sheets.
 
-mod common;
+use crate::common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 

@@ -2,7 +2,7 @@
 //! fresh store on each back end and compares every table's columns, types and nullability, so
 //! the two sets cannot drift apart unnoticed.
 
-mod common;
+use crate::common;
 
 use portdesk_core::store::Store;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Account and audit repository behaviour, identical on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::{self, Actor};

@@ -1,7 +1,7 @@
 //! Customer inventory through the commands the UI uses: refresh from the (demo) ERP into the
 //! local cache, filter / sort / page / totals, export exactly what is shown, and isolation.
 
-mod common;
+use crate::common;
 
 use portdesk_core::Portdesk;
 use portdesk_core::accounts::{self, NewUser};

@@ -3,7 +3,7 @@
 //! concurrent orders never overselling, concurrent approvals issuing one purchase order,
 //! receipts, and the trail.
 
-mod common;
+use crate::common;
 
 use portdesk_core::accounts::{self, NewUser, User};
 use portdesk_core::audit::Actor;
@@ -68,6 +68,7 @@ async fn supplier(store: &Store, name: &str, email: &str) -> i64 {
         &staff(),
         &SupplierEdit {
             id: None,
+            version: None,
             name: name.into(),
             email: email.into(),
             phone: String::new(),
@@ -94,6 +95,7 @@ async fn product(store: &Store, p: P, supplier_id: Option<i64>) -> i64 {
         &staff(),
         &ProductEdit {
             id: None,
+            version: None,
             sku: p.sku.into(),
             name: if p.sku == "P123" {
                 "Wireless Mouse".into()
@@ -344,6 +346,7 @@ on_both_backends!(bad_input_changes_nothing, |store: Store| async move {
     .await;
     let mut e = ProductEdit {
         id: Some(gone),
+        version: Some(1),
         sku: "A2".into(),
         name: "Old".into(),
         unit_price: "1".into(),
@@ -1202,6 +1205,26 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
             .customer_id,
         b
     );
+    // A customer sees customer things: the order without staff names or procurement
+    // numbers, the catalogue without suppliers, levels or quantities on order.
+    let seen = h
+        .call::<GetOrder>(OrderRef { id: order.order.id })
+        .await
+        .unwrap();
+    assert!(seen.raised.is_empty(), "{:?}", seen.raised);
+    assert_eq!(seen.placed_by, "Our team");
+    let p = demo_product(&h, "P123").await;
+    assert_eq!(
+        (
+            p.supplier.as_deref(),
+            p.supplier_id,
+            p.reorder_level,
+            p.reorder_quantity,
+            p.on_order
+        ),
+        (None, None, 0, 0, 0)
+    );
+    assert_eq!((p.stock, p.unit_price), (24, mouse.unit_price));
 
     // Procurement sees the request with its badge, opens it (the badge clears), approves.
     h.sign_in_as("pat@example.com").await;
@@ -1231,3 +1254,334 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
     assert!(d.mails.iter().any(|m| m.kind == "purchase_order"));
 }
 on_both_stores!(window_commands, customers_reach_only_their_own_orders);
+
+// No lost update: procurement opens a product (stock 10), a customer buys all 10, procurement
+// saves a price change from the form it opened: the price changes and the stock stays 0.
+// A second form opened before that save is refused, naming what changed, and writes nothing.
+on_both_backends!(
+    a_product_form_never_restores_sold_stock,
+    |store: Store| async move {
+        let (pat, ada) = people(&store).await;
+        let buyer = customer(&store, "b@example.com", "C7").await;
+        let p = product(
+            &store,
+            P {
+                sku: "A1",
+                stock: 10,
+                level: 0,
+                reorder: 0,
+                pack: None,
+            },
+            None,
+        )
+        .await;
+        let opened = procurement::product_by_id(&store, p)
+            .await
+            .unwrap()
+            .unwrap();
+        let form = |price: &str, name: &str| ProductEdit {
+            id: Some(p),
+            version: Some(opened.version),
+            sku: opened.sku.clone(),
+            name: name.into(),
+            description: opened.description.clone(),
+            category: opened.category.clone(),
+            unit_price: price.into(),
+            stock: opened.stock,
+            reorder_level: opened.reorder_level,
+            reorder_quantity: opened.reorder_quantity,
+            pack_size: opened.pack_size,
+            supplier_id: opened.supplier_id,
+            active: true,
+        };
+        orders::place(&store, &staff(), &buyer, &line(p, 10.0), "")
+            .await
+            .unwrap();
+        assert_eq!(stock(&store, p).await, 0);
+        let saved = procurement::save_product(&store, &pat, &form("19.99", &opened.name))
+            .await
+            .unwrap();
+        assert_eq!(
+            (saved.unit_price, saved.stock),
+            (1999, 0),
+            "sold stock stays sold"
+        );
+        assert_eq!(saved.version, opened.version + 1);
+
+        // Ada's form was opened at the same version: her save comes after Pat's and is refused.
+        let e = procurement::save_product(&store, &ada, &form("24.99", "Renamed"))
+            .await
+            .unwrap_err();
+        let CoreError::Stale(message) = &e else {
+            panic!("expected a stale refusal, got {e:?}")
+        };
+        assert!(message.contains("pat@example.com"), "{message}");
+        assert!(message.contains("price is now 19.99"), "{message}");
+        assert!(message.contains("Nothing was saved"), "{message}");
+        let now = procurement::product_by_id(&store, p)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (now.name.as_str(), now.unit_price, now.stock),
+            ("Product A1", 1999, 0)
+        );
+        // Every price change is in the audit log with before and after.
+        let (detail,): (String,) = sqlx::query_as(
+            "SELECT detail FROM audit_log WHERE action = 'product.update' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(detail.contains("price 24.99 → 19.99"), "{detail}");
+        // A change that names no version is refused by name.
+        let mut blind = form("1.00", "x");
+        blind.version = None;
+        assert!(matches!(
+            procurement::save_product(&store, &pat, &blind).await,
+            Err(CoreError::Validation {
+                field: "version",
+                ..
+            })
+        ));
+    }
+);
+
+// Stock moves by hand only through an adjustment with a reason, relative to what is stored,
+// never below zero, audited; a count down to the reorder level raises the request.
+on_both_backends!(
+    stock_adjustments_are_relative_and_audited,
+    |store: Store| async move {
+        let (pat, _ada) = people(&store).await;
+        let s = supplier(&store, "S", "s@s.example").await;
+        let p = product(
+            &store,
+            P {
+                sku: "A1",
+                stock: 50,
+                level: 30,
+                reorder: 60,
+                pack: None,
+            },
+            Some(s),
+        )
+        .await;
+        let adjust = |change: i64, reason: &str| StockAdjustment {
+            product_id: p,
+            change,
+            reason: reason.into(),
+        };
+        let up = procurement::adjust_stock(&store, &pat, &adjust(5, "stock take"))
+            .await
+            .unwrap();
+        assert_eq!(up.stock, 55);
+        for (a, field) in [
+            (adjust(0, "x"), "change"),
+            (adjust(-3, "  "), "reason"),
+            (adjust(-56, "damaged"), "change"),
+        ] {
+            match procurement::adjust_stock(&store, &pat, &a).await {
+                Err(CoreError::Validation { field: f, message }) => {
+                    assert_eq!(f, field, "{message}")
+                }
+                other => panic!("{a:?}: {other:?}"),
+            }
+        }
+        assert_eq!(stock(&store, p).await, 55, "refusals change nothing");
+        let down = procurement::adjust_stock(&store, &pat, &adjust(-30, "pallet dropped"))
+            .await
+            .unwrap();
+        assert_eq!(down.stock, 25);
+        assert_eq!(
+            requests_for(&store, p).await.len(),
+            1,
+            "the level was reached"
+        );
+        let trail: Vec<(String,)> = sqlx::query_as(
+            "SELECT detail FROM audit_log WHERE action = 'stock.adjust' ORDER BY id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(trail.len(), 2);
+        assert!(
+            trail[1].0.contains("stock 55 → 25 (-30): pallet dropped"),
+            "{trail:?}"
+        );
+    }
+);
+
+// The approval limit cannot be walked around: a request is valued at the larger of the price
+// when it was raised and the price now, so dropping the price before approving changes nothing.
+on_both_backends!(
+    the_approval_limit_uses_the_frozen_price,
+    |store: Store| async move {
+        let (pat, _ada) = people(&store).await;
+        let buyer = customer(&store, "b@example.com", "C7").await;
+        let s = supplier(&store, "S", "s@s.example").await;
+        let p = product(
+            &store,
+            P {
+                sku: "A1",
+                stock: 50,
+                level: 30,
+                reorder: 100,
+                pack: None,
+            },
+            Some(s),
+        )
+        .await;
+        orders::place(&store, &staff(), &buyer, &line(p, 25.0), "")
+            .await
+            .unwrap();
+        let r = requests_for(&store, p).await.remove(0);
+        // 100 × 24.99 = 2499.00 against a 1000.00 limit. Pat drops the price to 0.01 ...
+        let opened = procurement::product_by_id(&store, p)
+            .await
+            .unwrap()
+            .unwrap();
+        procurement::save_product(
+            &store,
+            &pat,
+            &ProductEdit {
+                id: Some(p),
+                version: Some(opened.version),
+                sku: opened.sku.clone(),
+                name: opened.name.clone(),
+                unit_price: "0.01".into(),
+                reorder_level: opened.reorder_level,
+                reorder_quantity: opened.reorder_quantity,
+                supplier_id: opened.supplier_id,
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let detail = procurement::request_detail(&store, r.id, 100_000)
+            .await
+            .unwrap();
+        assert_eq!((detail.unit_price, detail.unit_price_at_raise), (1, 2499));
+        assert_eq!(detail.value, 249_900);
+        assert!(detail.needs_admin);
+        // ... and still may not approve.
+        assert!(matches!(
+            procurement::approve(&store, &pat, Role::Procurement, 100_000, r.id, None, "").await,
+            Err(CoreError::Forbidden)
+        ));
+        assert_eq!(count(&store, "purchase_orders").await, 0);
+    }
+);
+
+// Suppliers carry a version too: a stale supplier form is refused with what changed.
+on_both_backends!(
+    a_stale_supplier_save_is_refused,
+    |store: Store| async move {
+        let (pat, ada) = people(&store).await;
+        let s = supplier(&store, "S", "s@s.example").await;
+        let read = procurement::list_suppliers(&store).await.unwrap().remove(0);
+        let form = |email: &str| SupplierEdit {
+            id: Some(s),
+            version: Some(read.version),
+            name: read.name.clone(),
+            email: email.into(),
+            phone: String::new(),
+            lead_time_days: read.lead_time_days,
+            active: true,
+        };
+        procurement::save_supplier(&store, &pat, &form("new@s.example"))
+            .await
+            .unwrap();
+        let e = procurement::save_supplier(&store, &ada, &form("other@s.example"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, CoreError::Stale(m) if m.contains("e-mail is now new@s.example")),
+            "{e:?}"
+        );
+        let now = procurement::list_suppliers(&store).await.unwrap().remove(0);
+        assert_eq!(now.email.as_deref(), Some("new@s.example"));
+    }
+);
+
+// Ordering to the reorder level and cancelling mails no supplier: the request the order
+// raised is withdrawn (stock above the level again) with its queued e-mails; a request still
+// needed stays.
+on_both_backends!(
+    a_cancelled_order_withdraws_its_request,
+    |store: Store| async move {
+        let (_pat, _ada) = people(&store).await;
+        let buyer = customer(&store, "b@example.com", "C7").await;
+        let s = supplier(&store, "S", "s@s.example").await;
+        let p = product(
+            &store,
+            P {
+                sku: "P123",
+                stock: 50,
+                level: 30,
+                reorder: 60,
+                pack: None,
+            },
+            Some(s),
+        )
+        .await;
+        let placed = orders::place(&store, &staff(), &buyer, &line(p, 25.0), "")
+            .await
+            .unwrap();
+        assert_eq!(placed.raised.len(), 1);
+        orders::advance(
+            &store,
+            &staff(),
+            &AdvanceOrder {
+                id: placed.order_id,
+                from: OrderStatus::Placed,
+                to: OrderStatus::Cancelled,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(stock(&store, p).await, 50);
+        let r = &requests_for(&store, p).await[0];
+        assert_eq!(r.status, RequestStatus::Cancelled);
+        let statuses: Vec<(String, String)> =
+            sqlx::query_as("SELECT kind, status FROM mail_outbox ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert!(
+            statuses
+                .iter()
+                .filter(|(k, _)| k == "procurement_request" || k == "low_stock_alert")
+                .all(|(_, st)| st == "cancelled"),
+            "{statuses:?}"
+        );
+        // A request still needed stays: the raising order is cancelled, but another order took
+        // the stock meanwhile, and it is back only to its level.
+        let big = orders::place(&store, &staff(), &buyer, &line(p, 25.0), "")
+            .await
+            .unwrap();
+        let other = orders::place(&store, &staff(), &buyer, &line(p, 20.0), "")
+            .await
+            .unwrap();
+        assert_eq!(big.raised.len(), 1);
+        assert!(other.raised.is_empty(), "one request while one is open");
+        orders::advance(
+            &store,
+            &staff(),
+            &AdvanceOrder {
+                id: big.order_id,
+                from: OrderStatus::Placed,
+                to: OrderStatus::Cancelled,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(stock(&store, p).await, 30);
+        let open: Vec<_> = requests_for(&store, p)
+            .await
+            .into_iter()
+            .filter(|r| r.status == RequestStatus::Open)
+            .collect();
+        assert_eq!(open.len(), 1, "still needed: stock 30 at level 30");
+    }
+);

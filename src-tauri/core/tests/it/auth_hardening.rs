@@ -3,7 +3,7 @@
 //! password is checked, a kiosk that refuses staff unseen, reset-code tries reserved before the
 //! code is compared, a daily cap on codes, and a code that never stays in the stored message.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 use mail_parser::MessageParser;

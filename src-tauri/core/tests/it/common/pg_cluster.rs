@@ -167,7 +167,8 @@ impl Cluster {
             port: self.port,
             database: "postgres".into(),
             user: "postgres".into(),
-            tls: false,
+            // The test clusters run without TLS (the TLS tests make their own certificates).
+            allow_unencrypted: true,
             connect_timeout_secs: 2,
         }
     }

@@ -1,7 +1,7 @@
 //! The one .xlsx reader every import goes through: typed rows and bad cells, and hostile files
 //! refused by their limits before they are expanded.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::xlsx::*;

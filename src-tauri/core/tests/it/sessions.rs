@@ -2,7 +2,7 @@
 //! an admin's change to the signed-in account made on another desktop. Every end is one event
 //! ("session-ended") the shell turns into closed module windows and cleared screens.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 

@@ -3,7 +3,7 @@
 //! `ssl = on`. Each is refused without the setting and accepted with it; bad files are refused
 //! with their name and problem.
 
-mod common;
+use crate::common;
 
 use common::harness::*;
 use common::pg_cluster::Cluster;
@@ -438,7 +438,7 @@ async fn postgres_with_tls_verifies_the_certificate_and_the_name() {
     let site = Trust::from_settings(&trusting(&ca.ca_pem));
     let mut pg = server.settings();
     pg.host = "localhost".into();
-    pg.tls = true;
+    pg.allow_unencrypted = false;
 
     // Without the site's CA: refused, and the message says what to do.
     let e = Store::open_postgres(&pg, None, &Trust::system())
@@ -541,4 +541,131 @@ fn the_machine_config_supplies_the_site_ca_unless_the_user_names_one() {
     std::fs::write(&user, "[tls]\ntrusted_certificates = '/home/ann/ca.pem'\n").unwrap();
     let (cfg, _) = portdesk_core::config::load_layers(&user, Some(&machine));
     assert_eq!(cfg.tls.file(), Some("/home/ann/ca.pem"));
+}
+
+/// Secure by default: a man in the middle on the site's network answers the desktop's TLS
+/// request with "no TLS here" and asks for the password in clear. The desktop refuses to go
+/// on and sends nothing more (the proxy's log proves it); only the explicit "allow an
+/// unencrypted connection" lets the password out, which is why it is a test-server setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_refuses_tls_gets_no_password() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const PASSWORD: &str = "Store-Secret-Pw-77";
+    // The proxy: refuses TLS, then asks for a clear-text password; logs every byte it gets
+    // after its refusal.
+    async fn proxy() -> (u16, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut log = Vec::new();
+            let Ok(Ok((mut sock, _))) =
+                tokio::time::timeout(Duration::from_secs(10), listener.accept()).await
+            else {
+                return log;
+            };
+            let mut ssl_request = [0u8; 8];
+            if sock.read_exact(&mut ssl_request).await.is_err() {
+                return log;
+            }
+            assert_eq!(
+                &ssl_request[4..],
+                &80877103u32.to_be_bytes(),
+                "a TLS request first"
+            );
+            sock.write_all(b"N").await.unwrap();
+            let mut buf = [0u8; 4096];
+            let mut asked = false;
+            loop {
+                match tokio::time::timeout(Duration::from_secs(3), sock.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        log.extend_from_slice(&buf[..n]);
+                        if !asked {
+                            // AuthenticationCleartextPassword.
+                            let _ = sock.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).await;
+                            asked = true;
+                        }
+                    }
+                    _ => return log,
+                }
+            }
+        });
+        (port, task)
+    }
+    let settings =
+        |port: u16, allow_unencrypted: bool| portdesk_types::settings::PostgresSettings {
+            host: "127.0.0.1".into(),
+            port,
+            database: "portdesk".into(),
+            user: "portdesk".into(),
+            allow_unencrypted,
+            connect_timeout_secs: 3,
+        };
+    let password = portdesk_types::Secret::new(PASSWORD);
+
+    let (port, logged) = proxy().await;
+    let refused =
+        Store::open_postgres(&settings(port, false), Some(&password), &Trust::system()).await;
+    assert!(
+        refused.is_err(),
+        "a server without TLS is refused by default"
+    );
+    let log = logged.await.unwrap();
+    assert!(
+        log.is_empty(),
+        "nothing after the refused TLS request: {log:?}"
+    );
+
+    // The insecure setting (test servers only) is what lets the password cross in clear.
+    let (port, logged) = proxy().await;
+    let _ = Store::open_postgres(&settings(port, true), Some(&password), &Trust::system()).await;
+    let log = logged.await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&log).contains(PASSWORD),
+        "the proxy read the password in clear"
+    );
+}
+
+/// The insecure choice is explicit, audited and visible: saving a store setting that allows
+/// an unencrypted connection writes its own audit line, and every window's status carries the
+/// warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unencrypted_store_is_audited_and_shown_on_every_status() {
+    let h = start().await;
+    h.first_admin().await;
+    assert!(
+        h.call::<AppStatus>(())
+            .await
+            .unwrap()
+            .security_warning
+            .is_none()
+    );
+    let view = h.call::<GetSettings>(()).await.unwrap();
+    let pg = portdesk_types::settings::PostgresSettings {
+        allow_unencrypted: true,
+        ..common::pg_settings()
+    };
+    h.call::<SaveSettings>(SaveSettingsRequest {
+        erp: view.erp,
+        store: portdesk_types::settings::StoreSettings::Postgres(pg),
+        erp_password: None,
+        store_password: None,
+        tls: view.tls,
+    })
+    .await
+    .unwrap();
+    let warning = h.call::<AppStatus>(()).await.unwrap().security_warning;
+    assert!(
+        warning
+            .as_deref()
+            .is_some_and(|w| w.contains("unencrypted")),
+        "{warning:?}"
+    );
+    let store = h.app.store().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.store_unencrypted'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
 }

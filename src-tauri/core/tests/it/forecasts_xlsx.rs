@@ -3,7 +3,7 @@
 //! hidden version coming back as a conflict, another rep's customer, another rep's grid, a
 //! closed cycle and a file that is not a workbook.
 
-mod common;
+use crate::common;
 
 use calamine::{Data, Reader, SheetVisible, Xlsx, open_workbook};
 
