@@ -40,6 +40,7 @@ async fn prepare(dir: &Path) {
             &store,
             &Actor::system("e2e"),
             &portdesk_types::shop::ListingEdit {
+                version: None,
                 id: None,
                 name: format!("Pallet label {i:03}"),
                 description: "Self-adhesive, A5".into(),

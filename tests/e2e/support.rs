@@ -53,6 +53,7 @@ async fn agent_desktop(dir: &Path) -> Arc<portdesk_core::Portdesk> {
     call::<portdesk_types::api::SaveArticle>(
         &core,
         ArticleEdit {
+            version: None,
             id: None,
             title: "Claiming for damaged goods".into(),
             category: "Delivery".into(),

@@ -29,6 +29,17 @@ pub struct LastChange {
     pub at_ms: i64,
 }
 
+/// A window's save of an existing record that names no version: refused by name (the window
+/// must say which version its form was read at).
+pub fn version_required(what: &str) -> CoreError {
+    CoreError::validation(
+        "version",
+        format!(
+            "A change of a {what} must name the version it was read at: reload it and try again."
+        ),
+    )
+}
+
 /// The refusal of a save made from version `read` of `what` ("Product SKU-1").
 pub fn refused(what: &str, read: i64, last: &LastChange, changed: &[Changed]) -> CoreError {
     refusal(what, Some(read), last, changed)

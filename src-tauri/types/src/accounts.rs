@@ -82,6 +82,9 @@ pub struct AccountRow {
     pub must_change_password: bool,
     pub last_login_at: Option<i64>,
     pub created_at: i64,
+    /// Rises with every save; a change names the version its form was read at.
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +121,11 @@ pub struct CreatedAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountUpdate {
     pub id: i64,
+    /// The version the form was read at (required by the window's save of an existing
+    /// record): a save from a stale read is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
+
     pub name: String,
     pub email: String,
     pub role: Role,

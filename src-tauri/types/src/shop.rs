@@ -34,6 +34,9 @@ pub struct Listing {
     pub has_picture: bool,
     /// Only variants still sold.
     pub variants: Vec<Variant>,
+    /// Rises with every save; a change names the version its form was read at.
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Listing {
@@ -96,6 +99,11 @@ pub struct VariantEdit {
 pub struct ListingEdit {
     /// `None` creates a listing.
     pub id: Option<i64>,
+    /// The version the form was read at (required by the window's save of an existing
+    /// record): a save from a stale read is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
+
     pub name: String,
     pub description: String,
     pub category: String,
@@ -192,6 +200,9 @@ pub struct Address {
     pub country: String,
     pub phone: String,
     pub is_default: bool,
+    /// Rises with every save; a change names the version its form was read at.
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Address {
@@ -216,6 +227,11 @@ impl Address {
 pub struct AddressEdit {
     /// `None` adds an address.
     pub id: Option<i64>,
+    /// The version the form was read at (required by the window's save of an existing
+    /// record): a save from a stale read is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
+
     pub kind: AddressKind,
     pub name: String,
     pub line1: String,

@@ -307,11 +307,19 @@ pub struct Article {
     /// Rendered and sanitised (safe to put into the page).
     pub html: String,
     pub updated_at: i64,
+    /// Rises with every save; a change names the version its form was read at.
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ArticleEdit {
     pub id: Option<i64>,
+    /// The version the form was read at (required by the window's save of an existing
+    /// record): a save from a stale read is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
+
     pub title: String,
     pub category: String,
     pub status: ArticleStatus,

@@ -1,6 +1,7 @@
 //! Account administration: the list, edits, activation, unlock, and imports' accounts.
 
 use super::*;
+use crate::stale::{Changed, LastChange};
 
 /// Inserts an account whose password cannot be used until an admin resets it (imports).
 pub async fn insert_without_password(
@@ -171,6 +172,41 @@ pub async fn update(
     }
     let mut tx = store.pool().begin().await?;
     let before = load(&mut tx, upd.id).await?;
+    let email = normalize_email(&upd.email);
+    if let Some(read) = upd.version
+        && read != before.version
+    {
+        let (by, at_ms): (Option<String>, i64) =
+            sqlx::query_as("SELECT updated_by, updated_at FROM users WHERE id = $1")
+                .bind(upd.id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let none = |s: Option<&str>| s.unwrap_or("none").to_owned();
+        let changed: Vec<Changed> = [
+            Changed::field("name", &before.name, upd.name.trim()),
+            Changed::field("e-mail", &before.email, &email),
+            Changed::field("role", before.role.label(), upd.role.label()),
+            Changed::field(
+                "ERP customer",
+                none(before.erp_customer.as_deref()),
+                none(erp_customer),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let last = LastChange {
+            version: before.version,
+            by,
+            at_ms,
+        };
+        return Err(crate::stale::refused(
+            &format!("The account {}", before.email),
+            read,
+            &last,
+            &changed,
+        ));
+    }
     if (before.role == Role::Customer) != (upd.role == Role::Customer) {
         return Err(CoreError::validation(
             "role",
@@ -180,10 +216,11 @@ pub async fn update(
     if before.role == Role::Admin && before.active && upd.role != Role::Admin {
         guard_last_admin(&mut tx, store.backend(), upd.id).await?;
     }
-    let email = normalize_email(&upd.email);
-    sqlx::query(
+    // Conditional on the version read above: a change that raced in between is not reverted.
+    let written = sqlx::query(
         "UPDATE users SET name = $2, email = $3, role = $4, erp_customer = $5, erp_verified = $6, updated_at = $7, \
-         erp_customer_code = $8, erp_link_problem = NULL WHERE id = $1",
+         erp_customer_code = $8, erp_link_problem = NULL, version = version + 1, updated_by = $9 \
+         WHERE id = $1 AND version = $10",
     )
     .bind(upd.id)
     .bind(upd.name.trim())
@@ -193,9 +230,24 @@ pub async fn update(
     .bind(i64::from(erp_verified))
     .bind(crate::now_ms())
     .bind(erp_code)
+    .bind(&actor.label)
+    .bind(before.version)
     .execute(&mut *tx)
     .await
-    .map_err(|e| map_unique(e, &email))?;
+    .map_err(|e| map_unique(e, &email))?
+    .rows_affected();
+    if written == 0 {
+        return Err(crate::stale::refused(
+            &format!("The account {}", before.email),
+            before.version,
+            &LastChange {
+                version: before.version + 1,
+                by: None,
+                at_ms: crate::now_ms(),
+            },
+            &[],
+        ));
+    }
     let mut changes = Vec::new();
     if before.email != email {
         changes.push(format!("email {} -> {email}", before.email));

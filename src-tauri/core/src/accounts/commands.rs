@@ -103,6 +103,9 @@ impl Portdesk {
     }
 
     pub async fn update_account(&self, user: User, req: AccountUpdate) -> Result<AccountRow> {
+        if req.version.is_none() {
+            return Err(crate::stale::version_required("account"));
+        }
         let actor = user.actor();
         let store = self.store().await?;
         let (erp_customer_code, erp_customer, verified, _) = self

@@ -55,7 +55,7 @@ pub async fn sync_erp_links(store: &Store, erp: &[ErpCustomer]) -> Result<LinkSu
                         || problem.is_some()
                     {
                         let n = sqlx::query(
-                            "UPDATE users SET erp_customer = $2, erp_verified = 1, erp_link_problem = NULL, updated_at = $4 \
+                            "UPDATE users SET version = version + 1, erp_customer = $2, erp_verified = 1, erp_link_problem = NULL, updated_at = $4 \
                              WHERE id = $1 AND erp_customer_code = $3",
                         )
                         .bind(id)
@@ -88,7 +88,7 @@ pub async fn sync_erp_links(store: &Store, erp: &[ErpCustomer]) -> Result<LinkSu
                 let hits = by_name.get(&key).map(Vec::as_slice).unwrap_or_default();
                 if let [c] = hits {
                     let n = sqlx::query(
-                        "UPDATE users SET erp_customer_code = $2, erp_customer = $3, erp_verified = 1, updated_at = $4 \
+                        "UPDATE users SET version = version + 1, erp_customer_code = $2, erp_customer = $3, erp_verified = 1, updated_at = $4 \
                          WHERE id = $1 AND erp_customer_code IS NULL AND erp_link_problem IS NULL",
                     )
                     .bind(id)
@@ -164,7 +164,7 @@ pub async fn unlinked_customers(store: &Store) -> Result<i64> {
 /// Accounts linked to this customer's code take its current ERP name (display only).
 pub async fn follow_erp_name(store: &Store, customer: &ErpCustomer) -> Result<u64> {
     Ok(sqlx::query(
-        "UPDATE users SET erp_customer = $2, updated_at = $3 \
+        "UPDATE users SET version = version + 1, erp_customer = $2, updated_at = $3 \
          WHERE erp_customer_code = $1 AND (erp_customer IS NULL OR erp_customer <> $2)",
     )
     .bind(customer.code.trim())

@@ -52,6 +52,8 @@ pub struct User {
     pub erp_verified: bool,
     pub last_login_at: Option<i64>,
     pub created_at: i64,
+    /// Rises with every change of what an admin edits (name, e-mail, role, ERP link).
+    pub version: i64,
 }
 
 impl User {
@@ -70,6 +72,7 @@ impl User {
             must_change_password: self.must_change_password,
             last_login_at: self.last_login_at,
             created_at: self.created_at,
+            version: self.version,
         }
     }
 
@@ -110,11 +113,12 @@ impl User {
             erp_verified: r.try_get::<i64, _>("erp_verified")? != 0,
             last_login_at: r.try_get("last_login_at")?,
             created_at: r.try_get("created_at")?,
+            version: r.try_get("version")?,
         })
     }
 }
 
-const USER_COLS: &str = "id, name, email, role, erp_customer, erp_customer_code, erp_link_problem, active, must_change_password, failed_logins, locked_until, erp_verified, last_login_at, created_at";
+const USER_COLS: &str = "id, name, email, role, erp_customer, erp_customer_code, erp_link_problem, active, must_change_password, failed_logins, locked_until, erp_verified, last_login_at, created_at, version";
 
 #[derive(Debug, Clone)]
 pub struct NewUser {

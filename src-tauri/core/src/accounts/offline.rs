@@ -325,6 +325,7 @@ pub async fn sign_in(
             erp_verified: false,
             last_login_at: None,
             created_at: 0,
+            version: 0,
         },
         server_tag: r.server_tag,
     }))

@@ -37,7 +37,7 @@ pub async fn update(store: &Store, user: &User, upd: &ProfileUpdate) -> Result<P
         .map_err(|m| CoreError::validation("phone", m))?;
     let mut tx = store.pool().begin().await?;
     let before = load(&mut tx, user.id).await?;
-    sqlx::query("UPDATE users SET name = $2, phone = $3, updated_at = $4 WHERE id = $1")
+    sqlx::query("UPDATE users SET version = version + 1, name = $2, phone = $3, updated_at = $4 WHERE id = $1")
         .bind(user.id)
         .bind(&name)
         .bind(phone.as_deref())

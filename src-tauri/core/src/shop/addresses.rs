@@ -138,10 +138,12 @@ fn address(r: &sqlx::any::AnyRow) -> Result<Address> {
         country: r.try_get("country")?,
         phone: r.try_get("phone")?,
         is_default: r.try_get::<i64, _>("is_default")? == 1,
+        version: r.try_get("version")?,
     })
 }
 
-const COLS: &str = "id, kind, name, line1, line2, city, postcode, country, phone, is_default";
+const COLS: &str =
+    "id, kind, name, line1, line2, city, postcode, country, phone, is_default, version";
 
 pub async fn list(store: &Store, customer_id: i64) -> Result<Vec<Address>> {
     sqlx::query(&format!(
@@ -153,6 +155,34 @@ pub async fn list(store: &Store, customer_id: i64) -> Result<Vec<Address>> {
     .iter()
     .map(address)
     .collect()
+}
+
+/// A save of an address from a form older than what is stored (another window or device of
+/// the same customer changed it): refused with what changed.
+fn stale(stored: &Address, at_ms: i64, e: &AddressEdit, line1: &str, postcode: &str) -> CoreError {
+    let changed: Vec<crate::stale::Changed> = [
+        crate::stale::Changed::field("name", &stored.name, e.name.trim()),
+        crate::stale::Changed::field("address", &stored.line1, line1),
+        crate::stale::Changed::field("postcode", &stored.postcode, postcode),
+        crate::stale::Changed::field(
+            "default",
+            if stored.is_default { "yes" } else { "no" },
+            if e.is_default { "yes" } else { "no" },
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    crate::stale::refused(
+        &format!("The address \"{}\"", stored.name),
+        e.version.unwrap_or_default(),
+        &crate::stale::LastChange {
+            version: stored.version,
+            by: Some("your account (another window or device)".into()),
+            at_ms,
+        },
+        &changed,
+    )
 }
 
 /// The customer's own address; another customer's id is answered as unknown.
@@ -196,25 +226,43 @@ pub async fn save(store: &Store, customer_id: i64, e: &AddressEdit) -> Result<Ve
         .await?;
     }
     let id: i64 = match e.id {
-        Some(id) => sqlx::query_scalar(
-            "UPDATE shop_addresses SET kind = $1, name = $2, line1 = $3, line2 = $4, city = $5, postcode = $6, \
-             country = $7, phone = $8, is_default = $9, updated_at = $10 WHERE id = $11 AND customer_id = $12 RETURNING id",
-        )
-        .bind(e.kind.as_str())
-        .bind(&name)
-        .bind(&line1)
-        .bind(&line2)
-        .bind(&city)
-        .bind(&postcode)
-        .bind(&country)
-        .bind(&phone)
-        .bind(i64::from(e.is_default))
-        .bind(now)
-        .bind(id)
-        .bind(customer_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(format!("There is no address {id}.")))?,
+        Some(id) => {
+            let written: Option<i64> = sqlx::query_scalar(
+                "UPDATE shop_addresses SET kind = $1, name = $2, line1 = $3, line2 = $4, city = $5, postcode = $6, \
+                 country = $7, phone = $8, is_default = $9, updated_at = $10, version = version + 1 \
+                 WHERE id = $11 AND customer_id = $12 AND ($13 < 0 OR version = $13) RETURNING id",
+            )
+            .bind(e.kind.as_str())
+            .bind(&name)
+            .bind(&line1)
+            .bind(&line2)
+            .bind(&city)
+            .bind(&postcode)
+            .bind(&country)
+            .bind(&phone)
+            .bind(i64::from(e.is_default))
+            .bind(now)
+            .bind(id)
+            .bind(customer_id)
+            .bind(e.version.unwrap_or(-1))
+            .fetch_optional(&mut *tx)
+            .await?;
+            match written {
+                Some(id) => id,
+                None => {
+                    drop(tx);
+                    // Not the customer's (unknown), or changed since the form read it.
+                    let mut conn = store.pool().acquire().await?;
+                    let stored = owned(&mut conn, customer_id, id).await?;
+                    let (at,): (i64,) =
+                        sqlx::query_as("SELECT updated_at FROM shop_addresses WHERE id = $1")
+                            .bind(id)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    return Err(stale(&stored, at, e, &line1, &postcode));
+                }
+            }
+        }
         None => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO shop_addresses (customer_id, kind, name, line1, line2, city, postcode, country, phone, \

@@ -121,7 +121,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Li
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let marks = marks.join(", ");
         let sql = format!(
-            "SELECT l.id, l.name, l.description, l.category, l.active, \
+            "SELECT l.id, l.name, l.description, l.category, l.active, l.version, \
              (SELECT COUNT(*) FROM shop_pictures p WHERE p.listing_id = l.id) AS pictures \
              FROM shop_listings l WHERE l.id IN ({marks})"
         );
@@ -142,6 +142,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Li
                     active: r.try_get::<i64, _>("active")? == 1,
                     has_picture: r.try_get::<i64, _>("pictures")? > 0,
                     variants: Vec::new(),
+                    version: r.try_get("version")?,
                 },
             );
         }
@@ -261,28 +262,64 @@ pub async fn save_listing(store: &Store, actor: &Actor, e: &ListingEdit) -> Resu
     let mut tx = store.pool().begin().await?;
     // The write first (see the order path), then the checks that need the store.
     let id: i64 = match e.id {
-        Some(id) => sqlx::query_scalar(
-            "UPDATE shop_listings SET name = $1, description = $2, category = $3, active = $4, updated_at = $5 \
-             WHERE id = $6 RETURNING id",
-        )
-        .bind(&name)
-        .bind(&description)
-        .bind(&category)
-        .bind(i64::from(e.active))
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(format!("There is no listing {id}.")))?,
+        Some(id) => {
+            let written: Option<i64> = sqlx::query_scalar(
+                "UPDATE shop_listings SET name = $1, description = $2, category = $3, active = $4, updated_at = $5, \
+                 version = version + 1, updated_by = $7 WHERE id = $6 AND ($8 < 0 OR version = $8) RETURNING id",
+            )
+            .bind(&name)
+            .bind(&description)
+            .bind(&category)
+            .bind(i64::from(e.active))
+            .bind(now)
+            .bind(id)
+            .bind(&actor.label)
+            .bind(e.version.unwrap_or(-1))
+            .fetch_optional(&mut *tx)
+            .await?;
+            match written {
+                Some(id) => id,
+                None => {
+                    type Stored = (String, String, String, i64, i64, Option<String>, i64);
+                    let stored: Option<Stored> = sqlx::query_as(
+                        "SELECT name, description, category, active, version, updated_by, updated_at \
+                         FROM shop_listings WHERE id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((n, d, c, active, version, by, at_ms)) = stored else {
+                        return Err(CoreError::NotFound(format!("There is no listing {id}.")));
+                    };
+                    let yn = |b: bool| if b { "yes" } else { "no" };
+                    let changed: Vec<crate::stale::Changed> = [
+                        crate::stale::Changed::field("name", &n, &name),
+                        crate::stale::Changed::field("description", &d, &description),
+                        crate::stale::Changed::field("category", &c, &category),
+                        crate::stale::Changed::field("active", yn(active == 1), yn(e.active)),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    return Err(crate::stale::refused(
+                        &format!("The listing {n}"),
+                        e.version.unwrap_or_default(),
+                        &crate::stale::LastChange { version, by, at_ms },
+                        &changed,
+                    ));
+                }
+            }
+        }
         None => sqlx::query_scalar(
-            "INSERT INTO shop_listings (name, description, category, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO shop_listings (name, description, category, active, created_at, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
         )
         .bind(&name)
         .bind(&description)
         .bind(&category)
         .bind(i64::from(e.active))
         .bind(now)
+        .bind(&actor.label)
         .fetch_one(&mut *tx)
         .await?,
     };

@@ -66,6 +66,9 @@ impl Portdesk {
     }
 
     pub async fn shop_save_listing(&self, user: User, e: ListingEdit) -> Result<Listing> {
+        if e.id.is_some() && e.version.is_none() {
+            return Err(crate::stale::version_required("listing"));
+        }
         catalogue::save_listing(&self.store().await?, &user.actor(), &e).await
     }
 
@@ -98,6 +101,9 @@ impl Portdesk {
     }
 
     pub async fn shop_save_address(&self, user: User, e: AddressEdit) -> Result<Vec<Address>> {
+        if e.id.is_some() && e.version.is_none() {
+            return Err(crate::stale::version_required("delivery address"));
+        }
         addresses::save(&self.store().await?, user.id, &e).await
     }
 

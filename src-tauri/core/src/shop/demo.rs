@@ -156,6 +156,7 @@ pub async fn seed(store: &Store) -> Result<bool> {
             store,
             &actor,
             &ListingEdit {
+                version: None,
                 id: None,
                 name: name.into(),
                 description: description.into(),

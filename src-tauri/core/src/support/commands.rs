@@ -194,6 +194,9 @@ impl Portdesk {
     }
 
     pub async fn support_kb_save(&self, user: User, e: ArticleEdit) -> Result<Article> {
+        if e.id.is_some() && e.version.is_none() {
+            return Err(crate::stale::version_required("knowledge-base article"));
+        }
         kb::save(&self.store().await?, &user, &e).await
     }
 

@@ -116,7 +116,7 @@ pub async fn search(store: &Store, q: &KbQuery, staff: bool) -> Result<Vec<Artic
 
 pub async fn get(store: &Store, id: i64, staff: bool, reader: Reader) -> Result<Article> {
     let r = sqlx::query(
-        "SELECT id, title, category, status, body, updated_at FROM support_articles WHERE id = $1",
+        "SELECT id, title, category, status, body, updated_at, version FROM support_articles WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(store.pool())
@@ -137,6 +137,7 @@ pub async fn get(store: &Store, id: i64, staff: bool, reader: Reader) -> Result<
         html: render(&body, reader),
         body,
         updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
     })
 }
 
@@ -154,20 +155,61 @@ pub async fn save(
     let now = crate::now_ms();
     let mut tx = store.pool().begin().await?;
     let id: i64 = match e.id {
-        Some(id) => sqlx::query_scalar(
-            "UPDATE support_articles SET title = $1, category = $2, status = $3, body = $4, author_name = $5, updated_at = $6 \
-             WHERE id = $7 RETURNING id",
-        )
-        .bind(&title)
-        .bind(category)
-        .bind(status_str(e.status))
-        .bind(&body)
-        .bind(&author.name)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(format!("There is no article {id}.")))?,
+        Some(id) => {
+            let written: Option<i64> = sqlx::query_scalar(
+                "UPDATE support_articles SET title = $1, category = $2, status = $3, body = $4, author_name = $5, \
+                 updated_at = $6, version = version + 1 WHERE id = $7 AND ($8 < 0 OR version = $8) RETURNING id",
+            )
+            .bind(&title)
+            .bind(category)
+            .bind(status_str(e.status))
+            .bind(&body)
+            .bind(&author.name)
+            .bind(now)
+            .bind(id)
+            .bind(e.version.unwrap_or(-1))
+            .fetch_optional(&mut *tx)
+            .await?;
+            match written {
+                Some(id) => id,
+                None => {
+                    type Stored = (String, String, String, String, String, i64, i64);
+                    let stored: Option<Stored> = sqlx::query_as(
+                        "SELECT title, category, status, body, author_name, version, updated_at \
+                         FROM support_articles WHERE id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((t, c, st, b, by, version, at_ms)) = stored else {
+                        return Err(CoreError::NotFound(format!("There is no article {id}.")));
+                    };
+                    let changed: Vec<crate::stale::Changed> = [
+                        crate::stale::Changed::field("title", &t, &title),
+                        crate::stale::Changed::field("category", &c, category),
+                        crate::stale::Changed::field("status", &st, status_str(e.status)),
+                        (b != body).then(|| crate::stale::Changed {
+                            label: "text",
+                            now: "different".into(),
+                            yours: "yours".into(),
+                        }),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                    return Err(crate::stale::refused(
+                        &format!("The article \"{t}\""),
+                        e.version.unwrap_or_default(),
+                        &crate::stale::LastChange {
+                            version,
+                            by: Some(by),
+                            at_ms,
+                        },
+                        &changed,
+                    ));
+                }
+            }
+        }
         None => sqlx::query_scalar(
             "INSERT INTO support_articles (title, category, status, body, author_name, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",

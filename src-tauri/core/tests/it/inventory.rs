@@ -816,6 +816,7 @@ async fn a_customer_cannot_reach_another_code_through_any_request_field() {
     let e = h
         .call::<UpdateAccount>(portdesk_types::accounts::AccountUpdate {
             id: 3,
+            version: Some(1),
             name: "Linked".into(),
             email: "nw2@example.com".into(),
             role: Role::Customer,

@@ -211,6 +211,7 @@ async fn a_role_change_ends_the_session() {
     admin
         .call::<UpdateAccount>(AccountUpdate {
             id,
+            version: Some(1),
             name: "U".into(),
             email: "wh@example.com".into(),
             role: Role::Procurement,

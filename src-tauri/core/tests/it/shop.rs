@@ -90,6 +90,7 @@ async fn listing(
         store,
         &ada(),
         &ListingEdit {
+            version: None,
             id: None,
             name: name.into(),
             description: description.into(),
@@ -267,6 +268,7 @@ on_both_backends!(
             &store,
             &ada(),
             &ListingEdit {
+                version: None,
                 id: Some(retired.id),
                 name: retired.name.clone(),
                 description: retired.description.clone(),
@@ -342,6 +344,7 @@ on_both_backends!(
             &store,
             &ada(),
             &ListingEdit {
+                version: None,
                 id: Some(tape.id),
                 name: "Parcel sealer".into(),
                 description: tape.description.clone(),

@@ -502,6 +502,7 @@ on_both_backends!(the_last_active_admin_stays, |store: Store| async move {
         "{e}"
     );
     let demote = AccountUpdate {
+        version: None,
         id: first.id,
         name: "Ada".into(),
         email: "ada@example.com".into(),
@@ -582,6 +583,7 @@ on_both_backends!(
         .await
         .unwrap();
         let dup = AccountUpdate {
+            version: None,
             id: ann.id,
             name: "Ann".into(),
             email: "BEN@example.com".into(),

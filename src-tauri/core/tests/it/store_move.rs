@@ -396,13 +396,7 @@ async fn a_move_under_way_loses_nothing_and_sends_nothing_twice() {
     )
     .await
     .unwrap();
-    h.app
-        .start_mail_sender(portdesk_core::mail::sender::SenderConfig {
-            idle_poll: Duration::from_millis(50),
-            ..Default::default()
-        })
-        .await;
-    // Forty messages queued at once: the sender is busy with them when the move starts.
+    // Forty messages queued, then the sender starts: it is busy with them when the move starts.
     let store = h.app.store().await.unwrap();
     for i in 0..40 {
         let mut tx = store.pool().begin().await.unwrap();
@@ -420,6 +414,12 @@ async fn a_move_under_way_loses_nothing_and_sends_nothing_twice() {
         .unwrap();
         tx.commit().await.unwrap();
     }
+    h.app
+        .start_mail_sender(portdesk_core::mail::sender::SenderConfig {
+            idle_poll: Duration::from_millis(50),
+            ..Default::default()
+        })
+        .await;
 
     let pg = common::pg_fresh_database().await;
     let app = h.app.clone();

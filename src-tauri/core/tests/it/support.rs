@@ -705,6 +705,7 @@ async fn knowledge_base(h: Harness) {
     people(&h).await;
     h.sign_in_as("sven@example.com").await;
     let save = |title: &str, body: &str, status| ArticleEdit {
+        version: None,
         id: None,
         title: title.into(),
         category: "Delivery".into(),

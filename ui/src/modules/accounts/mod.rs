@@ -470,6 +470,7 @@ fn account_editor(p: &EditorProps) -> Html {
                 Some(row) => {
                     let req = AccountUpdate {
                         id: row.id,
+                        version: Some(row.version),
                         name: (*name).clone(),
                         email: (*email).clone(),
                         role: *role,

@@ -15,6 +15,7 @@ use yew::prelude::*;
 fn edit_of(l: &Listing) -> ListingEdit {
     ListingEdit {
         id: Some(l.id),
+        version: Some(l.version),
         name: l.name.clone(),
         description: l.description.clone(),
         category: l.category.clone(),

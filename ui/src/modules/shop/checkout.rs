@@ -38,6 +38,7 @@ const ADDRESS_FIELDS: [(&str, &str); 9] = [
 fn edit_of(a: &Address) -> AddressEdit {
     AddressEdit {
         id: Some(a.id),
+        version: Some(a.version),
         kind: a.kind,
         name: a.name.clone(),
         line1: a.line1.clone(),

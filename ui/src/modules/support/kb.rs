@@ -110,6 +110,7 @@ pub fn kb_view(p: &KbProps) -> Html {
             saved.set(false);
             editing.set(Some(ArticleEdit {
                 id: Some(a.id),
+                version: Some(a.version),
                 title: a.title,
                 category: a.category,
                 status: a.status,

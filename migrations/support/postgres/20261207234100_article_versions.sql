@@ -1,0 +1,2 @@
+-- No lost update: a knowledge-base article carries a version (see shop's versions).
+ALTER TABLE support_articles ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
