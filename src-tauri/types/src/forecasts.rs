@@ -229,6 +229,10 @@ pub struct ResolveCell {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForecastSettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     /// Days before a cycle's deadline that reps who have not submitted are e-mailed; 0: never.
     pub reminder_days: i64,
 }

@@ -156,6 +156,10 @@ impl RefreshProgress {
 /// Inventory settings shared by every desktop on the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct InventorySettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     /// An open Inventory window refreshes from the ERP this often; 0 = only on demand.
     pub auto_refresh_minutes: u32,
 }

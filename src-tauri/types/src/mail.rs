@@ -185,6 +185,10 @@ impl Default for MailSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailSettingsView {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     pub settings: MailSettings,
     /// The transport's secret is saved in this desktop's keyring.
     pub secret_saved: bool,
@@ -194,6 +198,10 @@ pub struct MailSettingsView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaveMailSettingsRequest {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     pub settings: MailSettings,
     /// `Some` replaces the saved secret (empty deletes it); `None` keeps it.
     pub secret: Option<Secret>,

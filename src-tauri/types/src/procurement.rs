@@ -291,6 +291,10 @@ pub struct ReceiveRequest {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ProcurementSettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     /// Requests worth more than this (cents) need an admin to approve; 0: no limit.
     pub approval_limit: Cents,
 }

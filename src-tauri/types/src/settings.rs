@@ -238,6 +238,10 @@ impl Default for KioskSettings {
 /// Sign-in protection, shared by every desktop on the same store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecuritySettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     /// Failed sign-ins in a row that lock an account (1-20).
     pub max_failed_logins: u32,
     /// How long a locked account stays locked (1-1440 minutes).

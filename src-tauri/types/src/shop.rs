@@ -364,6 +364,10 @@ pub struct ShopOrderRef {
 /// takes any postcode of 2 to 10 letters, digits, spaces or dashes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ShopSettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     pub postcode_rules: String,
     pub default_country: String,
 }

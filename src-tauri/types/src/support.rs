@@ -352,6 +352,10 @@ pub struct ArticleRef {
 /// Business hours (calls are booked within them) and targets per priority, in hours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportSettings {
+    /// The card's version when read; a save names it, and a save from a stale card is
+    /// refused (`None`: a caller that did not read it, such as a test or a script).
+    #[serde(default)]
+    pub version: Option<i64>,
     /// "08:00".
     pub opens: String,
     /// "18:00".
@@ -373,6 +377,7 @@ impl Default for SupportSettings {
             first_response_hours: [24, 8, 4, 1],
             resolution_hours: [120, 72, 24, 8],
             max_attachment_mb: 10,
+            version: None,
         }
     }
 }

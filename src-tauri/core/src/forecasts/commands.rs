@@ -291,8 +291,10 @@ impl Portdesk {
     }
 
     pub async fn get_forecast_settings(&self, _: User, _: ()) -> Result<ForecastSettings> {
+        let store = self.store().await?;
         Ok(ForecastSettings {
-            reminder_days: reminders::reminder_days(&self.store().await?).await?,
+            reminder_days: reminders::reminder_days(&store).await?,
+            version: Some(crate::settings::card_version(&store, "forecasts").await?),
         })
     }
 
@@ -302,6 +304,11 @@ impl Portdesk {
         req: ForecastSettings,
     ) -> Result<ForecastSettings> {
         let store = self.store().await?;
+        if !(0..=reminders::MAX_REMINDER_DAYS).contains(&req.reminder_days) {
+            // Checked before the card's version moves (set_reminder_days says why).
+            reminders::set_reminder_days(&store, req.reminder_days).await?;
+        }
+        crate::settings::guard_card(&store, "forecasts", "forecast", req.version).await?;
         reminders::set_reminder_days(&store, req.reminder_days).await?;
         crate::audit::record_on(
             &store,

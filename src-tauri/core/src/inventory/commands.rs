@@ -150,6 +150,7 @@ impl Portdesk {
                 .await?;
         Ok(InventorySettings {
             auto_refresh_minutes: minutes.clamp(0, 1440) as u32,
+            version: Some(crate::settings::card_version(&store, "inventory").await?),
         })
     }
 
@@ -166,6 +167,12 @@ impl Portdesk {
             ));
         }
         let store = self.store().await?;
+        let version =
+            crate::settings::guard_card(&store, "inventory", "inventory", req.version).await?;
+        let req = InventorySettings {
+            version: Some(version),
+            ..req
+        };
         let mut tx = store.pool().begin().await?;
         crate::settings::set(
             &mut *tx,

@@ -54,6 +54,7 @@ impl Portdesk {
             settings,
             secret_saved,
             sender_status: self.mail_status(),
+            version: Some(crate::settings::card_version(&store, "mail").await?),
         })
     }
 
@@ -79,6 +80,7 @@ impl Portdesk {
                 ));
             }
         }
+        crate::settings::guard_card(&store, "mail", "mail", req.version).await?;
         // The keyring first: if it refuses, the settings are not half saved.
         if let (Some(key), Some(secret)) = (mailer::secret_key(transport), &req.secret) {
             if secret.is_empty() {

@@ -189,8 +189,10 @@ impl Portdesk {
     }
 
     pub async fn get_procurement_settings(&self, _: User, _: ()) -> Result<ProcurementSettings> {
+        let store = self.store().await?;
         Ok(ProcurementSettings {
-            approval_limit: crate::procurement::approval_limit(&self.store().await?).await?,
+            approval_limit: crate::procurement::approval_limit(&store).await?,
+            version: Some(crate::settings::card_version(&store, "procurement").await?),
         })
     }
 
@@ -206,6 +208,12 @@ impl Portdesk {
             ));
         }
         let store = self.store().await?;
+        let version =
+            crate::settings::guard_card(&store, "procurement", "procurement", req.version).await?;
+        let req = ProcurementSettings {
+            version: Some(version),
+            ..req
+        };
         let mut tx = store.pool().begin().await?;
         crate::settings::set(
             &mut *tx,

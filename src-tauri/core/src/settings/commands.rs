@@ -354,6 +354,7 @@ impl Portdesk {
         Ok(SecuritySettings {
             max_failed_logins: max.clamp(1, 20) as u32,
             lockout_minutes: minutes.clamp(1, 1440) as u32,
+            version: Some(crate::settings::card_version(&store, "security").await?),
         })
     }
 
@@ -376,6 +377,13 @@ impl Portdesk {
             ));
         }
         let store = self.store().await?;
+        let version =
+            crate::settings::guard_card(&store, "security", "sign-in protection", req.version)
+                .await?;
+        let req = SecuritySettings {
+            version: Some(version),
+            ..req
+        };
         let mut tx = store.pool().begin().await?;
         crate::settings::set(
             &mut *tx,

@@ -37,6 +37,59 @@ pub async fn get_i64<'c, E: Executor<'c, Database = Any>>(
         .unwrap_or(default))
 }
 
+/// A settings card's version (0 before its first versioned save).
+pub async fn card_version(store: &crate::store::Store, card: &str) -> Result<i64> {
+    get_i64(store.pool(), &format!("version.{card}"), 0).await
+}
+
+/// No lost update on a settings card: a save names the card's version it was read at; the
+/// version moves on by one conditional statement, so of two saves from the same read one
+/// wins and the other is refused (`Stale`) — never a silent overwrite. `read` `None` (no
+/// form was read) saves whatever is there. Returns the card's new version.
+pub async fn guard_card(
+    store: &crate::store::Store,
+    card: &str,
+    title: &str,
+    read: Option<i64>,
+) -> Result<i64> {
+    let key = format!("version.{card}");
+    let now = get_i64(store.pool(), &key, 0).await?;
+    let stale = |now: i64| {
+        crate::error::CoreError::Stale(format!(
+            "The {title} settings were changed on another desktop or window after you opened them (version {}, now {now}). Nothing was saved: reload them and make your change again.",
+            read.unwrap_or_default()
+        ))
+    };
+    let base = match read {
+        Some(r) if r != now => return Err(stale(now)),
+        Some(r) => r,
+        None => now,
+    };
+    let moved = if base == 0 {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, '1', $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&key)
+        .bind(crate::now_ms())
+        .execute(store.pool())
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3 AND value = $4")
+            .bind((base + 1).to_string())
+            .bind(crate::now_ms())
+            .bind(&key)
+            .bind(base.to_string())
+            .execute(store.pool())
+            .await?
+            .rows_affected()
+    };
+    if moved == 0 {
+        return Err(stale(get_i64(store.pool(), &key, 0).await?));
+    }
+    Ok(base + 1)
+}
+
 pub async fn set<'c, E: Executor<'c, Database = Any>>(db: E, key: &str, value: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \

@@ -107,6 +107,8 @@ pub async fn shop_settings(store: &Store) -> Result<ShopSettings> {
         default_country: settings::get(store.pool(), DEFAULT_COUNTRY)
             .await?
             .unwrap_or_else(|| "IN".to_owned()),
+        // Set by the window's command (see `settings::card_version`).
+        version: None,
     })
 }
 

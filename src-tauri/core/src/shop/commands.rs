@@ -165,10 +165,19 @@ impl Portdesk {
     }
 
     pub async fn shop_settings(&self, _: User, _: ()) -> Result<ShopSettings> {
-        addresses::shop_settings(&self.store().await?).await
+        let store = self.store().await?;
+        Ok(ShopSettings {
+            version: Some(crate::settings::card_version(&store, "shop").await?),
+            ..addresses::shop_settings(&store).await?
+        })
     }
 
     pub async fn shop_save_settings(&self, _: User, s: ShopSettings) -> Result<ShopSettings> {
-        addresses::save_settings(&self.store().await?, &s).await
+        let store = self.store().await?;
+        let version = crate::settings::guard_card(&store, "shop", "shop", s.version).await?;
+        Ok(ShopSettings {
+            version: Some(version),
+            ..addresses::save_settings(&store, &s).await?
+        })
     }
 }

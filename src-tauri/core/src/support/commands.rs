@@ -201,7 +201,11 @@ impl Portdesk {
     }
 
     pub async fn support_settings(&self, _: User, _: ()) -> Result<SupportSettings> {
-        super::load_settings(&self.store().await?).await
+        let store = self.store().await?;
+        Ok(SupportSettings {
+            version: Some(crate::settings::card_version(&store, "support").await?),
+            ..super::load_settings(&store).await?
+        })
     }
 
     pub async fn support_save_settings(
@@ -209,6 +213,11 @@ impl Portdesk {
         _: User,
         s: SupportSettings,
     ) -> Result<SupportSettings> {
-        super::save_settings(&self.store().await?, &s).await
+        let store = self.store().await?;
+        let version = crate::settings::guard_card(&store, "support", "support", s.version).await?;
+        Ok(SupportSettings {
+            version: Some(version),
+            ..super::save_settings(&store, &s).await?
+        })
     }
 }

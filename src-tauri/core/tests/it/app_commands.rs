@@ -1229,12 +1229,15 @@ async fn lockout_settings_are_edited_validated_and_applied() {
     assert_eq!(
         now,
         SecuritySettings {
+            version: Some(0),
             max_failed_logins: 5,
             lockout_minutes: 15
-        }
+        },
+        "the defaults, at the card's first version"
     );
     let bad = h
         .call::<SaveSecuritySettings>(SecuritySettings {
+            version: None,
             max_failed_logins: 0,
             lockout_minutes: 15,
         })
@@ -1243,6 +1246,7 @@ async fn lockout_settings_are_edited_validated_and_applied() {
     assert_eq!(bad.field.as_deref(), Some("max_failed_logins"));
     let bad = h
         .call::<SaveSecuritySettings>(SecuritySettings {
+            version: None,
             max_failed_logins: 3,
             lockout_minutes: 99_999,
         })
@@ -1259,6 +1263,7 @@ async fn lockout_settings_are_edited_validated_and_applied() {
     );
 
     h.call::<SaveSecuritySettings>(SecuritySettings {
+        version: None,
         max_failed_logins: 3,
         lockout_minutes: 30,
     })
@@ -1771,4 +1776,64 @@ async fn every_edit_form_refuses_a_stale_save_body(h: Harness) {
 on_both_stores!(
     every_edit_form_refuses_a_stale_save,
     every_edit_form_refuses_a_stale_save_body
+);
+
+/// Settings cards are forms too: two admins open the procurement card and the sign-in
+/// protection card; the second save from the same read is refused (`Stale`), the first stays.
+async fn a_stale_settings_card_is_refused_body(h: Harness) {
+    use portdesk_types::procurement::ProcurementSettings;
+    use portdesk_types::settings::SecuritySettings;
+    h.first_admin().await;
+    let read = h.call::<GetProcurementSettings>(()).await.unwrap();
+    let mine = ProcurementSettings {
+        approval_limit: 100_000,
+        ..read
+    };
+    let saved = h.call::<SaveProcurementSettings>(mine).await.unwrap();
+    assert_ne!(saved.version, read.version, "the card moved on");
+    let theirs = ProcurementSettings {
+        approval_limit: 5,
+        ..read
+    };
+    let e = h.call::<SaveProcurementSettings>(theirs).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Stale, "{e:?}");
+    assert_eq!(
+        h.call::<GetProcurementSettings>(())
+            .await
+            .unwrap()
+            .approval_limit,
+        100_000
+    );
+    // Saved again from the card as the first save left it: fine.
+    h.call::<SaveProcurementSettings>(ProcurementSettings {
+        approval_limit: 200_000,
+        ..saved
+    })
+    .await
+    .unwrap();
+
+    let read = h.call::<GetSecuritySettings>(()).await.unwrap();
+    h.call::<SaveSecuritySettings>(SecuritySettings {
+        max_failed_logins: 7,
+        ..read
+    })
+    .await
+    .unwrap();
+    let e = h
+        .call::<SaveSecuritySettings>(SecuritySettings {
+            lockout_minutes: 60,
+            ..read
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Stale, "{e:?}");
+    let now = h.call::<GetSecuritySettings>(()).await.unwrap();
+    assert_eq!(
+        (now.max_failed_logins, now.lockout_minutes),
+        (7, read.lockout_minutes)
+    );
+}
+on_both_stores!(
+    a_stale_settings_card_is_refused,
+    a_stale_settings_card_is_refused_body
 );

@@ -72,6 +72,7 @@ async fn parallel_wrong_passwords(h: Harness) {
     h.first_admin().await;
     // The threshold comes from Settings → Sign-in protection.
     h.call::<SaveSecuritySettings>(SecuritySettings {
+        version: None,
         max_failed_logins: 7,
         lockout_minutes: 20,
     })
@@ -288,6 +289,7 @@ async fn pickup_mail(h: &Harness) -> std::path::PathBuf {
     h.first_admin().await;
     let folder = h.dir.path().join("pickup");
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: MailSettings {
             transport: MailTransport::PickupFolder {
                 path: folder.display().to_string(),

@@ -570,12 +570,14 @@ async fn auto_refresh_interval_is_a_validated_admin_setting() {
     );
     let e = h
         .call::<SaveInventorySettings>(InventorySettings {
+            version: None,
             auto_refresh_minutes: 5000,
         })
         .await
         .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("auto_refresh_minutes"));
     h.call::<SaveInventorySettings>(InventorySettings {
+        version: None,
         auto_refresh_minutes: 15,
     })
     .await
@@ -591,6 +593,7 @@ async fn auto_refresh_interval_is_a_validated_admin_setting() {
     );
     let e = h
         .call::<SaveInventorySettings>(InventorySettings {
+            version: None,
             auto_refresh_minutes: 1,
         })
         .await

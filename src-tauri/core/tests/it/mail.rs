@@ -53,6 +53,7 @@ fn quick(id: &str) -> SenderConfig {
 
 async fn save(h: &Harness, settings: MailSettings, secret: Option<&str>) {
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings,
         secret: secret.map(Secret::new),
     })
@@ -852,6 +853,7 @@ async fn mail_settings_are_checked_and_admin_only() {
                 ..smtp_settings(25, "")
             },
             secret: None,
+            version: None,
         })
         .await
         .unwrap_err();
@@ -862,6 +864,7 @@ async fn mail_settings_are_checked_and_admin_only() {
     }
     let e = h
         .call::<SaveMailSettings>(SaveMailSettingsRequest {
+            version: None,
             settings: s,
             secret: None,
         })

@@ -308,6 +308,7 @@ async fn the_saved_smtp_password_is_never_sent_to_a_typed_server() {
     h.first_admin().await;
     let saved = smtp("127.0.0.1", server.port, "portal");
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: saved.clone(),
         secret: Some(Secret::new("Smtp-Saved-1")),
     })
@@ -330,6 +331,7 @@ async fn the_saved_smtp_password_is_never_sent_to_a_typed_server() {
         // Saving them without the password is refused the same way.
         let e = h
             .call::<SaveMailSettings>(SaveMailSettingsRequest {
+                version: None,
                 settings,
                 secret: None,
             })
@@ -354,6 +356,7 @@ async fn mail_settings_moved_in_the_store_do_not_take_the_desktops_secret_along(
     let h = start().await;
     h.first_admin().await;
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: smtp("127.0.0.1", free_port(), "portal"),
         secret: Some(Secret::new("Smtp-Saved-1")),
     })
@@ -404,6 +407,7 @@ async fn graph_and_webhook_secrets_stay_with_their_tenant_app_and_address() {
     };
     let ms = "https://login.microsoftonline.com";
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: graph("contoso", "app-1", ms),
         secret: Some(Secret::new("Graph-Secret-1")),
     })
@@ -429,6 +433,7 @@ async fn graph_and_webhook_secrets_stay_with_their_tenant_app_and_address() {
         ..smtp("127.0.0.1", 25, "")
     };
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: hook(format!("http://127.0.0.1:{}/mail", hook_at.port)),
         secret: Some(Secret::new("Hook-Token-1")),
     })

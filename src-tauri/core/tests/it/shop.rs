@@ -610,6 +610,7 @@ on_both_backends!(addresses_and_postcode_rules, |store: Store| async move {
     let e = addresses::save_settings(
         &store,
         &ShopSettings {
+            version: None,
             postcode_rules: "IN ^[0-9]{6}$\nXX (".into(),
             default_country: "IN".into(),
         },
@@ -620,6 +621,7 @@ on_both_backends!(addresses_and_postcode_rules, |store: Store| async move {
     addresses::save_settings(
         &store,
         &ShopSettings {
+            version: None,
             postcode_rules: "AT ^[0-9]{4}$".into(),
             default_country: "AT".into(),
         },

@@ -304,6 +304,7 @@ async fn queued_mail_waits_for_an_untrusted_server_and_goes_once_the_ca_is_trust
     let h = start().await;
     h.first_admin().await;
     h.call::<SaveMailSettings>(SaveMailSettingsRequest {
+        version: None,
         settings: smtp(server.port, SmtpSecurity::StartTls),
         secret: None,
     })

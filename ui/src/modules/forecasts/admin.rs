@@ -238,6 +238,11 @@ fn reminder() -> Html {
             // Not a number: -1 reaches the core, which names the field and the range.
             let req = ForecastSettings {
                 reminder_days: days.trim().parse().unwrap_or(-1),
+                // The card's version as last read or saved.
+                version: match &*saved {
+                    Some(Ok(s)) => s.version,
+                    _ => None,
+                },
             };
             spawn_local(async move { saved.set(Some(call::<SaveForecastSettings>(&req).await)) });
         })

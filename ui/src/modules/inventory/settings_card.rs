@@ -17,20 +17,30 @@ pub fn inventory_settings_card() -> Html {
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| false);
     let busy = use_state(|| false);
+    // The card's version as read: a save from a card someone else saved since is refused.
+    let version = use_state(|| None::<i64>);
     {
-        let (minutes, error) = (minutes.clone(), error.clone());
+        let (minutes, error, version) = (minutes.clone(), error.clone(), version.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 match call::<GetInventorySettings>(&()).await {
-                    Ok(s) => minutes.set(s.auto_refresh_minutes.to_string()),
+                    Ok(s) => {
+                        minutes.set(s.auto_refresh_minutes.to_string());
+                        version.set(s.version);
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });
         });
     }
     let save = {
-        let (minutes, error, saved, busy) =
-            (minutes.clone(), error.clone(), saved.clone(), busy.clone());
+        let (minutes, error, saved, busy, version) = (
+            minutes.clone(),
+            error.clone(),
+            saved.clone(),
+            busy.clone(),
+            version.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             saved.set(false);
             let Ok(m) = minutes.trim().parse::<u32>() else {
@@ -42,14 +52,21 @@ pub fn inventory_settings_card() -> Html {
             };
             let req = InventorySettings {
                 auto_refresh_minutes: m,
+                version: *version,
             };
-            let (minutes, error, saved, busy) =
-                (minutes.clone(), error.clone(), saved.clone(), busy.clone());
+            let (minutes, error, saved, busy, version) = (
+                minutes.clone(),
+                error.clone(),
+                saved.clone(),
+                busy.clone(),
+                version.clone(),
+            );
             busy.set(true);
             spawn_local(async move {
                 match call::<SaveInventorySettings>(&req).await {
                     Ok(s) => {
                         minutes.set(s.auto_refresh_minutes.to_string());
+                        version.set(s.version);
                         error.set(None);
                         saved.set(true);
                     }

@@ -714,6 +714,11 @@ pub fn mail_card() -> Html {
             let req = SaveMailSettingsRequest {
                 settings: (*settings).clone(),
                 secret: typed_secret(),
+                // The card's version as last read or saved.
+                version: match &*loaded {
+                    Some(Ok(v)) => v.version,
+                    _ => None,
+                },
             };
             let (settings, loaded, error, saved, busy, secret) = (
                 settings.clone(),

@@ -13,20 +13,24 @@ pub fn procurement_settings_card() -> Html {
     let limit = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| false);
+    // The card's version as read: a save from a card someone else saved since is refused.
+    let version = use_state(|| None::<i64>);
     {
-        let limit = limit.clone();
+        let (limit, version) = (limit.clone(), version.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 if let Ok(s) = call::<GetProcurementSettings>(&()).await {
                     limit.set(money(s.approval_limit));
+                    version.set(s.version);
                 }
             });
         });
     }
     let save = {
-        let (limit, error, saved) = (limit.clone(), error.clone(), saved.clone());
+        let (limit, error, saved, version) =
+            (limit.clone(), error.clone(), saved.clone(), version.clone());
         Callback::from(move |_: MouseEvent| {
-            let (error, saved) = (error.clone(), saved.clone());
+            let (error, saved, version) = (error.clone(), saved.clone(), version.clone());
             let Some(cents) = parse_price_text(&limit) else {
                 error.set(Some(ApiError::new(
                     portdesk_types::ErrorKind::Validation,
@@ -40,10 +44,12 @@ pub fn procurement_settings_card() -> Html {
             spawn_local(async move {
                 match call::<SaveProcurementSettings>(&ProcurementSettings {
                     approval_limit: cents,
+                    version: *version,
                 })
                 .await
                 {
-                    Ok(_) => {
+                    Ok(s) => {
+                        version.set(s.version);
                         error.set(None);
                         saved.set(true);
                     }

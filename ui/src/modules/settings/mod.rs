@@ -356,28 +356,41 @@ pub fn security_card() -> Html {
     use portdesk_types::settings::SecuritySettings;
     let max = use_state(String::new);
     let minutes = use_state(String::new);
+    // The card's version as read: a save from a card someone else saved since is refused.
+    let version = use_state(|| None::<i64>);
     let result = use_state(|| None::<Result<(), ApiError>>);
     {
-        let (max, minutes) = (max.clone(), minutes.clone());
+        let (max, minutes, version) = (max.clone(), minutes.clone(), version.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
                 if let Ok(s) = call::<GetSecuritySettings>(&()).await {
                     max.set(s.max_failed_logins.to_string());
                     minutes.set(s.lockout_minutes.to_string());
+                    version.set(s.version);
                 }
             });
         });
     }
     let save = {
-        let (max, minutes, result) = (max.clone(), minutes.clone(), result.clone());
+        let (max, minutes, result, version) = (
+            max.clone(),
+            minutes.clone(),
+            result.clone(),
+            version.clone(),
+        );
         Callback::from(move |_| {
             let req = SecuritySettings {
                 max_failed_logins: num(&max),
                 lockout_minutes: num(&minutes),
+                version: *version,
             };
-            let result = result.clone();
+            let (result, version) = (result.clone(), version.clone());
             spawn_local(async move {
-                result.set(Some(call::<SaveSecuritySettings>(&req).await.map(|_| ())))
+                let r = call::<SaveSecuritySettings>(&req).await;
+                if let Ok(s) = &r {
+                    version.set(s.version);
+                }
+                result.set(Some(r.map(|_| ())))
             });
         })
     };
