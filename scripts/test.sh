@@ -7,6 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# `--quick`: the edit-build-test loop — the core's unit tests and every integration test on
+# SQLite (no PostgreSQL, no webview, no lints). CI always runs everything.
+if [ "${1:-}" = "--quick" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "--quick is for a developer's loop; CI runs every test" >&2
+    exit 2
+  fi
+  cargo test --workspace --exclude portdesk-ui --lib
+  # The integration tests that run on both stores are `<name>::sqlite` and `<name>::postgres`.
+  keyctl session - cargo test --workspace --exclude portdesk-ui --test it -- sqlite
+  exit $?
+fi
+
 t0=$(date +%s)
 stage() {
   local name=$1; shift

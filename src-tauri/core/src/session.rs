@@ -28,14 +28,14 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(public Logout => Portdesk::logout),
             route!(signed_in KeepAlive => Portdesk::keep_alive),
             route!(signed_in ChangePassword => Portdesk::change_password),
-            route!(roles &Role::ALL, offline; ListModules => Portdesk::list_modules),
-            route!(roles &Role::ALL, offline; OpenModule => Portdesk::open_module),
+            route!(roles offline; ListModules => Portdesk::list_modules),
+            route!(roles offline; OpenModule => Portdesk::open_module),
             route!(public RequestResetCode => Portdesk::request_reset_code),
             route!(public ResetWithCode => Portdesk::reset_with_code),
             // The profile is the caller's own; any role, but not before a temporary password
             // is replaced (a role rule, not `signed_in`, so that still holds).
-            route!(roles &Role::ALL; GetProfile => Portdesk::get_profile),
-            route!(roles &Role::ALL; UpdateProfile => Portdesk::update_profile),
+            route!(roles GetProfile => Portdesk::get_profile),
+            route!(roles UpdateProfile => Portdesk::update_profile),
             route!(public RequestAccount => Portdesk::request_account),
         ],
     }

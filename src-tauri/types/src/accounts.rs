@@ -443,28 +443,28 @@ pub mod commands {
     crate::api::declare_commands! {
         ACCOUNTS_COMMANDS;
         /// Customers known to the ERP (staff only).
-        ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>;
+        ErpCustomers = "erp_customers": ErpCustomerQuery => Vec<ErpCustomer>, crate::api::Access::Roles(&crate::Role::STAFF);
         /// Customer or staff accounts, filtered, sorted, one page (admin).
-        ListAccounts = "list_accounts": AccountQuery => AccountPage;
-        CreateAccount = "create_account": NewAccount => CreatedAccount;
-        UpdateAccount = "update_account": AccountUpdate => AccountRow;
+        ListAccounts = "list_accounts": AccountQuery => AccountPage, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        CreateAccount = "create_account": NewAccount => CreatedAccount, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        UpdateAccount = "update_account": AccountUpdate => AccountRow, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// Deactivating ends the user's session at their next action.
-        SetAccountActive = "set_account_active": SetActiveRequest => AccountRow;
-        UnlockAccount = "unlock_account": AccountRef => AccountRow;
+        SetAccountActive = "set_account_active": SetActiveRequest => AccountRow, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        UnlockAccount = "unlock_account": AccountRef => AccountRow, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// A local reset: a temporary password, shown once, to be changed at next sign-in.
-        ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply;
+        ResetAccountPassword = "reset_account_password": ResetPasswordRequest => ResetPasswordReply, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// Every account matching the filter, to .xlsx.
-        ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply;
+        ExportAccounts = "export_accounts": ExportRequest<AccountQuery> => ExportReply, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// Customer accounts from .xlsx: every bad row and cell reported; all-or-nothing unless
         /// the admin asks for the valid rows only.
-        ImportAccounts = "import_accounts": ImportRequest => ImportReport;
-        ListAudit = "list_audit": AuditQuery => AuditPage;
-        ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply;
+        ImportAccounts = "import_accounts": ImportRequest => ImportReport, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        ListAudit = "list_audit": AuditQuery => AuditPage, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        ExportAudit = "export_audit": ExportRequest<AuditQuery> => ExportReply, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// Requests for an account made at the sign-in screen, pending first (admin).
-        ListAccountRequests = "list_account_requests": AccountRequestQuery => Vec<AccountRequestRow>;
+        ListAccountRequests = "list_account_requests": AccountRequestQuery => Vec<AccountRequestRow>, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
         /// Creates the customer account and marks the request approved, once.
-        ApproveAccountRequest = "approve_account_request": ApproveRequest => ApprovedRequest;
-        RejectAccountRequest = "reject_account_request": RejectRequest => AccountRequestRow;
+        ApproveAccountRequest = "approve_account_request": ApproveRequest => ApprovedRequest, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
+        RejectAccountRequest = "reject_account_request": RejectRequest => AccountRequestRow, crate::api::Access::Roles(crate::modules::ModuleId::Customers.allowed_roles());
     }
 }
 

@@ -10,25 +10,65 @@ use crate::secret::Secret;
 use crate::settings::{ErpSettings, KioskSettings, StoreSettings};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+/// A command of the core: its name, request, reply and **who may call it**, declared once
+/// (next to its request and reply) for both sides: the core's router enforces `ACCESS`, and
+/// a window asks the same `ACCESS` whether to offer the button — they cannot disagree.
 pub trait Command {
     const NAME: &'static str;
+    const ACCESS: Access;
     type Request: Serialize + DeserializeOwned;
     type Reply: Serialize + DeserializeOwned;
 }
 
+/// Who may call a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Before sign-in (status, first run, sign-in itself).
+    Public,
+    /// Any signed-in user, even one who must still change a temporary password.
+    SignedIn,
+    /// Signed in with one of these roles and no pending password change.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// Whether a user with `role` passes the rule (the pending password change aside).
+    pub const fn allows(&self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::SignedIn => true,
+            Access::Roles(roles) => {
+                let mut i = 0;
+                while i < roles.len() {
+                    if roles[i] as u8 == role as u8 {
+                        return true;
+                    }
+                    i += 1;
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Whether a user with `role` may call `C` (for a window deciding what to offer).
+pub fn may<C: Command>(role: Role) -> bool {
+    C::ACCESS.allows(role)
+}
+
 macro_rules! declare_commands {
-    ($names:ident; $($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty;)*) => {
+    ($names:ident; $($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty, $access:expr;)*) => {
         $(
             $(#[$doc])*
             pub struct $ty;
             impl $crate::api::Command for $ty {
                 const NAME: &'static str = $name;
+                const ACCESS: $crate::api::Access = $access;
                 type Request = $req;
                 type Reply = $rep;
             }
         )*
-        /// This module's command names.
-        pub const $names: &[&str] = &[$($name),*];
+        /// This module's commands: each name with who may call it.
+        pub const $names: &[(&str, $crate::api::Access)] = &[$(($name, $access)),*];
     };
 }
 pub(crate) use declare_commands;
@@ -53,50 +93,63 @@ pub mod session {
     crate::api::declare_commands! {
         SESSION_COMMANDS;
         /// Whether this is a first run, who is signed in, and the health of the stores.
-        AppStatus = "app_status": () => StatusReply;
+        AppStatus = "app_status": () => StatusReply, crate::api::Access::Public;
         /// Creates the first admin; refused once any account exists.
-        CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo;
-        Login = "login": LoginRequest => SessionInfo;
-        Logout = "logout": () => ();
+        CreateFirstAdmin = "create_first_admin": NewAdmin => SessionInfo, crate::api::Access::Public;
+        Login = "login": LoginRequest => SessionInfo, crate::api::Access::Public;
+        Logout = "logout": () => (), crate::api::Access::Public;
         /// A key press or click in any window: keeps a kiosk session from going idle.
-        KeepAlive = "keep_alive": () => ();
-        ChangePassword = "change_password": ChangePasswordRequest => SessionInfo;
+        KeepAlive = "keep_alive": () => (), crate::api::Access::SignedIn;
+        ChangePassword = "change_password": ChangePasswordRequest => SessionInfo, crate::api::Access::SignedIn;
         /// The modules the signed-in role may open.
-        ListModules = "list_modules": () => Vec<ModuleInfo>;
+        ListModules = "list_modules": () => Vec<ModuleInfo>, crate::api::Access::Roles(&crate::Role::ALL);
         /// Opens (or focuses) a module's native window.
-        OpenModule = "open_module": ModuleId => ();
+        OpenModule = "open_module": ModuleId => (), crate::api::Access::Roles(&crate::Role::ALL);
         /// Forgot password: e-mails a one-time code if the address has an active account; the
         /// reply is the same either way.
-        RequestResetCode = "request_reset_code": ResetCodeRequest => ();
+        RequestResetCode = "request_reset_code": ResetCodeRequest => (), crate::api::Access::Public;
         /// Sets a new password with the e-mailed code and signs in.
-        ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo;
+        ResetWithCode = "reset_with_code": ResetWithCodeRequest => SessionInfo, crate::api::Access::Public;
         /// The signed-in user's own name, e-mail, phone and role.
-        GetProfile = "get_profile": () => Profile;
+        GetProfile = "get_profile": () => Profile, crate::api::Access::Roles(&crate::Role::ALL);
         /// Changes the signed-in user's own name and phone (never another account's).
-        UpdateProfile = "update_profile": ProfileUpdate => Profile;
+        UpdateProfile = "update_profile": ProfileUpdate => Profile, crate::api::Access::Roles(&crate::Role::ALL);
         /// "Request an account" at the sign-in screen: stored for an admin to decide; the
         /// reply is the same whether or not the e-mail has an account.
-        RequestAccount = "request_account": NewAccountRequest => ();
+        RequestAccount = "request_account": NewAccountRequest => (), crate::api::Access::Public;
     }
 }
 
 /// Every command's name, module by module: the shell's registration check and the routing
 /// and role-matrix tests read it. A new module adds its list here.
-pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    [
-        SESSION_COMMANDS,
-        SETTINGS_COMMANDS,
-        ACCOUNTS_COMMANDS,
-        INVENTORY_COMMANDS,
-        MAIL_COMMANDS,
-        ORDERS_COMMANDS,
-        PROCUREMENT_COMMANDS,
-        FORECASTS_COMMANDS,
-        SHOP_COMMANDS,
-        SUPPORT_COMMANDS,
-    ]
-    .concat()
-});
+pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| ALL_ACCESS.iter().map(|(name, _)| *name).collect());
+
+/// Who may call each command, as declared with it: what the core's router enforces and what
+/// a window asks before offering a button.
+pub fn declared_access(command: &str) -> Option<Access> {
+    ALL_ACCESS
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map(|(_, a)| *a)
+}
+
+static ALL_ACCESS: std::sync::LazyLock<Vec<(&'static str, Access)>> =
+    std::sync::LazyLock::new(|| {
+        [
+            SESSION_COMMANDS,
+            SETTINGS_COMMANDS,
+            ACCOUNTS_COMMANDS,
+            INVENTORY_COMMANDS,
+            MAIL_COMMANDS,
+            ORDERS_COMMANDS,
+            PROCUREMENT_COMMANDS,
+            FORECASTS_COMMANDS,
+            SHOP_COMMANDS,
+            SUPPORT_COMMANDS,
+        ]
+        .concat()
+    });
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {

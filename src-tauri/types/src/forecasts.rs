@@ -305,48 +305,48 @@ pub mod commands {
 
     crate::api::declare_commands! {
         FORECASTS_COMMANDS;
-        ListCycles = "list_cycles": () => Vec<Cycle>;
-        CreateCycle = "create_cycle": NewCycle => Cycle;
+        ListCycles = "list_cycles": () => Vec<Cycle>, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
+        CreateCycle = "create_cycle": NewCycle => Cycle, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Opens a draft cycle: every rep with customers is e-mailed.
-        OpenCycle = "open_cycle": CycleRef => Cycle;
+        OpenCycle = "open_cycle": CycleRef => Cycle, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Locks every forecast of the cycle.
-        CloseCycle = "close_cycle": CycleRef => Cycle;
-        ReopenCycleCmd = "reopen_cycle": ReopenCycle => Cycle;
-        AssignCustomer = "assign_customer": Assignment => Assignment;
-        SetMatrix = "set_matrix": MatrixEntry => MatrixEntry;
-        GetGrid = "get_grid": GridRequest => Grid;
+        CloseCycle = "close_cycle": CycleRef => Cycle, crate::api::Access::Roles(&[crate::Role::Admin]);
+        ReopenCycleCmd = "reopen_cycle": ReopenCycle => Cycle, crate::api::Access::Roles(&[crate::Role::Admin]);
+        AssignCustomer = "assign_customer": Assignment => Assignment, crate::api::Access::Roles(&[crate::Role::Admin]);
+        SetMatrix = "set_matrix": MatrixEntry => MatrixEntry, crate::api::Access::Roles(&[crate::Role::Admin]);
+        GetGrid = "get_grid": GridRequest => Grid, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
         /// Saves edited cells: validation refuses the whole batch; a cell changed elsewhere
         /// comes back as a conflict with both values.
-        SaveForecastCells = "save_forecast_cells": SaveCells => SaveReply;
+        SaveForecastCells = "save_forecast_cells": SaveCells => SaveReply, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
         /// The rep's choice on a conflict or refused edit kept in the journal.
-        ResolveForecastCell = "resolve_forecast_cell": ResolveCell => SaveReply;
-        SubmitForecast = "submit_forecast": CycleRef => Grid;
+        ResolveForecastCell = "resolve_forecast_cell": ResolveCell => SaveReply, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
+        SubmitForecast = "submit_forecast": CycleRef => Grid, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
         /// Takes a submission back to draft while the cycle is open.
-        TakeBackForecast = "take_back_forecast": CycleRef => Grid;
-        ForecastStatus = "forecast_status": CycleRef => Vec<RepStatus>;
+        TakeBackForecast = "take_back_forecast": CycleRef => Grid, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
+        ForecastStatus = "forecast_status": CycleRef => Vec<RepStatus>, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Reads every assigned customer's sales history from the ERP, keeps it for the grid
         /// and adds each part sold to the matrix (entries made by hand stay).
-        DeriveMatrix = "derive_matrix": () => DeriveReply;
+        DeriveMatrix = "derive_matrix": () => DeriveReply, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// The cycle report (.xlsx): each rep's status and totals, every line, and the forecast
         /// beside the same months a year earlier with a chart.
-        ForecastReport = "forecast_report": ExportRequest<CycleRef> => ExportReply;
+        ForecastReport = "forecast_report": ExportRequest<CycleRef> => ExportReply, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// The same report in the window: by rep, by customer, by product.
-        GetForecastSummary = "get_forecast_summary": CycleRef => ForecastSummary;
-        GetForecastSettings = "get_forecast_settings": () => ForecastSettings;
-        SaveForecastSettings = "save_forecast_settings": ForecastSettings => ForecastSettings;
+        GetForecastSummary = "get_forecast_summary": CycleRef => ForecastSummary, crate::api::Access::Roles(&[crate::Role::Admin]);
+        GetForecastSettings = "get_forecast_settings": () => ForecastSettings, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
+        SaveForecastSettings = "save_forecast_settings": ForecastSettings => ForecastSettings, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// The grid (a rep's own; an admin's chosen rep's) to .xlsx, with each cell's version
         /// on a hidden second sheet.
-        ExportForecast = "export_forecast": crate::accounts::ExportRequest<GridRequest> => crate::accounts::ExportReply;
+        ExportForecast = "export_forecast": crate::accounts::ExportRequest<GridRequest> => crate::accounts::ExportReply, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
         /// A forecast sheet back: every bad cell reported; nothing applied unless the sheet is
         /// valid or "valid rows only" is chosen; stale cells come back as conflicts.
-        ImportForecast = "import_forecast": ForecastImport => ForecastImportReport;
+        ImportForecast = "import_forecast": ForecastImport => ForecastImportReport, crate::api::Access::Roles(crate::modules::ModuleId::Forecasts.allowed_roles());
         /// The planning masters (admin) to one .xlsx: an "Assignments" sheet (customer code,
         /// customer, rep e-mail, active) and a "Matrix" sheet (customer code, part,
         /// description, active).
-        ExportForecastMasters = "export_forecast_masters": crate::accounts::ExportRequest<()> => crate::accounts::ExportReply;
+        ExportForecastMasters = "export_forecast_masters": crate::accounts::ExportRequest<()> => crate::accounts::ExportReply, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// The "Assignments" and / or "Matrix" sheet of a masters workbook back (admin): every
         /// bad cell reported; applied in one transaction per the mode, or not at all.
-        ImportForecastMasters = "import_forecast_masters": MastersImport => MastersImportReport;
+        ImportForecastMasters = "import_forecast_masters": MastersImport => MastersImportReport, crate::api::Access::Roles(&[crate::Role::Admin]);
     }
 }
 

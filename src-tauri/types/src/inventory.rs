@@ -172,15 +172,15 @@ pub mod commands {
     crate::api::declare_commands! {
         INVENTORY_COMMANDS;
         /// Fetches a customer's stock from the ERP into the local cache, atomically.
-        RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply;
+        RefreshInventory = "refresh_inventory": RefreshRequest => RefreshReply, crate::api::Access::Roles(crate::modules::ModuleId::Inventory.allowed_roles());
         /// Stops a running refresh of that customer; the previous snapshot stays. Returns whether
         /// one was running.
-        CancelRefresh = "cancel_refresh": RefreshRequest => bool;
-        GetInventorySettings = "get_inventory_settings": () => InventorySettings;
-        SaveInventorySettings = "save_inventory_settings": InventorySettings => InventorySettings;
+        CancelRefresh = "cancel_refresh": RefreshRequest => bool, crate::api::Access::Roles(crate::modules::ModuleId::Inventory.allowed_roles());
+        GetInventorySettings = "get_inventory_settings": () => InventorySettings, crate::api::Access::Roles(crate::modules::ModuleId::Inventory.allowed_roles());
+        SaveInventorySettings = "save_inventory_settings": InventorySettings => InventorySettings, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// One page of the cached stock, filtered and sorted, with counts and totals.
-        QueryInventory = "query_inventory": InventoryQuery => InventoryPage;
+        QueryInventory = "query_inventory": InventoryQuery => InventoryPage, crate::api::Access::Roles(crate::modules::ModuleId::Inventory.allowed_roles());
         /// Exactly the rows the filter and sort show, to .xlsx.
-        ExportInventory = "export_inventory": ExportRequest<InventoryFilter> => ExportReply;
+        ExportInventory = "export_inventory": ExportRequest<InventoryFilter> => ExportReply, crate::api::Access::Roles(crate::modules::ModuleId::Inventory.allowed_roles());
     }
 }

@@ -345,15 +345,15 @@ pub mod commands {
 
     crate::api::declare_commands! {
         MAIL_COMMANDS;
-        GetMailSettings = "get_mail_settings": () => MailSettingsView;
-        SaveMailSettings = "save_mail_settings": SaveMailSettingsRequest => MailSettingsView;
+        GetMailSettings = "get_mail_settings": () => MailSettingsView, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        SaveMailSettings = "save_mail_settings": SaveMailSettingsRequest => MailSettingsView, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
         /// Sends one message straight through the settings as typed and reports the transport's
         /// answer (the outbox is not involved).
-        SendTestMail = "send_test_mail": TestMailRequest => ConnectionTest;
-        ListMail = "list_mail": MailQuery => MailPage;
-        GetMail = "get_mail": MailRef => MailDetail;
+        SendTestMail = "send_test_mail": TestMailRequest => ConnectionTest, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        ListMail = "list_mail": MailQuery => MailPage, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        GetMail = "get_mail": MailRef => MailDetail, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
         /// A queued or failed message: due now. A sent one: a copy is queued.
-        ResendMail = "resend_mail": MailRef => MailRow;
-        CancelMail = "cancel_mail": MailRef => MailRow;
+        ResendMail = "resend_mail": MailRef => MailRow, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        CancelMail = "cancel_mail": MailRef => MailRow, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
     }
 }

@@ -165,15 +165,15 @@ pub mod commands {
         ORDERS_COMMANDS;
         /// The order path: stock taken, order stored, procurement raised, mail queued; one
         /// transaction.
-        PlaceOrder = "place_order": NewOrder => OrderDetail;
+        PlaceOrder = "place_order": NewOrder => OrderDetail, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse, crate::Role::SalesRep, crate::Role::Customer]);
         /// Orders filtered; a customer sees only their own.
-        ListOrders = "list_orders": OrderQuery => OrderPage;
-        GetOrder = "get_order": OrderRef => OrderDetail;
+        ListOrders = "list_orders": OrderQuery => OrderPage, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles());
+        GetOrder = "get_order": OrderRef => OrderDetail, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles());
         /// One step forward, or cancel before shipping (the stock returns).
-        AdvanceOrderStatus = "advance_order": AdvanceOrder => OrderDetail;
+        AdvanceOrderStatus = "advance_order": AdvanceOrder => OrderDetail, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse]);
         /// Linked, active customer accounts (staff placing an order on one's behalf).
-        OrderCustomers = "order_customers": () => Vec<OrderCustomer>;
+        OrderCustomers = "order_customers": () => Vec<OrderCustomer>, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse, crate::Role::SalesRep]);
         /// Active products with their stock, to pick from.
-        OrderProducts = "order_products": ProductQuery => ProductPage;
+        OrderProducts = "order_products": ProductQuery => ProductPage, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles());
     }
 }

@@ -312,26 +312,26 @@ pub mod commands {
     crate::api::declare_commands! {
         PROCUREMENT_COMMANDS;
         /// Products of the catalogue, filtered, one page (staff).
-        ListProducts = "list_products": ProductQuery => ProductPage;
+        ListProducts = "list_products": ProductQuery => ProductPage, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// Creates or edits a product (admin, procurement).
-        SaveProduct = "save_product": ProductEdit => Product;
+        SaveProduct = "save_product": ProductEdit => Product, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// Stock counted up or down by hand (damage, a stock take) with a reason; audited.
-        AdjustStock = "adjust_stock": StockAdjustment => Product;
-        ListSuppliers = "list_suppliers": () => Vec<Supplier>;
-        SaveSupplier = "save_supplier": SupplierEdit => Supplier;
+        AdjustStock = "adjust_stock": StockAdjustment => Product, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        ListSuppliers = "list_suppliers": () => Vec<Supplier>, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        SaveSupplier = "save_supplier": SupplierEdit => Supplier, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// Products from .xlsx: every bad cell reported; all-or-nothing unless "valid rows only".
-        ImportProducts = "import_products": CatalogueImport => ImportReport;
-        ExportProducts = "export_products": ExportRequest<ProductQuery> => ExportReply;
-        ListRequests = "list_requests": RequestQuery => RequestPage;
+        ImportProducts = "import_products": CatalogueImport => ImportReport, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        ExportProducts = "export_products": ExportRequest<ProductQuery> => ExportReply, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        ListRequests = "list_requests": RequestQuery => RequestPage, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// A request with its e-mails and trail; marks it seen.
-        GetRequest = "get_request": RequestRef => RequestDetail;
+        GetRequest = "get_request": RequestRef => RequestDetail, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// Issues the purchase order and e-mails it to the supplier with the .xlsx attached.
-        ApproveProcurement = "approve_procurement": ApproveRequest => RequestDetail;
-        RejectProcurement = "reject_procurement": RejectRequest => RequestDetail;
-        CancelProcurement = "cancel_procurement": RejectRequest => RequestDetail;
+        ApproveProcurement = "approve_procurement": ApproveRequest => RequestDetail, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        RejectProcurement = "reject_procurement": RejectRequest => RequestDetail, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        CancelProcurement = "cancel_procurement": RejectRequest => RequestDetail, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
         /// Goods of a purchase order arrived, in full or in part: stock rises.
-        ReceivePurchaseOrder = "receive_purchase_order": ReceiveRequest => RequestDetail;
-        GetProcurementSettings = "get_procurement_settings": () => ProcurementSettings;
-        SaveProcurementSettings = "save_procurement_settings": ProcurementSettings => ProcurementSettings;
+        ReceivePurchaseOrder = "receive_purchase_order": ReceiveRequest => RequestDetail, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        GetProcurementSettings = "get_procurement_settings": () => ProcurementSettings, crate::api::Access::Roles(crate::modules::ModuleId::Procurement.allowed_roles());
+        SaveProcurementSettings = "save_procurement_settings": ProcurementSettings => ProcurementSettings, crate::api::Access::Roles(&[crate::Role::Admin]);
     }
 }

@@ -257,15 +257,15 @@ pub mod commands {
 
     crate::api::declare_commands! {
         SETTINGS_COMMANDS;
-        GetSettings = "get_settings": () => SettingsView;
-        SaveSettings = "save_settings": SaveSettingsRequest => SettingsView;
-        GetSecuritySettings = "get_security_settings": () => SecuritySettings;
-        SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings;
-        TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest;
-        TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest;
+        GetSettings = "get_settings": () => SettingsView, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        SaveSettings = "save_settings": SaveSettingsRequest => SettingsView, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        GetSecuritySettings = "get_security_settings": () => SecuritySettings, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        SaveSecuritySettings = "save_security_settings": SecuritySettings => SecuritySettings, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        TestErpConnection = "test_erp_connection": TestErpRequest => ConnectionTest, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        TestStoreConnection = "test_store_connection": TestStoreRequest => ConnectionTest, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
         /// Copies this desktop's SQLite store to an empty PostgreSQL database in one
         /// transaction (progress as `StoreMoveEvent`), then switches the desktop to it.
-        MoveStore = "move_store": MoveStoreRequest => MoveStoreReply;
+        MoveStore = "move_store": MoveStoreRequest => MoveStoreReply, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
     }
 }
 

@@ -379,40 +379,40 @@ pub mod commands {
     crate::api::declare_commands! {
         SHOP_COMMANDS;
         /// Active listings with their variants, searched and filtered.
-        Catalogue = "shop_catalogue": CatalogueQuery => CataloguePage;
-        GetListing = "shop_listing": ListingRef => Listing;
-        GetPicture = "shop_picture": ListingRef => Option<Picture>;
+        Catalogue = "shop_catalogue": CatalogueQuery => CataloguePage, crate::api::Access::Roles(crate::modules::ModuleId::Shop.allowed_roles());
+        GetListing = "shop_listing": ListingRef => Listing, crate::api::Access::Roles(crate::modules::ModuleId::Shop.allowed_roles());
+        GetPicture = "shop_picture": ListingRef => Option<Picture>, crate::api::Access::Roles(crate::modules::ModuleId::Shop.allowed_roles());
         /// Staff: create or change a listing and its variants.
-        SaveListing = "shop_save_listing": ListingEdit => Listing;
+        SaveListing = "shop_save_listing": ListingEdit => Listing, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Staff: a picture from a file, checked by content and sized down.
-        SetListingPicture = "shop_set_picture": SetPicture => Listing;
+        SetListingPicture = "shop_set_picture": SetPicture => Listing, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// The signed-in customer's cart (kept in the store).
-        GetCart = "shop_cart": () => Cart;
-        AddToCart = "shop_add_to_cart": CartChange => Cart;
-        SetCartQuantity = "shop_set_quantity": CartChange => Cart;
-        RemoveFromCart = "shop_remove_from_cart": ProductRef => Cart;
-        ClearCart = "shop_clear_cart": () => Cart;
-        ListAddresses = "shop_addresses": () => Vec<Address>;
-        SaveAddress = "shop_save_address": AddressEdit => Vec<Address>;
-        DeleteAddress = "shop_delete_address": AddressRef => Vec<Address>;
+        GetCart = "shop_cart": () => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
+        AddToCart = "shop_add_to_cart": CartChange => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
+        SetCartQuantity = "shop_set_quantity": CartChange => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
+        RemoveFromCart = "shop_remove_from_cart": ProductRef => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
+        ClearCart = "shop_clear_cart": () => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
+        ListAddresses = "shop_addresses": () => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
+        SaveAddress = "shop_save_address": AddressEdit => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
+        DeleteAddress = "shop_delete_address": AddressRef => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Future slots serving the address with room left, soonest first.
-        AvailableSlots = "shop_available_slots": SlotsFor => Vec<Slot>;
+        AvailableSlots = "shop_available_slots": SlotsFor => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// The cart, delivery and total to confirm (prices as they are now).
-        ReviewCheckout = "shop_review_checkout": CheckoutChoice => CheckoutReview;
+        ReviewCheckout = "shop_review_checkout": CheckoutChoice => CheckoutReview, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Books the slot and places the order through the order path, in one transaction.
-        PlaceShopOrder = "shop_checkout": Checkout => OrderDetail;
+        PlaceShopOrder = "shop_checkout": Checkout => OrderDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// The customer's orders with their delivery.
-        MyShopOrders = "shop_my_orders": () => Vec<ShopOrder>;
+        MyShopOrders = "shop_my_orders": () => Vec<ShopOrder>, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Before picking: the stock returns and the slot's place is freed.
-        CancelShopOrder = "shop_cancel_order": ShopOrderRef => ShopOrder;
+        CancelShopOrder = "shop_cancel_order": ShopOrderRef => ShopOrder, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Admin: upcoming slots with their bookings.
-        ListSlots = "shop_slots": () => Vec<Slot>;
-        CreateSlot = "shop_create_slot": SlotEdit => Slot;
-        CreateSlotPattern = "shop_create_slot_pattern": SlotPattern => Vec<Slot>;
+        ListSlots = "shop_slots": () => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Admin]);
+        CreateSlot = "shop_create_slot": SlotEdit => Slot, crate::api::Access::Roles(&[crate::Role::Admin]);
+        CreateSlotPattern = "shop_create_slot_pattern": SlotPattern => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Admin: a slot nobody has booked.
-        DeleteSlot = "shop_delete_slot": SlotRef => ();
+        DeleteSlot = "shop_delete_slot": SlotRef => (), crate::api::Access::Roles(&[crate::Role::Admin]);
         /// Every shop role: the address form starts with the default country.
-        GetShopSettings = "shop_settings": () => ShopSettings;
-        SaveShopSettings = "shop_save_settings": ShopSettings => ShopSettings;
+        GetShopSettings = "shop_settings": () => ShopSettings, crate::api::Access::Roles(crate::modules::ModuleId::Shop.allowed_roles());
+        SaveShopSettings = "shop_save_settings": ShopSettings => ShopSettings, crate::api::Access::Roles(&[crate::Role::Admin]);
     }
 }

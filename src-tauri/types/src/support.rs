@@ -411,29 +411,29 @@ pub mod commands {
     crate::api::declare_commands! {
         SUPPORT_COMMANDS;
         /// A customer's own tickets, or a staff queue, with counts.
-        ListTickets = "support_tickets": TicketQuery => TicketList;
+        ListTickets = "support_tickets": TicketQuery => TicketList, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         /// A customer opens a ticket (the support team is e-mailed).
-        CreateTicket = "support_create_ticket": NewTicket => TicketDetail;
-        GetTicket = "support_ticket": TicketRef => TicketDetail;
+        CreateTicket = "support_create_ticket": NewTicket => TicketDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
+        GetTicket = "support_ticket": TicketRef => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         /// A reply (the customer is e-mailed when staff reply), or a staff internal note.
-        AddMessage = "support_add_message": NewMessage => TicketDetail;
-        OpenAttachment = "support_open_attachment": AttachmentRef => OpenedAttachment;
+        AddMessage = "support_add_message": NewMessage => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        OpenAttachment = "support_open_attachment": AttachmentRef => OpenedAttachment, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         /// Staff: status, priority, assignee.
-        UpdateTicket = "support_update_ticket": TicketUpdate => TicketDetail;
+        UpdateTicket = "support_update_ticket": TicketUpdate => TicketDetail, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
         /// Staff who can be assigned a ticket.
-        SupportStaff = "support_staff": () => Vec<StaffMember>;
-        RequestCall = "support_request_call": NewCall => CallRequest;
+        SupportStaff = "support_staff": () => Vec<StaffMember>, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
+        RequestCall = "support_request_call": NewCall => CallRequest, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Staff: every call request, pending first; a customer: their own.
-        ListCalls = "support_calls": () => Vec<CallRequest>;
-        CompleteCall = "support_complete_call": CallDone => CallRequest;
-        GiveFeedback = "support_feedback": NewFeedback => TicketDetail;
-        ListNotifications = "support_notifications": () => Notifications;
-        MarkNotificationsRead = "support_notifications_read": () => Notifications;
-        SearchKb = "support_kb_search": KbQuery => Vec<ArticleHit>;
-        GetArticle = "support_kb_article": ArticleRef => Article;
+        ListCalls = "support_calls": () => Vec<CallRequest>, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        CompleteCall = "support_complete_call": CallDone => CallRequest, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
+        GiveFeedback = "support_feedback": NewFeedback => TicketDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
+        ListNotifications = "support_notifications": () => Notifications, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        MarkNotificationsRead = "support_notifications_read": () => Notifications, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        SearchKb = "support_kb_search": KbQuery => Vec<ArticleHit>, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        GetArticle = "support_kb_article": ArticleRef => Article, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         /// Staff: write or change an article.
-        SaveArticle = "support_kb_save": ArticleEdit => Article;
-        GetSupportSettings = "support_settings": () => SupportSettings;
-        SaveSupportSettings = "support_save_settings": SupportSettings => SupportSettings;
+        SaveArticle = "support_kb_save": ArticleEdit => Article, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
+        GetSupportSettings = "support_settings": () => SupportSettings, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        SaveSupportSettings = "support_save_settings": SupportSettings => SupportSettings, crate::api::Access::Roles(&[crate::Role::Admin]);
     }
 }

@@ -27,24 +27,23 @@ pub(crate) struct State {
 }
 
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Customers.allowed_roles();
     ModuleCommands {
         module: "accounts",
         window: Some(ModuleId::Customers),
         routes: vec![
-            route!(roles ROLES; ListAccounts => Portdesk::list_accounts),
-            route!(roles ROLES; CreateAccount => Portdesk::create_account),
-            route!(roles ROLES; UpdateAccount => Portdesk::update_account),
-            route!(roles ROLES; SetAccountActive => Portdesk::set_account_active),
-            route!(roles ROLES; UnlockAccount => Portdesk::unlock_account),
-            route!(roles ROLES; ResetAccountPassword => Portdesk::reset_account_password),
-            route!(roles ROLES; ExportAccounts => Portdesk::export_accounts),
-            route!(roles ROLES; ImportAccounts => Portdesk::import_accounts),
-            route!(roles ROLES; ListAudit => Portdesk::list_audit),
-            route!(roles ROLES; ExportAudit => Portdesk::export_audit),
-            route!(roles ROLES; ListAccountRequests => Portdesk::list_account_requests),
-            route!(roles ROLES; ApproveAccountRequest => Portdesk::approve_account_request),
-            route!(roles ROLES; RejectAccountRequest => Portdesk::reject_account_request),
+            route!(roles ListAccounts => Portdesk::list_accounts),
+            route!(roles CreateAccount => Portdesk::create_account),
+            route!(roles UpdateAccount => Portdesk::update_account),
+            route!(roles SetAccountActive => Portdesk::set_account_active),
+            route!(roles UnlockAccount => Portdesk::unlock_account),
+            route!(roles ResetAccountPassword => Portdesk::reset_account_password),
+            route!(roles ExportAccounts => Portdesk::export_accounts),
+            route!(roles ImportAccounts => Portdesk::import_accounts),
+            route!(roles ListAudit => Portdesk::list_audit),
+            route!(roles ExportAudit => Portdesk::export_audit),
+            route!(roles ListAccountRequests => Portdesk::list_account_requests),
+            route!(roles ApproveAccountRequest => Portdesk::approve_account_request),
+            route!(roles RejectAccountRequest => Portdesk::reject_account_request),
         ],
     }
 }

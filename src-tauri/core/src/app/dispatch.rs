@@ -7,20 +7,12 @@ use super::Portdesk;
 use crate::accounts::User;
 use crate::error::{CoreError, Result};
 use portdesk_types::api::{AppStatus, KeepAlive, Logout, MoveStore};
-use portdesk_types::{ApiError, Command, ErrorKind, ModuleId, Role};
+use portdesk_types::{ApiError, Command, ErrorKind, ModuleId};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// Who may call a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Before sign-in (status, first run, sign-in itself).
-    Public,
-    /// Any signed-in user, even one who must still change a temporary password.
-    SignedIn,
-    /// Signed in with one of these roles and no pending password change.
-    Roles(&'static [Role]),
-}
+/// Who may call a command: declared with the command in `portdesk_types` (see `Command`).
+pub use portdesk_types::api::Access;
 
 /// `dispatch`'s future, boxed and `Send` so the shell can run it on any runtime thread.
 pub type DispatchFuture<'a> = std::pin::Pin<
@@ -54,13 +46,15 @@ pub struct ModuleCommands {
 }
 
 /// One entry of a module's table: `route!(public Cmd => handler)`,
-/// `route!(signed_in Cmd => handler)`, `route!(roles ROLES; Cmd => handler)`. Guarded handlers
-/// take the signed-in `User`; public ones take none.
+/// `route!(signed_in Cmd => handler)`, `route!(roles Cmd => handler)` (`roles offline; …` also
+/// runs while the store is away). The rule is the command's own `Command::ACCESS`, declared
+/// with it in `portdesk_types`; the keyword only says whether the handler takes the signed-in
+/// `User` (guarded) or none (public).
 macro_rules! route {
     (public $cmd:ty => $handler:path) => {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
-            access: $crate::app::dispatch::Access::Public,
+            access: <$cmd as portdesk_types::Command>::ACCESS,
             offline: false,
             call: |app, _user, payload| {
                 Box::pin(async move {
@@ -73,7 +67,7 @@ macro_rules! route {
     (signed_in $cmd:ty => $handler:path) => {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
-            access: $crate::app::dispatch::Access::SignedIn,
+            access: <$cmd as portdesk_types::Command>::ACCESS,
             offline: false,
             call: |app, user, payload| {
                 Box::pin(async move {
@@ -84,17 +78,17 @@ macro_rules! route {
             },
         }
     };
-    (roles $roles:expr; $cmd:ty => $handler:path) => {
-        route!(@roles $roles, false; $cmd => $handler)
-    };
     // Also while the store does not answer (see `Route::offline`).
-    (roles $roles:expr, offline; $cmd:ty => $handler:path) => {
-        route!(@roles $roles, true; $cmd => $handler)
+    (roles offline; $cmd:ty => $handler:path) => {
+        route!(@roles true; $cmd => $handler)
     };
-    (@roles $roles:expr, $offline:expr; $cmd:ty => $handler:path) => {
+    (roles $cmd:ty => $handler:path) => {
+        route!(@roles false; $cmd => $handler)
+    };
+    (@roles $offline:expr; $cmd:ty => $handler:path) => {
         $crate::app::dispatch::Route {
             name: <$cmd as portdesk_types::Command>::NAME,
-            access: $crate::app::dispatch::Access::Roles($roles),
+            access: <$cmd as portdesk_types::Command>::ACCESS,
             offline: $offline,
             call: |app, user, payload| {
                 Box::pin(async move {
@@ -256,6 +250,7 @@ impl Portdesk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portdesk_types::Role;
     use portdesk_types::api::ALL_COMMANDS;
 
     #[test]
@@ -274,6 +269,28 @@ mod tests {
         }
         let total: usize = modules().iter().map(|m| m.routes.len()).sum();
         assert_eq!(total, ROUTES.len(), "a command is routed by two modules");
+    }
+
+    /// The router enforces exactly what each command declares in `portdesk_types` (which the
+    /// windows ask before offering a button): there is no second copy of a rule to drift.
+    #[test]
+    fn every_route_enforces_the_commands_declared_rule() {
+        for m in modules() {
+            for r in &m.routes {
+                assert_eq!(
+                    Some(r.access),
+                    portdesk_types::api::declared_access(r.name),
+                    "{}",
+                    r.name
+                );
+            }
+        }
+        // And a window asking the declaration gets the router's answer for every role.
+        use portdesk_types::api::{AdvanceOrderStatus, may};
+        for role in Role::ALL {
+            let routed = matches!(access(AdvanceOrderStatus::NAME), Some(Access::Roles(r)) if r.contains(&role));
+            assert_eq!(may::<AdvanceOrderStatus>(role), routed, "{role:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@ use crate::accounts::{self, User};
 use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::error::Result;
-use portdesk_types::Role;
 use portdesk_types::accounts::commands::ErpCustomers;
 use portdesk_types::api::{ErpCustomer, ErpCustomerQuery};
 
@@ -13,7 +12,7 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "erp",
         window: None,
-        routes: vec![route!(roles &Role::STAFF; ErpCustomers => Portdesk::erp_customers)],
+        routes: vec![route!(roles ErpCustomers => Portdesk::erp_customers)],
     }
 }
 

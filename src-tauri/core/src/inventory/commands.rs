@@ -28,17 +28,16 @@ pub(crate) struct State {
 }
 
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Inventory.allowed_roles();
     ModuleCommands {
         module: "inventory",
         window: Some(ModuleId::Inventory),
         routes: vec![
-            route!(roles ROLES; RefreshInventory => Portdesk::refresh_inventory),
-            route!(roles ROLES; CancelRefresh => Portdesk::cancel_refresh),
-            route!(roles ROLES; GetInventorySettings => Portdesk::get_inventory_settings),
-            route!(roles &[Role::Admin]; SaveInventorySettings => Portdesk::save_inventory_settings),
-            route!(roles ROLES; QueryInventory => Portdesk::query_inventory),
-            route!(roles ROLES; ExportInventory => Portdesk::export_inventory),
+            route!(roles RefreshInventory => Portdesk::refresh_inventory),
+            route!(roles CancelRefresh => Portdesk::cancel_refresh),
+            route!(roles GetInventorySettings => Portdesk::get_inventory_settings),
+            route!(roles SaveInventorySettings => Portdesk::save_inventory_settings),
+            route!(roles QueryInventory => Portdesk::query_inventory),
+            route!(roles ExportInventory => Portdesk::export_inventory),
         ],
     }
 }

@@ -12,7 +12,6 @@ use crate::mail::transport::{self, Transport};
 use crate::mail::{self as mailer, Mail};
 use crate::secrets::ForServer;
 use crate::settings::commands::connection_test;
-use portdesk_types::Role;
 use portdesk_types::api::ConnectionTest;
 use portdesk_types::mail::commands::*;
 use portdesk_types::mail::*;
@@ -28,18 +27,17 @@ pub(crate) struct State {
 }
 
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Mail.allowed_roles();
     ModuleCommands {
         module: "mail",
         window: Some(ModuleId::Mail),
         routes: vec![
-            route!(roles ROLES; GetMailSettings => Portdesk::get_mail_settings),
-            route!(roles ROLES; SaveMailSettings => Portdesk::save_mail_settings),
-            route!(roles ROLES; SendTestMail => Portdesk::send_test_mail),
-            route!(roles ROLES; ListMail => Portdesk::list_mail),
-            route!(roles ROLES; GetMail => Portdesk::get_mail),
-            route!(roles ROLES; ResendMail => Portdesk::resend_mail),
-            route!(roles ROLES; CancelMail => Portdesk::cancel_mail),
+            route!(roles GetMailSettings => Portdesk::get_mail_settings),
+            route!(roles SaveMailSettings => Portdesk::save_mail_settings),
+            route!(roles SendTestMail => Portdesk::send_test_mail),
+            route!(roles ListMail => Portdesk::list_mail),
+            route!(roles GetMail => Portdesk::get_mail),
+            route!(roles ResendMail => Portdesk::resend_mail),
+            route!(roles CancelMail => Portdesk::cancel_mail),
         ],
     }
 }

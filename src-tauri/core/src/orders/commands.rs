@@ -13,20 +13,16 @@ use portdesk_types::procurement::{Product, ProductPage, ProductQuery};
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Orders.allowed_roles();
-    const PLACERS: &[Role] = &[Role::Admin, Role::Warehouse, Role::SalesRep, Role::Customer];
-    const STAFF: &[Role] = &[Role::Admin, Role::Warehouse, Role::SalesRep];
-    const MOVERS: &[Role] = &[Role::Admin, Role::Warehouse];
     ModuleCommands {
         module: "orders",
         window: Some(ModuleId::Orders),
         routes: vec![
-            route!(roles PLACERS; PlaceOrder => Portdesk::place_order),
-            route!(roles ROLES; ListOrders => Portdesk::list_orders),
-            route!(roles ROLES; GetOrder => Portdesk::get_order),
-            route!(roles MOVERS; AdvanceOrderStatus => Portdesk::advance_order),
-            route!(roles STAFF; OrderCustomers => Portdesk::order_customers),
-            route!(roles ROLES; OrderProducts => Portdesk::order_products),
+            route!(roles PlaceOrder => Portdesk::place_order),
+            route!(roles ListOrders => Portdesk::list_orders),
+            route!(roles GetOrder => Portdesk::get_order),
+            route!(roles AdvanceOrderStatus => Portdesk::advance_order),
+            route!(roles OrderCustomers => Portdesk::order_customers),
+            route!(roles OrderProducts => Portdesk::order_products),
         ],
     }
 }

@@ -6,7 +6,6 @@ use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::audit;
 use crate::error::{CoreError, Result};
-use portdesk_types::Role;
 use portdesk_types::accounts::{ExportReply, ExportRequest, ImportReport};
 use portdesk_types::modules::ModuleId;
 use portdesk_types::procurement::commands::*;
@@ -14,27 +13,25 @@ use portdesk_types::procurement::*;
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Procurement.allowed_roles();
-    const ADMIN: &[Role] = &[Role::Admin];
     ModuleCommands {
         module: "procurement",
         window: Some(ModuleId::Procurement),
         routes: vec![
-            route!(roles ROLES; ListProducts => Portdesk::list_products),
-            route!(roles ROLES; SaveProduct => Portdesk::save_product),
-            route!(roles ROLES; AdjustStock => Portdesk::adjust_stock),
-            route!(roles ROLES; ListSuppliers => Portdesk::list_suppliers),
-            route!(roles ROLES; SaveSupplier => Portdesk::save_supplier),
-            route!(roles ROLES; ImportProducts => Portdesk::import_products),
-            route!(roles ROLES; ExportProducts => Portdesk::export_products),
-            route!(roles ROLES; ListRequests => Portdesk::list_requests),
-            route!(roles ROLES; GetRequest => Portdesk::get_request),
-            route!(roles ROLES; ApproveProcurement => Portdesk::approve_procurement),
-            route!(roles ROLES; RejectProcurement => Portdesk::reject_procurement),
-            route!(roles ROLES; CancelProcurement => Portdesk::cancel_procurement),
-            route!(roles ROLES; ReceivePurchaseOrder => Portdesk::receive_purchase_order),
-            route!(roles ROLES; GetProcurementSettings => Portdesk::get_procurement_settings),
-            route!(roles ADMIN; SaveProcurementSettings => Portdesk::save_procurement_settings),
+            route!(roles ListProducts => Portdesk::list_products),
+            route!(roles SaveProduct => Portdesk::save_product),
+            route!(roles AdjustStock => Portdesk::adjust_stock),
+            route!(roles ListSuppliers => Portdesk::list_suppliers),
+            route!(roles SaveSupplier => Portdesk::save_supplier),
+            route!(roles ImportProducts => Portdesk::import_products),
+            route!(roles ExportProducts => Portdesk::export_products),
+            route!(roles ListRequests => Portdesk::list_requests),
+            route!(roles GetRequest => Portdesk::get_request),
+            route!(roles ApproveProcurement => Portdesk::approve_procurement),
+            route!(roles RejectProcurement => Portdesk::reject_procurement),
+            route!(roles CancelProcurement => Portdesk::cancel_procurement),
+            route!(roles ReceivePurchaseOrder => Portdesk::receive_purchase_order),
+            route!(roles GetProcurementSettings => Portdesk::get_procurement_settings),
+            route!(roles SaveProcurementSettings => Portdesk::save_procurement_settings),
         ],
     }
 }

@@ -11,7 +11,6 @@ use crate::error::{CoreError, Result};
 use crate::secrets;
 use crate::store::Store;
 use crate::tls::Trust;
-use portdesk_types::Role;
 use portdesk_types::Secret;
 use portdesk_types::api::*;
 use portdesk_types::modules::ModuleId;
@@ -31,18 +30,17 @@ pub(crate) fn moving_now() -> CoreError {
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Settings.allowed_roles();
     ModuleCommands {
         module: "settings",
         window: Some(ModuleId::Settings),
         routes: vec![
-            route!(roles ROLES; GetSettings => Portdesk::get_settings),
-            route!(roles ROLES; SaveSettings => Portdesk::save_settings),
-            route!(roles ROLES; GetSecuritySettings => Portdesk::get_security_settings),
-            route!(roles ROLES; SaveSecuritySettings => Portdesk::save_security_settings),
-            route!(roles ROLES; TestErpConnection => Portdesk::test_erp_connection),
-            route!(roles ROLES; TestStoreConnection => Portdesk::test_store_connection),
-            route!(roles ROLES; MoveStore => Portdesk::move_store),
+            route!(roles GetSettings => Portdesk::get_settings),
+            route!(roles SaveSettings => Portdesk::save_settings),
+            route!(roles GetSecuritySettings => Portdesk::get_security_settings),
+            route!(roles SaveSecuritySettings => Portdesk::save_security_settings),
+            route!(roles TestErpConnection => Portdesk::test_erp_connection),
+            route!(roles TestStoreConnection => Portdesk::test_store_connection),
+            route!(roles MoveStore => Portdesk::move_store),
         ],
     }
 }

@@ -8,39 +8,34 @@ use crate::accounts::User;
 use crate::app::Portdesk;
 use crate::app::dispatch::{ModuleCommands, route};
 use crate::error::{CoreError, Result};
-use portdesk_types::Role;
 use portdesk_types::modules::ModuleId;
 use portdesk_types::support::commands::*;
 use portdesk_types::support::*;
 
 /// This module's commands, each with its access rule and handler.
 pub(crate) fn commands() -> ModuleCommands {
-    const ROLES: &[Role] = ModuleId::Support.allowed_roles();
-    const CUSTOMER: &[Role] = &[Role::Customer];
-    const STAFF: &[Role] = &[Role::Support, Role::Admin];
-    const ADMIN: &[Role] = &[Role::Admin];
     ModuleCommands {
         module: "support",
         window: Some(ModuleId::Support),
         routes: vec![
-            route!(roles ROLES; ListTickets => Portdesk::support_tickets),
-            route!(roles CUSTOMER; CreateTicket => Portdesk::support_create_ticket),
-            route!(roles ROLES; GetTicket => Portdesk::support_ticket),
-            route!(roles ROLES; AddMessage => Portdesk::support_add_message),
-            route!(roles ROLES; OpenAttachment => Portdesk::support_open_attachment),
-            route!(roles STAFF; UpdateTicket => Portdesk::support_update_ticket),
-            route!(roles STAFF; SupportStaff => Portdesk::support_staff),
-            route!(roles CUSTOMER; RequestCall => Portdesk::support_request_call),
-            route!(roles ROLES; ListCalls => Portdesk::support_calls),
-            route!(roles STAFF; CompleteCall => Portdesk::support_complete_call),
-            route!(roles CUSTOMER; GiveFeedback => Portdesk::support_feedback),
-            route!(roles ROLES; ListNotifications => Portdesk::support_notifications),
-            route!(roles ROLES; MarkNotificationsRead => Portdesk::support_notifications_read),
-            route!(roles ROLES; SearchKb => Portdesk::support_kb_search),
-            route!(roles ROLES; GetArticle => Portdesk::support_kb_article),
-            route!(roles STAFF; SaveArticle => Portdesk::support_kb_save),
-            route!(roles ROLES; GetSupportSettings => Portdesk::support_settings),
-            route!(roles ADMIN; SaveSupportSettings => Portdesk::support_save_settings),
+            route!(roles ListTickets => Portdesk::support_tickets),
+            route!(roles CreateTicket => Portdesk::support_create_ticket),
+            route!(roles GetTicket => Portdesk::support_ticket),
+            route!(roles AddMessage => Portdesk::support_add_message),
+            route!(roles OpenAttachment => Portdesk::support_open_attachment),
+            route!(roles UpdateTicket => Portdesk::support_update_ticket),
+            route!(roles SupportStaff => Portdesk::support_staff),
+            route!(roles RequestCall => Portdesk::support_request_call),
+            route!(roles ListCalls => Portdesk::support_calls),
+            route!(roles CompleteCall => Portdesk::support_complete_call),
+            route!(roles GiveFeedback => Portdesk::support_feedback),
+            route!(roles ListNotifications => Portdesk::support_notifications),
+            route!(roles MarkNotificationsRead => Portdesk::support_notifications_read),
+            route!(roles SearchKb => Portdesk::support_kb_search),
+            route!(roles GetArticle => Portdesk::support_kb_article),
+            route!(roles SaveArticle => Portdesk::support_kb_save),
+            route!(roles GetSupportSettings => Portdesk::support_settings),
+            route!(roles SaveSupportSettings => Portdesk::support_save_settings),
         ],
     }
 }

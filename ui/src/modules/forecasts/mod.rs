@@ -19,9 +19,9 @@ use crate::common::widgets::{date_time, error_line};
 use admin::CyclesAdmin;
 use excel::ForecastExcel;
 use history::{UndoStep, changes_of, patched, undo_edits};
+use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::forecasts::*;
-use portdesk_types::{ApiError, Role};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -38,7 +38,8 @@ pub struct ForecastsProps {
 
 #[function_component(ForecastsWindow)]
 pub fn forecasts_window(p: &ForecastsProps) -> Html {
-    let admin = p.me.role == Role::Admin;
+    // The commands' own declaration, the one the core enforces.
+    let admin = may::<CreateCycle>(p.me.role);
     let cycles = use_state(|| None::<Result<Vec<Cycle>, ApiError>>);
     let chosen = use_state(|| None::<i64>);
     let rep = use_state(|| None::<i64>);

@@ -19,9 +19,12 @@ pub struct OrdersProps {
 
 #[function_component(OrdersWindow)]
 pub fn orders_window(p: &OrdersProps) -> Html {
+    // What this role may do is the commands' own declaration, the one the core enforces.
+    // A view choice (procurement looks at the staff view without ordering); what each role
+    // may do is the commands' own declaration, the one the core enforces.
     let staff = p.me.role != Role::Customer;
-    let can_move = matches!(p.me.role, Role::Admin | Role::Warehouse);
-    let can_place = matches!(p.me.role, Role::Admin | Role::Warehouse | Role::SalesRep);
+    let can_move = may::<AdvanceOrderStatus>(p.me.role);
+    let can_place = may::<OrderCustomers>(p.me.role);
     let reload = use_state(|| 0u32);
     let bump = {
         let reload = reload.clone();

@@ -14,9 +14,9 @@ mod orders;
 mod slots;
 
 use crate::common::ipc::call;
+use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::shop::Cart;
-use portdesk_types::{ApiError, Role};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -41,8 +41,9 @@ enum Tab {
 
 #[function_component(ShopWindow)]
 pub fn shop_window(p: &ShopProps) -> Html {
-    let customer = p.me.role == Role::Customer;
-    let admin = p.me.role == Role::Admin;
+    // Each from the commands' own declaration, the one the core enforces.
+    let customer = may::<GetCart>(p.me.role);
+    let admin = may::<SaveListing>(p.me.role);
     let tab = use_state(|| Tab::Catalogue);
     let cart = use_state(|| None::<Result<Cart, ApiError>>);
     {

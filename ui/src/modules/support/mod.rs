@@ -19,10 +19,10 @@ mod tickets;
 
 use crate::common::ipc::{call, subscribe};
 use crate::common::widgets::date_time;
+use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::events::SupportChangedEvent;
 use portdesk_types::support::Notifications;
-use portdesk_types::{ApiError, Role};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
@@ -70,9 +70,10 @@ impl Reducible for Ticks {
 #[function_component(SupportWindow)]
 pub fn support_window(p: &SupportProps) -> Html {
     // Staff here means the support team: agents and admins (the module is theirs and customers').
-    let staff = matches!(p.me.role, Role::Support | Role::Admin);
-    let admin = p.me.role == Role::Admin;
-    let customer = p.me.role == Role::Customer;
+    // Each from the commands' own declaration, the one the core enforces.
+    let staff = may::<SaveArticle>(p.me.role);
+    let admin = may::<SaveSupportSettings>(p.me.role);
+    let customer = may::<CreateTicket>(p.me.role);
     let tab = use_state(|| Tab::Tickets);
     let open = use_state(|| None::<i64>);
     let creating = use_state(|| false);
