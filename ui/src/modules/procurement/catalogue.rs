@@ -1,6 +1,7 @@
 //! The catalogue and suppliers tabs: search, create, edit, deactivate; Excel in and out.
 
 use super::product_editor::{ProductEditor, edit_of};
+use crate::common::data::use_command;
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, error_line};
 use portdesk_types::ApiError;
@@ -16,31 +17,21 @@ pub fn catalogue() -> Html {
         include_inactive: true,
         ..Default::default()
     });
-    let page = use_state(|| None::<Result<ProductPage, ApiError>>);
-    let suppliers = use_state(Vec::<Supplier>::new);
+    // The list follows the query; both reload after a save, an adjustment or an import.
+    let page = use_command::<ListProducts>((*query).clone());
+    let suppliers = use_command::<ListSuppliers>(());
+    let reload = {
+        let (page, suppliers) = (page.reload(), suppliers.reload());
+        Callback::from(move |_: ()| {
+            page.emit(());
+            suppliers.emit(());
+        })
+    };
     let editing = use_state(|| None::<ProductEdit>);
-    let reload = use_state(|| 0u32);
     let import_path = use_state(String::new);
     let export_path = use_state(String::new);
     let report = use_state(|| None::<Result<ImportReport, ApiError>>);
     let exported = use_state(|| None::<Result<ExportReply, ApiError>>);
-    {
-        let page = page.clone();
-        use_effect_with(((*query).clone(), *reload), move |(q, _)| {
-            let q = q.clone();
-            spawn_local(async move { page.set(Some(call::<ListProducts>(&q).await)) });
-        });
-    }
-    {
-        let suppliers = suppliers.clone();
-        use_effect_with(*reload, move |_| {
-            spawn_local(async move {
-                if let Ok(s) = call::<ListSuppliers>(&()).await {
-                    suppliers.set(s);
-                }
-            });
-        });
-    }
     let import = |mode: ImportMode| {
         let (path, report, reload) = (import_path.clone(), report.clone(), reload.clone());
         Callback::from(move |_: MouseEvent| {
@@ -51,7 +42,7 @@ pub fn catalogue() -> Html {
             let (report, reload) = (report.clone(), reload.clone());
             spawn_local(async move {
                 report.set(Some(call::<ImportProducts>(&req).await));
-                reload.set(*reload + 1);
+                reload.emit(());
             });
         })
     };
@@ -69,9 +60,10 @@ pub fn catalogue() -> Html {
     let editor = match &*editing {
         Some(e) => {
             let reload = reload.clone();
+            let suppliers = suppliers.data().cloned().unwrap_or_default();
             let ed = editing.clone();
-            html! { <ProductEditor edit={e.clone()} suppliers={(*suppliers).clone()}
-            on_changed={Callback::from(move |_| reload.set(*reload + 1))}
+            html! { <ProductEditor edit={e.clone()} suppliers={suppliers}
+            on_changed={reload}
             on_close={Callback::from(move |_| ed.set(None))} /> }
         }
         None => html! {},
@@ -101,8 +93,7 @@ pub fn catalogue() -> Html {
                         <button id="cat-new" onclick={new}>{ "New product" }</button>
                     </div>
                 </div>
-                { match &*page {
-                    Some(Ok(pg)) => html! {
+                { page.view("cat-error", |pg| html! {
                         <>
                         <p class="muted">{ format!("{} product(s)", pg.total) }</p>
                         <table id="catalogue">
@@ -117,10 +108,7 @@ pub fn catalogue() -> Html {
                             }) }</tbody>
                         </table>
                         </>
-                    },
-                    Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-                    None => html! { <p class="muted">{ "Loading…" }</p> },
-                } }
+                }) }
             </div>
             { editor }
             <div class="card">
