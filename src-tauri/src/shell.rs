@@ -10,7 +10,9 @@ use portdesk_core::secrets::KeyringSecrets;
 use portdesk_core::{Portdesk, logging};
 use portdesk_types::Event;
 use portdesk_types::api::{CreateFirstAdmin, Login, Logout, OpenModule};
-use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent, SupportChangedEvent};
+use portdesk_types::events::{
+    DesktopNotification, NotificationEvent, SessionChangedEvent, SessionEndedEvent,
+};
 use portdesk_types::{ApiError, Command, ModuleId};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -112,23 +114,18 @@ pub fn run(kiosk: bool) -> ExitCode {
                 }));
             }
             core.set_event_sink(Arc::new(move |name, payload| {
-                if name == SupportChangedEvent::NAME && !kiosk {
-                    // A change from another desktop carries a line to show; this desktop's
-                    // own changes carry none.
-                    if let Some(text) = payload
-                        .get("summary")
-                        .and_then(Value::as_str)
-                        .filter(|t| !t.is_empty())
+                if name == NotificationEvent::NAME {
+                    // Whichever module sent it; never at a kiosk (no notification plugin there).
+                    if !kiosk && let Ok(n) = serde_json::from_value::<DesktopNotification>(payload)
                     {
                         use tauri_plugin_notification::NotificationExt;
                         let _ = handle
                             .notification()
                             .builder()
-                            .title("Portdesk Support")
-                            .body(text)
+                            .title(n.title)
+                            .body(n.body)
                             .show();
                     }
-                    let _ = handle.emit(name, payload);
                 } else if name == SessionEndedEvent::NAME {
                     close_module_windows(&handle);
                     let _ = handle.emit(name, payload);

@@ -21,6 +21,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "session",
         window: None,
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(public AppStatus => Portdesk::status),
             route!(public CreateFirstAdmin => Portdesk::create_first_admin),
@@ -283,12 +285,8 @@ impl Portdesk {
         if email.is_empty() {
             return Err(CoreError::validation("email", "Enter your e-mail address."));
         }
-        if reset_codes::request(&self.store().await?, email)
-            .await?
-            .is_some()
-        {
-            self.wake_mail();
-        }
+        // The code's e-mail (if the address has an account) wakes the sender by itself.
+        reset_codes::request(&self.store().await?, email).await?;
         Ok(())
     }
 
@@ -318,7 +316,6 @@ impl Portdesk {
     /// an account.
     pub async fn request_account(&self, req: NewAccountRequest) -> Result<()> {
         accounts::requests::submit(&self.store().await?, &req).await?;
-        self.wake_mail();
         Ok(())
     }
 }

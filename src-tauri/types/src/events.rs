@@ -29,6 +29,13 @@ macro_rules! events {
     };
 }
 
+/// What a desktop notification says.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DesktopNotification {
+    pub title: String,
+    pub body: String,
+}
+
 events! {
     /// A session ended, however it ended: every window drops what it showed (the main window
     /// returns to sign-in; the shell closes the module windows).
@@ -42,6 +49,9 @@ events! {
     SupportChangedEvent = "support-changed": SupportChange;
     /// Rows copied by a running move of the store to PostgreSQL.
     StoreMoveEvent = "store-move": StoreMoveProgress;
+    /// A line for the desktop's own notification area (never at a kiosk): the shell shows it,
+    /// whichever module sent it.
+    NotificationEvent = "notification": DesktopNotification;
 }
 
 #[cfg(test)]

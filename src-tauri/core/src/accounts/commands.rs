@@ -30,6 +30,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "accounts",
         window: Some(ModuleId::Customers),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles ListAccounts => Portdesk::list_accounts),
             route!(roles CreateAccount => Portdesk::create_account),

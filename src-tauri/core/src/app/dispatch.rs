@@ -43,7 +43,22 @@ pub struct ModuleCommands {
     /// `None` for the commands every window shares (session, ERP lookups).
     pub window: Option<ModuleId>,
     pub routes: Vec<Route>,
+    /// What the module runs in the background for as long as the service lives (started by
+    /// `Portdesk::start_with`, which knows no module by name).
+    pub tasks: Vec<BackgroundTask>,
+    /// The module's events that arrive from other desktops (the bus), each with who on this
+    /// desktop may see it (`Portdesk::deliver`); events not listed go to every window.
+    pub events: Vec<(&'static str, Deliver)>,
 }
+
+/// A module's background task, given the service it must not keep alive.
+pub type BackgroundTask = fn(std::sync::Weak<Portdesk>) -> BoxFuture<'static, ()>;
+
+/// Hands an event from another desktop to this desktop's windows, if its user may see it.
+pub type Deliver = for<'a> fn(&'a Portdesk, serde_json::Value) -> BoxFuture<'a, ()>;
+
+/// A boxed, `Send` future (background tasks and deliveries).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// One entry of a module's table: `route!(public Cmd => handler)`,
 /// `route!(signed_in Cmd => handler)`, `route!(roles Cmd => handler)` (`roles offline; …` also
@@ -243,7 +258,13 @@ impl Portdesk {
         if user.is_some() && command != AppStatus::NAME {
             self.touch().await;
         }
-        (route.call)(self, user, payload).await
+        let queued = crate::mail::outbox::queued_count();
+        let reply = (route.call)(self, user, payload).await;
+        // Mail the command queued (committed by now) goes out without waiting for the poll.
+        if crate::mail::outbox::queued_count() != queued {
+            self.wake_mail();
+        }
+        reply
     }
 }
 

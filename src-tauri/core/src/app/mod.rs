@@ -122,7 +122,11 @@ impl Portdesk {
         // Copies opened for the viewer by a session that ended with a crash.
         crate::support::attachments::clear_private(&app.paths);
         tokio::spawn(session::watch_sessions(Arc::downgrade(&app)));
-        tokio::spawn(crate::forecasts::reminders::watch(Arc::downgrade(&app)));
+        for m in crate::app::dispatch::modules() {
+            for task in m.tasks {
+                tokio::spawn(task(Arc::downgrade(&app)));
+            }
+        }
         tokio::spawn(crate::bus::listen(Arc::downgrade(&app)));
         app
     }
@@ -281,11 +285,13 @@ impl Portdesk {
     /// An event from the bus (another desktop), by name: each kind goes to the windows only
     /// if the signed-in user may see it.
     pub(crate) async fn deliver(&self, name: &str, payload: serde_json::Value) {
-        use portdesk_types::events::SupportChangedEvent;
-        if name == SupportChangedEvent::NAME {
-            if let Ok(change) = serde_json::from_value(payload) {
-                self.emit_support(&change).await;
-            }
+        // A module that keeps who may see its event declares the rule (`ModuleCommands::events`).
+        let rule = crate::app::dispatch::modules()
+            .into_iter()
+            .flat_map(|m| m.events)
+            .find(|(event, _)| *event == name);
+        if let Some((_, deliver)) = rule {
+            deliver(self, payload).await;
         } else if portdesk_types::events::ALL_EVENTS.contains(&name) {
             let sink = self
                 .events

@@ -12,6 +12,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "erp",
         window: None,
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![route!(roles ErpCustomers => Portdesk::erp_customers)],
     }
 }

@@ -19,6 +19,9 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "forecasts",
         window: Some(ModuleId::Forecasts),
+        // The deadline reminder: queues its e-mails where this desktop's sender runs.
+        tasks: vec![|app| Box::pin(super::reminders::watch(app))],
+        events: Vec::new(),
         routes: vec![
             route!(roles offline; ListCycles => Portdesk::list_cycles),
             route!(roles CreateCycle => Portdesk::create_cycle),
@@ -101,7 +104,6 @@ impl Portdesk {
 
     pub async fn open_cycle(&self, user: User, r: CycleRef) -> Result<Cycle> {
         let c = crate::forecasts::open_cycle(&self.store().await?, &user.actor(), r.id).await?;
-        self.wake_mail();
         Ok(c)
     }
 

@@ -31,6 +31,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "inventory",
         window: Some(ModuleId::Inventory),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles RefreshInventory => Portdesk::refresh_inventory),
             route!(roles CancelRefresh => Portdesk::cancel_refresh),

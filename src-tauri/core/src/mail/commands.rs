@@ -30,6 +30,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "mail",
         window: Some(ModuleId::Mail),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles GetMailSettings => Portdesk::get_mail_settings),
             route!(roles SaveMailSettings => Portdesk::save_mail_settings),
@@ -99,6 +101,7 @@ impl Portdesk {
         )
         .await?;
         tx.commit().await?;
+        // New settings: the sender's next pass uses them at once.
         self.wake_mail();
         self.get_mail_settings(user, ()).await
     }
@@ -194,7 +197,6 @@ impl Portdesk {
                 .as_deref(),
         )
         .await?;
-        self.wake_mail();
         Ok(row)
     }
 

@@ -53,6 +53,19 @@ fn recipients(key: &str, mail: &Mail) -> Result<String> {
     serde_json::to_string(&to).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
+/// Messages queued by this process so far. The dispatch compares it before and after each
+/// command and wakes the sender when it moved, after the command's transaction committed: a
+/// module queues mail and the sender follows, with nothing for the module to remember.
+static QUEUED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn queued_count() -> u64 {
+    QUEUED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+fn queued() {
+    QUEUED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// [`enqueue`] on the store's blocking SQLite writer, in its open transaction. `None` when the
 /// key is already in the outbox: the caller redoes its work through [`enqueue`].
 pub(crate) fn enqueue_blocking(
@@ -63,6 +76,7 @@ pub(crate) fn enqueue_blocking(
     use rusqlite::{OptionalExtension, named_params};
     let to = recipients(key, mail)?;
     let now = crate::now_ms();
+    queued();
     let id: Option<i64> = conn
         .prepare_cached(ENQUEUE)?
         .query_row(
@@ -92,6 +106,7 @@ pub(crate) fn enqueue_blocking(
 pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> Result<Enqueued> {
     let to = recipients(key, mail)?;
     let now = crate::now_ms();
+    queued();
     let message_id = new_message_id();
     // The body keeps the placeholder; the code goes to its own column (see `claim`).
     let inserted: Option<i64> = sqlx::query_scalar(ENQUEUE)
@@ -648,6 +663,7 @@ pub async fn resend(store: &Store, id: i64, now: i64) -> Result<MailRow> {
             .bind(format!("resend:{id}:%"))
             .fetch_one(&mut *tx)
             .await?;
+            queued();
             let new_id: i64 = sqlx::query_scalar(
                 "INSERT INTO mail_outbox (idempotency_key, kind, recipients, subject, body_text, body_html, \
                  message_id, status, attempts, next_attempt_at, created_at, updated_at) \

@@ -16,6 +16,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "orders",
         window: Some(ModuleId::Orders),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles PlaceOrder => Portdesk::place_order),
             route!(roles ListOrders => Portdesk::list_orders),
@@ -57,7 +59,6 @@ impl Portdesk {
         }
         let placed =
             crate::orders::place(&store, &user.actor(), &customer, &req.lines, &req.note).await?;
-        self.wake_mail();
         let d = crate::orders::detail(&store, placed.order_id).await?;
         Ok(seen_by(&user, d))
     }

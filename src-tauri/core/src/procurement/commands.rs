@@ -16,6 +16,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "procurement",
         window: Some(ModuleId::Procurement),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles ListProducts => Portdesk::list_products),
             route!(roles SaveProduct => Portdesk::save_product),
@@ -139,7 +141,6 @@ impl Portdesk {
             }
             other => other?,
         }
-        self.wake_mail();
         self.request_detail(req.id).await
     }
 

@@ -33,6 +33,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "settings",
         window: Some(ModuleId::Settings),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles GetSettings => Portdesk::get_settings),
             route!(roles SaveSettings => Portdesk::save_settings),

@@ -18,6 +18,8 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "shop",
         window: Some(ModuleId::Shop),
+        tasks: Vec::new(),
+        events: Vec::new(),
         routes: vec![
             route!(roles Catalogue => Portdesk::shop_catalogue),
             route!(roles GetListing => Portdesk::shop_listing),
@@ -132,7 +134,6 @@ impl Portdesk {
         let units = crate::shop::cart::get(&store, customer.id).await?.units;
         crate::orders::check_open_units(&store, customer.id, units).await?;
         let placed = checkout::place(&store, &customer, &c).await?;
-        self.wake_mail();
         let d = crate::orders::detail(&store, placed.order_id).await?;
         Ok(crate::orders::commands::seen_by(&user, d))
     }

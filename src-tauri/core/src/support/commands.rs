@@ -17,6 +17,19 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "support",
         window: Some(ModuleId::Support),
+        tasks: Vec::new(),
+        // A change from another desktop reaches this one's windows only if its user may see
+        // it (staff, or the ticket's customer; internal notes to staff only).
+        events: vec![(
+            <portdesk_types::events::SupportChangedEvent as portdesk_types::Event>::NAME,
+            |app, payload| {
+                Box::pin(async move {
+                    if let Ok(change) = serde_json::from_value(payload) {
+                        app.emit_support(&change).await;
+                    }
+                })
+            },
+        )],
         routes: vec![
             route!(roles ListTickets => Portdesk::support_tickets),
             route!(roles CreateTicket => Portdesk::support_create_ticket),
@@ -67,7 +80,6 @@ impl Portdesk {
         }
         let store = self.store().await?;
         let (id, ch) = tickets::create(&store, self.origin(), &user, &n).await?;
-        self.wake_mail();
         self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, id).await
     }
@@ -86,7 +98,6 @@ impl Portdesk {
         }
         let store = self.store().await?;
         let ch = tickets::add_message(&store, self.origin(), &user, &m).await?;
-        self.wake_mail();
         self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, m.ticket_id).await
     }
@@ -139,7 +150,6 @@ impl Portdesk {
     pub async fn support_request_call(&self, user: User, n: NewCall) -> Result<CallRequest> {
         let store = self.store().await?;
         let c = calls::request(&store, self.origin(), &user, &n).await?;
-        self.wake_mail();
         self.emit_support(&SupportChange {
             ticket_id: c.ticket_id,
             customer_id: c.customer_id,
@@ -163,7 +173,6 @@ impl Portdesk {
     pub async fn support_feedback(&self, user: User, f: NewFeedback) -> Result<TicketDetail> {
         let store = self.store().await?;
         let ch = tickets::give_feedback(&store, self.origin(), &user, &f).await?;
-        self.wake_mail();
         self.emit_support(&here(ch)).await;
         tickets::detail(&store, &user, f.ticket_id).await
     }

@@ -107,6 +107,15 @@ impl Portdesk {
         };
         if allowed {
             self.emit::<SupportChangedEvent>(change);
+            // A change from another desktop carries a line to show; this desktop's own carry none.
+            if !change.summary.is_empty() {
+                self.emit::<portdesk_types::events::NotificationEvent>(
+                    &portdesk_types::events::DesktopNotification {
+                        title: "Portdesk Support".into(),
+                        body: change.summary.clone(),
+                    },
+                );
+            }
         }
     }
 }
