@@ -2,7 +2,7 @@
 //! first; approve (a customer account linked to the ERP customer picked here, its temporary
 //! password shown once) or reject with a reason.
 
-use super::{pick_erp, split_label};
+use super::editor::{pick_erp, split_label};
 use crate::common::ipc::call;
 use crate::common::widgets::{Field, date_time, error_line};
 use portdesk_types::accounts::*;

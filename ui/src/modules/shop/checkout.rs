@@ -3,6 +3,9 @@
 //! (no printer needed). A conflict at placing (a price moved, the slot filled, stock ran short)
 //! is shown and the slots and review are asked again, so the customer sees the change.
 
+mod form_text;
+use form_text::{charge_text, edit_of};
+
 use super::{checked_of, field_error, form_error, value_of};
 use crate::common::ipc::call;
 use crate::common::widgets::error_line;
@@ -34,35 +37,6 @@ const ADDRESS_FIELDS: [(&str, &str); 9] = [
     ("phone", "addr-phone"),
     ("is_default", "addr-default"),
 ];
-
-fn edit_of(a: &Address) -> AddressEdit {
-    AddressEdit {
-        id: Some(a.id),
-        version: Some(a.version),
-        kind: a.kind,
-        name: a.name.clone(),
-        line1: a.line1.clone(),
-        line2: a.line2.clone(),
-        city: a.city.clone(),
-        postcode: a.postcode.clone(),
-        country: a.country.clone(),
-        phone: a.phone.clone(),
-        is_default: a.is_default,
-    }
-}
-
-/// What a slot costs, as the customer reads it.
-fn charge_text(s: &Slot) -> String {
-    let base = if s.charge == 0 {
-        "Free delivery".to_string()
-    } else {
-        format!("Delivery {}", money(s.charge))
-    };
-    match s.free_from {
-        Some(f) if s.charge > 0 => format!("{base} · free over {}", money(f)),
-        _ => base,
-    }
-}
 
 #[function_component(CheckoutView)]
 pub fn checkout_view(p: &CheckoutProps) -> Html {
