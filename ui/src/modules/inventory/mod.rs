@@ -1,6 +1,16 @@
 //! The Inventory window: a customer's stock from the local cache, refreshed from the ERP.
 //! The grid is virtualised: only the rows in view are in the page, fetched by offset.
 
+mod text;
+use text::{age, fmt_num, grouped, same_customer, when};
+
+mod picker;
+use picker::CustomerPicker;
+
+mod refresh;
+use refresh::{RefreshAction, RefreshState};
+
+mod export_card;
 mod settings_card;
 pub use settings_card::InventorySettingsCard;
 
@@ -8,10 +18,9 @@ use crate::common::grid::VirtualGrid;
 use crate::common::ipc::{call, subscribe};
 use crate::common::widgets::Field;
 use gloo_timers::callback::Interval;
-use portdesk_types::accounts::{ExportReply, ExportRequest};
 use portdesk_types::api::{
-    CancelRefresh, ErpCustomer, ErpCustomerQuery, ErpCustomers, ExportInventory,
-    GetInventorySettings, QueryInventory, RefreshInventory, SessionInfo,
+    CancelRefresh, ErpCustomer, ErpCustomerQuery, ErpCustomers, GetInventorySettings,
+    QueryInventory, RefreshInventory, SessionInfo,
 };
 use portdesk_types::events::InventoryRefreshEvent;
 use portdesk_types::inventory::*;
@@ -25,217 +34,6 @@ use yew::prelude::*;
 const ROW_H: f64 = 30.0;
 const VIEW_ROWS: u32 = 18;
 const PAGE: u32 = 200;
-
-fn fmt_num(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
-        Some(v) => format!("{v:.2}"),
-        None => String::new(),
-    }
-}
-
-fn age(ms: i64) -> String {
-    let mins = ((web_sys::js_sys::Date::now() as i64 - ms) / 60_000).max(0);
-    match mins {
-        0 => "just now".into(),
-        1..=59 => format!("{mins} min ago"),
-        _ if mins < 48 * 60 => format!("{} h ago", mins / 60),
-        _ => format!("{} days ago", mins / 1440),
-    }
-}
-
-fn when(ms: i64) -> String {
-    crate::common::widgets::date_time(ms)
-}
-
-/// 100000 as "100,000".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn same_customer(a: &str, b: &str) -> bool {
-    a.trim() == b.trim()
-}
-
-/// The refresh of the customer on screen, whoever started it: this window's own call and the
-/// progress events the core emits to every window.
-#[derive(Clone, PartialEq, Default)]
-struct RefreshState {
-    /// The ERP customer code on screen; events and replies about another are ignored.
-    customer: Option<String>,
-    /// This window's `RefreshInventory` call is in flight.
-    calling: bool,
-    /// The last progress of a refresh of `customer` (or the outcome of this window's call).
-    progress: Option<RefreshProgress>,
-    /// The last refresh this window asked for could not read the ERP.
-    error: Option<ApiError>,
-    /// A cancel was asked for and has not been answered yet.
-    cancelling: bool,
-    cancel_error: Option<String>,
-    /// Bumped whenever the cache holds new rows: the page is queried again.
-    reloads: u32,
-}
-
-impl RefreshState {
-    fn running(&self) -> bool {
-        self.calling
-            || matches!(
-                self.progress.as_ref().map(|p| p.phase),
-                Some(RefreshPhase::Reading | RefreshPhase::Writing)
-            )
-    }
-    fn shows(&self, customer: &str) -> bool {
-        self.customer
-            .as_deref()
-            .is_some_and(|c| same_customer(c, customer))
-    }
-}
-
-enum RefreshAction {
-    /// The customer on screen changed.
-    Show(Option<String>),
-    /// This window asks the core to refresh this customer.
-    Call(String),
-    Event(RefreshProgress),
-    Reply(String, Result<RefreshReply, ApiError>),
-    Cancel,
-    /// The answer to a cancel of this customer.
-    Cancelled(String, Result<bool, ApiError>),
-}
-
-fn progress(
-    customer: &str,
-    phase: RefreshPhase,
-    rows: u64,
-    message: Option<String>,
-) -> RefreshProgress {
-    RefreshProgress {
-        customer_code: customer.to_owned(),
-        phase,
-        rows_done: rows,
-        rows_total: (phase == RefreshPhase::Done).then_some(rows),
-        message,
-    }
-}
-
-impl Reducible for RefreshState {
-    type Action = RefreshAction;
-
-    fn reduce(self: Rc<Self>, action: RefreshAction) -> Rc<Self> {
-        let mut s = (*self).clone();
-        match action {
-            RefreshAction::Show(c) => {
-                if s.customer == c {
-                    return self;
-                }
-                s = RefreshState {
-                    customer: c,
-                    reloads: s.reloads,
-                    ..Default::default()
-                };
-            }
-            RefreshAction::Call(c) => {
-                if !s.shows(&c) {
-                    return self;
-                }
-                s.calling = true;
-                s.cancel_error = None;
-                if !self.running() {
-                    s.progress = Some(progress(&c, RefreshPhase::Reading, 0, None));
-                }
-            }
-            RefreshAction::Event(p) => {
-                if !s.shows(&p.customer_code) {
-                    return self;
-                }
-                match p.phase {
-                    RefreshPhase::Reading | RefreshPhase::Writing => {}
-                    RefreshPhase::Done => {
-                        // Same filter, new data: run the query again.
-                        s.reloads += 1;
-                        s.error = None;
-                        s.cancelling = false;
-                    }
-                    RefreshPhase::Cancelled | RefreshPhase::Failed => s.cancelling = false,
-                }
-                s.progress = Some(p);
-            }
-            RefreshAction::Reply(c, r) => {
-                if !s.shows(&c) {
-                    return self;
-                }
-                s.calling = false;
-                s.cancelling = false;
-                let phase = s.progress.as_ref().map(|p| p.phase);
-                match r {
-                    Ok(reply) => {
-                        s.error = None;
-                        // The Done event normally came first and reloaded already.
-                        if phase != Some(RefreshPhase::Done) {
-                            s.reloads += 1;
-                            s.progress = Some(progress(&c, RefreshPhase::Done, reply.rows, None));
-                        }
-                    }
-                    // Cancelled, or a refresh of this customer started elsewhere is running:
-                    // the saved copy is untouched, and that refresh's events tell the rest.
-                    Err(e)
-                        if matches!(e.kind, ErrorKind::Cancelled | ErrorKind::AlreadyRunning) =>
-                    {
-                        if !matches!(
-                            phase,
-                            Some(
-                                RefreshPhase::Reading
-                                    | RefreshPhase::Writing
-                                    | RefreshPhase::Cancelled
-                            )
-                        ) {
-                            s.progress =
-                                Some(progress(&c, RefreshPhase::Failed, 0, Some(e.message)));
-                        }
-                    }
-                    Err(e) => {
-                        if phase != Some(RefreshPhase::Failed) {
-                            s.progress = Some(progress(
-                                &c,
-                                RefreshPhase::Failed,
-                                0,
-                                Some(e.message.clone()),
-                            ));
-                        }
-                        s.error = Some(e);
-                    }
-                }
-            }
-            RefreshAction::Cancel => {
-                if !s.running() {
-                    return self;
-                }
-                s.cancelling = true;
-                s.cancel_error = None;
-            }
-            RefreshAction::Cancelled(c, _) if !s.shows(&c) => return self,
-            RefreshAction::Cancelled(_, r) => match r {
-                // The Cancelled event (or the reply) ends the refresh.
-                Ok(true) => return self,
-                // Nothing was running any more: it had just finished.
-                Ok(false) => s.cancelling = false,
-                Err(e) => {
-                    s.cancelling = false;
-                    s.cancel_error = Some(e.message);
-                }
-            },
-        }
-        Rc::new(s)
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct InventoryProps {
@@ -298,9 +96,6 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
             ..Default::default()
         })
     };
-    let export = use_state(|| None::<Result<ExportReply, ApiError>>);
-    let export_path = use_state(String::new);
-    let exporting = use_state(|| false);
     let auto_minutes = use_state_eq(|| 0u32);
     // The customer on screen, for the refresh events and replies.
     {
@@ -470,53 +265,6 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
         });
         html! { <div class="inv-h" role="columnheader" id={format!("sort-{label}").to_lowercase().replace(' ', "-")} {onclick}>{ format!("{label}{arrow}") }</div> }
     };
-    let do_export = {
-        let (export, export_path, f, exporting, kiosk) = (
-            export.clone(),
-            export_path.clone(),
-            full_filter.clone(),
-            exporting.clone(),
-            p.kiosk,
-        );
-        Callback::from(move |_| {
-            let req = ExportRequest {
-                query: f.clone(),
-                // A kiosk names the file itself, in its export folder.
-                path: if kiosk {
-                    String::new()
-                } else {
-                    (*export_path).clone()
-                },
-            };
-            let (export, exporting) = (export.clone(), exporting.clone());
-            export.set(None);
-            exporting.set(true);
-            spawn_local(async move {
-                let r = call::<ExportInventory>(&req).await;
-                exporting.set(false);
-                export.set(Some(r));
-            });
-        })
-    };
-    // The native "Save as" dialog fills the path; typing one still works (and is what the
-    // E2E test does, since a native dialog is outside the webview).
-    let choose_path = {
-        let (export_path, export) = (export_path.clone(), export.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (export_path, export) = (export_path.clone(), export.clone());
-            spawn_local(async move {
-                match crate::common::ipc::save_xlsx_dialog("inventory.xlsx").await {
-                    Ok(Some(p)) => export_path.set(p),
-                    Ok(None) => {}
-                    Err(e) => export.set(Some(Err(ApiError::new(
-                        portdesk_types::ErrorKind::Internal,
-                        format!("The save dialog cannot open: {e}"),
-                    )))),
-                }
-            });
-        })
-    };
-
     let picker = if staff {
         html! { <CustomerPicker on_pick={{ let (c, n, f) = (customer.clone(), customer_name.clone(), first.clone()); Callback::from(move |picked: ErpCustomer| { n.set(Some(picked.name)); c.set(Some(picked.code)); f.set(0); }) }} current={(*customer).clone()} /> }
     } else {
@@ -710,95 +458,9 @@ pub fn inventory_page(p: &InventoryProps) -> Html {
                 </div>
                 { grid }
             </div>
-            if p.allow_export && p.kiosk {
-                // A kiosk: no path, no Save dialog, no file browser; the app names the file.
-                <div class="card">
-                    <div class="actions" style="margin-top:0">
-                        <button id="inv-export" onclick={do_export.clone()} disabled={*exporting}>{ if *exporting { "Exporting…" } else { "Export to Excel" } }</button>
-                        <span class="muted">{ "The file is saved in this kiosk's export folder." }</span>
-                    </div>
-                    if *exporting { <progress id="inv-export-progress"></progress> }
-                    { match &*export {
-                        Some(Ok(r)) => html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                        Some(Err(e)) => html! { <p class="error" id="inv-export-result">{ e.message.clone() }</p> },
-                        None => html! {},
-                    } }
-                </div>
-            } else if p.allow_export {
-                <div class="card">
-                    <div class="grid2">
-                        <div><Field id="inv-export-path" label="Export the rows shown to (.xlsx)" value={(*export_path).clone()} oninput={{ let e = export_path.clone(); Callback::from(move |v| e.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
-                        <div class="actions" style="align-items:end">
-                            <button id="inv-export-choose" class="secondary" onclick={choose_path} disabled={*exporting}>{ "Choose…" }</button>
-                            <button id="inv-export" onclick={do_export} disabled={*exporting}>{ if *exporting { "Exporting…" } else { "Export to Excel" } }</button>
-                        </div>
-                    </div>
-                    if *exporting { <progress id="inv-export-progress"></progress> }
-                    { match &*export {
-                        Some(Ok(r)) => {
-                            let path = r.path.clone();
-                            let reveal = Callback::from(move |_: MouseEvent| {
-                                let path = path.clone();
-                                spawn_local(async move {
-                                    if let Err(e) = crate::common::ipc::reveal_in_folder(&path).await {
-                                        web_sys::console::warn_1(&e.into());
-                                    }
-                                });
-                            });
-                            html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {} ", r.rows, r.path) }<button id="inv-export-reveal" class="link" onclick={reveal}>{ "Show in folder" }</button></p> }
-                        }
-                        Some(Err(e)) => html! { <p class="error" id="inv-export-result">{ e.message.clone() }</p> },
-                        None => html! {},
-                    } }
-                </div>
+            if p.allow_export {
+                <export_card::ExportCard filter={full_filter.clone()} kiosk={p.kiosk} />
             }
         </>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct PickerProps {
-    on_pick: Callback<ErpCustomer>,
-    /// The code on screen.
-    current: Option<String>,
-}
-
-/// Staff choose whose stock to see from the ERP's customer list.
-#[function_component(CustomerPicker)]
-fn customer_picker(p: &PickerProps) -> Html {
-    let search = use_state(String::new);
-    let list = use_state(|| None::<Result<Vec<ErpCustomer>, ApiError>>);
-    {
-        let list = list.clone();
-        use_effect_with((*search).clone(), move |q| {
-            let req = ErpCustomerQuery {
-                search: Some(q.clone()).filter(|s| !s.is_empty()),
-            };
-            spawn_local(async move { list.set(Some(call::<ErpCustomers>(&req).await)) });
-        });
-    }
-    let s = search.clone();
-    html! {
-        <div class="card">
-            <Field id="erp-customer-search" label="ERP customer" value={(*search).clone()} oninput={Callback::from(move |v| s.set(v))} hint="Type to search by name or code, then pick one." />
-            { match &*list {
-                None => html! { <p class="muted">{ "Reading the ERP…" }</p> },
-                Some(Err(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
-                Some(Ok(l)) => html! {
-                    <>
-                        <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", l.len()) }</p>
-                        <div class="chips" id="erp-customers">
-                            { for l.iter().take(30).map(|c| {
-                                let picked = c.clone();
-                                let pick = p.on_pick.reform(move |_: MouseEvent| picked.clone());
-                                let class = if p.current.as_deref() == Some(c.code.as_str()) { "" } else { "secondary" };
-                                // Names can repeat in the ERP: the code tells them apart.
-                                html! { <button class={class} data-customer={c.name.clone()} data-code={c.code.clone()} onclick={pick}>{ c.label() }</button> }
-                            }) }
-                        </div>
-                    </>
-                },
-            } }
-        </div>
     }
 }
