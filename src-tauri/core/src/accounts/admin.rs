@@ -233,10 +233,18 @@ pub async fn update(
     .bind(&actor.label)
     .bind(before.version)
     .execute(&mut *tx)
-    .await
-    .map_err(|e| map_unique(e, &email))?
-    .rows_affected();
+    .await;
+    // A refused write ends its transaction here, not when the pool next hands the
+    // connection out (on SQLite the write lock would wait that long).
+    let written = match written {
+        Ok(r) => r.rows_affected(),
+        Err(e) => {
+            let _ = tx.rollback().await;
+            return Err(map_unique(e, &email));
+        }
+    };
     if written == 0 {
+        let _ = tx.rollback().await;
         return Err(crate::stale::refused(
             &format!("The account {}", before.email),
             before.version,

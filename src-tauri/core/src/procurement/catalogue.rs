@@ -371,7 +371,14 @@ pub async fn save_product(store: &Store, actor: &Actor, e: &ProductEdit) -> Resu
         }
     };
     let mut tx = store.pool().begin().await?;
-    let w = write_product(&mut tx, actor, e.id, base, &p).await?;
+    let w = match write_product(&mut tx, actor, e.id, base, &p).await {
+        Ok(w) => w,
+        Err(e) => {
+            // Refused after a conditional write: end the transaction now (see `accounts::admin`).
+            let _ = tx.rollback().await;
+            return Err(e);
+        }
+    };
     let (action, detail) = if e.id.is_some() {
         let changes = if w.changes.is_empty() {
             "nothing changed".to_owned()
@@ -463,7 +470,7 @@ pub async fn adjust_stock(store: &Store, actor: &Actor, a: &StockAdjustment) -> 
         supplier_id,
     )) = after
     else {
-        drop(tx);
+        let _ = tx.rollback().await;
         return Err(match product_by_id(store, a.product_id).await? {
             None => CoreError::NotFound(format!("There is no product {}.", a.product_id)),
             Some(p) => CoreError::validation(
@@ -627,6 +634,7 @@ pub async fn save_supplier(store: &Store, actor: &Actor, e: &SupplierEdit) -> Re
                 .flatten()
                 .collect();
                 let last = LastChange { version, by, at_ms };
+                let _ = tx.rollback().await;
                 return Err(stale::refused(&format!("Supplier {n}"), read, &last, &changed));
             }
             id

@@ -252,7 +252,7 @@ pub async fn save(store: &Store, customer_id: i64, e: &AddressEdit) -> Result<Ve
             match written {
                 Some(id) => id,
                 None => {
-                    drop(tx);
+                    let _ = tx.rollback().await;
                     // Not the customer's (unknown), or changed since the form read it.
                     let mut conn = store.pool().acquire().await?;
                     let stored = owned(&mut conn, customer_id, id).await?;

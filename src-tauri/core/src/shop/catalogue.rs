@@ -301,6 +301,7 @@ pub async fn save_listing(store: &Store, actor: &Actor, e: &ListingEdit) -> Resu
                     .into_iter()
                     .flatten()
                     .collect();
+                    let _ = tx.rollback().await;
                     return Err(crate::stale::refused(
                         &format!("The listing {n}"),
                         e.version.unwrap_or_default(),

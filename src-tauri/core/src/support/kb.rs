@@ -197,6 +197,7 @@ pub async fn save(
                     .into_iter()
                     .flatten()
                     .collect();
+                    let _ = tx.rollback().await;
                     return Err(crate::stale::refused(
                         &format!("The article \"{t}\""),
                         e.version.unwrap_or_default(),

@@ -592,7 +592,7 @@ pub async fn update(
     .await?
     .rows_affected();
     if written == 0 {
-        drop(tx);
+        let _ = tx.rollback().await;
         let mut conn = store.pool().acquire().await?;
         let now = visible(&mut conn, user, u.id).await?;
         let changed: Vec<Changed> = [
