@@ -39,6 +39,8 @@ impl AppPaths {
     /// same store and sender. Held until the returned guard is dropped; the OS releases it
     /// when the process ends, however it ends.
     pub fn lock_data_dir(&self) -> Result<DataDirLock, String> {
+        // A file system that cannot lock at all (some network shares, an emulator) does not
+        // stop Portdesk: only another process holding the folder does.
         std::fs::create_dir_all(&self.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
         let path = self.data_dir.join(".portdesk.lock");
@@ -55,7 +57,8 @@ impl AppPaths {
                 self.data_dir.display()
             )),
             Err(std::fs::TryLockError::Error(e)) => {
-                Err(format!("cannot lock {}: {e}", path.display()))
+                tracing::warn!(path = %path.display(), "the data folder cannot be locked here: {e}");
+                Ok(DataDirLock { _file: file })
             }
         }
     }
