@@ -22,6 +22,32 @@ async fn prepare_kiosk(dir: &Path) {
         Role::Customer,
     )
     .await;
+    // An article with links, as the support team would have written it.
+    let sven = account(
+        &store,
+        &Actor::system("e2e"),
+        "Sven Support",
+        "sven@example.com",
+        Role::Support,
+    )
+    .await;
+    let author = portdesk_core::accounts::by_id(&store, sven)
+        .await
+        .unwrap()
+        .unwrap();
+    portdesk_core::support::kb::save(
+        &store,
+        &author,
+        &portdesk_types::support::ArticleEdit {
+            title: "Opening hours".into(),
+            category: "General".into(),
+            status: portdesk_types::support::ArticleStatus::Published,
+            body: "See [our help pages](https://example.com/help) or [write to us](mailto:help@example.com).".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     store.pool().close().await;
     std::fs::write(
         dir.join("portdesk.toml"),
@@ -113,6 +139,40 @@ async fn kiosk_journey(c: &Client) -> Result<(), String> {
     );
     shot(c, "k1-kiosk-inventory.png").await;
     desktop_shot("k2-kiosk-desktop.png");
+
+    // 2b. An article with links, read at the kiosk: its links are plain text, and the window,
+    // told to go to one anyway, stays on the app.
+    open_module(c, &main, "support").await?;
+    wait_for(c, "#tab-kb").await;
+    click(c, "#tab-kb").await;
+    wait_for(c, "#kb-hits .kb-hit").await;
+    click(c, "#kb-hits .kb-hit").await;
+    wait_text(c, "#kb-article-body", |t| t.contains("our help pages")).await;
+    let links = c
+        .execute(
+            "return document.querySelectorAll('#kb-article-body a').length;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if links.as_u64() != Some(0) {
+        return Err(format!("a kiosk shows links in an article: {links}"));
+    }
+    let before = c.current_url().await.map_err(|e| e.to_string())?;
+    c.execute(
+        "window.location.href = 'https://example.com/help'; return 1;",
+        vec![],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let after = c.current_url().await.map_err(|e| e.to_string())?;
+    if after.host_str() == Some("example.com") || after.scheme() != before.scheme() {
+        return Err(format!(
+            "the Support window left the app: {before} → {after}"
+        ));
+    }
+    wait_for(c, "#kb-article-body").await;
     let texts = all_window_texts(c).await?;
     assert!(
         texts.iter().any(|t| t.contains(CUSTOMER_NAME)),
