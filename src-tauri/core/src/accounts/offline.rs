@@ -331,6 +331,25 @@ pub async fn sign_in(
     }))
 }
 
+/// Test support: moves this desktop's last contact with the store `days` into the past, as
+/// that many days away from the office would (re-tagged, as the app itself writes it).
+#[doc(hidden)]
+pub async fn age_contact(
+    local: &LocalStore,
+    secrets: &dyn SecretStore,
+    email: &str,
+    days: i64,
+) -> Result<()> {
+    let Some(key) = DeviceKey::existing(secrets)? else {
+        return Ok(());
+    };
+    if let Some(mut r) = Record::read(local, &key, &normalize_email(email)).await? {
+        r.last_contact -= days * 86_400_000;
+        r.write(local, &key).await?;
+    }
+    Ok(())
+}
+
 /// Test support: ends a local lockout as the 15 minutes passing would (re-tagged, as the app
 /// itself writes it; an edit of the file would fail the check).
 #[doc(hidden)]

@@ -1478,3 +1478,45 @@ async fn a_laptop_trusts_only_what_it_can_check() {
         Some(5)
     );
 }
+
+/// A laptop away from the store longer than `[offline] max_days` (default 14) lets nobody in
+/// offline: the record is gone, and the next online sign-in keeps a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_record_expires_without_contact() {
+    use portdesk_types::api::*;
+    let (server, h) = on_a_server_of_its_own().await;
+    let store = h.app.store().await.unwrap();
+    #[allow(unused_variables)]
+    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    h.sign_in_as("rita@example.com").await;
+    h.call::<Logout>(()).await.unwrap();
+    server.stop();
+    let login = || {
+        h.call::<Login>(LoginRequest {
+            email: "rita@example.com".into(),
+            password: Secret::new(GOOD),
+        })
+    };
+    let local = h.app.local_store().await.unwrap();
+    // Thirteen days away: still fine.
+    portdesk_core::accounts::offline::age_contact(
+        local,
+        h.secrets.as_ref(),
+        "rita@example.com",
+        13,
+    )
+    .await
+    .unwrap();
+    assert!(login().await.unwrap().offline);
+    h.call::<Logout>(()).await.unwrap();
+    // Two more: past the fourteen days, nobody signs in without the store.
+    portdesk_core::accounts::offline::age_contact(local, h.secrets.as_ref(), "rita@example.com", 2)
+        .await
+        .unwrap();
+    assert_eq!(login().await.unwrap_err().kind, ErrorKind::Unavailable);
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM offline_records")
+        .fetch_one(local.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the expired record is deleted");
+}
