@@ -135,6 +135,21 @@ pub async fn click(c: &Client, css: &str) {
 }
 
 /// Clicks a module tile in the main window and switches to the window it opens.
+/// The window, told to go to `to` (a link, a planted script), stays on the app: the shell
+/// refuses every navigation away from it.
+pub async fn stays_on_the_app(c: &Client, to: &str) -> Result<(), String> {
+    let before = c.current_url().await.map_err(|e| e.to_string())?;
+    c.execute(&format!("window.location.href = {to:?}; return 1;"), vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = c.current_url().await.map_err(|e| e.to_string())?;
+    if after.host_str() != before.host_str() || after.scheme() != before.scheme() {
+        return Err(format!("the window left the app: {before} → {after}"));
+    }
+    Ok(())
+}
+
 pub async fn open_module(
     c: &Client,
     main: &fantoccini::wd::WindowHandle,

@@ -120,7 +120,7 @@ impl Cursor {
         let mut first = true;
         // Applied to the cursor only once every page was read: a failed read delivers
         // nothing and the next one starts from the same place.
-        let mut fresh: Vec<(i64, i64)> = Vec::new();
+        let mut fresh: std::collections::HashMap<i64, i64> = Default::default();
         loop {
             // The first page also looks back; later pages go on from the highest id read.
             let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
@@ -136,8 +136,8 @@ impl Cursor {
             let full = rows.len() == 500;
             for (id, name, payload, origin, created_at) in rows {
                 after = after.max(id);
-                if !self.seen.contains_key(&id) && !fresh.iter().any(|(f, _)| *f == id) {
-                    fresh.push((id, created_at));
+                if !self.seen.contains_key(&id) && !fresh.contains_key(&id) {
+                    fresh.insert(id, created_at);
                     out.push((name, payload, origin));
                 }
             }

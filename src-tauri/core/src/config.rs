@@ -95,8 +95,22 @@ pub fn load(path: &Path) -> (Config, Option<String>) {
 /// trusted certificates apply when the user's file names none (IT deploys the site's CA once
 /// per machine). Nothing else of it is used. A machine file that exists but cannot be read or parsed keeps kiosk mode on
 /// (an administrator creates one to lock a kiosk down).
+/// The machine config's `[offline]` table, when it has one, sets the offline window.
+fn take_offline(cfg: &mut Config, m: &OfflineSettings, machine: &Path) {
+    let names_it = std::fs::read_to_string(machine)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("offline"));
+    if names_it {
+        cfg.offline.max_days = m.days();
+    }
+}
+
 pub fn load_layers(user: &Path, machine: Option<&Path>) -> (Config, Option<String>) {
     let (mut cfg, mut warning) = load(user);
+    // The user's own file may shorten a laptop's offline window, never lengthen it (a rep
+    // must not keep offline access longer than the site allows); the machine config may.
+    cfg.offline.max_days = cfg.offline.days().min(OfflineSettings::default().max_days);
     let Some(machine) = machine else {
         return (cfg, warning);
     };
@@ -104,6 +118,7 @@ pub fn load_layers(user: &Path, machine: Option<&Path>) -> (Config, Option<Strin
         Read::Missing => (None, None),
         Read::Parsed(m) => {
             take_tls(&mut cfg, m.tls);
+            take_offline(&mut cfg, &m.offline, machine);
             (Some(m.kiosk), None)
         }
         Read::Broken(m, w) => {
@@ -310,6 +325,21 @@ pub fn save(path: &Path, cfg: &Config) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rep cannot lengthen their own offline window in the file they can edit; they may
+    /// shorten it; the machine config (an administrator's) sets it either way.
+    #[test]
+    fn only_the_machine_config_lengthens_the_offline_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("portdesk.toml");
+        let machine = dir.path().join("machine.toml");
+        std::fs::write(&user, "[offline]\nmax_days = 365\n").unwrap();
+        assert_eq!(load_layers(&user, None).0.offline.days(), 14);
+        std::fs::write(&user, "[offline]\nmax_days = 7\n").unwrap();
+        assert_eq!(load_layers(&user, None).0.offline.days(), 7);
+        std::fs::write(&machine, "[offline]\nmax_days = 30\n").unwrap();
+        assert_eq!(load_layers(&user, Some(&machine)).0.offline.days(), 30);
+    }
     use portdesk_types::settings::{SqlServerSettings, TlsMode};
 
     #[test]

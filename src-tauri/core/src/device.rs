@@ -70,6 +70,18 @@ impl DeviceKey {
         tag.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// [`sign`](Self::sign) over texts (a record's fields).
+    pub fn sign_texts(&self, purpose: &str, parts: &[String]) -> String {
+        let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+        self.sign(purpose, &bytes)
+    }
+
+    /// [`verify`](Self::verify) over texts.
+    pub fn verify_texts(&self, purpose: &str, parts: &[String], tag: &str) -> bool {
+        let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
+        self.verify(purpose, &bytes, tag)
+    }
+
     /// Whether `tag` is this key's tag over `parts` (compared in constant time).
     pub fn verify(&self, purpose: &str, parts: &[&[u8]], tag: &str) -> bool {
         let Some(bytes) = unhex(tag) else {

@@ -291,12 +291,19 @@ pub struct Profile {
     pub role: Role,
     /// For customer accounts: the ERP customer's name (display only).
     pub erp_customer: Option<String>,
+    /// The account's version (it rises with an admin's edit too).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// What a user may change of their own account. There is no id: the core takes the account
 /// from the session, so nobody edits another account's profile this way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileUpdate {
+    /// The version the form was read at: a save from a stale form (another window, or an
+    /// admin's edit meanwhile) is refused with what changed.
+    #[serde(default)]
+    pub version: Option<i64>,
     pub name: String,
     /// Empty or `None` removes it.
     #[serde(default)]

@@ -85,10 +85,7 @@ struct Record {
 
 impl Record {
     fn tag(&self, key: &DeviceKey) -> String {
-        key.sign(
-            "offline-record",
-            &self.parts().each_ref().map(|p| p.as_bytes()),
-        )
+        key.sign_texts("offline-record", &self.parts())
     }
 
     fn parts(&self) -> [String; 10] {
@@ -180,11 +177,7 @@ impl Record {
             failed,
             locked_until,
         };
-        if !key.verify(
-            "offline-record",
-            &r.parts().each_ref().map(|p| p.as_bytes()),
-            &tag,
-        ) {
+        if !key.verify_texts("offline-record", &r.parts(), &tag) {
             tracing::warn!(
                 "an offline sign-in record failed its check (copied from another desktop or edited): deleted"
             );

@@ -14,11 +14,13 @@ pub async fn get(store: &Store, id: i64) -> Result<Profile> {
 }
 
 async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Profile> {
-    let row = sqlx::query("SELECT name, email, phone, role, erp_customer FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let row = sqlx::query(
+        "SELECT name, email, phone, role, erp_customer, version FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| not_found(id))?;
     let role: String = row.try_get("role")?;
     Ok(Profile {
         name: row.try_get("name")?,
@@ -26,6 +28,7 @@ async fn load(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Profile> {
         phone: row.try_get("phone")?,
         role: role.parse().map_err(CoreError::Internal)?,
         erp_customer: row.try_get("erp_customer")?,
+        version: row.try_get("version")?,
     })
 }
 
@@ -37,13 +40,56 @@ pub async fn update(store: &Store, user: &User, upd: &ProfileUpdate) -> Result<P
         .map_err(|m| CoreError::validation("phone", m))?;
     let mut tx = store.pool().begin().await?;
     let before = load(&mut tx, user.id).await?;
-    sqlx::query("UPDATE users SET version = version + 1, name = $2, phone = $3, updated_at = $4 WHERE id = $1")
-        .bind(user.id)
-        .bind(&name)
-        .bind(phone.as_deref())
-        .bind(crate::now_ms())
-        .execute(&mut *tx)
-        .await?;
+    if let Some(read) = upd.version
+        && read != before.version
+    {
+        let _ = tx.rollback().await;
+        let none = |p: Option<&str>| p.unwrap_or("none").to_owned();
+        let changed: Vec<crate::stale::Changed> = [
+            crate::stale::Changed::field("name", &before.name, &name),
+            crate::stale::Changed::field(
+                "phone",
+                none(before.phone.as_deref()),
+                none(phone.as_deref()),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        return Err(crate::stale::refused_fields(
+            "Your profile",
+            &crate::stale::LastChange {
+                version: before.version,
+                by: None,
+                at_ms: crate::now_ms(),
+            },
+            &changed,
+        ));
+    }
+    // Conditional on the version just read: a change racing in between is not reverted.
+    let written = sqlx::query(
+        "UPDATE users SET version = version + 1, name = $2, phone = $3, updated_at = $4 WHERE id = $1 AND version = $5",
+    )
+    .bind(user.id)
+    .bind(&name)
+    .bind(phone.as_deref())
+    .bind(crate::now_ms())
+    .bind(before.version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        let _ = tx.rollback().await;
+        return Err(crate::stale::refused_fields(
+            "Your profile",
+            &crate::stale::LastChange {
+                version: before.version + 1,
+                by: None,
+                at_ms: crate::now_ms(),
+            },
+            &[],
+        ));
+    }
     let mut changed = Vec::new();
     if before.name != name {
         changed.push("name");

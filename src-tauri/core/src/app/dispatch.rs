@@ -157,6 +157,11 @@ pub fn modules() -> Vec<ModuleCommands> {
     ]
 }
 
+/// Each module's rule for its events arriving from other desktops, by event name (built once:
+/// `Portdesk::deliver` runs for every event on the bus).
+pub(crate) static EVENT_RULES: LazyLock<HashMap<&'static str, Deliver>> =
+    LazyLock::new(|| modules().into_iter().flat_map(|m| m.events).collect());
+
 static ROUTES: LazyLock<HashMap<&'static str, Route>> = LazyLock::new(|| {
     let mut map = HashMap::new();
     for m in modules() {

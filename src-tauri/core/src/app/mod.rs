@@ -286,11 +286,7 @@ impl Portdesk {
     /// if the signed-in user may see it.
     pub(crate) async fn deliver(&self, name: &str, payload: serde_json::Value) {
         // A module that keeps who may see its event declares the rule (`ModuleCommands::events`).
-        let rule = crate::app::dispatch::modules()
-            .into_iter()
-            .flat_map(|m| m.events)
-            .find(|(event, _)| *event == name);
-        if let Some((_, deliver)) = rule {
+        if let Some(deliver) = crate::app::dispatch::EVENT_RULES.get(name) {
             deliver(self, payload).await;
         } else if portdesk_types::events::ALL_EVENTS.contains(&name) {
             let sink = self

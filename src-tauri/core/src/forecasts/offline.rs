@@ -271,20 +271,11 @@ impl Entry {
     /// The device key's tag over the edit and who made it: a row planted, edited or copied
     /// from another desktop does not carry a tag that checks out.
     fn tag(&self, key: &crate::device::DeviceKey) -> String {
-        key.sign(
-            "forecast-journal",
-            &self.parts().each_ref().map(|p| p.as_bytes()),
-        )
+        key.sign_texts("forecast-journal", &self.parts())
     }
 
     fn checks_out(&self, key: &crate::device::DeviceKey, tag: Option<&str>) -> bool {
-        tag.is_some_and(|t| {
-            key.verify(
-                "forecast-journal",
-                &self.parts().each_ref().map(|p| p.as_bytes()),
-                t,
-            )
-        })
+        tag.is_some_and(|t| key.verify_texts("forecast-journal", &self.parts(), t))
     }
 
     fn parts(&self) -> [String; 11] {

@@ -481,6 +481,7 @@ async fn a_profile_update_body(h: Harness) {
     assert_eq!(before.phone, None);
     let after = h
         .call::<UpdateProfile>(ProfileUpdate {
+            version: None,
             name: " Rita Rep ".into(),
             phone: Some("+47 22 33 44 55".into()),
         })
@@ -494,6 +495,7 @@ async fn a_profile_update_body(h: Harness) {
         (
             "phone",
             ProfileUpdate {
+                version: None,
                 name: "Rita".into(),
                 phone: Some("22 33 ab".into()),
             },
@@ -501,6 +503,7 @@ async fn a_profile_update_body(h: Harness) {
         (
             "phone",
             ProfileUpdate {
+                version: None,
                 name: "Rita".into(),
                 phone: Some("1".repeat(21)),
             },
@@ -508,6 +511,7 @@ async fn a_profile_update_body(h: Harness) {
         (
             "name",
             ProfileUpdate {
+                version: None,
                 name: "".into(),
                 phone: None,
             },
@@ -515,6 +519,7 @@ async fn a_profile_update_body(h: Harness) {
         (
             "name",
             ProfileUpdate {
+                version: None,
                 name: "n".repeat(101),
                 phone: None,
             },
@@ -533,6 +538,7 @@ async fn a_profile_update_body(h: Harness) {
     // The request has no id: a customer's update is theirs, the rep's row stays.
     h.sign_in_as("cust@example.com").await;
     h.call::<UpdateProfile>(ProfileUpdate {
+        version: None,
         name: "Carla".into(),
         phone: None,
     })
@@ -545,9 +551,30 @@ async fn a_profile_update_body(h: Harness) {
         "Rita Rep",
         "the session shows the new name"
     );
+    // Two windows of the rep's profile: the second save from the same read is refused and
+    // writes nothing.
+    let read = h.call::<GetProfile>(()).await.unwrap();
+    h.call::<UpdateProfile>(ProfileUpdate {
+        version: Some(read.version),
+        name: "Rita R.".into(),
+        phone: read.phone.clone(),
+    })
+    .await
+    .unwrap();
+    let e = h
+        .call::<UpdateProfile>(ProfileUpdate {
+            version: Some(read.version),
+            name: "Rita Rep".into(),
+            phone: read.phone.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, portdesk_types::ErrorKind::Stale, "{e:?}");
+    assert!(e.message.contains("name is now Rita R."), "{}", e.message);
     // Clearing the phone.
     let cleared = h
         .call::<UpdateProfile>(ProfileUpdate {
+            version: None,
             name: "Rita Rep".into(),
             phone: Some(" ".into()),
         })
@@ -565,6 +592,7 @@ async fn a_profile_update_body(h: Harness) {
     h.call::<Logout>(()).await.unwrap();
     let e = h
         .call::<UpdateProfile>(ProfileUpdate {
+            version: None,
             name: "X".into(),
             phone: None,
         })

@@ -75,6 +75,11 @@ pub fn profile_card(p: &ProfileProps) -> Html {
                 return;
             }
             let req = ProfileUpdate {
+                // The profile as read (or as the last save left it).
+                version: match &*loaded {
+                    Some(Ok(p)) => Some(p.version),
+                    _ => None,
+                },
                 name: (*name).clone(),
                 phone: Some(phone.trim().to_owned()).filter(|p| !p.is_empty()),
             };
