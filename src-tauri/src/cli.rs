@@ -67,6 +67,19 @@ pub enum StoreCmd {
         #[arg(long)]
         no_password: bool,
     },
+    /// Take a backup of this desktop's embedded store now (to the folder in its settings).
+    Backup,
+    /// Verify a backup (checksum, integrity, a schema this version can open, the site), keep
+    /// the current store aside and put the backup in its place.
+    Restore {
+        /// The backup copy (`portdesk-….sqlite`, its checksum file beside it).
+        file: PathBuf,
+        /// Restore a backup taken at another site (refused without it).
+        #[arg(long)]
+        other_site: bool,
+    },
+    /// Check the store's integrity (SQLite's checks, or constraints and sequences on PostgreSQL).
+    Check,
 }
 
 /// PostgreSQL settings from a `postgres://` URL (a password in it is refused: it would stay in
@@ -367,6 +380,42 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                 "Moved {} rows in {} tables to {}. This desktop now uses it; the SQLite file stays at {} as the backup.",
                 reply.rows, reply.tables, reply.store, reply.backup
             ))
+        }
+        Cmd::Store(StoreCmd::Backup) => {
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let b = core.take_backup().await.map_err(|e| e.to_string())?;
+            Ok(format!("Backed up to {} ({} bytes).", b.file, b.bytes))
+        }
+        Cmd::Store(StoreCmd::Restore { file, other_site }) => {
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let req = portdesk_types::settings::RestoreRequest {
+                file: file.display().to_string(),
+                other_site,
+            };
+            let r = core
+                .restore_backup(&Actor::system("cli"), &req)
+                .await
+                .map_err(|e| {
+                    let e = e.to_string();
+                    if e.contains("another site") {
+                        format!("{e} (add --other-site)")
+                    } else {
+                        e
+                    }
+                })?;
+            Ok(format!(
+                "Restored {}. The store as it was is kept at {}.",
+                r.restored_from, r.kept_aside
+            ))
+        }
+        Cmd::Store(StoreCmd::Check) => {
+            let core = Portdesk::start(paths, Arc::new(KeyringSecrets::default())).await;
+            let store = core.store().await.map_err(|e| e.to_string())?;
+            let c = portdesk_core::backup::check(&store)
+                .await
+                .map_err(|e| e.to_string())?;
+            let text = c.findings.join("\n");
+            if c.ok { Ok(text) } else { Err(text) }
         }
         Cmd::Forecasts(ForecastsCmd::Sync {
             email,

@@ -76,6 +76,7 @@ pub fn run(kiosk: bool) -> ExitCode {
             .plugin(tauri_plugin_opener::init())
             .plugin(tauri_plugin_notification::init());
     }
+    let at_exit = core.clone();
     let result = builder
         .manage(core)
         .invoke_handler(|invoke| {
@@ -151,7 +152,16 @@ pub fn run(kiosk: bool) -> ExitCode {
                 }
             }
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(move |_, event| {
+                // The embedded store's backup at exit (when the settings ask for it), before
+                // the process ends.
+                if let tauri::RunEvent::Exit = event {
+                    tauri::async_runtime::block_on(at_exit.backup_at_exit());
+                }
+            })
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -652,3 +652,126 @@ fn a_command_beside_the_running_app_is_refused() {
     );
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// `portdesk store backup|check|restore`: a backup killed with SIGKILL at any moment leaves
+/// nothing a restore accepts but complete copies; a restore puts the store back as it was
+/// backed up and keeps the current one aside; beside the running app it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_backup_check_and_restore_from_the_command_line() {
+    use portdesk_core::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    create_ops_admin(dir.path());
+    let db = dir.path().join("portdesk.db");
+    let backups = dir.path().join("backups");
+    // A store large enough that a backup takes a moment to kill.
+    let ballast = 64 << 20;
+    {
+        let store = Store::open_sqlite(&db).await.unwrap();
+        portdesk_core::settings::set(store.pool(), "test.ballast", &"x".repeat(ballast))
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    // SIGKILL later and later until one lands in the middle of a copy (a `.partial` left).
+    let mut cut_short = false;
+    for after_ms in [30, 60, 90, 120, 160, 200, 250, 320, 400] {
+        let mut child = Command::new(APP)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["store", "backup"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(after_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        cut_short = std::fs::read_dir(&backups)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+        if cut_short {
+            break;
+        }
+    }
+    assert!(cut_short, "no kill landed during a copy");
+    // What the kills left: only a complete copy is accepted, and it holds the whole store.
+    let mut refused = 0;
+    for e in std::fs::read_dir(&backups).unwrap().flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            continue;
+        }
+        match portdesk_core::backup::verify(&path, None, true) {
+            Ok(_) => {
+                let copy = rusqlite::Connection::open(&path).unwrap();
+                let len: usize = copy
+                    .query_row(
+                        "SELECT length(value) FROM settings WHERE key = 'test.ballast'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(len, ballast, "{}", path.display());
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(refused >= 1, "the copy cut short is refused");
+
+    let made = portdesk(dir.path(), &["store", "backup"], "");
+    assert!(made.status.success(), "{}", text(&made));
+    let file = text(&made)
+        .trim()
+        .strip_prefix("Backed up to ")
+        .and_then(|t| t.split(" (").next())
+        .unwrap()
+        .to_owned();
+    let left: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the next backup clears what a kill left: {left:?}"
+    );
+    let check = portdesk(dir.path(), &["store", "check"], "");
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("every page and index is sound"));
+
+    {
+        let store = Store::open_sqlite(&db).await.unwrap();
+        portdesk_core::settings::set(store.pool(), "test.marker", "after the backup")
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    // Beside the running app (a process holding the folder): refused, nothing replaced.
+    let paths = portdesk_core::paths::AppPaths::in_folder(dir.path());
+    let held = paths.lock_data_dir().unwrap();
+    let o = portdesk(dir.path(), &["store", "restore", &file], "");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("another Portdesk"), "{}", text(&o));
+    drop(held);
+
+    let o = portdesk(dir.path(), &["store", "restore", &file], "");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("kept at"), "{}", text(&o));
+    let store = Store::open_sqlite(&db).await.unwrap();
+    assert_eq!(
+        portdesk_core::settings::get(store.pool(), "test.marker")
+            .await
+            .unwrap(),
+        None,
+        "the store is as it was backed up"
+    );
+    assert!(
+        portdesk_core::accounts::by_email(&store, "ops@example.com")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -1,11 +1,10 @@
 //! A module's own native window: the frame (title, who is signed in) around the module's view,
 //! chosen by the module's id.
 
-use crate::common::ipc::{call, listen};
+use crate::common::data::{use_command_live, use_event};
+use portdesk_types::ModuleId;
 use portdesk_types::api::*;
 use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
-use portdesk_types::{ApiError, ModuleId};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,54 +14,38 @@ pub struct ModuleProps {
 
 #[function_component(ModuleWindow)]
 pub fn module_window(p: &ModuleProps) -> Html {
-    let status = use_state(|| None::<Result<StatusReply, ApiError>>);
+    let status = use_command_live::<AppStatus, SessionChangedEvent>(());
     {
-        let status = status.clone();
-        use_effect_with((), move |_| {
-            let load = {
-                let status = status.clone();
-                move || {
-                    let status = status.clone();
-                    spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
-                }
-            };
-            load();
-            let reload = load.clone();
-            listen::<SessionChangedEvent>(reload);
-            // The shell closes this window when a session ends; until it is gone it shows
-            // nothing of the user (the module's view and its data are dropped at once).
-            listen::<SessionEndedEvent>(move || {
-                status.set(Some(Ok(signed_out_status())));
-                load();
-            });
-        });
+        // The shell closes this window when a session ends; until it is gone it shows
+        // nothing of the user (the module's view and its data are dropped at once).
+        let (status, reload) = (status.clone(), status.reload());
+        use_event::<SessionEndedEvent>(Callback::from(move |_| {
+            status.replace(signed_out_status());
+            reload.emit(());
+        }));
     }
-    let me = match &*status {
-        Some(Ok(s)) => s.session.clone(),
-        _ => None,
-    };
+    let me = status.data().and_then(|s| s.session.clone());
     // At a kiosk, customers export only where the kiosk's settings allow it.
-    let kiosk_export = match &*status {
-        Some(Ok(s)) => {
-            s.kiosk.as_ref().is_none_or(|k| k.allow_export)
-                || s.session.as_ref().is_some_and(|m| m.role.is_staff())
-        }
-        _ => false,
-    };
-    let kiosk_on = matches!(&*status, Some(Ok(s)) if s.kiosk.is_some() && s.session.is_some());
+    let kiosk_export = status.data().is_some_and(|s| {
+        s.kiosk.as_ref().is_none_or(|k| k.allow_export)
+            || s.session.as_ref().is_some_and(|m| m.role.is_staff())
+    });
+    let kiosk_on = status
+        .data()
+        .is_some_and(|s| s.kiosk.is_some() && s.session.is_some());
     use_effect_with(kiosk_on, move |on| {
         let guard = on.then(|| crate::common::kiosk::install(false, || ()));
         move || drop(guard)
     });
-    let body = match (&*status, &me) {
-        (None, _) => html! { <p class="muted">{ "Loading…" }</p> },
-        (Some(Err(e)), _) => html! { <div class="banner err">{ e.message.clone() }</div> },
-        (Some(Ok(_)), None) => {
+    let body = match (status.data(), status.error(), &me) {
+        (None, None, _) => html! { <p class="muted">{ "Loading…" }</p> },
+        (None, Some(e), _) => html! { <div class="banner err">{ e.message.clone() }</div> },
+        (Some(_), _, None) => {
             html! { <div class="banner warn" id="signed-out">{ "Signed out. Sign in again from the main Portdesk window." }</div> }
         }
-        (Some(Ok(_)), Some(me)) => match p.module {
+        (Some(_), _, Some(me)) => match p.module {
             ModuleId::Settings => {
-                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::StoreMoveCard /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
+                html! { <><crate::modules::settings::SettingsPage /><crate::modules::settings::StoreMoveCard /><crate::modules::settings::BackupsCard /><crate::modules::settings::SecurityCard /><crate::modules::mail::MailCard /><crate::modules::inventory::InventorySettingsCard /><crate::modules::procurement::ProcurementSettingsCard /></> }
             }
             ModuleId::Mail => html! { <crate::modules::mail::MailWindow /> },
             ModuleId::Forecasts => {
@@ -88,7 +71,8 @@ pub fn module_window(p: &ModuleProps) -> Html {
                 <h1 id="module-title">{ p.module.title() }</h1>
                 if let Some(me) = &me { <span class="who">{ format!("{} · {}", me.name, me.role.label()) }</span> }
             </header>
-            if let Some(Ok(StatusReply { security_warning: Some(w), .. })) = &*status { <div class="banner warn" id="security-warning" role="status">{ w.clone() }</div> }
+            if let Some(StatusReply { security_warning: Some(w), .. }) = status.data() { <div class="banner warn" id="security-warning" role="status">{ w.clone() }</div> }
+            if let Some(StatusReply { backup_warning: Some(w), .. }) = status.data() { <div class="banner warn" id="backup-warning" role="status">{ w.clone() }</div> }
             <main>{ body }</main>
         </>
     }
@@ -106,5 +90,6 @@ fn signed_out_status() -> StatusReply {
         config_warning: None,
         kiosk: None,
         security_warning: None,
+        backup_warning: None,
     }
 }

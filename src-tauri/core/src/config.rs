@@ -1,6 +1,8 @@
 //! The config file (TOML): which ERP and which store to use. No secret is ever written here.
 
-use portdesk_types::settings::{ErpSettings, KioskSettings, StoreSettings, TlsSettings};
+use portdesk_types::settings::{
+    BackupSettings, ErpSettings, KioskSettings, StoreSettings, TlsSettings,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,8 @@ pub struct Config {
     pub tls: TlsSettings,
     /// A rep's laptop without the store (`[offline] max_days = 14`).
     pub offline: OfflineSettings,
+    /// This desktop's backups of its embedded store (`[backup] every_hours = 4`).
+    pub backup: BackupSettings,
 }
 
 /// How long a laptop's offline sign-in lasts without a contact with the store.
@@ -257,6 +261,7 @@ fn lenient(text: &str) -> (Config, bool) {
         kiosk,
         tls: section(&table, "tls"),
         offline: section(&table, "offline"),
+        backup: section(&table, "backup"),
     };
     (cfg, on)
 }
@@ -379,6 +384,7 @@ mod tests {
             kiosk: KioskSettings::default(),
             tls: TlsSettings::default(),
             offline: OfflineSettings::default(),
+            backup: Default::default(),
         };
         save(&p, &cfg).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();

@@ -23,6 +23,7 @@ pub(crate) fn commands() -> ModuleCommands {
         window: None,
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(public AppStatus => Portdesk::status),
             route!(public CreateFirstAdmin => Portdesk::create_first_admin),
@@ -82,6 +83,11 @@ impl Portdesk {
             }
             ErpSettings::SqlServer(_) => "SQL Server".to_owned(),
         };
+        // Staff act on it; a customer (a lobby visitor) is not told about the site's disks.
+        let backup_warning = match &session {
+            Some(s) if s.role != portdesk_types::Role::Customer => self.backup_warning().await,
+            _ => None,
+        };
         Ok(StatusReply {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             first_run,
@@ -92,6 +98,7 @@ impl Portdesk {
             config_warning: self.config_warning.clone(),
             kiosk: self.kiosk().await,
             security_warning: self.security_warning().await,
+            backup_warning,
         })
     }
 

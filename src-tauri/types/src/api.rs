@@ -18,6 +18,53 @@ pub trait Command {
     const ACCESS: Access;
     type Request: Serialize + DeserializeOwned;
     type Reply: Serialize + DeserializeOwned;
+    /// Whether the request names a record a customer owns (declared with `owns`).
+    const OWNS: bool = false;
+    /// The customer-owned record the request names, if any: the router lets a customer
+    /// through only when that record is theirs.
+    fn owned(_req: &Self::Request) -> Option<Owned> {
+        None
+    }
+}
+
+/// A kind of record that belongs to one customer account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Record {
+    /// The customer account itself (an order placed for it, a list filtered to it).
+    Account,
+    /// An order (placed by staff or in the shop).
+    Order,
+    Ticket,
+    /// A file on a ticket's message.
+    Attachment,
+    /// A shop delivery address.
+    Address,
+}
+
+impl Record {
+    /// The record as a sentence names it ("There is no order 12.").
+    pub const fn noun(self) -> &'static str {
+        match self {
+            Record::Account => "account",
+            Record::Order => "order",
+            Record::Ticket => "ticket",
+            Record::Attachment => "attachment",
+            Record::Address => "address",
+        }
+    }
+}
+
+/// One customer-owned record a request names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owned {
+    pub record: Record,
+    pub id: i64,
+}
+
+impl Owned {
+    pub const fn new(record: Record, id: i64) -> Self {
+        Owned { record, id }
+    }
 }
 
 /// Who may call a command.
@@ -56,7 +103,7 @@ pub fn may<C: Command>(role: Role) -> bool {
 }
 
 macro_rules! declare_commands {
-    ($names:ident; $($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty, $access:expr;)*) => {
+    ($names:ident; $($(#[$doc:meta])* $ty:ident = $name:literal : $req:ty => $rep:ty, $access:expr $(, owns |$r:ident| $owned:expr)?;)*) => {
         $(
             $(#[$doc])*
             pub struct $ty;
@@ -65,10 +112,21 @@ macro_rules! declare_commands {
                 const ACCESS: $crate::api::Access = $access;
                 type Request = $req;
                 type Reply = $rep;
+                $(
+                    const OWNS: bool = true;
+                    fn owned($r: &$req) -> Option<$crate::api::Owned> {
+                        use $crate::api::{Owned, Record};
+                        $owned
+                    }
+                )?
             }
         )*
         /// This module's commands: each name with who may call it.
-        pub const $names: &[(&str, $crate::api::Access)] = &[$(($name, $access)),*];
+        pub const $names: &[$crate::api::Declared] = &[$($crate::api::Declared {
+            name: $name,
+            access: $access,
+            owns: <$ty as $crate::api::Command>::OWNS,
+        }),*];
     };
 }
 pub(crate) use declare_commands;
@@ -123,33 +181,48 @@ pub mod session {
 /// Every command's name, module by module: the shell's registration check and the routing
 /// and role-matrix tests read it. A new module adds its list here.
 pub static ALL_COMMANDS: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| ALL_ACCESS.iter().map(|(name, _)| *name).collect());
+    std::sync::LazyLock::new(|| ALL_DECLARED.iter().map(|d| d.name).collect());
+
+/// A command as declared: its name, who may call it, and whether its request names a
+/// customer-owned record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declared {
+    pub name: &'static str,
+    pub access: Access,
+    pub owns: bool,
+}
 
 /// Who may call each command, as declared with it: what the core's router enforces and what
 /// a window asks before offering a button.
 pub fn declared_access(command: &str) -> Option<Access> {
-    ALL_ACCESS
-        .iter()
-        .find(|(name, _)| *name == command)
-        .map(|(_, a)| *a)
+    declared(command).map(|d| d.access)
 }
 
-static ALL_ACCESS: std::sync::LazyLock<Vec<(&'static str, Access)>> =
-    std::sync::LazyLock::new(|| {
-        [
-            SESSION_COMMANDS,
-            SETTINGS_COMMANDS,
-            ACCOUNTS_COMMANDS,
-            INVENTORY_COMMANDS,
-            MAIL_COMMANDS,
-            ORDERS_COMMANDS,
-            PROCUREMENT_COMMANDS,
-            FORECASTS_COMMANDS,
-            SHOP_COMMANDS,
-            SUPPORT_COMMANDS,
-        ]
-        .concat()
-    });
+/// The whole declaration of a command.
+pub fn declared(command: &str) -> Option<Declared> {
+    ALL_DECLARED.iter().find(|d| d.name == command).copied()
+}
+
+/// Every command's declaration.
+pub fn all_declared() -> &'static [Declared] {
+    &ALL_DECLARED
+}
+
+static ALL_DECLARED: std::sync::LazyLock<Vec<Declared>> = std::sync::LazyLock::new(|| {
+    [
+        SESSION_COMMANDS,
+        SETTINGS_COMMANDS,
+        ACCOUNTS_COMMANDS,
+        INVENTORY_COMMANDS,
+        MAIL_COMMANDS,
+        ORDERS_COMMANDS,
+        PROCUREMENT_COMMANDS,
+        FORECASTS_COMMANDS,
+        SHOP_COMMANDS,
+        SUPPORT_COMMANDS,
+    ]
+    .concat()
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
@@ -188,6 +261,10 @@ pub struct StatusReply {
     /// window shows it on its status line.
     #[serde(default)]
     pub security_warning: Option<String>,
+    /// The embedded store's backups failed, or the last good one is too old (every window's
+    /// status line shows it).
+    #[serde(default)]
+    pub backup_warning: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

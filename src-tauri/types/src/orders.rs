@@ -165,10 +165,10 @@ pub mod commands {
         ORDERS_COMMANDS;
         /// The order path: stock taken, order stored, procurement raised, mail queued; one
         /// transaction.
-        PlaceOrder = "place_order": NewOrder => OrderDetail, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse, crate::Role::SalesRep, crate::Role::Customer]);
+        PlaceOrder = "place_order": NewOrder => OrderDetail, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse, crate::Role::SalesRep, crate::Role::Customer]), owns |r| Some(Owned::new(Record::Account, r.customer_id));
         /// Orders filtered; a customer sees only their own.
-        ListOrders = "list_orders": OrderQuery => OrderPage, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles());
-        GetOrder = "get_order": OrderRef => OrderDetail, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles());
+        ListOrders = "list_orders": OrderQuery => OrderPage, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles()), owns |r| r.customer_id.map(|c| Owned::new(Record::Account, c));
+        GetOrder = "get_order": OrderRef => OrderDetail, crate::api::Access::Roles(crate::modules::ModuleId::Orders.allowed_roles()), owns |r| Some(Owned::new(Record::Order, r.id));
         /// One step forward, or cancel before shipping (the stock returns).
         AdvanceOrderStatus = "advance_order": AdvanceOrder => OrderDetail, crate::api::Access::Roles(&[crate::Role::Admin, crate::Role::Warehouse]);
         /// Linked, active customer accounts (staff placing an order on one's behalf).

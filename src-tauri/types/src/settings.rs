@@ -266,7 +266,97 @@ pub mod commands {
         /// Copies this desktop's SQLite store to an empty PostgreSQL database in one
         /// transaction (progress as `StoreMoveEvent`), then switches the desktop to it.
         MoveStore = "move_store": MoveStoreRequest => MoveStoreReply, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        /// This desktop's backups of its embedded store: settings, the copies kept, the last
+        /// good one and what is wrong.
+        GetBackups = "get_backups": () => BackupStatus, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        SaveBackupSettings = "save_backup_settings": BackupSettings => BackupStatus, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        /// Takes a backup now (a consistent copy while the app runs).
+        BackUpNow = "back_up_now": () => BackupStatus, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        /// Checks the store's integrity and reports in words.
+        CheckStore = "check_store": () => StoreCheck, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
+        /// Verifies a backup, keeps the current store aside, swaps and reopens the store.
+        RestoreBackup = "restore_backup": RestoreRequest => RestoreReply, crate::api::Access::Roles(crate::modules::ModuleId::Settings.allowed_roles());
     }
+}
+
+/// When and where this desktop backs up its embedded store (`[backup]` in its config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackupSettings {
+    /// The folder backups go to (a network share is the usual choice); none: the `backups`
+    /// folder in the data folder.
+    pub folder: Option<String>,
+    /// Hours between backups (1-168); 0 turns the schedule off.
+    pub every_hours: u32,
+    /// Backups kept (1-1000); the oldest are removed first.
+    pub keep: u32,
+    /// Also back up when the app closes.
+    pub at_exit: bool,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            folder: None,
+            every_hours: 4,
+            keep: 30,
+            at_exit: true,
+        }
+    }
+}
+
+/// One complete backup (its copy and its checksum file both there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupEntry {
+    /// The copy's full path.
+    pub file: String,
+    /// Unix ms.
+    pub taken_at: i64,
+    pub bytes: u64,
+    pub app_version: String,
+    pub schema_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupStatus {
+    pub settings: BackupSettings,
+    /// The folder in force (the setting, or the default).
+    pub folder: String,
+    /// Whether this desktop's store is the embedded one (a server is backed up on the server).
+    pub embedded: bool,
+    /// Newest first.
+    pub backups: Vec<BackupEntry>,
+    /// The last attempt's failure, in words, until a backup succeeds.
+    pub last_error: Option<String>,
+    /// What the status line says (failed, or the last good backup is too old).
+    pub warning: Option<String>,
+}
+
+/// An integrity check of the store, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreCheck {
+    pub ok: bool,
+    /// One line per finding ("integrity: ok", "orders row 12 names customer 9, which does
+    /// not exist", …).
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RestoreRequest {
+    /// The backup copy to restore (its checksum file beside it).
+    pub file: String,
+    /// Restore even though the backup was taken at another site (asked first).
+    #[serde(default)]
+    pub other_site: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreReply {
+    pub restored_from: String,
+    /// Where the store as it was is kept.
+    pub kept_aside: String,
+    /// When the backup was taken (Unix ms).
+    pub taken_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

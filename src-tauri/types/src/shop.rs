@@ -393,18 +393,18 @@ pub mod commands {
         RemoveFromCart = "shop_remove_from_cart": ProductRef => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
         ClearCart = "shop_clear_cart": () => Cart, crate::api::Access::Roles(&[crate::Role::Customer]);
         ListAddresses = "shop_addresses": () => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
-        SaveAddress = "shop_save_address": AddressEdit => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
-        DeleteAddress = "shop_delete_address": AddressRef => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]);
+        SaveAddress = "shop_save_address": AddressEdit => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| r.id.map(|a| Owned::new(Record::Address, a));
+        DeleteAddress = "shop_delete_address": AddressRef => Vec<Address>, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Address, r.id));
         /// Future slots serving the address with room left, soonest first.
-        AvailableSlots = "shop_available_slots": SlotsFor => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Customer]);
+        AvailableSlots = "shop_available_slots": SlotsFor => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Address, r.address_id));
         /// The cart, delivery and total to confirm (prices as they are now).
-        ReviewCheckout = "shop_review_checkout": CheckoutChoice => CheckoutReview, crate::api::Access::Roles(&[crate::Role::Customer]);
+        ReviewCheckout = "shop_review_checkout": CheckoutChoice => CheckoutReview, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Address, r.address_id));
         /// Books the slot and places the order through the order path, in one transaction.
-        PlaceShopOrder = "shop_checkout": Checkout => OrderDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
+        PlaceShopOrder = "shop_checkout": Checkout => OrderDetail, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Address, r.address_id));
         /// The customer's orders with their delivery.
         MyShopOrders = "shop_my_orders": () => Vec<ShopOrder>, crate::api::Access::Roles(&[crate::Role::Customer]);
         /// Before picking: the stock returns and the slot's place is freed.
-        CancelShopOrder = "shop_cancel_order": ShopOrderRef => ShopOrder, crate::api::Access::Roles(&[crate::Role::Customer]);
+        CancelShopOrder = "shop_cancel_order": ShopOrderRef => ShopOrder, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Order, r.order_id));
         /// Admin: upcoming slots with their bookings.
         ListSlots = "shop_slots": () => Vec<Slot>, crate::api::Access::Roles(&[crate::Role::Admin]);
         CreateSlot = "shop_create_slot": SlotEdit => Slot, crate::api::Access::Roles(&[crate::Role::Admin]);

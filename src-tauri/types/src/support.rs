@@ -414,19 +414,19 @@ pub mod commands {
         ListTickets = "support_tickets": TicketQuery => TicketList, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         /// A customer opens a ticket (the support team is e-mailed).
         CreateTicket = "support_create_ticket": NewTicket => TicketDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
-        GetTicket = "support_ticket": TicketRef => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        GetTicket = "support_ticket": TicketRef => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles()), owns |r| Some(Owned::new(Record::Ticket, r.id));
         /// A reply (the customer is e-mailed when staff reply), or a staff internal note.
-        AddMessage = "support_add_message": NewMessage => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
-        OpenAttachment = "support_open_attachment": AttachmentRef => OpenedAttachment, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
+        AddMessage = "support_add_message": NewMessage => TicketDetail, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles()), owns |r| Some(Owned::new(Record::Ticket, r.ticket_id));
+        OpenAttachment = "support_open_attachment": AttachmentRef => OpenedAttachment, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles()), owns |r| Some(Owned::new(Record::Attachment, r.id));
         /// Staff: status, priority, assignee.
         UpdateTicket = "support_update_ticket": TicketUpdate => TicketDetail, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
         /// Staff who can be assigned a ticket.
         SupportStaff = "support_staff": () => Vec<StaffMember>, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
-        RequestCall = "support_request_call": NewCall => CallRequest, crate::api::Access::Roles(&[crate::Role::Customer]);
+        RequestCall = "support_request_call": NewCall => CallRequest, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| r.ticket_id.map(|t| Owned::new(Record::Ticket, t));
         /// Staff: every call request, pending first; a customer: their own.
         ListCalls = "support_calls": () => Vec<CallRequest>, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         CompleteCall = "support_complete_call": CallDone => CallRequest, crate::api::Access::Roles(&[crate::Role::Support, crate::Role::Admin]);
-        GiveFeedback = "support_feedback": NewFeedback => TicketDetail, crate::api::Access::Roles(&[crate::Role::Customer]);
+        GiveFeedback = "support_feedback": NewFeedback => TicketDetail, crate::api::Access::Roles(&[crate::Role::Customer]), owns |r| Some(Owned::new(Record::Ticket, r.ticket_id));
         ListNotifications = "support_notifications": () => Notifications, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         MarkNotificationsRead = "support_notifications_read": () => Notifications, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());
         SearchKb = "support_kb_search": KbQuery => Vec<ArticleHit>, crate::api::Access::Roles(crate::modules::ModuleId::Support.allowed_roles());

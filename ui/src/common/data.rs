@@ -7,9 +7,14 @@
 //!   on [`Loaded::reload`]); [`Loaded::view`] turns it into "Loading…", the error, or the page.
 //! - [`use_action`]`::<C>()`: runs `C` when the user asks ([`Action::run`]), with a busy flag and
 //!   the last error, which [`Action::error_for`] routes to the field it names.
+//! - [`use_command_live`]`::<C, E>(req)`: as `use_command`, and loads again on each event `E`.
+//! - [`use_event`]`::<E>(f)`: runs `f` with each payload of `E` while the component is shown.
+//! - [`use_job`]`()`: the one place for async work that is not a single command (a native
+//!   dialog, then a command; a stream): busy flag and the error in words.
 
-use super::ipc::call;
-use portdesk_types::{ApiError, Command};
+use super::ipc::{Subscription, call, subscribe};
+use portdesk_types::{ApiError, Command, Event};
+use std::future::Future;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -39,6 +44,17 @@ where
         }
     }
 
+    /// The answer as it stands: `None` while the first is on its way.
+    pub fn answer(&self) -> Option<Result<&C::Reply, &ApiError>> {
+        self.state.as_ref().map(|r| r.as_ref())
+    }
+
+    /// Shows `reply` without asking the core again (the reply of a save is the record as
+    /// stored now).
+    pub fn replace(&self, reply: C::Reply) {
+        self.state.set(Some(Ok(reply)));
+    }
+
     /// Loads again (after a change elsewhere, or the user's "Refresh").
     pub fn reload(&self) -> Callback<()> {
         let tick = self.tick.clone();
@@ -57,7 +73,8 @@ where
     }
 }
 
-/// Loads `C`'s reply for `req`, again when `req` changes or [`Loaded::reload`] is called.
+/// Loads `C`'s reply for `req`, again when `req` changes or [`Loaded::reload`] is called;
+/// only the newest load's reply is shown.
 #[hook]
 pub fn use_command<C>(req: C::Request) -> Loaded<C>
 where
@@ -67,14 +84,132 @@ where
 {
     let state = use_state(|| None::<Result<C::Reply, ApiError>>);
     let tick = use_state(|| 0u32);
+    // Which load is the newest: a slow reply to an older request (a search typed on) must not
+    // replace the answer to the newer one.
+    let latest = use_mut_ref(|| 0u64);
     {
         let state = state.clone();
         use_effect_with((req, *tick), move |(req, _)| {
             let req = req.clone();
-            spawn_local(async move { state.set(Some(call::<C>(&req).await)) });
+            let mine = {
+                let mut n = latest.borrow_mut();
+                *n += 1;
+                *n
+            };
+            spawn_local(async move {
+                let reply = call::<C>(&req).await;
+                if *latest.borrow() == mine {
+                    state.set(Some(reply));
+                }
+            });
         });
     }
     Loaded { state, tick }
+}
+
+/// As [`use_command`], and loads again each time the shell emits `E` (another window or
+/// desktop changed what this one shows).
+#[hook]
+pub fn use_command_live<C, E>(req: C::Request) -> Loaded<C>
+where
+    C: Command + 'static,
+    C::Request: Clone + PartialEq + 'static,
+    C::Reply: 'static,
+    E: Event + 'static,
+{
+    let loaded = use_command::<C>(req);
+    let reload = loaded.reload();
+    use_event::<E>(Callback::from(move |_| reload.emit(())));
+    loaded
+}
+
+/// Runs `reload` when `tick` changes (a change made in another view of the window); not on
+/// the first render, which loads anyway.
+#[hook]
+pub fn use_reload_on(tick: u32, reload: Callback<()>) {
+    let mounted = use_mut_ref(|| false);
+    use_effect_with(tick, move |_| {
+        if mounted.replace(true) {
+            reload.emit(());
+        }
+    });
+}
+
+/// Runs `f` each time an action ends, done or refused (its busy flag falls): for what follows
+/// either way (reading a list again after a cancel).
+#[hook]
+pub fn use_ended(busy: bool, f: Callback<()>) {
+    let was = use_mut_ref(|| false);
+    use_effect_with(busy, move |busy| {
+        if std::mem::replace(&mut *was.borrow_mut(), *busy) && !*busy {
+            f.emit(());
+        }
+    });
+}
+
+/// Runs `f` with each payload of event `E` while the component is shown.
+#[hook]
+pub fn use_event<E>(f: Callback<E::Payload>)
+where
+    E: Event + 'static,
+{
+    // The latest callback, so a re-render's new closure is the one that runs.
+    let current = use_mut_ref(|| f.clone());
+    *current.borrow_mut() = f;
+    use_effect_with((), move |_| {
+        let sub: Subscription = subscribe::<E>(move |p| {
+            let f = current.borrow().clone();
+            f.emit(p)
+        });
+        move || drop(sub)
+    });
+}
+
+/// Async work that is more than one command: busy while it runs, its error in words.
+pub struct Job {
+    busy: UseStateHandle<bool>,
+    error: UseStateHandle<Option<String>>,
+}
+
+impl Job {
+    /// Runs `work` (ignored while one runs); an `Err` is kept as the job's error.
+    pub fn run(&self, work: impl Future<Output = Result<(), String>> + 'static) {
+        if *self.busy {
+            return;
+        }
+        let (busy, error) = (self.busy.clone(), self.error.clone());
+        busy.set(true);
+        spawn_local(async move {
+            let r = work.await;
+            busy.set(false);
+            error.set(r.err());
+        });
+    }
+
+    pub fn busy(&self) -> bool {
+        *self.busy
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+impl Clone for Job {
+    fn clone(&self) -> Self {
+        Job {
+            busy: self.busy.clone(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+#[hook]
+pub fn use_job() -> Job {
+    Job {
+        busy: use_state(|| false),
+        error: use_state(|| None::<String>),
+    }
 }
 
 /// Something the user asks `C` to do: busy while it runs, its refusal kept for the form.
@@ -113,6 +248,12 @@ where
 
     pub fn busy(&self) -> bool {
         *self.busy
+    }
+
+    /// Forgets the last refusal and reply (the form was reset).
+    pub fn clear(&self) {
+        self.error.set(None);
+        self.done.set(None);
     }
 
     /// The last reply, until the next run fails.

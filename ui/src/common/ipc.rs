@@ -161,13 +161,6 @@ fn internal(message: String) -> ApiError {
     ApiError::new(ErrorKind::Internal, message)
 }
 
-/// Runs `f` whenever the shell emits event `E` (whatever its payload). Lives for the page.
-pub fn listen<E: Event>(mut f: impl FnMut() + 'static) {
-    let closure = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| f());
-    let _ = listen_js(E::NAME, &closure);
-    closure.forget();
-}
-
 /// A listener that stops when dropped: for components that come and go.
 pub struct Subscription {
     /// The promise of the shell's unlisten function, and the handler.

@@ -35,7 +35,9 @@ impl Drop for KioskGuard {
     }
 }
 
-/// `on_signed_out` runs in the main window when the core has ended the session.
+/// `on_signed_out` runs in the main window when the core has ended the session. The guard is
+/// no component (the main window's and the module windows' effects hold it), so its listeners
+/// and timer call the core directly: no hook state to show, only fire and check.
 pub fn install(main_window: bool, on_signed_out: impl Fn() + 'static) -> KioskGuard {
     let last_sent = Rc::new(Cell::new(0.0));
     let mut listeners = Vec::new();

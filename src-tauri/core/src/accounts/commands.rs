@@ -5,7 +5,7 @@ use super::requests::{self, ErpLink};
 use super::xlsx;
 use crate::accounts::{self, User};
 use crate::app::Portdesk;
-use crate::app::dispatch::{ModuleCommands, route};
+use crate::app::dispatch::{ModuleCommands, owner_by, route};
 use crate::audit;
 use crate::erp::Erp;
 use crate::error::{CoreError, Result};
@@ -13,6 +13,7 @@ use portdesk_types::Role;
 use portdesk_types::accounts::commands::*;
 use portdesk_types::accounts::*;
 use portdesk_types::api::ErpCustomer;
+use portdesk_types::api::Record;
 use portdesk_types::modules::ModuleId;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +33,10 @@ pub(crate) fn commands() -> ModuleCommands {
         window: Some(ModuleId::Customers),
         tasks: Vec::new(),
         events: Vec::new(),
+        // An account is its own owner (an order placed for it, a list filtered to it).
+        owners: vec![(Record::Account, |app, id| {
+            Box::pin(owner_by(app, "SELECT id FROM users WHERE id = $1", id))
+        })],
         routes: vec![
             route!(roles ListAccounts => Portdesk::list_accounts),
             route!(roles CreateAccount => Portdesk::create_account),

@@ -6,8 +6,8 @@
 use super::Portdesk;
 use crate::accounts::User;
 use crate::error::{CoreError, Result};
-use portdesk_types::api::{AppStatus, KeepAlive, Logout, MoveStore};
-use portdesk_types::{ApiError, Command, ErrorKind, ModuleId};
+use portdesk_types::api::{AppStatus, KeepAlive, Logout, MoveStore, Record};
+use portdesk_types::{ApiError, Command, ErrorKind, ModuleId, Role};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -49,7 +49,13 @@ pub struct ModuleCommands {
     /// The module's events that arrive from other desktops (the bus), each with who on this
     /// desktop may see it (`Portdesk::deliver`); events not listed go to every window.
     pub events: Vec<(&'static str, Deliver)>,
+    /// For each kind of customer-owned record the module keeps, who owns one (the router's
+    /// ownership check, see `check_owner`).
+    pub owners: Vec<(Record, OwnerOf)>,
 }
+
+/// The customer account that owns record `id`, or `None` when there is no such record.
+pub type OwnerOf = for<'a> fn(&'a Portdesk, i64) -> BoxFuture<'a, Result<Option<i64>>>;
 
 /// A module's background task, given the service it must not keep alive.
 pub type BackgroundTask = fn(std::sync::Weak<Portdesk>) -> BoxFuture<'static, ()>;
@@ -109,6 +115,7 @@ macro_rules! route {
                 Box::pin(async move {
                     let user = $crate::app::dispatch::signed_in(user)?;
                     let req = $crate::app::dispatch::decode::<$cmd>(payload)?;
+                    $crate::app::dispatch::check_owner::<$cmd>(app, &user, &req).await?;
                     $crate::app::dispatch::encode($handler(app, user, req).await)
                 })
             },
@@ -133,6 +140,53 @@ pub(crate) fn encode<T: serde::Serialize>(
 ) -> std::result::Result<serde_json::Value, ApiError> {
     let reply = reply.map_err(ApiError::from)?;
     serde_json::to_value(reply).map_err(|e| ApiError::new(ErrorKind::Internal, e.to_string()))
+}
+
+/// A customer reaches only their own records: when `C`'s request names one (declared with
+/// `owns` next to the command), its owner must be the caller. Another customer's record is
+/// answered as unknown, so ids cannot be probed; one that does not exist passes, and the
+/// handler says "not found" as it does to staff.
+pub(crate) async fn check_owner<C: Command>(
+    app: &Portdesk,
+    user: &User,
+    req: &C::Request,
+) -> std::result::Result<(), ApiError> {
+    if user.role != Role::Customer {
+        return Ok(());
+    }
+    let Some(owned) = C::owned(req) else {
+        return Ok(());
+    };
+    let owner_of = OWNERS.get(&owned.record).ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::Internal,
+            format!("no module says who owns a {:?}", owned.record),
+        )
+    })?;
+    match owner_of(app, owned.id).await.map_err(ApiError::from)? {
+        Some(owner) if owner != user.id => {
+            tracing::warn!(
+                user_id = user.id,
+                command = C::NAME,
+                record = ?owned.record,
+                "a customer named another account's record"
+            );
+            Err(
+                CoreError::NotFound(format!("There is no {} {}.", owned.record.noun(), owned.id))
+                    .into(),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// An `OwnerOf` in one query: `sql` selects the owning account's id for `$1`.
+pub(crate) async fn owner_by(app: &Portdesk, sql: &'static str, id: i64) -> Result<Option<i64>> {
+    let store = app.store().await?;
+    Ok(sqlx::query_scalar::<_, i64>(sql)
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
 }
 
 /// The user a guarded handler runs for; the dispatch has already checked the rule.
@@ -161,6 +215,10 @@ pub fn modules() -> Vec<ModuleCommands> {
 /// `Portdesk::deliver` runs for every event on the bus).
 pub(crate) static EVENT_RULES: LazyLock<HashMap<&'static str, Deliver>> =
     LazyLock::new(|| modules().into_iter().flat_map(|m| m.events).collect());
+
+/// Who owns each kind of customer record, from the module that keeps it (built once).
+static OWNERS: LazyLock<HashMap<Record, OwnerOf>> =
+    LazyLock::new(|| modules().into_iter().flat_map(|m| m.owners).collect());
 
 static ROUTES: LazyLock<HashMap<&'static str, Route>> = LazyLock::new(|| {
     let mut map = HashMap::new();
@@ -295,6 +353,71 @@ mod tests {
         }
         let total: usize = modules().iter().map(|m| m.routes.len()).sum();
         assert_eq!(total, ROUTES.len(), "a command is routed by two modules");
+    }
+
+    /// A command a customer may call either declares the owned record its request names
+    /// (`owns`, checked by the router) or is listed here with why it names none: a new
+    /// customer command cannot be added without deciding, and every owned kind has an owner.
+    #[test]
+    fn every_customer_command_declares_what_it_owns() {
+        const NAMES_NO_OTHER_CUSTOMERS_RECORD: &[&str] = &[
+            // The caller's own session, profile and windows.
+            "list_modules",
+            "open_module",
+            "get_profile",
+            "update_profile",
+            // Bound to the caller's ERP customer in the handler (a customer has no picker);
+            // a refresh is the caller's own job.
+            "refresh_inventory",
+            "cancel_refresh",
+            "get_inventory_settings",
+            "query_inventory",
+            "export_inventory",
+            // The shared catalogue, pictures, knowledge base and module settings.
+            "order_products",
+            "shop_catalogue",
+            "shop_listing",
+            "shop_picture",
+            "shop_settings",
+            "support_kb_search",
+            "support_kb_article",
+            "support_settings",
+            // Lists and carts bound to the caller in the handler.
+            "shop_cart",
+            "shop_add_to_cart",
+            "shop_set_quantity",
+            "shop_remove_from_cart",
+            "shop_clear_cart",
+            "shop_addresses",
+            "shop_my_orders",
+            "support_tickets",
+            "support_create_ticket",
+            "support_calls",
+            "support_notifications",
+            "support_notifications_read",
+        ];
+        for d in portdesk_types::api::all_declared() {
+            let Access::Roles(roles) = d.access else {
+                continue;
+            };
+            if roles.contains(&Role::Customer) {
+                assert!(
+                    d.owns || NAMES_NO_OTHER_CUSTOMERS_RECORD.contains(&d.name),
+                    "{}: a customer may call it; declare the record it names (`owns`) or list it",
+                    d.name
+                );
+            }
+        }
+        use portdesk_types::api::Record;
+        for r in [
+            Record::Account,
+            Record::Order,
+            Record::Ticket,
+            Record::Attachment,
+            Record::Address,
+        ] {
+            assert!(OWNERS.contains_key(&r), "no module says who owns a {r:?}");
+        }
     }
 
     /// The router enforces exactly what each command declares in `portdesk_types` (which the

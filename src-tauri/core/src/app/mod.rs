@@ -62,6 +62,7 @@ pub struct Portdesk {
     pub(crate) mail: crate::mail::commands::State,
     pub(crate) forecasts: crate::forecasts::commands::State,
     pub(crate) bus: crate::bus::State,
+    pub(crate) backups: crate::settings::backups::State,
 }
 
 impl Portdesk {
@@ -118,6 +119,7 @@ impl Portdesk {
             mail: Default::default(),
             forecasts: Default::default(),
             bus: Default::default(),
+            backups: Default::default(),
         });
         // Copies opened for the viewer by a session that ended with a crash.
         crate::support::attachments::clear_private(&app.paths);

@@ -14,6 +14,7 @@ pub(crate) fn commands() -> ModuleCommands {
         window: None,
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![route!(roles ErpCustomers => Portdesk::erp_customers)],
     }
 }

@@ -22,6 +22,7 @@ pub(crate) fn commands() -> ModuleCommands {
         // The deadline reminder: queues its e-mails where this desktop's sender runs.
         tasks: vec![|app| Box::pin(super::reminders::watch(app))],
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(roles offline; ListCycles => Portdesk::list_cycles),
             route!(roles CreateCycle => Portdesk::create_cycle),

@@ -33,6 +33,7 @@ pub(crate) fn commands() -> ModuleCommands {
         window: Some(ModuleId::Inventory),
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(roles RefreshInventory => Portdesk::refresh_inventory),
             route!(roles CancelRefresh => Portdesk::cancel_refresh),

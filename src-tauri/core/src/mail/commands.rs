@@ -32,6 +32,7 @@ pub(crate) fn commands() -> ModuleCommands {
         window: Some(ModuleId::Mail),
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(roles GetMailSettings => Portdesk::get_mail_settings),
             route!(roles SaveMailSettings => Portdesk::save_mail_settings),

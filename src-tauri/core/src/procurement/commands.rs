@@ -18,6 +18,7 @@ pub(crate) fn commands() -> ModuleCommands {
         window: Some(ModuleId::Procurement),
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(roles ListProducts => Portdesk::list_products),
             route!(roles SaveProduct => Portdesk::save_product),

@@ -33,8 +33,9 @@ pub(crate) fn commands() -> ModuleCommands {
     ModuleCommands {
         module: "settings",
         window: Some(ModuleId::Settings),
-        tasks: Vec::new(),
+        tasks: vec![|app| Box::pin(Portdesk::backup_schedule(app))],
         events: Vec::new(),
+        owners: Vec::new(),
         routes: vec![
             route!(roles GetSettings => Portdesk::get_settings),
             route!(roles SaveSettings => Portdesk::save_settings),
@@ -43,6 +44,11 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles TestErpConnection => Portdesk::test_erp_connection),
             route!(roles TestStoreConnection => Portdesk::test_store_connection),
             route!(roles MoveStore => Portdesk::move_store),
+            route!(roles GetBackups => Portdesk::get_backups),
+            route!(roles SaveBackupSettings => Portdesk::save_backup_settings),
+            route!(roles BackUpNow => Portdesk::back_up_now),
+            route!(roles CheckStore => Portdesk::check_store),
+            route!(roles RestoreBackup => Portdesk::restore_backup_command),
         ],
     }
 }
@@ -89,6 +95,7 @@ impl Portdesk {
             kiosk: old.kiosk,
             tls: req.tls,
             offline: old.offline,
+            backup: old.backup,
         };
         let passwords = [
             (

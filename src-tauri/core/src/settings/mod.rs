@@ -1,6 +1,7 @@
 //! Settings shared by every desktop using the same portal store (key/value).
 //! Connection settings are not here: they are needed before the store can be opened.
 
+pub mod backups;
 pub mod commands;
 
 use crate::error::Result;

@@ -5,9 +5,10 @@
 use super::{addresses, cart, catalogue, checkout, slots};
 use crate::accounts::{self, User};
 use crate::app::Portdesk;
-use crate::app::dispatch::{ModuleCommands, route};
+use crate::app::dispatch::{ModuleCommands, owner_by, route};
 use crate::error::{CoreError, Result};
 use portdesk_types::Role;
+use portdesk_types::api::Record;
 use portdesk_types::modules::ModuleId;
 use portdesk_types::orders::OrderDetail;
 use portdesk_types::shop::commands::*;
@@ -20,6 +21,13 @@ pub(crate) fn commands() -> ModuleCommands {
         window: Some(ModuleId::Shop),
         tasks: Vec::new(),
         events: Vec::new(),
+        owners: vec![(Record::Address, |app, id| {
+            Box::pin(owner_by(
+                app,
+                "SELECT customer_id FROM shop_addresses WHERE id = $1",
+                id,
+            ))
+        })],
         routes: vec![
             route!(roles Catalogue => Portdesk::shop_catalogue),
             route!(roles GetListing => Portdesk::shop_listing),

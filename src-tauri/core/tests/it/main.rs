@@ -7,6 +7,7 @@ mod common;
 mod account_requests;
 mod app_commands;
 mod auth_hardening;
+mod backup;
 mod bus;
 mod erp_sqlserver_wire;
 mod forecast_masters;

@@ -16,7 +16,7 @@ use portdesk_types::{Role, Secret};
 use sqlx::Row;
 
 /// Wendy (warehouse) places the orders; the audit log names a real account.
-fn staff() -> Actor {
+pub(crate) fn staff() -> Actor {
     Actor::user(1, "wendy@example.com")
 }
 
@@ -32,7 +32,7 @@ async fn people(store: &Store) -> (Actor, Actor) {
     )
 }
 
-async fn customer(store: &Store, email: &str, code: &str) -> User {
+pub(crate) async fn customer(store: &Store, email: &str, code: &str) -> User {
     let new = NewUser {
         name: format!("Buyer {code}"),
         email: email.into(),
@@ -81,15 +81,15 @@ async fn supplier(store: &Store, name: &str, email: &str) -> i64 {
     .id
 }
 
-struct P {
-    sku: &'static str,
-    stock: i64,
-    level: i64,
-    reorder: i64,
-    pack: Option<i64>,
+pub(crate) struct P {
+    pub sku: &'static str,
+    pub stock: i64,
+    pub level: i64,
+    pub reorder: i64,
+    pub pack: Option<i64>,
 }
 
-async fn product(store: &Store, p: P, supplier_id: Option<i64>) -> i64 {
+pub(crate) async fn product(store: &Store, p: P, supplier_id: Option<i64>) -> i64 {
     procurement::save_product(
         store,
         &staff(),
@@ -118,7 +118,7 @@ async fn product(store: &Store, p: P, supplier_id: Option<i64>) -> i64 {
     .id
 }
 
-fn line(product_id: i64, quantity: f64) -> Vec<NewOrderLine> {
+pub(crate) fn line(product_id: i64, quantity: f64) -> Vec<NewOrderLine> {
     vec![NewOrderLine {
         product_id,
         quantity,
@@ -154,7 +154,7 @@ async fn outbox(store: &Store) -> Vec<(String, String, String)> {
         .collect()
 }
 
-async fn count(store: &Store, table: &str) -> i64 {
+pub(crate) async fn count(store: &Store, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(store.pool())
         .await
@@ -1134,7 +1134,8 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
 
-    // Customer A: never B's orders, whatever id is sent.
+    // Customer A: never B's orders, whatever id is sent; B's ids are answered as unknown
+    // (the router's ownership check), so A cannot even tell they exist.
     h.sign_in_as("a@example.com").await;
     let e = h
         .call::<ListOrders>(OrderQuery {
@@ -1143,12 +1144,13 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
         })
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert_eq!(e.kind, ErrorKind::NotFound);
     let e = h
         .call::<GetOrder>(OrderRef { id: order.order.id })
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(e.message, format!("There is no order {}.", order.order.id));
     let e = h
         .call::<PlaceOrder>(NewOrder {
             customer_id: b,
@@ -1157,7 +1159,7 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
         })
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert_eq!(e.kind, ErrorKind::NotFound);
     let e = h
         .call::<AdvanceOrderStatus>(AdvanceOrder {
             id: order.order.id,

@@ -1,6 +1,11 @@
 //! The audit log of the Customers window: filtered by who, action and dates; exported to .xlsx.
 
-use super::*;
+use super::when;
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::Field;
+use portdesk_types::accounts::{AuditQuery, ExportRequest};
+use portdesk_types::api::{ExportAudit, ListAudit};
+use yew::prelude::*;
 
 pub(super) fn date_to_ms(s: &str, end_of_day: bool) -> Option<i64> {
     if s.is_empty() {
@@ -21,9 +26,7 @@ pub(super) fn audit_log() -> Html {
     let from = use_state(String::new);
     let to = use_state(String::new);
     let page = use_state(|| 0u32);
-    let data = use_state(|| None::<Result<AuditPage, ApiError>>);
     let path = use_state(String::new);
-    let export = use_state(|| None::<Result<ExportReply, ApiError>>);
     let query = AuditQuery {
         actor: (*actor).clone(),
         action: (*action).clone(),
@@ -32,13 +35,8 @@ pub(super) fn audit_log() -> Html {
         page: *page,
         page_size: 100,
     };
-    {
-        let data = data.clone();
-        use_effect_with(query.clone(), move |q| {
-            let q = q.clone();
-            spawn_local(async move { data.set(Some(call::<ListAudit>(&q).await)) });
-        });
-    }
+    let data = use_command::<ListAudit>(query.clone());
+    let export = use_action::<ExportAudit>();
     let s = |st: &UseStateHandle<String>| {
         let (st, page) = (st.clone(), page.clone());
         Callback::from(move |v: String| {
@@ -56,14 +54,13 @@ pub(super) fn audit_log() -> Html {
                 },
                 path: (*path).clone(),
             };
-            let export = export.clone();
-            spawn_local(async move { export.set(Some(call::<ExportAudit>(&req).await)) });
+            export.run(req, |_| ());
         })
     };
-    let list = match &*data {
-        None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-        Some(Ok(d)) => html! {
+    let list = match (data.data(), data.error()) {
+        (None, None) => html! { <p class="muted">{ "Loading…" }</p> },
+        (None, Some(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+        (Some(d), _) => html! {
             <>
                 <p class="muted" id="audit-count">{ format!("{} entr{}", d.total, if d.total == 1 { "y" } else { "ies" }) }</p>
                 <table id="audit-table">
@@ -97,11 +94,11 @@ pub(super) fn audit_log() -> Html {
                 <div><Field id="audit-export-path" label="Export to (.xlsx)" value={(*path).clone()} oninput={{ let p = path.clone(); Callback::from(move |v| p.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
                 <div class="actions" style="align-items:end"><button id="audit-export" onclick={do_export}>{ "Export to Excel" }</button></div>
             </div>
-            { match &*export {
-                Some(Ok(r)) => html! { <p class="ok" id="audit-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                Some(Err(e)) => html! { <p class="error" id="audit-export-result">{ e.message.clone() }</p> },
-                None => html! {},
-            } }
+            if let Some(e) = export.error() {
+                <p class="error" id="audit-export-result">{ e.message.clone() }</p>
+            } else if let Some(r) = export.done() {
+                <p class="ok" id="audit-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p>
+            }
             { list }
         </div>
     }

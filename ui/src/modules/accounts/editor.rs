@@ -1,7 +1,16 @@
 //! One account's form in the Customers window: create or edit (at the version read), the ERP
 //! customer picked by code or name.
 
-use super::*;
+use super::erp::{ErpInput, erp_label, link_hint, pick_erp};
+use super::{reset_notice, temporary};
+use crate::common::data::use_action;
+use crate::common::widgets::{Field, error_line, setter, value_of};
+use portdesk_types::Role;
+use portdesk_types::accounts::{
+    AccountKind, AccountRow, AccountUpdate, NewAccount, ResetPasswordRequest,
+};
+use portdesk_types::api::{CreateAccount, ErpCustomer, ResetAccountPassword, UpdateAccount};
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct EditorProps {
@@ -13,74 +22,56 @@ pub(super) struct EditorProps {
 
 #[function_component(AccountEditor)]
 pub(super) fn account_editor(p: &EditorProps) -> Html {
-    let e = p.editing.clone();
-    let name = use_state(|| e.as_ref().map(|r| r.name.clone()).unwrap_or_default());
-    let email = use_state(|| e.as_ref().map(|r| r.email.clone()).unwrap_or_default());
+    let e = p.editing.as_ref();
+    let customers = p.kind == AccountKind::Customers;
+    let name = use_state(|| e.map(|r| r.name.clone()).unwrap_or_default());
+    let email = use_state(|| e.map(|r| r.email.clone()).unwrap_or_default());
     // The ERP customer as typed or picked: "name (code)" from the list, or a name alone
     // (linked by the core only when exactly one ERP customer has it).
-    let erp = use_state(|| e.as_ref().map(erp_label).unwrap_or_default());
-    let role = use_state(|| {
-        e.as_ref()
-            .map(|r| r.role)
-            .unwrap_or(if p.kind == AccountKind::Customers {
-                Role::Customer
-            } else {
-                Role::Warehouse
-            })
-    });
-    let temp = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
+    let erp = use_state(|| e.map(erp_label).unwrap_or_default());
     let erp_list = use_state(Vec::<ErpCustomer>::new);
-    {
-        let erp_list = erp_list.clone();
-        let is_customer = p.kind == AccountKind::Customers;
-        use_effect_with((*erp).clone(), move |q| {
-            if is_customer {
-                let req = ErpCustomerQuery {
-                    search: Some(split_label(q).0.to_owned()),
-                };
-                spawn_local(async move {
-                    if let Ok(list) = call::<ErpCustomers>(&req).await {
-                        erp_list.set(list.into_iter().take(50).collect());
-                    }
-                });
-            }
-        });
-    }
-    let s = |st: &UseStateHandle<String>| {
-        let st = st.clone();
-        Callback::from(move |v: String| st.set(v))
+    let default_role = if customers {
+        Role::Customer
+    } else {
+        Role::Warehouse
     };
+    let role = use_state(|| e.map_or(default_role, |r| r.role));
+    let temp = use_state(String::new);
+    let create = use_action::<CreateAccount>();
+    let update = use_action::<UpdateAccount>();
+    let reset = use_action::<ResetAccountPassword>();
     let on_role = {
         let role = role.clone();
         Callback::from(move |ev: Event| {
-            if let Ok(r) = ev
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse::<Role>()
-            {
+            if let Ok(r) = value_of(&ev).parse::<Role>() {
                 role.set(r);
             }
         })
     };
     let onsubmit = {
-        let (name, email, erp, erp_list, role, temp, error, saved, editing) = (
+        let (name, email, erp, erp_list, role, temp) = (
             name.clone(),
             email.clone(),
             erp.clone(),
             erp_list.clone(),
             role.clone(),
             temp.clone(),
-            error.clone(),
+        );
+        let (create, update, reset, saved, editing) = (
+            create.clone(),
+            update.clone(),
+            reset.clone(),
             p.on_saved.clone(),
             p.editing.clone(),
         );
         Callback::from(move |ev: SubmitEvent| {
             ev.prevent_default();
             let (erp_customer_code, erp_customer) = pick_erp(&erp, &erp_list, editing.as_ref());
-            let (error, saved) = (error.clone(), saved.clone());
+            let saved = saved.clone();
             match &editing {
                 Some(row) => {
+                    // One error line for the form: the latest button's.
+                    reset.clear();
                     let req = AccountUpdate {
                         id: row.id,
                         version: Some(row.version),
@@ -90,11 +81,8 @@ pub(super) fn account_editor(p: &EditorProps) -> Html {
                         erp_customer_code,
                         erp_customer,
                     };
-                    spawn_local(async move {
-                        match call::<UpdateAccount>(&req).await {
-                            Ok(r) => saved.emit(Some(html! { <div class="banner info" id="account-saved">{ format!("Saved {}.", r.email) }</div> })),
-                            Err(e) => error.set(Some(e)),
-                        }
+                    update.run(req, move |r| {
+                        saved.emit(Some(html! { <div class="banner info" id="account-saved">{ format!("Saved {}.", r.email) }</div> }))
                     });
                 }
                 None => {
@@ -104,67 +92,59 @@ pub(super) fn account_editor(p: &EditorProps) -> Html {
                         role: *role,
                         erp_customer_code,
                         erp_customer,
-                        temporary_password: Some((*temp).clone())
-                            .filter(|t| !t.is_empty())
-                            .map(Secret::new),
+                        temporary_password: temporary(&temp),
                     };
-                    spawn_local(async move {
-                        match call::<CreateAccount>(&req).await {
-                            Ok(c) => saved.emit(Some(html! {
-                                <div class="banner info" id="temp-password-box">
-                                    { format!("Account {} created. Temporary password (shown once; to be changed at the first sign-in): ", c.account.email) }
-                                    <strong id="temp-password">{ c.temporary_password.expose().to_owned() }</strong>
-                                    if let Some(w) = c.erp_warning { <p class="error">{ w }</p> }
-                                </div>
-                            })),
-                            Err(e) => error.set(Some(e)),
-                        }
+                    create.run(req, move |c| {
+                        saved.emit(Some(html! {
+                            <div class="banner info" id="temp-password-box">
+                                { format!("Account {} created. Temporary password (shown once; to be changed at the first sign-in): ", c.account.email) }
+                                <strong id="temp-password">{ c.temporary_password.expose().to_owned() }</strong>
+                                if let Some(w) = c.erp_warning { <p class="error">{ w }</p> }
+                            </div>
+                        }))
                     });
                 }
             }
         })
     };
-    let reset = {
-        let (temp, error, saved, editing) = (
+    let on_reset = {
+        let (temp, update, reset, saved, editing) = (
             temp.clone(),
-            error.clone(),
+            update.clone(),
+            reset.clone(),
             p.on_saved.clone(),
             p.editing.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            let Some(row) = editing.clone() else { return };
+            let Some(row) = &editing else { return };
+            update.clear();
             let req = ResetPasswordRequest {
                 id: row.id,
-                temporary_password: Some((*temp).clone())
-                    .filter(|t| !t.is_empty())
-                    .map(Secret::new),
+                temporary_password: temporary(&temp),
             };
-            let (error, saved) = (error.clone(), saved.clone());
-            spawn_local(async move {
-                match call::<ResetAccountPassword>(&req).await {
-                    Ok(r) => saved.emit(Some(html! {
-                        <div class="banner info" id="temp-password-box">
-                            { format!("Temporary password for {} (shown once; they must change it at the next sign-in): ", r.email) }
-                            <strong id="temp-password">{ r.temporary_password.expose().to_owned() }</strong>
-                        </div>
-                    })),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            let saved = saved.clone();
+            reset.run(req, move |r| saved.emit(Some(reset_notice(&r))));
         })
+    };
+    let error = create
+        .error()
+        .clone()
+        .or_else(|| update.error().clone())
+        .or_else(|| reset.error().clone());
+    let on_list = {
+        let erp_list = erp_list.clone();
+        Callback::from(move |list| erp_list.set(list))
     };
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
     html! {
         <form class="card" id="account-editor" {onsubmit}>
-            <h2>{ if p.editing.is_some() { "Edit account" } else if p.kind == AccountKind::Customers { "New customer account" } else { "New staff account" } }</h2>
+            <h2>{ if p.editing.is_some() { "Edit account" } else if customers { "New customer account" } else { "New staff account" } }</h2>
             <div class="grid2">
-                <div><Field id="acc-name" label="Name" value={(*name).clone()} oninput={s(&name)} /></div>
-                <div><Field id="acc-email" label="E-mail" kind="email" value={(*email).clone()} oninput={s(&email)} /></div>
-                if p.kind == AccountKind::Customers {
+                <div><Field id="acc-name" label="Name" value={(*name).clone()} oninput={setter(&name)} /></div>
+                <div><Field id="acc-email" label="E-mail" kind="email" value={(*email).clone()} oninput={setter(&email)} /></div>
+                if customers {
                     <div>
-                        <label for="acc-erp">{ "ERP customer" }</label>
-                        <input id="acc-erp" list="erp-options" value={(*erp).clone()} oninput={s(&erp).reform(|e: InputEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} />
-                        <datalist id="erp-options">{ for erp_list.iter().map(|c| html! { <option value={c.label()}>{ c.city.clone().unwrap_or_default() }</option> }) }</datalist>
+                        <ErpInput id="acc-erp" list_id="erp-options" value={(*erp).clone()} oninput={setter(&erp)} list={(*erp_list).clone()} {on_list} />
                         <div class="hint" id="acc-erp-link">{ link_hint(&erp, &erp_list, p.editing.as_ref()) }</div>
                     </div>
                 } else {
@@ -175,90 +155,15 @@ pub(super) fn account_editor(p: &EditorProps) -> Html {
                         </select>
                     </div>
                 }
-                <div><Field id="acc-temp" label={if p.editing.is_none() { "Temporary password (optional)" } else { "New temporary password (optional)" }} kind="password" value={(*temp).clone()} oninput={s(&temp)} hint="Leave empty to generate one." /></div>
+                <div><Field id="acc-temp" label={if p.editing.is_none() { "Temporary password (optional)" } else { "New temporary password (optional)" }} kind="password" value={(*temp).clone()} oninput={setter(&temp)} hint="Leave empty to generate one." /></div>
             </div>
             <p class="muted">{ "Users can also reset their own password from the sign-in screen with a code e-mailed to them (once mail is set up in Settings)." }</p>
             { error_line("account-error", &error) }
             <div class="actions">
                 <button id="acc-save" type="submit">{ if p.editing.is_some() { "Save" } else { "Create account" } }</button>
-                if p.editing.is_some() { <button type="button" class="secondary" id="acc-reset" onclick={reset}>{ "Reset password" }</button> }
+                if p.editing.is_some() { <button type="button" class="secondary" id="acc-reset" onclick={on_reset}>{ "Reset password" }</button> }
                 <button type="button" class="secondary" onclick={cancel}>{ "Cancel" }</button>
             </div>
         </form>
-    }
-}
-
-/// "name (code)", or the name alone while the account has no code.
-pub(super) fn erp_label(r: &AccountRow) -> String {
-    let name = r.erp_customer.clone().unwrap_or_default();
-    match &r.erp_customer_code {
-        Some(code) => format!("{name} ({code})"),
-        None => name,
-    }
-}
-
-/// The list's ERP customer cell: who it is linked to, or what an admin must resolve.
-pub(super) fn erp_cell(r: &AccountRow) -> Html {
-    let label = erp_label(r);
-    match (r.erp_link_problem, &r.erp_customer_code) {
-        (Some(problem), _) => html! {
-            <>{ label }<div class="error link-problem">{ format!("To resolve: {}.", problem.label()) }</div></>
-        },
-        (None, None) => html! {
-            <>{ label }<div class="muted link-problem">{ "Not linked to an ERP code yet (linked by name at the next ERP read)." }</div></>
-        },
-        (None, Some(_)) => html! { <>{ label }</> },
-    }
-}
-
-/// Splits "name (code)" into its parts; other text is a name.
-pub(super) fn split_label(text: &str) -> (&str, Option<&str>) {
-    let t = text.trim();
-    if let Some(open) = t.rfind(" (")
-        && t.ends_with(')')
-    {
-        return (&t[..open], Some(&t[open + 2..t.len() - 1]));
-    }
-    (t, None)
-}
-
-/// The (code, name) an editor sends: a code only for a label the ERP listed (or the one the
-/// account already has), so a name with brackets is never taken for a code.
-pub(super) fn pick_erp(
-    text: &str,
-    list: &[ErpCustomer],
-    editing: Option<&AccountRow>,
-) -> (Option<String>, Option<String>) {
-    let t = text.trim();
-    if t.is_empty() {
-        return (None, None);
-    }
-    if let Some(c) = list.iter().find(|c| c.label() == t) {
-        return (Some(c.code.clone()), Some(c.name.clone()));
-    }
-    if let Some(r) = editing.filter(|r| r.erp_customer_code.is_some() && erp_label(r) == t) {
-        return (r.erp_customer_code.clone(), r.erp_customer.clone());
-    }
-    (None, Some(split_label(t).0.to_owned()))
-}
-
-pub(super) fn link_hint(text: &str, list: &[ErpCustomer], editing: Option<&AccountRow>) -> String {
-    let t = text.trim();
-    match pick_erp(t, list, editing) {
-        (Some(code), _) => format!("Linked by the ERP customer code {code}."),
-        (None, Some(name)) => {
-            let same = list
-                .iter()
-                .filter(|c| c.name.trim().eq_ignore_ascii_case(&name))
-                .count();
-            if same > 1 {
-                format!(
-                    "{same} ERP customers are named \"{name}\": pick one from the list (name and code)."
-                )
-            } else {
-                "Pick from the list (name and code). A name alone is linked when exactly one ERP customer has it; if the ERP is offline the account is marked unverified.".into()
-            }
-        }
-        (None, None) => "Type a name or code and pick from the list.".into(),
     }
 }

@@ -2,16 +2,16 @@
 //! first; approve (a customer account linked to the ERP customer picked here, its temporary
 //! password shown once) or reject with a reason.
 
-use super::editor::{pick_erp, split_label};
-use crate::common::ipc::call;
-use crate::common::widgets::{Field, date_time, error_line};
-use portdesk_types::accounts::*;
-use portdesk_types::api::{
-    ApproveAccountRequest, ErpCustomer, ErpCustomerQuery, ErpCustomers, ListAccountRequests,
-    RejectAccountRequest,
+use super::erp::{ErpInput, pick_erp};
+use super::temporary;
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::{Field, date_time, error_line, setter};
+use portdesk_types::accounts::{
+    AccountRequestQuery, AccountRequestRow, AccountRequestStatus, ApproveRequest, RejectRequest,
 };
-use portdesk_types::{ApiError, Secret};
-use wasm_bindgen_futures::spawn_local;
+use portdesk_types::api::{
+    ApproveAccountRequest, ErpCustomer, ListAccountRequests, RejectAccountRequest,
+};
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -23,38 +23,28 @@ enum Decision {
 #[function_component(AccountRequests)]
 pub(super) fn account_requests() -> Html {
     let include_decided = use_state(|| false);
-    let list = use_state(|| None::<Result<Vec<AccountRequestRow>, ApiError>>);
-    let reload = use_state(|| 0u32);
+    let list = use_command::<ListAccountRequests>(AccountRequestQuery {
+        include_decided: *include_decided,
+    });
     let open = use_state(|| None::<(AccountRequestRow, Decision)>);
     let notice = use_state(|| None::<Html>);
-    {
-        let list = list.clone();
-        use_effect_with((*include_decided, *reload), move |(all, _)| {
-            let q = AccountRequestQuery {
-                include_decided: *all,
-            };
-            spawn_local(async move { list.set(Some(call::<ListAccountRequests>(&q).await)) });
-        });
-    }
     let on_done = {
-        let (open, notice, reload) = (open.clone(), notice.clone(), reload.clone());
+        let (open, notice, reload) = (open.clone(), notice.clone(), list.reload());
         Callback::from(move |n: Html| {
             open.set(None);
             notice.set(Some(n));
-            reload.set(*reload + 1);
+            reload.emit(());
         })
     };
     let on_cancel = {
         let open = open.clone();
         Callback::from(move |_: ()| open.set(None))
     };
-    let table = match &*list {
-        None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-        Some(Ok(rows)) if rows.is_empty() => {
+    let table = match (list.data(), list.error()) {
+        (Some(rows), _) if rows.is_empty() => {
             html! { <p class="muted" id="requests-empty">{ "No account requests are waiting." }</p> }
         }
-        Some(Ok(rows)) => html! {
+        (Some(rows), _) => html! {
             <table id="requests-table">
                 <thead><tr>
                     <th>{ "Received" }</th><th>{ "Name" }</th><th>{ "E-mail" }</th><th>{ "Phone" }</th>
@@ -63,6 +53,8 @@ pub(super) fn account_requests() -> Html {
                 <tbody>{ for rows.iter().map(|r| row(r, &open, &notice)) }</tbody>
             </table>
         },
+        (None, Some(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+        (None, None) => html! { <p class="muted">{ "Loading…" }</p> },
     };
     html! {
         <>
@@ -144,117 +136,88 @@ struct DecideProps {
 /// Approve (pick the ERP customer, optionally type the temporary password) or reject (a reason).
 #[function_component(Decide)]
 fn decide(p: &DecideProps) -> Html {
+    let approving = p.decision == Decision::Approve;
     let erp = use_state(|| p.request.company.clone());
     let erp_list = use_state(Vec::<ErpCustomer>::new);
     let temp = use_state(String::new);
     let reason = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
-    {
-        let erp_list = erp_list.clone();
-        let approving = p.decision == Decision::Approve;
-        use_effect_with((*erp).clone(), move |q| {
-            if approving {
-                let req = ErpCustomerQuery {
-                    search: Some(split_label(q).0.to_owned()),
-                };
-                spawn_local(async move {
-                    if let Ok(list) = call::<ErpCustomers>(&req).await {
-                        erp_list.set(list.into_iter().take(50).collect());
-                    }
-                });
-            }
-        });
-    }
-    let s = |st: &UseStateHandle<String>| {
-        let st = st.clone();
-        Callback::from(move |v: String| st.set(v))
-    };
+    let approve = use_action::<ApproveAccountRequest>();
+    let reject = use_action::<RejectAccountRequest>();
     let onsubmit = {
-        let (erp, erp_list, temp, reason, error, busy, done, id, decision) = (
-            erp.clone(),
-            erp_list.clone(),
-            temp.clone(),
-            reason.clone(),
-            error.clone(),
-            busy.clone(),
+        let (erp, erp_list, temp, reason) =
+            (erp.clone(), erp_list.clone(), temp.clone(), reason.clone());
+        let (approve, reject, done, id) = (
+            approve.clone(),
+            reject.clone(),
             p.on_done.clone(),
             p.request.id,
-            p.decision,
         );
         Callback::from(move |ev: SubmitEvent| {
             ev.prevent_default();
-            let (error, busy, done) = (error.clone(), busy.clone(), done.clone());
-            busy.set(true);
-            match decision {
-                Decision::Approve => {
-                    let (erp_customer_code, erp_customer) = pick_erp(&erp, &erp_list, None);
-                    let req = ApproveRequest {
-                        id,
-                        erp_customer_code,
-                        erp_customer,
-                        temporary_password: Some((*temp).clone())
-                            .filter(|t| !t.is_empty())
-                            .map(Secret::new),
-                    };
-                    spawn_local(async move {
-                        match call::<ApproveAccountRequest>(&req).await {
-                            Ok(a) => done.emit(html! {
-                                <div class="banner info" id="temp-password-box">
-                                    { format!("Request approved: account {} created. Temporary password (shown once; to be changed at the first sign-in): ", a.created.account.email) }
-                                    <strong id="temp-password">{ a.created.temporary_password.expose().to_owned() }</strong>
-                                    if let Some(w) = a.created.erp_warning { <p class="error">{ w }</p> }
-                                </div>
-                            }),
-                            Err(e) => error.set(Some(e)),
-                        }
-                        busy.set(false);
-                    });
-                }
-                Decision::Reject => {
-                    let req = RejectRequest {
-                        id,
-                        reason: (*reason).clone(),
-                    };
-                    spawn_local(async move {
-                        match call::<RejectAccountRequest>(&req).await {
-                            Ok(r) => done.emit(html! {
-                                <div class="banner info" id="request-rejected">{ format!("The request of {} was rejected.", r.email) }</div>
-                            }),
-                            Err(e) => error.set(Some(e)),
-                        }
-                        busy.set(false);
-                    });
-                }
+            let done = done.clone();
+            if approving {
+                let (erp_customer_code, erp_customer) = pick_erp(&erp, &erp_list, None);
+                let req = ApproveRequest {
+                    id,
+                    erp_customer_code,
+                    erp_customer,
+                    temporary_password: temporary(&temp),
+                };
+                approve.run(req, move |a| {
+                    done.emit(html! {
+                        <div class="banner info" id="temp-password-box">
+                            { format!("Request approved: account {} created. Temporary password (shown once; to be changed at the first sign-in): ", a.created.account.email) }
+                            <strong id="temp-password">{ a.created.temporary_password.expose().to_owned() }</strong>
+                            if let Some(w) = a.created.erp_warning { <p class="error">{ w }</p> }
+                        </div>
+                    })
+                });
+            } else {
+                let req = RejectRequest {
+                    id,
+                    reason: (*reason).clone(),
+                };
+                reject.run(req, move |r| {
+                    done.emit(html! {
+                        <div class="banner info" id="request-rejected">{ format!("The request of {} was rejected.", r.email) }</div>
+                    })
+                });
             }
         })
+    };
+    let (busy, error) = if approving {
+        (approve.busy(), approve.error())
+    } else {
+        (reject.busy(), reject.error())
+    };
+    let on_list = {
+        let erp_list = erp_list.clone();
+        Callback::from(move |list| erp_list.set(list))
     };
     let r = &p.request;
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
     html! {
         <form class="card" id="request-decision" {onsubmit}>
-            if p.decision == Decision::Approve {
+            if approving {
                 <h2>{ format!("Approve the request of {} ({})", r.name, r.email) }</h2>
                 <p class="muted">{ format!("A customer account is created for {}, company \"{}\". Link it to the ERP customer whose data it may see.", r.email, r.company) }</p>
                 <div class="grid2">
                     <div>
-                        <label for="ar-erp">{ "ERP customer" }</label>
-                        <input id="ar-erp" list="ar-erp-options" value={(*erp).clone()} oninput={s(&erp).reform(|e: InputEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().value())} />
-                        <datalist id="ar-erp-options">{ for erp_list.iter().map(|c| html! { <option value={c.label()}>{ c.city.clone().unwrap_or_default() }</option> }) }</datalist>
+                        <ErpInput id="ar-erp" list_id="ar-erp-options" value={(*erp).clone()} oninput={setter(&erp)} list={(*erp_list).clone()} {on_list} />
                         <div class="hint">{ "Pick from the list (name and code)." }</div>
                     </div>
-                    <div><Field id="ar-temp" label="Temporary password (optional)" kind="password" value={(*temp).clone()} oninput={s(&temp)} hint="Leave empty to generate one." /></div>
+                    <div><Field id="ar-temp" label="Temporary password (optional)" kind="password" value={(*temp).clone()} oninput={setter(&temp)} hint="Leave empty to generate one." /></div>
                 </div>
             } else {
                 <h2>{ format!("Reject the request of {} ({})", r.name, r.email) }</h2>
-                <Field id="ar-reason" label="Reason (kept with the request)" value={(*reason).clone()} oninput={s(&reason)} />
+                <Field id="ar-reason" label="Reason (kept with the request)" value={(*reason).clone()} oninput={setter(&reason)} />
             }
-            { error_line("request-error", &error) }
+            { error_line("request-error", error) }
             <div class="actions">
-                if p.decision == Decision::Approve {
-                    <button id="ar-approve" type="submit" disabled={*busy}>{ "Create account" }</button>
+                if approving {
+                    <button id="ar-approve" type="submit" disabled={busy}>{ "Create account" }</button>
                 } else {
-                    <button id="ar-reject" type="submit" disabled={*busy}>{ "Reject request" }</button>
+                    <button id="ar-reject" type="submit" disabled={busy}>{ "Reject request" }</button>
                 }
                 <button type="button" class="secondary" onclick={cancel}>{ "Cancel" }</button>
             </div>

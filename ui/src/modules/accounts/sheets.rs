@@ -1,6 +1,12 @@
 //! The Excel card of the Customers window: import (check / all or nothing / valid rows only) and export.
 
-use super::*;
+use crate::common::data::use_action;
+use crate::common::widgets::{Field, import_issues, setter};
+use portdesk_types::accounts::{
+    AccountKind, AccountQuery, ExportRequest, ImportMode, ImportRequest,
+};
+use portdesk_types::api::{ExportAccounts, ImportAccounts};
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct SheetsProps {
@@ -13,10 +19,12 @@ pub(super) struct SheetsProps {
 #[function_component(Sheets)]
 pub(super) fn sheets(p: &SheetsProps) -> Html {
     let export_path = use_state(String::new);
-    let export = use_state(|| None::<Result<ExportReply, ApiError>>);
+    let export = use_action::<ExportAccounts>();
     let import_path = use_state(String::new);
-    let report = use_state(|| None::<Result<(ImportMode, ImportReport), ApiError>>);
-    let busy = use_state(|| false);
+    let import = use_action::<ImportAccounts>();
+    // The mode of the import whose report is shown (set with the report, not at the click,
+    // so a report never reads as another mode's).
+    let mode = use_state(|| ImportMode::Check);
     let do_export = {
         let (export_path, export, query) = (export_path.clone(), export.clone(), p.query.clone());
         Callback::from(move |_| {
@@ -27,39 +35,35 @@ pub(super) fn sheets(p: &SheetsProps) -> Html {
                 },
                 path: (*export_path).clone(),
             };
-            let export = export.clone();
-            spawn_local(async move { export.set(Some(call::<ExportAccounts>(&req).await)) });
+            export.run(req, |_| ());
         })
     };
-    let run = |mode: ImportMode| {
-        let (import_path, report, busy, done) = (
+    let run = |m: ImportMode| {
+        let (import_path, import, mode, done) = (
             import_path.clone(),
-            report.clone(),
-            busy.clone(),
+            import.clone(),
+            mode.clone(),
             p.on_imported.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let req = ImportRequest {
                 path: (*import_path).clone(),
-                mode,
+                mode: m,
             };
-            let (report, busy, done) = (report.clone(), busy.clone(), done.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<ImportAccounts>(&req).await;
-                if matches!(&r, Ok(rep) if rep.created > 0) {
+            let (mode, done) = (mode.clone(), done.clone());
+            import.run(req, move |rep| {
+                if rep.created > 0 {
                     done.emit(());
                 }
-                report.set(Some(r.map(|rep| (mode, rep))));
-                busy.set(false);
+                mode.set(m);
             });
         })
     };
-    let report_view = match &*report {
-        None => html! {},
-        Some(Err(e)) => html! { <p class="error" id="import-result">{ e.message.clone() }</p> },
-        Some(Ok((mode, r))) => {
-            let summary = match mode {
+    let report_view = match (import.error(), import.done()) {
+        (Some(e), _) => html! { <p class="error" id="import-result">{ e.message.clone() }</p> },
+        (None, None) => html! {},
+        (None, Some(r)) => {
+            let summary = match *mode {
                 ImportMode::Check => format!(
                     "{} row(s) checked: {} valid, {} problem(s). Nothing was changed.",
                     r.rows,
@@ -83,36 +87,32 @@ pub(super) fn sheets(p: &SheetsProps) -> Html {
                     <p id="import-result" class={if r.issues.is_empty() { "ok" } else { "error" }}>{ summary }</p>
                     if r.created > 0 { <p class="muted">{ "Imported accounts have no password yet: use Reset password to give each one a temporary password." }</p> }
                     if r.unverified > 0 { <p class="error">{ format!("{} account(s) could not be checked against the ERP and are marked unverified.", r.unverified) }</p> }
-                    { crate::common::widgets::import_issues("import-issues", &r.issues) }
+                    { import_issues("import-issues", &r.issues) }
                 </>
             }
         }
-    };
-    let setp = |st: &UseStateHandle<String>| {
-        let st = st.clone();
-        Callback::from(move |v: String| st.set(v))
     };
     html! {
         <div class="card">
             <h2>{ "Excel" }</h2>
             <div class="grid2">
-                <div><Field id="accounts-export-path" label="Export the list above to (.xlsx)" value={(*export_path).clone()} oninput={setp(&export_path)} hint="Empty: a dated file in your Downloads folder." /></div>
+                <div><Field id="accounts-export-path" label="Export the list above to (.xlsx)" value={(*export_path).clone()} oninput={setter(&export_path)} hint="Empty: a dated file in your Downloads folder." /></div>
                 <div class="actions" style="align-items:end"><button id="accounts-export" class="secondary" onclick={do_export}>{ "Export to Excel" }</button></div>
             </div>
-            { match &*export {
-                Some(Ok(r)) => html! { <p class="ok" id="accounts-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                Some(Err(e)) => html! { <p class="error" id="accounts-export-result">{ e.message.clone() }</p> },
-                None => html! {},
-            } }
+            if let Some(e) = export.error() {
+                <p class="error" id="accounts-export-result">{ e.message.clone() }</p>
+            } else if let Some(r) = export.done() {
+                <p class="ok" id="accounts-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p>
+            }
             if p.kind == AccountKind::Customers {
-                <Field id="import-path" label="Import customer accounts from (.xlsx)" value={(*import_path).clone()} oninput={setp(&import_path)}
+                <Field id="import-path" label="Import customer accounts from (.xlsx)" value={(*import_path).clone()} oninput={setter(&import_path)}
                     hint="Columns: Name, E-mail, ERP customer, and ERP customer code (header in row 1). Without a code a row is linked by its ERP customer name when exactly one ERP customer has it. Check first; nothing is changed until you import." />
                 <div class="actions">
-                    <button id="import-check" class="secondary" onclick={run(ImportMode::Check)} disabled={*busy}>{ "Check sheet" }</button>
-                    <button id="import-all" onclick={run(ImportMode::AllOrNothing)} disabled={*busy}>{ "Import (only if every row is valid)" }</button>
-                    <button id="import-valid" class="secondary" onclick={run(ImportMode::ValidRowsOnly)} disabled={*busy}>{ "Import the valid rows only" }</button>
+                    <button id="import-check" class="secondary" onclick={run(ImportMode::Check)} disabled={import.busy()}>{ "Check sheet" }</button>
+                    <button id="import-all" onclick={run(ImportMode::AllOrNothing)} disabled={import.busy()}>{ "Import (only if every row is valid)" }</button>
+                    <button id="import-valid" class="secondary" onclick={run(ImportMode::ValidRowsOnly)} disabled={import.busy()}>{ "Import the valid rows only" }</button>
                 </div>
-                if *busy { <div class="banner info">{ "Reading the sheet…" }</div> }
+                if import.busy() { <div class="banner info">{ "Reading the sheet…" }</div> }
                 { report_view }
             }
         </div>

@@ -2,13 +2,12 @@
 //! file in Downloads) and import it back with "check", "all or nothing" or "valid rows only";
 //! every problem in a table by row and column. Conflicts go to the grid's "Keep mine" banner.
 
-use crate::common::ipc::call;
-use crate::common::widgets::Field;
-use portdesk_types::ApiError;
-use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode};
+use crate::common::data::{use_action, use_job};
+use crate::common::ipc::save_xlsx_dialog;
+use crate::common::widgets::{Field, import_issues, setter};
+use portdesk_types::accounts::{ExportRequest, ImportMode};
 use portdesk_types::api::{ExportForecast, ImportForecast};
-use portdesk_types::forecasts::{CellChange, ForecastImport, ForecastImportReport, GridRequest};
-use wasm_bindgen_futures::spawn_local;
+use portdesk_types::forecasts::{CellChange, ForecastImport, GridRequest};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -26,22 +25,26 @@ pub struct ExcelProps {
 pub fn forecast_excel(p: &ExcelProps) -> Html {
     let import_path = use_state(String::new);
     let export_path = use_state(String::new);
-    let busy = use_state(|| None::<&'static str>);
-    let report = use_state(|| None::<Result<ForecastImportReport, ApiError>>);
-    let exported = use_state(|| None::<Result<ExportReply, ApiError>>);
+    let export = use_action::<ExportForecast>();
+    let import = use_action::<ImportForecast>();
+    // The last import's mode, for the line shown while it runs.
+    let mode = use_state(|| ImportMode::Check);
+    let dialog = use_job();
     let choose = {
-        let export_path = export_path.clone();
+        let (dialog, export_path) = (dialog.clone(), export_path.clone());
         Callback::from(move |_: MouseEvent| {
             let export_path = export_path.clone();
-            spawn_local(async move {
-                if let Ok(Some(p)) = crate::common::ipc::save_xlsx_dialog("forecast.xlsx").await {
+            dialog.run(async move {
+                // A dialog that cannot open leaves the path as typed.
+                if let Ok(Some(p)) = save_xlsx_dialog("forecast.xlsx").await {
                     export_path.set(p);
                 }
+                Ok(())
             });
         })
     };
-    let export = {
-        let (path, exported, busy) = (export_path.clone(), exported.clone(), busy.clone());
+    let on_export = {
+        let (path, export) = (export_path.clone(), export.clone());
         let query = GridRequest {
             cycle_id: p.cycle_id,
             rep_id: p.rep_id,
@@ -51,46 +54,38 @@ pub fn forecast_excel(p: &ExcelProps) -> Html {
                 path: (*path).clone(),
                 query: query.clone(),
             };
-            let (exported, busy) = (exported.clone(), busy.clone());
-            busy.set(Some("Writing the workbook…"));
-            spawn_local(async move {
-                exported.set(Some(call::<ExportForecast>(&req).await));
-                busy.set(None);
-            });
+            export.run(req, |_| ());
         })
     };
-    let import = |mode: ImportMode| {
-        let (path, report, busy, done) = (
-            import_path.clone(),
-            report.clone(),
-            busy.clone(),
-            p.on_imported.clone(),
-        );
-        let (cycle_id, rep_id) = (p.cycle_id, p.rep_id);
+    let on_import = |m: ImportMode| {
+        let (path, import, mode) = (import_path.clone(), import.clone(), mode.clone());
+        let (cycle_id, rep_id, done) = (p.cycle_id, p.rep_id, p.on_imported.clone());
         Callback::from(move |_: MouseEvent| {
             let req = ForecastImport {
                 cycle_id,
                 rep_id,
                 path: (*path).clone(),
-                mode,
+                mode: m,
             };
-            let (report, busy, done) = (report.clone(), busy.clone(), done.clone());
-            busy.set(Some(if mode == ImportMode::Check {
-                "Checking the sheet…"
-            } else {
-                "Importing…"
-            }));
-            spawn_local(async move {
-                let r = call::<ImportForecast>(&req).await;
-                if let Ok(r) = &r
-                    && r.applied + r.conflicts.len() as u32 > 0
-                {
-                    done.emit(r.changes.clone());
+            mode.set(m);
+            let done = done.clone();
+            import.run(req, move |r| {
+                if r.applied + r.conflicts.len() as u32 > 0 {
+                    done.emit(r.changes);
                 }
-                report.set(Some(r));
-                busy.set(None);
             });
         })
+    };
+    let busy = if export.busy() {
+        Some("Writing the workbook…")
+    } else if import.busy() {
+        Some(if *mode == ImportMode::Check {
+            "Checking the sheet…"
+        } else {
+            "Importing…"
+        })
+    } else {
+        None
     };
     let idle = busy.is_none();
     html! {
@@ -99,43 +94,43 @@ pub fn forecast_excel(p: &ExcelProps) -> Html {
             <div class="grid2">
                 <div>
                     <Field id="fc-export-path" label="Export to (.xlsx)" value={(*export_path).clone()}
-                        oninput={{ let s = export_path.clone(); Callback::from(move |v| s.set(v)) }}
+                        oninput={setter(&export_path)}
                         hint="Empty: a dated file in your Downloads folder. The sheet has a row per customer and product, a column per month." />
                     <div class="actions">
                         <button class="secondary" id="fc-export-choose" onclick={choose} disabled={!idle}>{ "Choose…" }</button>
-                        <button id="fc-export" onclick={export} disabled={!idle}>{ "Export to Excel" }</button>
+                        <button id="fc-export" onclick={on_export} disabled={!idle}>{ "Export to Excel" }</button>
                     </div>
                 </div>
                 if p.editable {
                     <div>
                         <Field id="fc-import-path" label="Import from Excel… (.xlsx)" value={(*import_path).clone()}
-                            oninput={{ let s = import_path.clone(); Callback::from(move |v| s.set(v)) }}
+                            oninput={setter(&import_path)}
                             hint="A sheet exported here, edited in Excel. Empty cells change nothing; a cell changed here since the export is shown for a decision." />
                         <div class="actions">
-                            <button class="secondary" id="fc-import-check" onclick={import(ImportMode::Check)} disabled={!idle}>{ "Check the sheet" }</button>
-                            <button id="fc-import" onclick={import(ImportMode::AllOrNothing)} disabled={!idle}>{ "Import (all or nothing)" }</button>
-                            <button class="secondary" id="fc-import-valid" onclick={import(ImportMode::ValidRowsOnly)} disabled={!idle}>{ "Import valid rows only" }</button>
+                            <button class="secondary" id="fc-import-check" onclick={on_import(ImportMode::Check)} disabled={!idle}>{ "Check the sheet" }</button>
+                            <button id="fc-import" onclick={on_import(ImportMode::AllOrNothing)} disabled={!idle}>{ "Import (all or nothing)" }</button>
+                            <button class="secondary" id="fc-import-valid" onclick={on_import(ImportMode::ValidRowsOnly)} disabled={!idle}>{ "Import valid rows only" }</button>
                         </div>
                     </div>
                 }
             </div>
-            if let Some(what) = *busy { <p class="muted" id="fc-excel-busy">{ what }</p> }
-            { match &*report {
-                Some(Ok(r)) => html! {
+            if let Some(what) = busy { <p class="muted" id="fc-excel-busy">{ what }</p> }
+            { match (import.error(), import.done()) {
+                (None, Some(r)) => html! {
                     <div id="fc-import-report">
                         <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!(
                             "{} row(s), {} valid, {} changed cell(s), {} applied, {} conflict(s), {} problem(s)",
                             r.rows, r.valid, r.changed, r.applied, r.conflicts.len(), r.issues.len()) }</p>
-                        { crate::common::widgets::import_issues("fc-import-issues", &r.issues) }
+                        { import_issues("fc-import-issues", &r.issues) }
                     </div>
                 },
-                Some(Err(e)) => html! { <p class="error" id="fc-import-report">{ e.message.clone() }</p> },
-                None => html! {},
+                (Some(e), _) => html! { <p class="error" id="fc-import-report">{ e.message.clone() }</p> },
+                (None, None) => html! {},
             } }
-            { match &*exported {
-                Some(Ok(r)) => html! { <p class="ok" id="fc-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                Some(Err(e)) => html! { <p class="error" id="fc-export-result">{ e.message.clone() }</p> },
-                None => html! {},
+            { match (export.error(), export.done()) {
+                (None, Some(r)) => html! { <p class="ok" id="fc-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                (Some(e), _) => html! { <p class="error" id="fc-export-result">{ e.message.clone() }</p> },
+                (None, None) => html! {},
             } }
         </div>
     }

@@ -3,13 +3,12 @@
 //! "Import assignments / matrix…" reads either sheet back with "check", "all or nothing" or
 //! "valid rows only", every problem in a table by row and column (as the grid's Excel card).
 
-use crate::common::ipc::call;
-use crate::common::widgets::Field;
-use portdesk_types::ApiError;
-use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode};
+use crate::common::data::{use_action, use_job};
+use crate::common::ipc::save_xlsx_dialog;
+use crate::common::widgets::{Field, import_issues, setter};
+use portdesk_types::accounts::{ExportRequest, ImportMode};
 use portdesk_types::api::{ExportForecastMasters, ImportForecastMasters};
-use portdesk_types::forecasts::{MastersCounts, MastersImport, MastersImportReport};
-use wasm_bindgen_futures::spawn_local;
+use portdesk_types::forecasts::{MastersCounts, MastersImport};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -32,64 +31,61 @@ fn counts(sheet: &str, c: &MastersCounts) -> String {
 pub fn masters_excel(p: &MastersProps) -> Html {
     let import_path = use_state(String::new);
     let export_path = use_state(String::new);
-    let busy = use_state(|| None::<&'static str>);
-    let report = use_state(|| None::<Result<MastersImportReport, ApiError>>);
-    let exported = use_state(|| None::<Result<ExportReply, ApiError>>);
+    let export = use_action::<ExportForecastMasters>();
+    let import = use_action::<ImportForecastMasters>();
+    // The last import's mode, for the line shown while it runs.
+    let mode = use_state(|| ImportMode::Check);
+    let dialog = use_job();
     let choose = {
-        let export_path = export_path.clone();
+        let (dialog, export_path) = (dialog.clone(), export_path.clone());
         Callback::from(move |_: MouseEvent| {
             let export_path = export_path.clone();
-            spawn_local(async move {
-                if let Ok(Some(p)) =
-                    crate::common::ipc::save_xlsx_dialog("forecast-masters.xlsx").await
-                {
+            dialog.run(async move {
+                // A dialog that cannot open leaves the path as typed.
+                if let Ok(Some(p)) = save_xlsx_dialog("forecast-masters.xlsx").await {
                     export_path.set(p);
                 }
+                Ok(())
             });
         })
     };
-    let export = {
-        let (path, exported, busy) = (export_path.clone(), exported.clone(), busy.clone());
+    let on_export = {
+        let (path, export) = (export_path.clone(), export.clone());
         Callback::from(move |_: MouseEvent| {
             let req = ExportRequest {
                 path: (*path).clone(),
                 query: (),
             };
-            let (exported, busy) = (exported.clone(), busy.clone());
-            busy.set(Some("Writing the workbook…"));
-            spawn_local(async move {
-                exported.set(Some(call::<ExportForecastMasters>(&req).await));
-                busy.set(None);
-            });
+            export.run(req, |_| ());
         })
     };
-    let import = |mode: ImportMode| {
-        let (path, report, busy, done) = (
-            import_path.clone(),
-            report.clone(),
-            busy.clone(),
-            p.on_imported.clone(),
-        );
+    let on_import = |m: ImportMode| {
+        let (path, import, mode) = (import_path.clone(), import.clone(), mode.clone());
+        let done = p.on_imported.clone();
         Callback::from(move |_: MouseEvent| {
             let req = MastersImport {
                 path: (*path).clone(),
-                mode,
+                mode: m,
             };
-            let (report, busy, done) = (report.clone(), busy.clone(), done.clone());
-            busy.set(Some(if mode == ImportMode::Check {
-                "Checking the workbook…"
-            } else {
-                "Importing…"
-            }));
-            spawn_local(async move {
-                let r = call::<ImportForecastMasters>(&req).await;
-                if matches!(&r, Ok(r) if r.applied) {
+            mode.set(m);
+            let done = done.clone();
+            import.run(req, move |r| {
+                if r.applied {
                     done.emit(());
                 }
-                report.set(Some(r));
-                busy.set(None);
             });
         })
+    };
+    let busy = if export.busy() {
+        Some("Writing the workbook…")
+    } else if import.busy() {
+        Some(if *mode == ImportMode::Check {
+            "Checking the workbook…"
+        } else {
+            "Importing…"
+        })
+    } else {
+        None
     };
     let idle = busy.is_none();
     html! {
@@ -98,42 +94,42 @@ pub fn masters_excel(p: &MastersProps) -> Html {
             <div class="grid2">
                 <div>
                     <Field id="fc-masters-export-path" label="Export to (.xlsx)" value={(*export_path).clone()}
-                        oninput={{ let s = export_path.clone(); Callback::from(move |v| s.set(v)) }}
+                        oninput={setter(&export_path)}
                         hint="Empty: a dated file in your Downloads folder. Sheet Assignments: customer code, customer, rep e-mail, active. Sheet Matrix: customer code, part, description, active." />
                     <div class="actions">
                         <button class="secondary" id="fc-masters-export-choose" onclick={choose} disabled={!idle}>{ "Choose…" }</button>
-                        <button id="fc-masters-export" onclick={export} disabled={!idle}>{ "Export masters" }</button>
+                        <button id="fc-masters-export" onclick={on_export} disabled={!idle}>{ "Export masters" }</button>
                     </div>
                 </div>
                 <div>
                     <Field id="fc-masters-import-path" label="Import assignments / matrix… (.xlsx)" value={(*import_path).clone()}
-                        oninput={{ let s = import_path.clone(); Callback::from(move |v| s.set(v)) }}
+                        oninput={setter(&import_path)}
                         hint="Either sheet or both, by name. Active: yes or no (1 / 0); \"no\" retires a customer or a line; an empty cell keeps what is stored. Nothing is deleted." />
                     <div class="actions">
-                        <button class="secondary" id="fc-masters-check" onclick={import(ImportMode::Check)} disabled={!idle}>{ "Check the workbook" }</button>
-                        <button id="fc-masters-import" onclick={import(ImportMode::AllOrNothing)} disabled={!idle}>{ "Import (all or nothing)" }</button>
-                        <button class="secondary" id="fc-masters-import-valid" onclick={import(ImportMode::ValidRowsOnly)} disabled={!idle}>{ "Import valid rows only" }</button>
+                        <button class="secondary" id="fc-masters-check" onclick={on_import(ImportMode::Check)} disabled={!idle}>{ "Check the workbook" }</button>
+                        <button id="fc-masters-import" onclick={on_import(ImportMode::AllOrNothing)} disabled={!idle}>{ "Import (all or nothing)" }</button>
+                        <button class="secondary" id="fc-masters-import-valid" onclick={on_import(ImportMode::ValidRowsOnly)} disabled={!idle}>{ "Import valid rows only" }</button>
                     </div>
                 </div>
             </div>
-            if let Some(what) = *busy { <p class="muted" id="fc-masters-busy">{ what }</p> }
-            { match &*report {
-                Some(Ok(r)) => html! {
+            if let Some(what) = busy { <p class="muted" id="fc-masters-busy">{ what }</p> }
+            { match (import.error(), import.done()) {
+                (None, Some(r)) => html! {
                     <div id="fc-masters-report">
                         <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!(
                             "{}; {}; {} problem(s); {}",
                             counts("Assignments", &r.assignments), counts("Matrix", &r.matrix), r.issues.len(),
                             if r.applied { "applied" } else { "nothing applied" }) }</p>
-                        { crate::common::widgets::import_issues("fc-masters-issues", &r.issues) }
+                        { import_issues("fc-masters-issues", &r.issues) }
                     </div>
                 },
-                Some(Err(e)) => html! { <p class="error" id="fc-masters-report">{ e.message.clone() }</p> },
-                None => html! {},
+                (Some(e), _) => html! { <p class="error" id="fc-masters-report">{ e.message.clone() }</p> },
+                (None, None) => html! {},
             } }
-            { match &*exported {
-                Some(Ok(r)) => html! { <p class="ok" id="fc-masters-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                Some(Err(e)) => html! { <p class="error" id="fc-masters-export-result">{ e.message.clone() }</p> },
-                None => html! {},
+            { match (export.error(), export.done()) {
+                (None, Some(r)) => html! { <p class="ok" id="fc-masters-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                (Some(e), _) => html! { <p class="error" id="fc-masters-export-result">{ e.message.clone() }</p> },
+                (None, None) => html! {},
             } }
         </div>
     }

@@ -16,23 +16,12 @@ mod masters;
 mod chart;
 mod report;
 
-use crate::common::grid::VirtualGrid;
-use crate::common::ipc::call;
-use crate::common::widgets::{date_time, error_line};
+use crate::common::data::use_command;
 use admin::CyclesAdmin;
-use excel::ForecastExcel;
-use history::{UndoStep, changes_of, patched, undo_edits};
-use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::forecasts::*;
-use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-const ROW_H: f64 = 34.0;
-const VIEW_ROWS: u32 = 14;
 
 #[derive(Properties, PartialEq)]
 pub struct ForecastsProps {
@@ -43,35 +32,39 @@ pub struct ForecastsProps {
 pub fn forecasts_window(p: &ForecastsProps) -> Html {
     // The commands' own declaration, the one the core enforces.
     let admin = may::<CreateCycle>(p.me.role);
-    let cycles = use_state(|| None::<Result<Vec<Cycle>, ApiError>>);
+    let cycles = use_command::<ListCycles>(());
     let chosen = use_state(|| None::<i64>);
     let rep = use_state(|| None::<i64>);
-    let reload = use_state(|| 0u32);
+    // Each change the admin makes: the cycles and the grid are read again.
+    let changes = use_state(|| 0u32);
+    // The cycle picked; until then the open one (else the first) of the first list read,
+    // pinned below so that a later list does not move it.
+    let shown = (*chosen).or_else(|| {
+        let list = cycles.data()?;
+        list.iter()
+            .find(|c| c.status == CycleStatus::Open)
+            .or(list.first())
+            .map(|c| c.id)
+    });
     {
-        let (cycles, chosen) = (cycles.clone(), chosen.clone());
-        use_effect_with(*reload, move |_| {
-            spawn_local(async move {
-                let r = call::<ListCycles>(&()).await;
-                if let (Ok(list), None) = (&r, *chosen) {
-                    chosen.set(
-                        list.iter()
-                            .find(|c| c.status == CycleStatus::Open)
-                            .or(list.first())
-                            .map(|c| c.id),
-                    );
-                }
-                cycles.set(Some(r));
-            });
+        let chosen = chosen.clone();
+        use_effect_with(shown, move |id| {
+            if chosen.is_none() && id.is_some() {
+                chosen.set(*id);
+            }
         });
     }
     let bump = {
-        let reload = reload.clone();
-        Callback::from(move |_: ()| reload.set(*reload + 1))
+        let (changes, reload) = (changes.clone(), cycles.reload());
+        Callback::from(move |_: ()| {
+            changes.set(*changes + 1);
+            reload.emit(());
+        })
     };
-    let list = match &*cycles {
-        Some(Ok(l)) => l.clone(),
-        Some(Err(e)) => return html! { <p class="error">{ e.message.clone() }</p> },
-        None => return html! { <p class="muted">{ "Loading…" }</p> },
+    let list = match (cycles.data(), cycles.error()) {
+        (Some(l), _) => l,
+        (_, Some(e)) => return html! { <p class="error">{ e.message.clone() }</p> },
+        _ => return html! { <p class="muted">{ "Loading…" }</p> },
     };
     let on_cycle = {
         let chosen = chosen.clone();
@@ -84,7 +77,7 @@ pub fn forecasts_window(p: &ForecastsProps) -> Html {
             )
         })
     };
-    let cycle = list.iter().find(|c| Some(c.id) == *chosen).cloned();
+    let cycle = list.iter().find(|c| Some(c.id) == shown).cloned();
     let grid_rep = if admin { *rep } else { None };
     html! {
         <>
@@ -95,7 +88,7 @@ pub fn forecasts_window(p: &ForecastsProps) -> Html {
                 } else {
                     <select id="fc-cycle" onchange={on_cycle}>
                         { for list.iter().map(|c| html! {
-                            <option value={c.id.to_string()} selected={Some(c.id) == *chosen}>{ format!("{} · {} + {} months · {}", c.name, c.first_month, c.horizon, c.status.as_str()) }</option>
+                            <option value={c.id.to_string()} selected={Some(c.id) == shown}>{ format!("{} · {} + {} months · {}", c.name, c.first_month, c.horizon, c.status.as_str()) }</option>
                         }) }
                     </select>
                 }
@@ -103,7 +96,7 @@ pub fn forecasts_window(p: &ForecastsProps) -> Html {
             if admin { <CyclesAdmin cycle={cycle.clone()} on_changed={bump.clone()} on_rep={{ let rep = rep.clone(); Callback::from(move |r| rep.set(Some(r))) }} /> }
             if let Some(c) = cycle {
                 if !admin || grid_rep.is_some() {
-                    <ForecastGrid cycle_id={c.id} rep_id={grid_rep} reload={*reload} />
+                    <ForecastGrid cycle_id={c.id} rep_id={grid_rep} reload={*changes} />
                 }
             }
         </>

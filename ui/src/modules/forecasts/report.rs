@@ -1,10 +1,12 @@
 //! The cycle report in the window (admin): the forecast by rep, by customer or by product,
-//! beside the same months a year earlier. The .xlsx report holds the same and every line.
+//! beside the same months a year earlier. The .xlsx report (`ReportFile`) holds the same and
+//! every line.
 
-use crate::common::ipc::call;
-use portdesk_types::ApiError;
-use portdesk_types::api::GetForecastSummary;
-use portdesk_types::forecasts::{CycleRef, ForecastSummary, SummaryRow};
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::{Field, setter};
+use portdesk_types::accounts::ExportRequest;
+use portdesk_types::api::{ForecastReport, GetForecastSummary};
+use portdesk_types::forecasts::{CycleRef, SummaryRow};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,18 +23,8 @@ enum View {
 
 #[function_component(CycleReport)]
 pub fn cycle_report(p: &ReportProps) -> Html {
-    let summary = use_state(|| None::<Result<ForecastSummary, ApiError>>);
+    let summary = use_command::<GetForecastSummary>(CycleRef { id: p.cycle_id });
     let view = use_state(|| View::Rep);
-    let tick = use_state(|| 0u32);
-    {
-        let summary = summary.clone();
-        let r = CycleRef { id: p.cycle_id };
-        use_effect_with((p.cycle_id, *tick), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                summary.set(Some(call::<GetForecastSummary>(&r).await));
-            });
-        });
-    }
     let pick = |v: View| {
         let view = view.clone();
         Callback::from(move |_: MouseEvent| view.set(v))
@@ -46,10 +38,10 @@ pub fn cycle_report(p: &ReportProps) -> Html {
         View::Customer => ("Customer", "Sales rep"),
         View::Product => ("Product", ""),
     };
-    let body = match &*summary {
-        None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-        Some(Ok(s)) => {
+    let body = match (summary.data(), summary.error()) {
+        (None, None) => html! { <p class="muted">{ "Loading…" }</p> },
+        (_, Some(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+        (Some(s), _) => {
             let rows: &[SummaryRow] = match *view {
                 View::Rep => &s.by_rep,
                 View::Customer => &s.by_customer,
@@ -75,9 +67,42 @@ pub fn cycle_report(p: &ReportProps) -> Html {
                 { tab(View::Rep, "fc-summary-rep", "By rep") }
                 { tab(View::Customer, "fc-summary-customer", "By customer") }
                 { tab(View::Product, "fc-summary-product", "By product") }
-                <button class="link" onclick={{ let t = tick.clone(); Callback::from(move |_: MouseEvent| t.set(*t + 1)) }}>{ "Refresh" }</button>
+                <button class="link" onclick={summary.reload().reform(|_: MouseEvent| ())}>{ "Refresh" }</button>
             </div>
             { body }
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ReportFileProps {
+    pub cycle_id: i64,
+}
+
+/// The cycle report as an .xlsx file, where the admin says or in Downloads.
+#[function_component(ReportFile)]
+pub fn report_file(p: &ReportFileProps) -> Html {
+    let path = use_state(String::new);
+    let report = use_action::<ForecastReport>();
+    let make = {
+        let (path, report, id) = (path.clone(), report.clone(), p.cycle_id);
+        Callback::from(move |_: MouseEvent| {
+            let req = ExportRequest {
+                query: CycleRef { id },
+                path: (*path).clone(),
+            };
+            report.run(req, |_| ());
+        })
+    };
+    html! {
+        <div class="actions">
+            <Field id="fc-report-path" label="Report file (.xlsx; empty: Downloads)" value={(*path).clone()} oninput={setter(&path)} />
+            <button class="secondary" id="fc-report" onclick={make}>{ "Report (.xlsx)" }</button>
+            { match (report.error(), report.done()) {
+                (Some(e), _) => html! { <span class="error" id="fc-report-error">{ e.message.clone() }</span> },
+                (None, Some(r)) => html! { <span class="ok" id="fc-report-done">{ format!("{} line(s) written to {}", r.rows, r.path) }</span> },
+                (None, None) => html! {},
+            } }
+        </div>
     }
 }

@@ -1,13 +1,13 @@
 //! The Inventory window's export card: exactly the rows shown, to .xlsx, with progress and
 //! "Show in folder"; at a kiosk no path, no dialog and no file browser (the app names the file
-//! in the kiosk's export folder). Run through the data layer (`use_action`).
+//! in the kiosk's export folder). Run through the data layer (`use_action`, `use_job`).
 
-use crate::common::data::use_action;
+use crate::common::data::{use_action, use_job};
+use crate::common::ipc::{reveal_in_folder, save_xlsx_dialog};
 use crate::common::widgets::Field;
 use portdesk_types::accounts::ExportRequest;
 use portdesk_types::api::ExportInventory;
 use portdesk_types::inventory::InventoryFilter;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,7 +21,10 @@ pub struct ExportProps {
 pub fn export_card(p: &ExportProps) -> Html {
     let export = use_action::<ExportInventory>();
     let path = use_state(String::new);
-    // The native dialog could not open: said where the result goes.
+    let dialog = use_job();
+    let folder = use_job();
+    // The native dialog could not open: said where the result goes, until the next export
+    // (so not the job's own error, which only the next dialog would clear).
     let dialog_error = use_state(|| None::<String>);
     let do_export = {
         let (export, path, filter, kiosk, dialog_error) = (
@@ -51,12 +54,13 @@ pub fn export_card(p: &ExportProps) -> Html {
         let (path, dialog_error) = (path.clone(), dialog_error.clone());
         Callback::from(move |_: MouseEvent| {
             let (path, dialog_error) = (path.clone(), dialog_error.clone());
-            spawn_local(async move {
-                match crate::common::ipc::save_xlsx_dialog("inventory.xlsx").await {
+            dialog.run(async move {
+                match save_xlsx_dialog("inventory.xlsx").await {
                     Ok(Some(p)) => path.set(p),
                     Ok(None) => {}
                     Err(e) => dialog_error.set(Some(format!("The save dialog cannot open: {e}"))),
                 }
+                Ok(())
             });
         })
     };
@@ -77,10 +81,12 @@ pub fn export_card(p: &ExportProps) -> Html {
             let path = r.path.clone();
             let reveal = Callback::from(move |_: MouseEvent| {
                 let path = path.clone();
-                spawn_local(async move {
-                    if let Err(e) = crate::common::ipc::reveal_in_folder(&path).await {
+                folder.run(async move {
+                    // The card has no place for it: the export itself went well.
+                    if let Err(e) = reveal_in_folder(&path).await {
                         web_sys::console::warn_1(&e.into());
                     }
+                    Ok(())
                 });
             });
             html! { <p class="ok" id="inv-export-result">{ format!("Exported {} row(s) to {} ", r.rows, r.path) }<button id="inv-export-reveal" class="link" onclick={reveal}>{ "Show in folder" }</button></p> }

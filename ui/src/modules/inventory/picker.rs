@@ -1,6 +1,9 @@
 //! A staff member picks the ERP customer whose stock the Inventory window shows (by name or code).
 
-use super::*;
+use crate::common::data::use_command;
+use crate::common::widgets::Field;
+use portdesk_types::api::{ErpCustomer, ErpCustomerQuery, ErpCustomers};
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct PickerProps {
@@ -13,24 +16,15 @@ pub(super) struct PickerProps {
 #[function_component(CustomerPicker)]
 pub(super) fn customer_picker(p: &PickerProps) -> Html {
     let search = use_state(String::new);
-    let list = use_state(|| None::<Result<Vec<ErpCustomer>, ApiError>>);
-    {
-        let list = list.clone();
-        use_effect_with((*search).clone(), move |q| {
-            let req = ErpCustomerQuery {
-                search: Some(q.clone()).filter(|s| !s.is_empty()),
-            };
-            spawn_local(async move { list.set(Some(call::<ErpCustomers>(&req).await)) });
-        });
-    }
+    let list = use_command::<ErpCustomers>(ErpCustomerQuery {
+        search: Some((*search).clone()).filter(|s| !s.is_empty()),
+    });
     let s = search.clone();
     html! {
         <div class="card">
             <Field id="erp-customer-search" label="ERP customer" value={(*search).clone()} oninput={Callback::from(move |v| s.set(v))} hint="Type to search by name or code, then pick one." />
-            { match &*list {
-                None => html! { <p class="muted">{ "Reading the ERP…" }</p> },
-                Some(Err(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
-                Some(Ok(l)) => html! {
+            { match (list.data(), list.error()) {
+                (Some(l), _) => html! {
                     <>
                         <p class="muted" id="erp-customer-count">{ format!("{} ERP customer(s)", l.len()) }</p>
                         <div class="chips" id="erp-customers">
@@ -44,6 +38,8 @@ pub(super) fn customer_picker(p: &PickerProps) -> Html {
                         </div>
                     </>
                 },
+                (None, Some(e)) => html! { <p class="error" id="erp-error">{ e.message.clone() }</p> },
+                (None, None) => html! { <p class="muted">{ "Reading the ERP…" }</p> },
             } }
         </div>
     }

@@ -1,6 +1,15 @@
 //! The state of a refresh of the inventory copy, from the events of whichever window started it: rows read, rows saved, done, cancelled, failed.
 
-use super::*;
+use super::text::same_customer;
+use crate::common::data::use_event;
+use crate::common::ipc::call;
+use portdesk_types::api::{CancelRefresh, RefreshInventory};
+use portdesk_types::events::InventoryRefreshEvent;
+use portdesk_types::inventory::{RefreshPhase, RefreshProgress, RefreshReply, RefreshRequest};
+use portdesk_types::{ApiError, Command, ErrorKind};
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
 
 /// The refresh of the customer on screen, whoever started it: this window's own call and the
 /// progress events the core emits to every window.
@@ -172,4 +181,73 @@ impl Reducible for RefreshState {
         }
         Rc::new(s)
     }
+}
+
+/// The refresh of the customer on screen: its state, and the callbacks that start and cancel
+/// it (both act on the customer on screen when called).
+#[hook]
+pub(super) fn use_refresh(
+    customer: &UseStateHandle<Option<String>>,
+) -> (
+    UseReducerHandle<RefreshState>,
+    Callback<()>,
+    Callback<MouseEvent>,
+) {
+    let state = {
+        let c = (**customer).clone();
+        use_reducer(move || RefreshState {
+            customer: c,
+            ..Default::default()
+        })
+    };
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((**customer).clone(), move |c| {
+            dispatch.dispatch(RefreshAction::Show(c.clone()))
+        });
+    }
+    // Progress of any refresh, from whichever window started it; the state keeps only the
+    // customer on screen.
+    {
+        let dispatch = state.dispatcher();
+        use_event::<InventoryRefreshEvent>(Callback::from(move |p: RefreshProgress| {
+            dispatch.dispatch(RefreshAction::Event(p))
+        }));
+    }
+    let start = {
+        let (customer, dispatch) = (customer.clone(), state.dispatcher());
+        Callback::from(move |_: ()| {
+            let Some(c) = (*customer).clone() else { return };
+            dispatch.dispatch(RefreshAction::Call(c.clone()));
+            send::<RefreshInventory>(dispatch.clone(), c, RefreshAction::Reply);
+        })
+    };
+    let cancel = {
+        let (customer, dispatch) = (customer.clone(), state.dispatcher());
+        Callback::from(move |_: MouseEvent| {
+            let Some(c) = (*customer).clone() else { return };
+            dispatch.dispatch(RefreshAction::Cancel);
+            send::<CancelRefresh>(dispatch.clone(), c, RefreshAction::Cancelled);
+        })
+    };
+    (state, start, cancel)
+}
+
+/// Sends `C` about `customer` and hands the answer, refusal or not, to the state. Not through
+/// `use_action`: the state merges the answer with the progress events (a refusal is part of
+/// it, not a form's error), and the refreshes of two customers may overlap.
+fn send<C>(
+    dispatch: UseReducerDispatcher<RefreshState>,
+    customer: String,
+    answer: fn(String, Result<C::Reply, ApiError>) -> RefreshAction,
+) where
+    C: Command<Request = RefreshRequest> + 'static,
+{
+    spawn_local(async move {
+        let req = RefreshRequest {
+            customer_code: Some(customer.clone()),
+        };
+        let r = call::<C>(&req).await;
+        dispatch.dispatch(answer(customer, r));
+    });
 }

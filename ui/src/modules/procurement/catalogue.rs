@@ -1,14 +1,11 @@
 //! The catalogue and suppliers tabs: search, create, edit, deactivate; Excel in and out.
 
 use super::product_editor::{ProductEditor, edit_of};
-use crate::common::data::use_command;
-use crate::common::ipc::call;
-use crate::common::widgets::{Field, error_line};
-use portdesk_types::ApiError;
-use portdesk_types::accounts::{ExportReply, ExportRequest, ImportMode, ImportReport};
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::{Field, error_line, import_issues};
+use portdesk_types::accounts::{ExportRequest, ImportMode};
 use portdesk_types::api::*;
 use portdesk_types::procurement::*;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[function_component(Catalogue)]
@@ -30,31 +27,27 @@ pub fn catalogue() -> Html {
     let editing = use_state(|| None::<ProductEdit>);
     let import_path = use_state(String::new);
     let export_path = use_state(String::new);
-    let report = use_state(|| None::<Result<ImportReport, ApiError>>);
-    let exported = use_state(|| None::<Result<ExportReply, ApiError>>);
-    let import = |mode: ImportMode| {
-        let (path, report, reload) = (import_path.clone(), report.clone(), reload.clone());
+    let import = use_action::<ImportProducts>();
+    let export = use_action::<ExportProducts>();
+    let on_import = |mode: ImportMode| {
+        let (import, path, reload) = (import.clone(), import_path.clone(), reload.clone());
         Callback::from(move |_: MouseEvent| {
             let req = CatalogueImport {
                 path: (*path).clone(),
                 mode,
             };
-            let (report, reload) = (report.clone(), reload.clone());
-            spawn_local(async move {
-                report.set(Some(call::<ImportProducts>(&req).await));
-                reload.emit(());
-            });
+            let reload = reload.clone();
+            import.run(req, move |_| reload.emit(()));
         })
     };
-    let export = {
-        let (path, exported, query) = (export_path.clone(), exported.clone(), query.clone());
+    let on_export = {
+        let (export, path, query) = (export.clone(), export_path.clone(), query.clone());
         Callback::from(move |_: MouseEvent| {
             let req = ExportRequest {
                 path: (*path).clone(),
                 query: (*query).clone(),
             };
-            let exported = exported.clone();
-            spawn_local(async move { exported.set(Some(call::<ExportProducts>(&req).await)) });
+            export.run(req, |_| ());
         })
     };
     let editor = match &*editing {
@@ -119,25 +112,25 @@ pub fn catalogue() -> Html {
                     <div><Field id="cat-export-path" label="Export to (.xlsx)" value={(*export_path).clone()} oninput={{ let s = export_path.clone(); Callback::from(move |v| s.set(v)) }} hint="Empty: a dated file in your Downloads folder." /></div>
                 </div>
                 <div class="actions">
-                    <button class="secondary" id="cat-check" onclick={import(ImportMode::Check)}>{ "Check the sheet" }</button>
-                    <button id="cat-import" onclick={import(ImportMode::AllOrNothing)}>{ "Import (all or nothing)" }</button>
-                    <button class="secondary" id="cat-import-valid" onclick={import(ImportMode::ValidRowsOnly)}>{ "Import valid rows only" }</button>
-                    <button class="secondary" id="cat-export" onclick={export}>{ "Export" }</button>
+                    <button class="secondary" id="cat-check" onclick={on_import(ImportMode::Check)}>{ "Check the sheet" }</button>
+                    <button id="cat-import" onclick={on_import(ImportMode::AllOrNothing)}>{ "Import (all or nothing)" }</button>
+                    <button class="secondary" id="cat-import-valid" onclick={on_import(ImportMode::ValidRowsOnly)}>{ "Import valid rows only" }</button>
+                    <button class="secondary" id="cat-export" onclick={on_export}>{ "Export" }</button>
                 </div>
-                { match &*report {
-                    Some(Ok(r)) => html! {
+                { match (import.error(), import.done()) {
+                    (Some(e), _) => html! { <p class="error" id="cat-import-report">{ e.message.clone() }</p> },
+                    (None, Some(r)) => html! {
                         <div id="cat-import-report">
                             <p class={if r.issues.is_empty() { "ok" } else { "error" }}>{ format!("{} row(s), {} valid, {} applied, {} problem(s)", r.rows, r.valid, r.created, r.issues.len()) }</p>
-                            { crate::common::widgets::import_issues("cat-import-issues", &r.issues) }
+                            { import_issues("cat-import-issues", &r.issues) }
                         </div>
                     },
-                    Some(Err(e)) => html! { <p class="error" id="cat-import-report">{ e.message.clone() }</p> },
-                    None => html! {},
+                    (None, None) => html! {},
                 } }
-                { match &*exported {
-                    Some(Ok(r)) => html! { <p class="ok" id="cat-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
-                    Some(Err(e)) => html! { <p class="error" id="cat-export-result">{ e.message.clone() }</p> },
-                    None => html! {},
+                { match (export.error(), export.done()) {
+                    (Some(e), _) => html! { <p class="error" id="cat-export-result">{ e.message.clone() }</p> },
+                    (None, Some(r)) => html! { <p class="ok" id="cat-export-result">{ format!("Exported {} row(s) to {}", r.rows, r.path) }</p> },
+                    (None, None) => html! {},
                 } }
             </div>
         </>
@@ -146,16 +139,9 @@ pub fn catalogue() -> Html {
 
 #[function_component(Suppliers)]
 pub fn suppliers() -> Html {
-    let list = use_state(|| None::<Result<Vec<Supplier>, ApiError>>);
+    let list = use_command::<ListSuppliers>(());
     let editing = use_state(|| None::<SupplierEdit>);
-    let error = use_state(|| None::<ApiError>);
-    let reload = use_state(|| 0u32);
-    {
-        let list = list.clone();
-        use_effect_with(*reload, move |_| {
-            spawn_local(async move { list.set(Some(call::<ListSuppliers>(&()).await)) });
-        });
-    }
+    let save = use_action::<SaveSupplier>();
     let field = |f: fn(&mut SupplierEdit, String)| {
         let editing = editing.clone();
         Callback::from(move |v: String| {
@@ -165,20 +151,14 @@ pub fn suppliers() -> Html {
             }
         })
     };
-    let save = {
-        let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
+    let on_save = {
+        let (editing, save, reload) = (editing.clone(), save.clone(), list.reload());
         Callback::from(move |_: MouseEvent| {
             let Some(e) = (*editing).clone() else { return };
-            let (editing, error, reload) = (editing.clone(), error.clone(), reload.clone());
-            spawn_local(async move {
-                match call::<SaveSupplier>(&e).await {
-                    Ok(_) => {
-                        editing.set(None);
-                        error.set(None);
-                        reload.set(*reload + 1);
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
+            let (editing, reload) = (editing.clone(), reload.clone());
+            save.run(e, move |_| {
+                editing.set(None);
+                reload.emit(());
             });
         })
     };
@@ -200,8 +180,8 @@ pub fn suppliers() -> Html {
             <div class="card">
                 <h2>{ "Suppliers" }</h2>
                 <div class="actions" style="margin-top:0"><button id="sup-new" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(Some(SupplierEdit { active: true, lead_time_days: 7, ..Default::default() }))) }}>{ "New supplier" }</button></div>
-                { match &*list {
-                    Some(Ok(l)) => html! {
+                { match (list.data(), list.error()) {
+                    (Some(l), _) => html! {
                         <table id="suppliers">
                             <thead><tr><th>{ "Name" }</th><th>{ "E-mail" }</th><th>{ "Phone" }</th><th class="num">{ "Lead time (days)" }</th><th></th></tr></thead>
                             <tbody>{ for l.iter().map(|s| html! {
@@ -212,8 +192,8 @@ pub fn suppliers() -> Html {
                             }) }</tbody>
                         </table>
                     },
-                    Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-                    None => html! {},
+                    (None, Some(e)) => html! { <p class="error">{ e.message.clone() }</p> },
+                    (None, None) => html! {},
                 } }
             </div>
             if let Some(e) = &*editing {
@@ -225,10 +205,10 @@ pub fn suppliers() -> Html {
                         <div><Field id="sup-lead" label="Lead time (days)" value={e.lead_time_days.to_string()} oninput={field(|e, v| e.lead_time_days = v.trim().parse().unwrap_or(u32::MAX))} /></div>
                     </div>
                     <div class="actions">
-                        <button id="sup-save" onclick={save}>{ "Save" }</button>
+                        <button id="sup-save" onclick={on_save}>{ "Save" }</button>
                         <button class="secondary" onclick={{ let ed = editing.clone(); Callback::from(move |_: MouseEvent| ed.set(None)) }}>{ "Close" }</button>
                     </div>
-                    { error_line("sup-error", &error) }
+                    { error_line("sup-error", save.error()) }
                 </div>
             }
         </>

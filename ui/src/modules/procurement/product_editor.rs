@@ -2,12 +2,11 @@
 //! is refused with what changed and offers to reload) and, for an existing product, a stock
 //! adjustment with a reason — the form never writes stock.
 
-use crate::common::ipc::call;
-use crate::common::widgets::{Field, error_line};
+use crate::common::data::use_action;
+use crate::common::widgets::{Field, error_line, setter};
 use portdesk_types::api::*;
 use portdesk_types::procurement::*;
 use portdesk_types::{ApiError, ErrorKind};
-use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -52,7 +51,14 @@ pub fn product_editor(props: &ProductEditorProps) -> Html {
         let editing = editing.clone();
         use_effect_with(props.edit.clone(), move |e| editing.set(e.clone()));
     }
-    let error = use_state(|| None::<ApiError>);
+    let save = use_action::<SaveProduct>();
+    let reread = use_action::<ListProducts>();
+    // The product is no longer found under its SKU.
+    let gone = use_state(|| None::<ApiError>);
+    // One error line: a new try forgets the last refusal.
+    let error = [&*gone, save.error(), reread.error()]
+        .into_iter()
+        .find_map(Option::clone);
     let field = |f: fn(&mut ProductEdit, String)| {
         let editing = editing.clone();
         Callback::from(move |v: String| {
@@ -61,53 +67,46 @@ pub fn product_editor(props: &ProductEditorProps) -> Html {
             editing.set(e);
         })
     };
-    let save = {
-        let (editing, error) = (editing.clone(), error.clone());
+    let on_save = {
+        let (editing, save, reread, gone) =
+            (editing.clone(), save.clone(), reread.clone(), gone.clone());
         let (changed, close) = (props.on_changed.clone(), props.on_close.clone());
         Callback::from(move |_: MouseEvent| {
-            let e = (*editing).clone();
-            let (error, changed, close) = (error.clone(), changed.clone(), close.clone());
-            spawn_local(async move {
-                match call::<SaveProduct>(&e).await {
-                    Ok(_) => {
-                        error.set(None);
-                        changed.emit(());
-                        close.emit(());
-                    }
-                    Err(err) => error.set(Some(err)),
-                }
+            reread.clear();
+            gone.set(None);
+            let (changed, close) = (changed.clone(), close.clone());
+            save.run((*editing).clone(), move |_| {
+                changed.emit(());
+                close.emit(());
             });
         })
     };
-    // After a stale refusal: the product as stored now, the user's typing dropped.
+    // After a stale refusal: the product as stored now, the user's typing dropped. The list
+    // reads it again too.
     let reload = {
-        let (editing, error, changed) = (editing.clone(), error.clone(), props.on_changed.clone());
+        let (editing, save, reread, gone) =
+            (editing.clone(), save.clone(), reread.clone(), gone.clone());
+        let changed = props.on_changed.clone();
         Callback::from(move |_: MouseEvent| {
             let (Some(id), sku) = (editing.id, editing.sku.clone()) else {
                 return;
             };
-            let (editing, error, changed) = (editing.clone(), error.clone(), changed.clone());
-            spawn_local(async move {
-                let q = ProductQuery {
-                    search: sku,
-                    include_inactive: true,
-                    ..Default::default()
-                };
-                match call::<ListProducts>(&q).await {
-                    Ok(page) => match page.rows.iter().find(|p| p.id == id) {
-                        Some(p) => {
-                            editing.set(edit_of(p));
-                            error.set(None);
-                        }
-                        None => error.set(Some(ApiError::new(
-                            ErrorKind::NotFound,
-                            "The product is no longer found under its SKU: close the form and search again.",
-                        ))),
-                    },
-                    Err(e) => error.set(Some(e)),
-                }
-                changed.emit(());
+            save.clear();
+            gone.set(None);
+            let q = ProductQuery {
+                search: sku,
+                include_inactive: true,
+                ..Default::default()
+            };
+            let (editing, gone) = (editing.clone(), gone.clone());
+            reread.run(q, move |page| match page.rows.iter().find(|p| p.id == id) {
+                Some(p) => editing.set(edit_of(p)),
+                None => gone.set(Some(ApiError::new(
+                    ErrorKind::NotFound,
+                    "The product is no longer found under its SKU: close the form and search again.",
+                ))),
             });
+            changed.emit(());
         })
     };
     let on_supplier = {
@@ -129,7 +128,7 @@ pub fn product_editor(props: &ProductEditorProps) -> Html {
     };
     let e = &*editing;
     let pack = e.pack_size.map(|p| p.to_string()).unwrap_or_default();
-    let stale = matches!(&*error, Some(err) if err.kind == ErrorKind::Stale);
+    let stale = matches!(&error, Some(err) if err.kind == ErrorKind::Stale);
     let close = {
         let close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| close.emit(()))
@@ -160,7 +159,7 @@ pub fn product_editor(props: &ProductEditorProps) -> Html {
             </div>
             <Field id="prod-description" label="Description" value={e.description.clone()} oninput={field(|e, v| e.description = v)} />
             <div class="actions">
-                <button id="prod-save" onclick={save}>{ "Save" }</button>
+                <button id="prod-save" onclick={on_save}>{ "Save" }</button>
                 <button class="secondary" id="prod-active" onclick={toggle}>{ if e.active { "Deactivate" } else { "Activate" } }</button>
                 <button class="secondary" onclick={close}>{ "Close" }</button>
                 { if stale { html! { <button id="prod-reload" onclick={reload}>{ "Reload the product" }</button> } } else { html! {} } }
@@ -193,9 +192,9 @@ struct StockAdjusterProps {
 fn stock_adjuster(props: &StockAdjusterProps) -> Html {
     let change = use_state(String::new);
     let reason = use_state(String::new);
-    let result = use_state(|| None::<Result<Product, ApiError>>);
-    let adjust = {
-        let (change, reason, result) = (change.clone(), reason.clone(), result.clone());
+    let adjust = use_action::<AdjustStock>();
+    let on_adjust = {
+        let (adjust, change, reason) = (adjust.clone(), change.clone(), reason.clone());
         let (id, done) = (props.product_id, props.on_adjusted.clone());
         Callback::from(move |_: MouseEvent| {
             let req = StockAdjustment {
@@ -204,28 +203,23 @@ fn stock_adjuster(props: &StockAdjusterProps) -> Html {
                 change: change.trim().trim_start_matches('+').parse().unwrap_or(0),
                 reason: (*reason).clone(),
             };
-            let (change, reason, result, done) =
-                (change.clone(), reason.clone(), result.clone(), done.clone());
-            spawn_local(async move {
-                let r = call::<AdjustStock>(&req).await;
-                if let Ok(p) = &r {
-                    change.set(String::new());
-                    reason.set(String::new());
-                    done.emit(p.clone());
-                }
-                result.set(Some(r));
+            let (change, reason, done) = (change.clone(), reason.clone(), done.clone());
+            adjust.run(req, move |p| {
+                change.set(String::new());
+                reason.set(String::new());
+                done.emit(p);
             });
         })
     };
     html! {
         <div class="grid3" id="stock-adjust">
-            <div><Field id="adj-change" label="Adjust stock by (e.g. 5 or -3)" value={(*change).clone()} oninput={crate::common::widgets::setter(&change)} /></div>
-            <div><Field id="adj-reason" label="Reason" value={(*reason).clone()} oninput={crate::common::widgets::setter(&reason)} /></div>
-            <div class="actions" style="align-items:end"><button class="secondary" id="adj-apply" onclick={adjust}>{ "Adjust stock" }</button></div>
-            { match &*result {
-                Some(Ok(p)) => html! { <p class="ok" id="adj-result">{ format!("Stock is now {}.", p.stock) }</p> },
-                Some(Err(e)) => html! { <p class="error" id="adj-result" role="alert">{ e.message.clone() }</p> },
-                None => html! {},
+            <div><Field id="adj-change" label="Adjust stock by (e.g. 5 or -3)" value={(*change).clone()} oninput={setter(&change)} /></div>
+            <div><Field id="adj-reason" label="Reason" value={(*reason).clone()} oninput={setter(&reason)} /></div>
+            <div class="actions" style="align-items:end"><button class="secondary" id="adj-apply" onclick={on_adjust}>{ "Adjust stock" }</button></div>
+            { match (adjust.error(), adjust.done()) {
+                (Some(e), _) => html! { <p class="error" id="adj-result" role="alert">{ e.message.clone() }</p> },
+                (None, Some(p)) => html! { <p class="ok" id="adj-result">{ format!("Stock is now {}.", p.stock) }</p> },
+                (None, None) => html! {},
             } }
         </div>
     }

@@ -1,6 +1,13 @@
 //! "Forgot password?": a code by e-mail, then a new password.
 
-use super::*;
+use super::strength_meter;
+use crate::common::data::use_action;
+use crate::common::widgets::{Field, error_line, setter};
+use portdesk_types::api::{RequestResetCode, ResetWithCode};
+use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
+use portdesk_types::password::{check_email, check_password};
+use portdesk_types::{ApiError, Secret};
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct ForgotProps {
@@ -19,61 +26,73 @@ pub(super) fn forgot_password(p: &ForgotProps) -> Html {
     let code = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
-    let request = {
-        let (email, sent, error, busy) = (email.clone(), sent.clone(), error.clone(), busy.clone());
+    let request = use_action::<RequestResetCode>();
+    let reset = use_action::<ResetWithCode>();
+    // A mistake found before asking the core. The error on screen is the last one: starting
+    // one action clears the other's, and a mistake clears both.
+    let typo = use_state(|| None::<ApiError>);
+    let mistake = {
+        let (typo, request, reset) = (typo.clone(), request.clone(), reset.clone());
+        move |e: ApiError| {
+            typo.set(Some(e));
+            request.clear();
+            reset.clear();
+        }
+    };
+    let on_code = {
+        let (email, sent, typo, request, reset, mistake) = (
+            email.clone(),
+            sent.clone(),
+            typo.clone(),
+            request.clone(),
+            reset.clone(),
+            mistake.clone(),
+        );
         Callback::from(move |_: ()| {
             if let Err(m) = check_email(&email) {
-                error.set(Some(ApiError::validation("email", m)));
+                mistake(ApiError::validation("email", m));
                 return;
             }
             let req = ResetCodeRequest {
                 email: email.trim().to_owned(),
             };
-            let (sent, error, busy) = (sent.clone(), error.clone(), busy.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<RequestResetCode>(&req).await {
-                    Ok(()) => {
-                        error.set(None);
-                        sent.set(true);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
+            let (sent, typo) = (sent.clone(), typo.clone());
+            reset.clear();
+            request.run(req, move |()| {
+                typo.set(None);
+                sent.set(true);
             });
         })
     };
-    let on_request = request.reform(|e: SubmitEvent| e.prevent_default());
+    let on_request = on_code.reform(|e: SubmitEvent| e.prevent_default());
     let on_reset = {
-        let (email, code, new, confirm, error, busy, done) = (
+        let (email, code, new, confirm, request, reset, done) = (
             email.clone(),
             code.clone(),
             new.clone(),
             confirm.clone(),
-            error.clone(),
-            busy.clone(),
+            request.clone(),
+            reset.clone(),
             p.on_done.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if code.trim().is_empty() {
-                error.set(Some(ApiError::validation(
+                mistake(ApiError::validation(
                     "code",
                     "Enter the code from the e-mail.",
-                )));
+                ));
                 return;
             }
             if *new != *confirm {
-                error.set(Some(ApiError::validation(
+                mistake(ApiError::validation(
                     "confirm",
                     "The two new passwords differ.",
-                )));
+                ));
                 return;
             }
             if let Err(m) = check_password(&new, &email) {
-                error.set(Some(ApiError::validation("new_password", m)));
+                mistake(ApiError::validation("new_password", m));
                 return;
             }
             let req = ResetWithCodeRequest {
@@ -81,17 +100,17 @@ pub(super) fn forgot_password(p: &ForgotProps) -> Html {
                 code: Secret::new(code.trim()),
                 new_password: Secret::new((*new).clone()),
             };
-            let (error, busy, done) = (error.clone(), busy.clone(), done.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<ResetWithCode>(&req).await {
-                    Ok(_) => done.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let done = done.clone();
+            request.clear();
+            reset.run(req, move |_| done.emit(()));
         })
     };
+    let error = reset
+        .error()
+        .clone()
+        .or_else(|| request.error().clone())
+        .or_else(|| (*typo).clone());
+    let busy = request.busy() || reset.busy();
     let back = p.on_back.reform(|_: MouseEvent| ());
     if !*sent {
         return html! {
@@ -101,7 +120,7 @@ pub(super) fn forgot_password(p: &ForgotProps) -> Html {
                 <Field id="reset-email" label="E-mail" kind="email" value={(*email).clone()} oninput={setter(&email)} autocomplete="username" />
                 { error_line("reset-error", &error) }
                 <div class="actions">
-                    <button id="reset-send-code" type="submit" disabled={*busy}>{ "Send code" }</button>
+                    <button id="reset-send-code" type="submit" disabled={busy}>{ "Send code" }</button>
                     <button id="reset-back" type="button" class="secondary" onclick={back}>{ "Back to sign in" }</button>
                 </div>
             </form>
@@ -118,8 +137,8 @@ pub(super) fn forgot_password(p: &ForgotProps) -> Html {
             <Field id="reset-confirm-password" label="Repeat new password" kind="password" value={(*confirm).clone()} oninput={setter(&confirm)} autocomplete="new-password" />
             { error_line("reset-error", &error) }
             <div class="actions">
-                <button id="reset-submit" type="submit" disabled={*busy}>{ "Set password and sign in" }</button>
-                <button id="reset-resend-code" type="button" class="secondary" onclick={request.reform(|_: MouseEvent| ())} disabled={*busy}>{ "Send another code" }</button>
+                <button id="reset-submit" type="submit" disabled={busy}>{ "Set password and sign in" }</button>
+                <button id="reset-resend-code" type="button" class="secondary" onclick={on_code.reform(|_: MouseEvent| ())} disabled={busy}>{ "Send another code" }</button>
             </div>
             <div class="actions">
                 <button id="reset-back" type="button" class="link" onclick={back}>{ "Back to sign in" }</button>

@@ -2,107 +2,104 @@
 //! and the home page of modules with the user's own profile.
 
 mod forgot;
-use forgot::ForgotPassword;
-
+mod home;
 mod profile;
 mod request_account;
 
-use crate::common::ipc::{call, listen};
+use crate::common::data::{use_action, use_command_live, use_event};
 use crate::common::widgets::{Field, error_line, setter};
-use portdesk_types::api::*;
+use forgot::ForgotPassword;
+use home::Home;
+use portdesk_types::api::{
+    AppStatus, ChangePassword, ChangePasswordRequest, CreateFirstAdmin, Login, LoginRequest,
+    Logout, NewAdmin, StatusReply,
+};
 use portdesk_types::events::{SessionChangedEvent, SessionEndedEvent};
-use portdesk_types::mail::{ResetCodeRequest, ResetWithCodeRequest};
-use portdesk_types::modules::ModuleInfo;
-use portdesk_types::password::{MIN_PASSWORD_LEN, check_email, check_password, strength};
+use portdesk_types::password::{MIN_PASSWORD_LEN, check_password, strength};
 use portdesk_types::{ApiError, Secret};
-use wasm_bindgen_futures::spawn_local;
+use request_account::RequestAccountForm;
 use yew::prelude::*;
 
 #[function_component(MainWindow)]
 pub fn main_window() -> Html {
-    let status = use_state(|| None::<Result<StatusReply, ApiError>>);
-    let refresh = {
-        let status = status.clone();
-        Callback::from(move |_: ()| {
-            let status = status.clone();
-            spawn_local(async move { status.set(Some(call::<AppStatus>(&()).await)) });
-        })
-    };
+    // However the session ended, nothing of the user stays on screen, not even for the
+    // moment the new status takes to arrive: the page starts again.
+    let ended = use_state(|| 0u32);
     {
-        let refresh = refresh.clone();
-        let status = status.clone();
-        use_effect_with((), move |_| {
-            refresh.emit(());
-            let r = refresh.clone();
-            listen::<SessionChangedEvent>(move || r.emit(()));
-            // However the session ended, nothing of the user stays on screen, not even for
-            // the moment the new status takes to arrive.
-            let r = refresh.clone();
-            listen::<SessionEndedEvent>(move || {
-                status.set(None);
-                r.emit(());
-            });
-        });
+        let ended = ended.clone();
+        use_event::<SessionEndedEvent>(Callback::from(move |_| ended.set(*ended + 1)));
     }
+    html! {
+        <>
+            <header class="bar"><h1>{ "Portdesk" }</h1></header>
+            <main><Page key={*ended} /></main>
+        </>
+    }
+}
+
+/// What the status calls for: first run, sign-in, a password change, or the home page.
+#[function_component(Page)]
+fn page() -> Html {
+    let status = use_command_live::<AppStatus, SessionChangedEvent>(());
+    let refresh = status.reload();
     // On a kiosk, watch for idleness while someone is signed in.
-    let kiosk_session = match &*status {
-        Some(Ok(s)) => s.kiosk.clone().filter(|_| s.session.is_some()),
-        _ => None,
-    };
+    let kiosk_session = status
+        .data()
+        .is_some_and(|s| s.kiosk.is_some() && s.session.is_some());
     {
         let refresh = refresh.clone();
-        use_effect_with(kiosk_session.is_some(), move |on| {
+        use_effect_with(kiosk_session, move |on| {
             let guard = on.then(|| crate::common::kiosk::install(true, move || refresh.emit(())));
             move || drop(guard)
         });
     }
-    let body = match &*status {
-        None => html! { <p class="muted">{ "Starting…" }</p> },
-        Some(Err(e)) => html! { <div class="banner err">{ e.message.clone() }</div> },
-        Some(Ok(s)) => {
-            let banners = html! {
-                <>
-                    if let Some(w) = &s.config_warning { <div id="config-warning" class="banner warn">{ w.clone() }</div> }
-                    if let Some(w) = &s.security_warning { <div id="security-warning" class="banner warn" role="status">{ w.clone() }</div> }
-                    if let Some(e) = &s.store_error { <div id="store-error" class="banner err">{ e.clone() }</div> }
-                    if let Some(k) = &s.kiosk {
-                        <div id="kiosk-banner" class="banner info">{ format!("Customer kiosk: sign in with your customer account. You are signed out after {} seconds without activity.", k.idle_seconds) }</div>
-                    }
-                </>
-            };
-            // Without the store a kiosk shows nothing more; a desktop still offers the sign-in,
-            // for a sales rep who signed in here before (offline, Forecasts only).
-            let view = if s.store_error.is_some()
-                && (s.kiosk.is_some() || s.session.is_none() && s.first_run)
-            {
-                html! {}
-            } else if s.store_error.is_some() && s.session.is_none() {
-                html! {
-                    <>
-                        <div id="offline-signin-hint" class="banner info">{ "A sales rep who has signed in on this desktop before can still sign in, to Forecasts; edits wait here until the store answers." }</div>
-                        <LoginForm on_done={refresh.clone()} />
-                    </>
-                }
-            } else if s.first_run {
-                html! { <FirstRun on_done={refresh.clone()} /> }
-            } else {
-                match &s.session {
-                    None => html! { <LoginForm on_done={refresh.clone()} /> },
-                    Some(me) if me.must_change_password => {
-                        html! { <ChangePasswordForm on_done={refresh.clone()} /> }
-                    }
-                    Some(me) => {
-                        html! { <Home me={me.clone()} status={s.clone()} on_logout={refresh.clone()} /> }
-                    }
-                }
-            };
-            html! { <>{ banners }{ view }</> }
+    let Some(s) = status.data() else {
+        return match status.error() {
+            Some(e) => html! { <div class="banner err">{ e.message.clone() }</div> },
+            None => html! { <p class="muted">{ "Starting…" }</p> },
+        };
+    };
+    // Without the store a kiosk shows nothing more; a desktop still offers the sign-in, for a
+    // sales rep who signed in here before (offline, Forecasts only).
+    let view = if s.store_error.is_some()
+        && (s.kiosk.is_some() || s.session.is_none() && s.first_run)
+    {
+        html! {}
+    } else if s.store_error.is_some() && s.session.is_none() {
+        html! {
+            <>
+                <div id="offline-signin-hint" class="banner info">{ "A sales rep who has signed in on this desktop before can still sign in, to Forecasts; edits wait here until the store answers." }</div>
+                <LoginForm on_done={refresh} />
+            </>
+        }
+    } else if s.first_run {
+        html! { <FirstRun on_done={refresh} /> }
+    } else {
+        match &s.session {
+            None => html! { <LoginForm on_done={refresh} /> },
+            Some(me) if me.must_change_password => {
+                html! { <ChangePasswordForm on_done={refresh} /> }
+            }
+            // Another user's home is another page: their modules, their profile.
+            Some(me) => {
+                html! { <Home key={me.user_id} me={me.clone()} status={s.clone()} on_logout={refresh} /> }
+            }
         }
     };
+    html! { <>{ banners(s) }{ view }</> }
+}
+
+/// What the status says about this desktop, above any page.
+fn banners(s: &StatusReply) -> Html {
     html! {
         <>
-            <header class="bar"><h1>{ "Portdesk" }</h1></header>
-            <main>{ body }</main>
+            if let Some(w) = &s.config_warning { <div id="config-warning" class="banner warn">{ w.clone() }</div> }
+            if let Some(w) = &s.security_warning { <div id="security-warning" class="banner warn" role="status">{ w.clone() }</div> }
+            if let Some(w) = &s.backup_warning { <div id="backup-warning" class="banner warn" role="status">{ w.clone() }</div> }
+            if let Some(e) = &s.store_error { <div id="store-error" class="banner err">{ e.clone() }</div> }
+            if let Some(k) = &s.kiosk {
+                <div id="kiosk-banner" class="banner info">{ format!("Customer kiosk: sign in with your customer account. You are signed out after {} seconds without activity.", k.idle_seconds) }</div>
+            }
         </>
     }
 }
@@ -129,35 +126,57 @@ fn strength_meter(password: &str) -> Html {
     }
 }
 
+/// "Sign out", then `done` (the page reads the status again) whatever the core answered.
+#[hook]
+fn use_sign_out(done: Callback<()>) -> Callback<MouseEvent> {
+    let logout = use_action::<Logout>();
+    {
+        // `run` calls back on success only.
+        let done = done.clone();
+        let refused = !logout.busy() && logout.error().is_some();
+        use_effect_with(refused, move |&refused| {
+            if refused {
+                done.emit(());
+            }
+        });
+    }
+    Callback::from(move |_| {
+        let done = done.clone();
+        logout.run((), move |()| done.emit(()));
+    })
+}
+
 #[function_component(FirstRun)]
 fn first_run(p: &DoneProps) -> Html {
     let name = use_state(String::new);
     let email = use_state(String::new);
     let password = use_state(String::new);
     let confirm = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    let create = use_action::<CreateFirstAdmin>();
+    // A mistake found before asking the core; it replaces the core's last refusal.
+    let typo = use_state(|| None::<ApiError>);
     let onsubmit = {
-        let (name, email, password, confirm, error, busy, done) = (
+        let (name, email, password, confirm, create, typo, done) = (
             name.clone(),
             email.clone(),
             password.clone(),
             confirm.clone(),
-            error.clone(),
-            busy.clone(),
+            create.clone(),
+            typo.clone(),
             p.on_done.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *password != *confirm {
-                error.set(Some(ApiError::validation(
-                    "confirm",
-                    "The two passwords differ.",
-                )));
-                return;
-            }
-            if let Err(m) = check_password(&password, &email) {
-                error.set(Some(ApiError::validation("password", m)));
+            let mistake = if *password != *confirm {
+                Some(ApiError::validation("confirm", "The two passwords differ."))
+            } else {
+                check_password(&password, &email)
+                    .err()
+                    .map(|m| ApiError::validation("password", m))
+            };
+            if mistake.is_some() {
+                typo.set(mistake);
+                create.clear();
                 return;
             }
             let req = NewAdmin {
@@ -165,17 +184,11 @@ fn first_run(p: &DoneProps) -> Html {
                 email: (*email).clone(),
                 password: Secret::new((*password).clone()),
             };
-            let (error, busy, done) = (error.clone(), busy.clone(), done.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<CreateFirstAdmin>(&req).await {
-                    Ok(_) => done.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let done = done.clone();
+            create.run(req, move |_| done.emit(()));
         })
     };
+    let error = create.error().clone().or_else(|| (*typo).clone());
     html! {
         <form id="first-run-form" class="card narrow" {onsubmit}>
             <h2>{ "Welcome to Portdesk" }</h2>
@@ -186,7 +199,7 @@ fn first_run(p: &DoneProps) -> Html {
             { strength_meter(&password) }
             <Field id="fr-confirm" label="Repeat password" kind="password" value={(*confirm).clone()} oninput={setter(&confirm)} autocomplete="new-password" />
             { error_line("fr-error", &error) }
-            <div class="actions"><button id="fr-submit" type="submit" disabled={*busy}>{ "Create administrator" }</button></div>
+            <div class="actions"><button id="fr-submit" type="submit" disabled={create.busy()}>{ "Create administrator" }</button></div>
         </form>
     }
 }
@@ -195,16 +208,25 @@ fn first_run(p: &DoneProps) -> Html {
 fn login_form(p: &DoneProps) -> Html {
     let email = use_state(String::new);
     let password = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    let login = use_action::<Login>();
     let forgot = use_state(|| false);
     let requesting = use_state(|| false);
+    // A refused sign-in forgets the password typed for it (`run` calls back on success only).
+    {
+        let password = password.clone();
+        let refused = !login.busy() && login.error().is_some();
+        use_effect_with(refused, move |&refused| {
+            if refused {
+                password.set(String::new());
+            }
+        });
+    }
     if *requesting {
         let back = {
             let requesting = requesting.clone();
             Callback::from(move |_: ()| requesting.set(false))
         };
-        return html! { <request_account::RequestAccountForm email={(*email).clone()} on_back={back} /> };
+        return html! { <RequestAccountForm email={(*email).clone()} on_back={back} /> };
     }
     if *forgot {
         let back = {
@@ -214,11 +236,10 @@ fn login_form(p: &DoneProps) -> Html {
         return html! { <ForgotPassword email={(*email).clone()} on_done={p.on_done.clone()} on_back={back} /> };
     }
     let onsubmit = {
-        let (email, password, error, busy, done) = (
+        let (email, password, login, done) = (
             email.clone(),
             password.clone(),
-            error.clone(),
-            busy.clone(),
+            login.clone(),
             p.on_done.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
@@ -227,19 +248,8 @@ fn login_form(p: &DoneProps) -> Html {
                 email: (*email).clone(),
                 password: Secret::new((*password).clone()),
             };
-            let (error, busy, done, password) =
-                (error.clone(), busy.clone(), done.clone(), password.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<Login>(&req).await {
-                    Ok(_) => done.emit(()),
-                    Err(e) => {
-                        password.set(String::new());
-                        error.set(Some(e));
-                    }
-                }
-                busy.set(false);
-            });
+            let done = done.clone();
+            login.run(req, move |_| done.emit(()));
         })
     };
     html! {
@@ -247,8 +257,8 @@ fn login_form(p: &DoneProps) -> Html {
             <h2>{ "Sign in" }</h2>
             <Field id="login-email" label="E-mail" kind="email" value={(*email).clone()} oninput={setter(&email)} autocomplete="username" />
             <Field id="login-password" label="Password" kind="password" value={(*password).clone()} oninput={setter(&password)} autocomplete="current-password" />
-            { error_line("login-error", &error) }
-            <div class="actions"><button id="login-submit" type="submit" disabled={*busy}>{ "Sign in" }</button></div>
+            { error_line("login-error", login.error()) }
+            <div class="actions"><button id="login-submit" type="submit" disabled={login.busy()}>{ "Sign in" }</button></div>
             <div class="actions">
                 <button type="button" class="link" id="forgot-password" onclick={{ let f = forgot.clone(); move |_| f.set(true) }}>{ "Forgot password?" }</button>
                 <button type="button" class="link" id="request-account" onclick={{ let r = requesting.clone(); move |_| r.set(true) }}>{ "Request an account" }</button>
@@ -270,47 +280,38 @@ fn change_password_form(p: &ChangeProps) -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
+    let change = use_action::<ChangePassword>();
+    // A mistake found before asking the core; it replaces the core's last refusal.
+    let typo = use_state(|| None::<ApiError>);
+    let logout = use_sign_out(p.on_done.clone());
     let onsubmit = {
-        let (current, new, confirm, error, done) = (
+        let (current, new, confirm, change, typo, done) = (
             current.clone(),
             new.clone(),
             confirm.clone(),
-            error.clone(),
+            change.clone(),
+            typo.clone(),
             p.on_done.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *new != *confirm {
-                error.set(Some(ApiError::validation(
+                typo.set(Some(ApiError::validation(
                     "confirm",
                     "The two new passwords differ.",
                 )));
+                change.clear();
                 return;
             }
             let req = ChangePasswordRequest {
                 current: Secret::new((*current).clone()),
                 new: Secret::new((*new).clone()),
             };
-            let (error, done) = (error.clone(), done.clone());
-            spawn_local(async move {
-                match call::<ChangePassword>(&req).await {
-                    Ok(_) => done.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
-    let logout = {
-        let done = p.on_done.clone();
-        Callback::from(move |_| {
             let done = done.clone();
-            spawn_local(async move {
-                let _ = call::<Logout>(&()).await;
-                done.emit(());
-            });
+            change.run(req, move |_| done.emit(()));
         })
     };
+    let error = change.error().clone().or_else(|| (*typo).clone());
     html! {
         <form id="change-password-form" class="card narrow" {onsubmit}>
             <h2>{ "Choose a new password" }</h2>
@@ -329,87 +330,5 @@ fn change_password_form(p: &ChangeProps) -> Html {
                 }
             </div>
         </form>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct HomeProps {
-    pub me: SessionInfo,
-    pub status: StatusReply,
-    pub on_logout: Callback<()>,
-}
-
-#[function_component(Home)]
-fn home(p: &HomeProps) -> Html {
-    let modules = use_state(|| None::<Result<Vec<ModuleInfo>, ApiError>>);
-    let open_error = use_state(|| None::<ApiError>);
-    let changing = use_state(|| false);
-    let changed = use_state(|| false);
-    {
-        let modules = modules.clone();
-        use_effect_with(p.me.user_id, move |_| {
-            spawn_local(async move { modules.set(Some(call::<ListModules>(&()).await)) });
-        });
-    }
-    let logout = {
-        let done = p.on_logout.clone();
-        Callback::from(move |_| {
-            let done = done.clone();
-            spawn_local(async move {
-                let _ = call::<Logout>(&()).await;
-                done.emit(());
-            });
-        })
-    };
-    let tiles = match &*modules {
-        None => html! { <p class="muted">{ "Loading modules…" }</p> },
-        Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
-        Some(Ok(list)) => html! {
-            <div class="tiles" id="module-list">
-                { for list.iter().map(|m| {
-                    let id = m.id;
-                    let open_error = open_error.clone();
-                    let onclick = Callback::from(move |_| {
-                        let open_error = open_error.clone();
-                        spawn_local(async move {
-                            open_error.set(call::<OpenModule>(&id).await.err());
-                        });
-                    });
-                    html! {
-                        <button class="tile" id={format!("open-{}", m.id.as_str())} {onclick}>
-                            <h3>{ m.title.clone() }</h3>
-                            <div class="muted">{ m.description.clone() }</div>
-                            if !m.built { <span class="tag">{ "not built yet" }</span> }
-                        </button>
-                    }
-                }) }
-            </div>
-        },
-    };
-    html! {
-        <>
-            <div class="card">
-                <div class="actions" style="margin-top:0">
-                    <h2 id="home-title" style="flex:1;margin:0">{ format!("Welcome, {}", p.me.name) }</h2>
-                    <span class="muted" id="home-role">{ p.me.role.label() }</span>
-                    <button id="change-password" class="secondary" onclick={{ let c = changing.clone(); move |_| c.set(true) }}>{ "Change password" }</button>
-                    <button id="logout" class="secondary" onclick={logout}>{ "Sign out" }</button>
-                </div>
-                <p class="muted" id="home-sources">{ format!("ERP: {} · Store: {}", p.status.erp, p.status.store) }</p>
-            </div>
-            if p.me.offline {
-                <div class="banner warn" id="home-offline">{ "Signed in without the shared store, on this desktop's record of your last sign-in: only Forecasts opens, and your edits wait here until the store answers. Then the store checks your account again." }</div>
-            }
-            if *changed { <div class="banner info" id="password-changed">{ "Your password was changed." }</div> }
-            if *changing {
-                <ChangePasswordForm on_cancel={{ let c = changing.clone(); Callback::from(move |_| c.set(false)) }} on_done={{ let (c, d) = (changing.clone(), changed.clone()); Callback::from(move |_| { c.set(false); d.set(true); }) }} />
-            }
-            { error_line("open-error", &open_error) }
-            { tiles }
-            if !p.me.offline {
-                <profile::ProfileCard user_id={p.me.user_id} on_saved={p.on_logout.clone()}
-                    on_change_password={{ let c = changing.clone(); Callback::from(move |_| c.set(true)) }} />
-            }
-        </>
     }
 }

@@ -1,128 +1,101 @@
 //! "My profile" on the home page: the signed-in user's own name and phone (e-mail and role
 //! shown only), and the way to the password change.
 
-use super::request_account::field_error;
-use crate::common::ipc::call;
-use crate::common::widgets::{Field, error_line};
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::{Field, about, field_error, form_error};
 use portdesk_types::ApiError;
-use portdesk_types::accounts::{Profile, ProfileUpdate, check_name, check_phone};
+use portdesk_types::accounts::{ProfileUpdate, check_name, check_phone};
 use portdesk_types::api::{GetProfile, UpdateProfile};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ProfileProps {
-    pub user_id: i64,
     /// Saved: the page's name (the session's) follows.
     pub on_saved: Callback<()>,
     /// Opens the change-password form.
     pub on_change_password: Callback<()>,
 }
 
+/// The profile as read (the home page is the signed-in user's: another user, another card).
 #[function_component(ProfileCard)]
 pub fn profile_card(p: &ProfileProps) -> Html {
-    let loaded = use_state(|| None::<Result<Profile, ApiError>>);
-    let name = use_state(String::new);
-    let phone = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let saved = use_state(|| false);
-    let busy = use_state(|| false);
-    {
-        let (loaded, name, phone) = (loaded.clone(), name.clone(), phone.clone());
-        use_effect_with(p.user_id, move |_| {
-            spawn_local(async move {
-                let r = call::<GetProfile>(&()).await;
-                if let Ok(me) = &r {
-                    name.set(me.name.clone());
-                    phone.set(me.phone.clone().unwrap_or_default());
-                }
-                loaded.set(Some(r));
-            });
-        });
-    }
-    let me = match &*loaded {
-        None => {
-            return html! { <div class="card" id="profile-card"><p class="muted">{ "Loading your profile…" }</p></div> };
-        }
-        Some(Err(e)) => {
+    let loaded = use_command::<GetProfile>(());
+    let save = use_action::<UpdateProfile>();
+    // What the user typed since the profile was last read or saved.
+    let name = use_state(|| None::<String>);
+    let phone = use_state(|| None::<String>);
+    // A mistake found before asking the core; it replaces the core's last refusal.
+    let typo = use_state(|| None::<ApiError>);
+    let me = match (loaded.data(), loaded.error()) {
+        (Some(me), _) => me.clone(),
+        (None, Some(e)) => {
             return html! { <div class="card" id="profile-card"><p class="error">{ e.message.clone() }</p></div> };
         }
-        Some(Ok(me)) => me.clone(),
+        (None, None) => {
+            return html! { <div class="card" id="profile-card"><p class="muted">{ "Loading your profile…" }</p></div> };
+        }
     };
+    let name_now = (*name).clone().unwrap_or_else(|| me.name.clone());
+    let phone_now = (*phone)
+        .clone()
+        .unwrap_or_else(|| me.phone.clone().unwrap_or_default());
     let onsubmit = {
-        let (name, phone, error, saved, busy, loaded, on_saved) = (
+        let (loaded, save, name, phone, typo, on_saved) = (
+            loaded.clone(),
+            save.clone(),
             name.clone(),
             phone.clone(),
-            error.clone(),
-            saved.clone(),
-            busy.clone(),
-            loaded.clone(),
+            typo.clone(),
             p.on_saved.clone(),
         );
+        let (name_now, phone_now) = (name_now.clone(), phone_now.clone());
+        // The profile as read (or as the last save left it).
+        let version = me.version;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            saved.set(false);
-            let local = check_name(&name)
+            let local = check_name(&name_now)
                 .err()
                 .map(|m| ApiError::validation("name", m))
                 .or_else(|| {
-                    check_phone(&phone)
+                    check_phone(&phone_now)
                         .err()
                         .map(|m| ApiError::validation("phone", m))
                 });
             if local.is_some() {
-                error.set(local);
+                typo.set(local);
+                save.clear();
                 return;
             }
             let req = ProfileUpdate {
-                // The profile as read (or as the last save left it).
-                version: match &*loaded {
-                    Some(Ok(p)) => Some(p.version),
-                    _ => None,
-                },
-                name: (*name).clone(),
-                phone: Some(phone.trim().to_owned()).filter(|p| !p.is_empty()),
+                version: Some(version),
+                name: name_now.clone(),
+                phone: Some(phone_now.trim().to_owned()).filter(|p| !p.is_empty()),
             };
-            let (error, saved, busy, loaded, on_saved, name, phone) = (
-                error.clone(),
-                saved.clone(),
-                busy.clone(),
+            let (loaded, name, phone, typo, on_saved) = (
                 loaded.clone(),
-                on_saved.clone(),
                 name.clone(),
                 phone.clone(),
+                typo.clone(),
+                on_saved.clone(),
             );
-            busy.set(true);
-            spawn_local(async move {
-                match call::<UpdateProfile>(&req).await {
-                    Ok(me) => {
-                        error.set(None);
-                        name.set(me.name.clone());
-                        phone.set(me.phone.clone().unwrap_or_default());
-                        loaded.set(Some(Ok(me)));
-                        saved.set(true);
-                        on_saved.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
+            save.run(req, move |me| {
+                loaded.replace(me);
+                name.set(None);
+                phone.set(None);
+                typo.set(None);
+                on_saved.emit(());
             });
         })
     };
-    let about = |f: &str| error.as_ref().and_then(|e| e.field.as_deref()) == Some(f);
-    let other = match &*error {
-        Some(e) if matches!(e.field.as_deref(), Some("name" | "phone")) => html! {},
-        _ => error_line("profile-error", &error),
-    };
-    let on_edit = {
-        let saved = saved.clone();
-        move |s: &UseStateHandle<String>| {
-            let (s, saved) = (s.clone(), saved.clone());
-            Callback::from(move |v: String| {
-                saved.set(false);
-                s.set(v);
-            })
-        }
+    let error = save.error().clone().or_else(|| (*typo).clone());
+    let saved = save.done().is_some()
+        && error.is_none()
+        && !save.busy()
+        && name.is_none()
+        && phone.is_none();
+    let on_edit = |s: &UseStateHandle<Option<String>>| {
+        let s = s.clone();
+        Callback::from(move |v: String| s.set(Some(v)))
     };
     html! {
         <form class="card" id="profile-card" {onsubmit}>
@@ -132,18 +105,18 @@ pub fn profile_card(p: &ProfileProps) -> Html {
             </p>
             <div class="grid2">
                 <div>
-                    <Field id="profile-name" label="Name" value={(*name).clone()} oninput={on_edit(&name)} autocomplete="name" invalid={about("name")} />
-                    { field_error("profile-name-error", &error, "name") }
+                    <Field id="profile-name" label="Name" value={name_now} oninput={on_edit(&name)} autocomplete="name" invalid={about(&error, &["name"])} />
+                    { field_error(&error, "profile-name", &["name"]) }
                 </div>
                 <div>
-                    <Field id="profile-phone" label="Phone (optional)" kind="tel" value={(*phone).clone()} oninput={on_edit(&phone)} autocomplete="tel" invalid={about("phone")} hint="Digits, spaces and + - ( ); 6 to 20 digits." />
-                    { field_error("profile-phone-error", &error, "phone") }
+                    <Field id="profile-phone" label="Phone (optional)" kind="tel" value={phone_now} oninput={on_edit(&phone)} autocomplete="tel" invalid={about(&error, &["phone"])} hint="Digits, spaces and + - ( ); 6 to 20 digits." />
+                    { field_error(&error, "profile-phone", &["phone"]) }
                 </div>
             </div>
-            { other }
-            if *saved { <p class="ok" id="profile-saved">{ "Your profile was saved." }</p> }
+            { form_error("profile-error", &error, &["name", "phone"]) }
+            if saved { <p class="ok" id="profile-saved">{ "Your profile was saved." }</p> }
             <div class="actions">
-                <button id="profile-save" type="submit" disabled={*busy}>{ "Save profile" }</button>
+                <button id="profile-save" type="submit" disabled={save.busy()}>{ "Save profile" }</button>
                 <button id="profile-change-password" type="button" class="secondary" onclick={p.on_change_password.reform(|_: MouseEvent| ())}>{ "Change password" }</button>
             </div>
         </form>

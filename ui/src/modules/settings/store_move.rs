@@ -2,41 +2,29 @@
 //! progress bar. The core checks the server, copies every table in one transaction, verifies
 //! the counts and switches the desktop over; the SQLite file stays as the backup.
 
-use crate::common::ipc::{call, subscribe};
-use crate::common::widgets::error_line;
+use crate::common::data::{use_action, use_event};
+use crate::common::widgets::{checked_of, error_line, input_value};
+use portdesk_types::Secret;
 use portdesk_types::api::MoveStore;
 use portdesk_types::events::StoreMoveEvent;
-use portdesk_types::settings::{
-    MoveStoreReply, MoveStoreRequest, PostgresSettings, StoreMoveProgress,
-};
-use portdesk_types::{ApiError, Secret};
-use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlInputElement;
+use portdesk_types::settings::{MoveStoreRequest, PostgresSettings, StoreMoveProgress};
 use yew::prelude::*;
-
-fn text(e: &InputEvent) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
-}
 
 #[function_component(StoreMoveCard)]
 pub fn store_move_card() -> Html {
     let pg = use_state(PostgresSettings::default);
     let password = use_state(String::new);
-    let busy = use_state(|| false);
     let progress = use_state(|| None::<StoreMoveProgress>);
-    let result = use_state(|| None::<Result<MoveStoreReply, ApiError>>);
+    let move_store = use_action::<MoveStore>();
     {
         let progress = progress.clone();
-        use_effect_with((), move |_| {
-            let sub = subscribe::<StoreMoveEvent>(move |p| progress.set(Some(p)));
-            move || drop(sub)
-        });
+        use_event::<StoreMoveEvent>(Callback::from(move |p| progress.set(Some(p))));
     }
     let field = |set: fn(&mut PostgresSettings, String)| {
         let pg = pg.clone();
         Callback::from(move |e: InputEvent| {
             let mut v = (*pg).clone();
-            set(&mut v, text(&e));
+            set(&mut v, input_value(&e));
             pg.set(v);
         })
     };
@@ -48,41 +36,37 @@ pub fn store_move_card() -> Html {
         let pg = pg.clone();
         Callback::from(move |e: Event| {
             let mut v = (*pg).clone();
-            v.allow_unencrypted = e.target_unchecked_into::<HtmlInputElement>().checked();
+            v.allow_unencrypted = checked_of(&e);
             pg.set(v);
         })
     };
     let on_password = {
         let password = password.clone();
-        Callback::from(move |e: InputEvent| password.set(text(&e)))
+        Callback::from(move |e: InputEvent| password.set(input_value(&e)))
     };
     let start = {
-        let (pg, password, busy, result, progress) = (
+        let (pg, password, move_store, progress) = (
             pg.clone(),
             password.clone(),
-            busy.clone(),
-            result.clone(),
+            move_store.clone(),
             progress.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if move_store.busy() {
                 return;
             }
             let req = MoveStoreRequest {
                 postgres: (*pg).clone(),
                 password: (!password.is_empty()).then(|| Secret::new((*password).clone())),
             };
-            let (busy, result) = (busy.clone(), result.clone());
-            busy.set(true);
+            // A new move: the last one's progress and outcome go.
             progress.set(None);
-            result.set(None);
-            spawn_local(async move {
-                result.set(Some(call::<MoveStore>(&req).await));
-                busy.set(false);
-            });
+            move_store.clear();
+            move_store.run(req, |_| ());
         })
     };
+    let busy = move_store.busy();
     let p = &*pg;
     let bar = progress.as_ref().map(|p| {
         let pct = (p.rows_done * 100).checked_div(p.rows_total).unwrap_or(100);
@@ -107,15 +91,14 @@ pub fn store_move_card() -> Html {
                     <label class="check"><input id="move-allow-unencrypted" type="checkbox" checked={p.allow_unencrypted} onchange={on_tls} />{ " Allow an unencrypted connection (test servers only; audited)" }</label>
                 </div>
                 <div class="actions">
-                    <button type="submit" id="move-start" disabled={*busy}>{ if *busy { "Moving…" } else { "Move the data" } }</button>
+                    <button type="submit" id="move-start" disabled={busy}>{ if busy { "Moving…" } else { "Move the data" } }</button>
                 </div>
             </form>
             { bar.unwrap_or_default() }
-            { match &*result {
-                Some(Ok(r)) => html! { <p class="banner ok" id="move-done">{ format!("Moved {} rows in {} tables to {}. The SQLite file stays at {} as the backup. This desktop works on the server now.", r.rows, r.tables, r.store, r.backup) }</p> },
-                Some(Err(e)) => error_line("move-error", &Some(e.clone())),
-                None => html! {},
-            } }
+            if let Some(r) = move_store.done() {
+                <p class="banner ok" id="move-done">{ format!("Moved {} rows in {} tables to {}. The SQLite file stays at {} as the backup. This desktop works on the server now.", r.rows, r.tables, r.store, r.backup) }</p>
+            }
+            { error_line("move-error", move_store.error()) }
         </section>
     }
 }

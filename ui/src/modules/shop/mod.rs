@@ -3,8 +3,9 @@
 //! in the store (it follows the customer to another kiosk); this window keeps the last copy the
 //! core sent so the header's count and the cart tab agree.
 //!
-//! Files: `catalogue.rs` (search, cards, detail), `cart.rs`, `checkout.rs` (address, slot,
-//! review, confirmation), `orders.rs` (my orders), `slots.rs` and `admin.rs` (admin tabs).
+//! Files: `catalogue.rs` (search, cards; `catalogue/` the detail and the pictures), `cart.rs`,
+//! `checkout.rs` (`checkout/`: address, slot, review, confirmation), `orders.rs` (my orders),
+//! `slots.rs` and `admin.rs` (admin tabs; `admin/` the listing editor and the settings).
 
 mod admin;
 mod cart;
@@ -13,11 +14,9 @@ mod checkout;
 mod orders;
 mod slots;
 
-use crate::common::ipc::call;
-use portdesk_types::ApiError;
+use crate::common::data::use_action;
 use portdesk_types::api::*;
 use portdesk_types::shop::Cart;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -45,35 +44,41 @@ pub fn shop_window(p: &ShopProps) -> Html {
     let customer = may::<GetCart>(p.me.role);
     let admin = may::<SaveListing>(p.me.role);
     let tab = use_state(|| Tab::Catalogue);
-    let cart = use_state(|| None::<Result<Cart, ApiError>>);
+    // The last copy of the cart the core sent; a failed refresh keeps it.
+    let cart = use_state(|| None::<Cart>);
+    let fetch = use_action::<GetCart>();
+    let load = {
+        let (fetch, cart) = (fetch.clone(), cart.clone());
+        move || {
+            let cart = cart.clone();
+            fetch.run((), move |c| cart.set(Some(c)));
+        }
+    };
     {
-        let cart = cart.clone();
+        let load = load.clone();
         use_effect_with(customer, move |customer| {
             if *customer {
-                spawn_local(async move { cart.set(Some(call::<GetCart>(&()).await)) });
+                load();
             }
         });
     }
-    {
-        // Opening the cart asks for it again: stock, prices and problems as they are now, and
-        // whatever another kiosk or desktop of the same account changed.
-        let cart = cart.clone();
-        use_effect_with(*tab == Tab::Cart && customer, move |open| {
-            if *open {
-                spawn_local(async move {
-                    let fresh = call::<GetCart>(&()).await;
-                    // A failed refresh keeps the copy already shown.
-                    if fresh.is_ok() || cart.is_none() {
-                        cart.set(Some(fresh));
-                    }
-                });
-            }
-        });
-    }
+    // Opening the cart asks for it again: stock, prices and problems as they are now, and
+    // whatever another kiosk or desktop of the same account changed.
+    use_effect_with(*tab == Tab::Cart && customer, move |open| {
+        if *open {
+            load();
+        }
+    });
     // Every view that changes the cart hands the core's new cart up here.
     let on_cart = {
         let cart = cart.clone();
-        Callback::from(move |c: Cart| cart.set(Some(Ok(c))))
+        Callback::from(move |c: Cart| cart.set(Some(c)))
+    };
+    // The cart as shown: the copy, else why none came.
+    let shown = match (&*cart, fetch.error()) {
+        (Some(c), _) => Some(Ok(c.clone())),
+        (None, Some(e)) => Some(Err(e.clone())),
+        (None, None) => None,
     };
     let go = |t: Tab| {
         let tab = tab.clone();
@@ -87,16 +92,13 @@ pub fn shop_window(p: &ShopProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| tab.set(t))}>{ label }</button>
         }
     };
-    let units = match &*cart {
-        Some(Ok(c)) => c.units,
-        _ => 0,
-    };
+    let units = cart.as_ref().map_or(0, |c| c.units);
     let body = match *tab {
         Tab::Catalogue => html! {
             <catalogue::CatalogueView customer={customer} on_cart={on_cart.clone()} />
         },
         Tab::Cart => html! {
-            <cart::CartPanel cart={(*cart).clone()} on_cart={on_cart.clone()} on_checkout={go(Tab::Checkout)} on_browse={go(Tab::Catalogue)} />
+            <cart::CartPanel cart={shown.clone()} on_cart={on_cart.clone()} on_checkout={go(Tab::Checkout)} on_browse={go(Tab::Catalogue)} />
         },
         Tab::Checkout => html! {
             <checkout::CheckoutView on_cart={on_cart.clone()} on_back={go(Tab::Cart)} on_orders={go(Tab::Orders)} on_browse={go(Tab::Catalogue)} />
@@ -120,7 +122,7 @@ pub fn shop_window(p: &ShopProps) -> Html {
                     { tab_button(Tab::Settings, "tab-shop-settings", html! { "Settings" }) }
                 }
             </div>
-            if let Some(Err(e)) = &*cart { <p class="error" id="cart-load-error">{ e.message.clone() }</p> }
+            if let Some(Err(e)) = &shown { <p class="error" id="cart-load-error">{ e.message.clone() }</p> }
             { body }
         </div>
     }

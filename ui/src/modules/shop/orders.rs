@@ -2,14 +2,13 @@
 //! not yet being picked may be cancelled (its stock returns and its slot's place is freed).
 
 use super::confirm;
-use crate::common::ipc::call;
+use crate::common::data::use_ended;
+use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{date_time, error_line};
-use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::orders::OrderStatus;
 use portdesk_types::procurement::money;
 use portdesk_types::shop::*;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 /// The status as a customer reads it: a shipped order is out for delivery.
@@ -43,17 +42,12 @@ fn tracker(s: OrderStatus) -> Html {
 
 #[function_component(MyOrders)]
 pub fn my_orders() -> Html {
-    let list = use_state(|| None::<Result<Vec<ShopOrder>, ApiError>>);
-    let error = use_state(|| None::<ApiError>);
-    let reload = use_state(|| 0u32);
-    {
-        let list = list.clone();
-        use_effect_with(*reload, move |_| {
-            spawn_local(async move { list.set(Some(call::<MyShopOrders>(&()).await)) });
-        });
-    }
-    let cancel = |o: &ShopOrder| {
-        let (error, reload) = (error.clone(), reload.clone());
+    let list = use_command::<MyShopOrders>(());
+    let cancel = use_action::<CancelShopOrder>();
+    // Cancelled or refused, the list shows where the order is now.
+    use_ended(cancel.busy(), list.reload());
+    let on_cancel = |o: &ShopOrder| {
+        let cancel = cancel.clone();
         let (order_id, number) = (o.order.id, o.order.number.clone());
         Callback::from(move |_: MouseEvent| {
             if !confirm(&format!(
@@ -61,22 +55,11 @@ pub fn my_orders() -> Html {
             )) {
                 return;
             }
-            let (error, reload) = (error.clone(), reload.clone());
-            spawn_local(async move {
-                match call::<CancelShopOrder>(&ShopOrderRef { order_id }).await {
-                    Ok(_) => error.set(None),
-                    Err(e) => error.set(Some(e)),
-                }
-                // Either way the list shows where the order is now.
-                reload.set(*reload + 1);
-            });
+            cancel.run(ShopOrderRef { order_id }, |_| ());
         })
     };
-    let refresh = {
-        let reload = reload.clone();
-        Callback::from(move |_: MouseEvent| reload.set(*reload + 1))
-    };
-    let body = match &*list {
+    let refresh = list.reload().reform(|_: MouseEvent| ());
+    let body = match list.answer() {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error">{ e.message.clone() }</p> },
         Some(Ok(l)) if l.is_empty() => {
@@ -93,7 +76,7 @@ pub fn my_orders() -> Html {
                         <td><div class="order-slot">{ o.slot.clone() }</div><div class="muted">{ o.address.clone() }</div></td>
                         <td class="num order-total">{ money(o.total) }
                             if o.delivery_charge > 0 { <div class="muted">{ format!("incl. delivery {}", money(o.delivery_charge)) }</div> }</td>
-                        <td>if o.can_cancel { <button type="button" class="secondary order-cancel" onclick={cancel(o)}>{ "Cancel" }</button> }</td>
+                        <td>if o.can_cancel { <button type="button" class="secondary order-cancel" onclick={on_cancel(o)}>{ "Cancel" }</button> }</td>
                     </tr>
                 }) }</tbody>
             </table>
@@ -105,7 +88,7 @@ pub fn my_orders() -> Html {
                 <h2 style="flex:1;margin:0">{ "My orders" }</h2>
                 <button type="button" class="secondary" id="my-orders-refresh" onclick={refresh}>{ "Refresh" }</button>
             </div>
-            { error_line("my-orders-error", &error) }
+            { error_line("my-orders-error", cancel.error()) }
             { body }
         </div>
     }

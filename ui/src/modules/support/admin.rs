@@ -4,13 +4,11 @@
 
 use super::detail::call_status;
 use super::tickets::priorities;
-use super::{checked_of, field_error, form_error, input_value};
-use crate::common::ipc::call;
+use super::{about, checked_of, field_error, form_error, input_value, use_live};
+use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{date_time, num};
-use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::support::*;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,31 +20,16 @@ pub struct CallsProps {
 
 #[function_component(CallsTab)]
 pub fn calls_tab(p: &CallsProps) -> Html {
-    let calls = use_state(|| None::<Result<Vec<CallRequest>, ApiError>>);
+    let (calls, shown) = use_live::<ListCalls>((), p.tick);
     let closing = use_state(|| None::<i64>);
     let outcome = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let again = use_state(|| 0u32);
-    let seq = use_mut_ref(|| 0u32);
-    {
-        let (calls, seq) = (calls.clone(), seq.clone());
-        use_effect_with((p.tick, *again), move |_| {
-            *seq.borrow_mut() += 1;
-            let mine = *seq.borrow();
-            spawn_local(async move {
-                let r = call::<ListCalls>(&()).await;
-                if *seq.borrow() == mine && (r.is_ok() || !matches!(*calls, Some(Ok(_)))) {
-                    calls.set(Some(r));
-                }
-            });
-        });
-    }
+    let complete = use_action::<CompleteCall>();
     let save = {
-        let (closing, outcome, error, again) = (
+        let (closing, outcome, complete, reload) = (
             closing.clone(),
             outcome.clone(),
-            error.clone(),
-            again.clone(),
+            complete.clone(),
+            calls.reload(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -55,31 +38,20 @@ pub fn calls_tab(p: &CallsProps) -> Html {
                 id,
                 outcome: (*outcome).clone(),
             };
-            let (closing, outcome, error, again) = (
-                closing.clone(),
-                outcome.clone(),
-                error.clone(),
-                again.clone(),
-            );
-            spawn_local(async move {
-                match call::<CompleteCall>(&req).await {
-                    Ok(_) => {
-                        error.set(None);
-                        closing.set(None);
-                        outcome.set(String::new());
-                        again.set(again.wrapping_add(1));
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
+            let (closing, outcome, reload) = (closing.clone(), outcome.clone(), reload.clone());
+            complete.run(req, move |_| {
+                closing.set(None);
+                outcome.set(String::new());
+                reload.emit(());
             });
         })
     };
     let row = |c: &CallRequest| {
         let done = {
-            let (closing, outcome, error, id) =
-                (closing.clone(), outcome.clone(), error.clone(), c.id);
+            let (closing, outcome, complete, id) =
+                (closing.clone(), outcome.clone(), complete.clone(), c.id);
             Callback::from(move |_: MouseEvent| {
-                error.set(None);
+                complete.clear();
                 outcome.set(String::new());
                 closing.set(Some(id));
             })
@@ -110,20 +82,20 @@ pub fn calls_tab(p: &CallsProps) -> Html {
                             <label for="call-outcome">{ "Outcome" }</label>
                             <input id="call-outcome" type="text" value={(*outcome).clone()} autofocus=true
                                 oninput={{ let outcome = outcome.clone(); Callback::from(move |e: InputEvent| outcome.set(input_value(&e))) }} />
-                            { field_error(&error, "call-outcome", &["outcome"]) }
+                            { field_error(complete.error(), "call-outcome", &["outcome"]) }
                             <div class="actions">
                                 <button type="submit" id="call-outcome-save">{ "Save" }</button>
                                 <button type="button" class="secondary" id="call-outcome-cancel"
                                     onclick={{ let closing = closing.clone(); Callback::from(move |_: MouseEvent| closing.set(None)) }}>{ "Cancel" }</button>
                             </div>
-                            { form_error("call-outcome-error", &error, &["outcome"]) }
+                            { form_error("call-outcome-error", complete.error(), &["outcome"]) }
                         </form>
                     </td></tr>
                 }
             </>
         }
     };
-    let body = match &*calls {
+    let body = match &shown {
         None => html! { <p class="muted">{ "Loading…" }</p> },
         Some(Err(e)) => html! { <p class="error" id="calls-error">{ e.message.clone() }</p> },
         Some(Ok(l)) if l.is_empty() => {
@@ -148,82 +120,51 @@ const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 #[function_component(SupportSettingsCard)]
 pub fn support_settings_card() -> Html {
-    let settings = use_state(|| None::<SupportSettings>);
-    let load_error = use_state(|| None::<ApiError>);
-    let error = use_state(|| None::<ApiError>);
-    let saved = use_state(|| false);
-    let busy = use_state(|| false);
-    {
-        let (settings, load_error) = (settings.clone(), load_error.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match call::<GetSupportSettings>(&()).await {
-                    Ok(s) => settings.set(Some(s)),
-                    Err(e) => load_error.set(Some(e)),
-                }
-            });
-        });
-    }
-    if let Some(e) = &*load_error {
+    let loaded = use_command::<GetSupportSettings>(());
+    let save = use_action::<SaveSupportSettings>();
+    // The settings as edited since last loaded or saved; nothing is sent before "Save".
+    let edited = use_state(|| None::<SupportSettings>);
+    if let Some(e) = loaded.error() {
         return html! { <div class="card"><p class="error" id="s-load-error">{ e.message.clone() }</p></div> };
     }
-    let Some(s) = (*settings).clone() else {
+    let Some(s) = (*edited)
+        .clone()
+        .or_else(|| save.done().or(loaded.data()).cloned())
+    else {
         return html! { <div class="card"><p class="muted">{ "Loading…" }</p></div> };
     };
-    // Each edit changes a copy of the settings shown; nothing is sent before "Save".
+    let saved = save.done().is_some() && edited.is_none() && save.error().is_none();
+    // Each edit changes a copy of the settings shown.
     let change = |f: SettingsEdit| {
-        let (settings, saved) = (settings.clone(), saved.clone());
+        let (edited, s) = (edited.clone(), s.clone());
         Callback::from(move |e: InputEvent| {
-            if let Some(mut next) = (*settings).clone() {
-                f(&mut next, input_value(&e));
-                saved.set(false);
-                settings.set(Some(next));
-            }
+            let mut next = s.clone();
+            f(&mut next, input_value(&e));
+            edited.set(Some(next));
         })
     };
     let day = |d: u8| {
-        let (settings, saved) = (settings.clone(), saved.clone());
+        let (edited, s) = (edited.clone(), s.clone());
         Callback::from(move |e: Event| {
-            if let Some(mut next) = (*settings).clone() {
-                next.days.retain(|x| *x != d);
-                if checked_of(&e) {
-                    next.days.push(d);
-                    next.days.sort_unstable();
-                }
-                saved.set(false);
-                settings.set(Some(next));
+            let mut next = s.clone();
+            next.days.retain(|x| *x != d);
+            if checked_of(&e) {
+                next.days.push(d);
+                next.days.sort_unstable();
             }
+            edited.set(Some(next));
         })
     };
-    let save = {
-        let (settings, error, saved, busy) =
-            (settings.clone(), error.clone(), saved.clone(), busy.clone());
+    let on_save = {
+        let (save, edited, s) = (save.clone(), edited.clone(), s.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(req) = (*settings).clone() else {
-                return;
-            };
-            let (settings, error, saved, busy) =
-                (settings.clone(), error.clone(), saved.clone(), busy.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<SaveSupportSettings>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(s) => {
-                        error.set(None);
-                        saved.set(true);
-                        settings.set(Some(s));
-                    }
-                    Err(e) => {
-                        saved.set(false);
-                        error.set(Some(e));
-                    }
-                }
-            });
+            let edited = edited.clone();
+            save.run(s.clone(), move |_| edited.set(None));
         })
     };
-    let invalid = |n: &str| super::about(&error, &[n]).then_some("invalid");
+    let error = save.error();
+    let invalid = |n: &str| about(error, &[n]).then_some("invalid");
     let target_row = |x: Priority| {
         let i = x.index();
         html! {
@@ -247,7 +188,7 @@ pub fn support_settings_card() -> Html {
         "max_attachment_mb",
     ];
     html! {
-        <form class="card" id="support-settings" onsubmit={save}>
+        <form class="card" id="support-settings" onsubmit={on_save}>
             <h2>{ "Support settings" }</h2>
             <h3>{ "Business hours" }</h3>
             <p class="muted">{ "Calls are booked within these hours." }</p>
@@ -256,13 +197,13 @@ pub fn support_settings_card() -> Html {
                     <label for="s-opens">{ "Opens" }</label>
                     <input id="s-opens" type="time" value={s.opens.clone()} class={invalid("opens")}
                         oninput={change(Box::new(|s, v| s.opens = v))} />
-                    { field_error(&error, "s-opens", &["opens"]) }
+                    { field_error(error, "s-opens", &["opens"]) }
                 </div>
                 <div>
                     <label for="s-closes">{ "Closes" }</label>
                     <input id="s-closes" type="time" value={s.closes.clone()} class={invalid("closes")}
                         oninput={change(Box::new(|s, v| s.closes = v))} />
-                    { field_error(&error, "s-closes", &["closes"]) }
+                    { field_error(error, "s-closes", &["closes"]) }
                 </div>
             </div>
             <div class="s-days" role="group" aria-label="Open on">
@@ -274,22 +215,22 @@ pub fn support_settings_card() -> Html {
                     </label>
                 }) }
             </div>
-            { field_error(&error, "s-days", &["days"]) }
+            { field_error(error, "s-days", &["days"]) }
             <h3>{ "Targets (hours)" }</h3>
             <table id="s-targets">
                 <thead><tr><th>{ "Priority" }</th><th>{ "First response" }</th><th>{ "Resolution" }</th></tr></thead>
                 <tbody>{ for priorities().into_iter().map(target_row) }</tbody>
             </table>
-            { field_error(&error, "s-first", &["first_response_hours"]) }
-            { field_error(&error, "s-res", &["resolution_hours"]) }
+            { field_error(error, "s-first", &["first_response_hours"]) }
+            { field_error(error, "s-res", &["resolution_hours"]) }
             <label for="s-max-mb">{ "Largest attachment (MB)" }</label>
             <input id="s-max-mb" type="number" min="1" step="1" value={s.max_attachment_mb.to_string()} class={invalid("max_attachment_mb")}
                 oninput={change(Box::new(|s, v| s.max_attachment_mb = num(&v)))} />
-            { field_error(&error, "s-max-mb", &["max_attachment_mb"]) }
-            { form_error("s-error", &error, &names) }
+            { field_error(error, "s-max-mb", &["max_attachment_mb"]) }
+            { form_error("s-error", error, &names) }
             <div class="actions">
-                <button type="submit" id="s-save" disabled={*busy}>{ "Save" }</button>
-                if *saved { <span class="ok" id="s-saved" role="status">{ "Saved." }</span> }
+                <button type="submit" id="s-save" disabled={save.busy()}>{ "Save" }</button>
+                if saved { <span class="ok" id="s-saved" role="status">{ "Saved." }</span> }
             </div>
         </form>
     }

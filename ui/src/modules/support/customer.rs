@@ -2,12 +2,11 @@
 //! time the core checks against business hours) and rating a resolved ticket once.
 
 use super::{about, field_error, form_error, input_value};
-use crate::common::ipc::call;
+use crate::common::data::use_action;
 use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::support::*;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -25,9 +24,11 @@ pub(super) fn call_form(p: &CallProps) -> Html {
     let later = use_state(|| false);
     let at = use_state(String::new);
     let note = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
+    let request = use_action::<RequestCall>();
+    // The time checked here; sending again clears it.
+    let local = use_state(|| None::<ApiError>);
+    let error = (*local).clone().or_else(|| request.error().clone());
     let done = use_state(|| false);
-    let busy = use_state(|| false);
     let toggle = {
         let (shown, done) = (shown.clone(), done.clone());
         Callback::from(move |_: MouseEvent| {
@@ -36,28 +37,28 @@ pub(super) fn call_form(p: &CallProps) -> Html {
         })
     };
     let submit = {
-        let (shown, phone, later, at, note, error, done, busy, on_done) = (
+        let (shown, phone, later, at, note, local, done, request, on_done) = (
             shown.clone(),
             phone.clone(),
             later.clone(),
             at.clone(),
             note.clone(),
-            error.clone(),
+            local.clone(),
             done.clone(),
-            busy.clone(),
+            request.clone(),
             p.on_done.clone(),
         );
         let ticket_id = p.ticket_id;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if request.busy() {
                 return;
             }
             let when = if *later {
                 match local_ms(&at) {
                     Some(ms) => Some(ms),
                     None => {
-                        error.set(Some(ApiError::validation("at", "Choose a date and time.")));
+                        local.set(Some(ApiError::validation("at", "Choose a date and time.")));
                         return;
                     }
                 }
@@ -70,26 +71,12 @@ pub(super) fn call_form(p: &CallProps) -> Html {
                 at: when,
                 note: (*note).clone(),
             };
-            let (shown, error, done, busy, on_done) = (
-                shown.clone(),
-                error.clone(),
-                done.clone(),
-                busy.clone(),
-                on_done.clone(),
-            );
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<RequestCall>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => {
-                        error.set(None);
-                        shown.set(false);
-                        done.set(true);
-                        on_done.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
+            local.set(None);
+            let (shown, done, on_done) = (shown.clone(), done.clone(), on_done.clone());
+            request.run(req, move |_| {
+                shown.set(false);
+                done.set(true);
+                on_done.emit(());
             });
         })
     };
@@ -127,7 +114,7 @@ pub(super) fn call_form(p: &CallProps) -> Html {
                     <label for="call-note">{ "Note (optional)" }</label>
                     <input id="call-note" type="text" value={(*note).clone()} oninput={text(&note)} />
                     { form_error("call-error", &error, &["phone", "at"]) }
-                    <div class="actions"><button type="submit" id="call-submit" disabled={*busy}>{ "Request the call" }</button></div>
+                    <div class="actions"><button type="submit" id="call-submit" disabled={request.busy()}>{ "Request the call" }</button></div>
                 </form>
             }
         </div>
@@ -154,20 +141,18 @@ pub(super) struct FeedbackProps {
 pub(super) fn feedback_form(p: &FeedbackProps) -> Html {
     let rating = use_state(|| 0u8);
     let comment = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    let give = use_action::<GiveFeedback>();
     let submit = {
-        let (rating, comment, error, busy, on_detail) = (
+        let (rating, comment, give, on_detail) = (
             rating.clone(),
             comment.clone(),
-            error.clone(),
-            busy.clone(),
+            give.clone(),
             p.on_detail.clone(),
         );
         let ticket_id = p.ticket_id;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy || *rating == 0 {
+            if *rating == 0 {
                 return;
             }
             let req = NewFeedback {
@@ -175,16 +160,8 @@ pub(super) fn feedback_form(p: &FeedbackProps) -> Html {
                 rating: *rating,
                 comment: (*comment).clone(),
             };
-            let (error, busy, on_detail) = (error.clone(), busy.clone(), on_detail.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<GiveFeedback>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(d) => on_detail.emit(d),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            let on_detail = on_detail.clone();
+            give.run(req, move |d| on_detail.emit(d));
         })
     };
     let star = |n: u8| {
@@ -200,13 +177,13 @@ pub(super) fn feedback_form(p: &FeedbackProps) -> Html {
         <form class="card inset" id="feedback" onsubmit={submit}>
             <h3>{ "How did we do?" }</h3>
             <div class="rating" role="group" aria-label="Rating">{ for (1..=5).map(star) }</div>
-            { field_error(&error, "feedback-rating", &["rating"]) }
+            { field_error(give.error(), "feedback-rating", &["rating"]) }
             <label for="feedback-comment">{ "Comment (optional)" }</label>
             <textarea id="feedback-comment" rows="3" value={(*comment).clone()}
                 oninput={{ let comment = comment.clone(); Callback::from(move |e: InputEvent| comment.set(input_value(&e))) }} />
-            { field_error(&error, "feedback-comment", &["comment"]) }
-            { form_error("feedback-error", &error, &["rating", "comment"]) }
-            <div class="actions"><button type="submit" id="feedback-submit" disabled={*busy || *rating == 0}>{ "Send feedback" }</button></div>
+            { field_error(give.error(), "feedback-comment", &["comment"]) }
+            { form_error("feedback-error", give.error(), &["rating", "comment"]) }
+            <div class="actions"><button type="submit" id="feedback-submit" disabled={give.busy() || *rating == 0}>{ "Send feedback" }</button></div>
         </form>
     }
 }

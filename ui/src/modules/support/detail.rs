@@ -9,13 +9,13 @@ use reply::ReplyBox;
 mod staff_controls;
 use staff_controls::StaffControls;
 
-use super::{about, checked_of, field_error, form_error, input_value, size_text, value_of};
-use crate::common::ipc::{call, open_files_dialog};
+mod thread;
+use thread::Thread;
+
+use super::use_live;
 use crate::common::widgets::date_time;
-use portdesk_types::api::*;
+use portdesk_types::api::GetTicket;
 use portdesk_types::support::*;
-use portdesk_types::{ApiError, ErrorKind};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -33,66 +33,28 @@ pub struct DetailProps {
 
 #[function_component(TicketDetailView)]
 pub fn ticket_detail(p: &DetailProps) -> Html {
-    let detail = use_state(|| None::<Result<TicketDetail, ApiError>>);
-    let seq = use_mut_ref(|| 0u32);
-    // Bumped here after a call request (its reply is the call, not the ticket).
-    let again = use_state(|| 0u32);
-    let opened = use_state(|| None::<OpenedAttachment>);
-    let open_error = use_state(|| None::<ApiError>);
-    {
-        let (detail, seq) = (detail.clone(), seq.clone());
-        use_effect_with((p.id, p.tick, *again), move |(id, _, _)| {
-            let id = *id;
-            *seq.borrow_mut() += 1;
-            let mine = *seq.borrow();
-            spawn_local(async move {
-                let r = call::<GetTicket>(&TicketRef { id }).await;
-                // Stale replies are dropped; a failed refresh keeps the thread shown.
-                if *seq.borrow() == mine && (r.is_ok() || !matches!(*detail, Some(Ok(_)))) {
-                    detail.set(Some(r));
-                }
-            });
-        });
-    }
-    // A command's reply is the ticket as it is now: shown at once, and any older read dropped.
+    let (detail, shown) = use_live::<GetTicket>(TicketRef { id: p.id }, p.tick);
+    // A command's reply is the ticket as it is now: shown at once.
     let on_detail = {
-        let (detail, seq, changed) = (detail.clone(), seq.clone(), p.on_changed.clone());
+        let (detail, changed) = (detail.clone(), p.on_changed.clone());
         Callback::from(move |d: TicketDetail| {
-            *seq.borrow_mut() += 1;
-            detail.set(Some(Ok(d)));
+            detail.replace(d);
             changed.emit(());
         })
     };
+    // After a call request (its reply is the call, not the ticket): read again.
     let reload = {
-        let (again, changed) = (again.clone(), p.on_changed.clone());
+        let (reload, changed) = (detail.reload(), p.on_changed.clone());
         Callback::from(move |_: ()| {
-            again.set(again.wrapping_add(1));
+            reload.emit(());
             changed.emit(());
-        })
-    };
-    let open_attachment = {
-        let (opened, open_error) = (opened.clone(), open_error.clone());
-        Callback::from(move |id: i64| {
-            let (opened, open_error) = (opened.clone(), open_error.clone());
-            spawn_local(async move {
-                match call::<OpenAttachment>(&AttachmentRef { id }).await {
-                    Ok(o) => {
-                        open_error.set(None);
-                        opened.set(Some(o));
-                    }
-                    Err(e) => {
-                        opened.set(None);
-                        open_error.set(Some(e));
-                    }
-                }
-            });
         })
     };
     let close = {
         let on_close = p.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let d = match &*detail {
+    let d = match &shown {
         None => return shell(p.id, html! { <p class="muted">{ "Loading…" }</p> }, close),
         Some(Err(e)) => {
             return shell(
@@ -121,10 +83,7 @@ pub fn ticket_detail(p: &DetailProps) -> Html {
             if p.staff {
                 <StaffControls ticket={t.clone()} my_id={p.my_id} on_detail={on_detail.clone()} />
             }
-            <h3>{ "Messages" }</h3>
-            <ol id="thread" class="thread">{ for d.messages.iter().map(|m| message(m, &open_attachment)) }</ol>
-            if d.messages.is_empty() { <p class="muted" id="thread-empty">{ "No messages yet." }</p> }
-            { attachment_result(&opened, &open_error) }
+            <Thread messages={d.messages.clone()} />
             <ReplyBox ticket_id={t.id} staff={p.staff} kiosk={p.kiosk} resolved={t.status == TicketStatus::Resolved} on_detail={on_detail.clone()} />
             { calls(&d.calls) }
             if customer { <super::customer::CallForm ticket_id={t.id} on_done={reload} /> }
@@ -154,104 +113,6 @@ fn shell(id: i64, body: Html, close: Callback<MouseEvent>) -> Html {
 
 fn stars(n: u8) -> String {
     (1..=5).map(|i| if i <= n { '★' } else { '☆' }).collect()
-}
-
-fn message(m: &Message, open: &Callback<i64>) -> Html {
-    let class = classes!(
-        "message",
-        m.staff.then_some("staff"),
-        m.internal.then_some("internal")
-    );
-    html! {
-        <li {class} data-message-id={m.id.to_string()}>
-            <div class="message-head">
-                <span class="message-author">{ m.author.clone() }</span>
-                if m.internal { <span class="internal-label">{ "Internal note" }</span> }
-                <span class="message-time muted">{ date_time(m.created_at) }</span>
-            </div>
-            <div class="message-body">{ m.body.clone() }</div>
-            if !m.attachments.is_empty() {
-                <div class="attachments">{ for m.attachments.iter().map(|a| {
-                    let (open, id) = (open.clone(), a.id);
-                    html! {
-                        <button type="button" class="attachment secondary" data-attachment-id={a.id.to_string()}
-                            onclick={Callback::from(move |_: MouseEvent| open.emit(id))}>
-                            <span class="attachment-name">{ a.name.clone() }</span>{ " " }
-                            <span class="attachment-size muted">{ size_text(a.size) }</span>
-                        </button>
-                    }
-                }) }</div>
-            }
-        </li>
-    }
-}
-
-/// What opening an attachment gave: a picture in an overlay, or a line saying what happened.
-fn attachment_result(
-    opened: &UseStateHandle<Option<OpenedAttachment>>,
-    error: &UseStateHandle<Option<ApiError>>,
-) -> Html {
-    if let Some(e) = &**error {
-        return html! { <p class="error" id="attachment-error" role="alert">{ e.message.clone() }</p> };
-    }
-    match &**opened {
-        Some(OpenedAttachment::Picture { mime, data }) => {
-            let hide = {
-                let opened = opened.clone();
-                Callback::from(move |_: ()| opened.set(None))
-            };
-            html! { <PictureOverlay src={format!("data:{mime};base64,{data}")} on_close={hide} /> }
-        }
-        Some(OpenedAttachment::OpenedWithViewer { name }) => {
-            html! { <p class="ok" id="attachment-opened" role="status">{ format!("Opened {name}") }</p> }
-        }
-        Some(OpenedAttachment::NotAtKiosk { .. }) => html! {
-            <p class="banner warn" id="attachment-kiosk" role="status">
-                { "This file cannot be opened at the kiosk; open it from your own desktop." }
-            </p>
-        },
-        None => html! {},
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct PictureProps {
-    src: AttrValue,
-    on_close: Callback<()>,
-}
-
-/// A picture attachment over the window. Focus moves to its Close button (a keyboard or kiosk
-/// user is not left behind the overlay) and Escape closes it.
-#[function_component(PictureOverlay)]
-fn picture_overlay(p: &PictureProps) -> Html {
-    let button = use_node_ref();
-    {
-        let button = button.clone();
-        use_effect_with((), move |_| {
-            if let Some(b) = button.cast::<web_sys::HtmlElement>() {
-                let _ = b.focus();
-            }
-        });
-    }
-    let hide = p.on_close.reform(|_: MouseEvent| ());
-    let key = {
-        let on_close = p.on_close.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                on_close.emit(());
-            }
-        })
-    };
-    html! {
-        <div class="overlay" id="attachment-view" role="dialog" aria-modal="true" aria-label="Attachment" onkeydown={key}>
-            <div class="overlay-box">
-                <img id="attachment-img" alt="Attachment" src={p.src.clone()} />
-                <div class="actions">
-                    <button type="button" id="attachment-close" ref={button} onclick={hide}>{ "Close" }</button>
-                </div>
-            </div>
-        </div>
-    }
 }
 
 fn calls(list: &[CallRequest]) -> Html {

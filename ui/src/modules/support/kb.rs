@@ -1,13 +1,12 @@
 //! The knowledge base: search as you type (ranked by the core), an article's view, and for
 //! staff drafts in the results and an editor (Markdown; the core renders and sanitises it).
 
-use super::{field_error, form_error, input_value, value_of};
-use crate::common::ipc::call;
+use super::{about, field_error, form_error, input_value, value_of};
+use crate::common::data::{use_action, use_command, use_job};
+use crate::common::ipc::open_url;
 use gloo_timers::callback::Timeout;
-use portdesk_types::ApiError;
 use portdesk_types::api::*;
 use portdesk_types::support::*;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -19,33 +18,16 @@ pub struct KbProps {
 pub fn kb_view(p: &KbProps) -> Html {
     let typed = use_state(String::new);
     let search = use_state(String::new);
-    let hits = use_state(|| None::<Result<Vec<ArticleHit>, ApiError>>);
     let open = use_state(|| None::<i64>);
     let editing = use_state(|| None::<ArticleEdit>);
     let saved = use_state(|| false);
-    // Bumped after a save: the results and the article are read again.
+    // Bumped after a save: the article's view, keyed by it, reads the article again.
     let version = use_state(|| 0u32);
     let timer = use_mut_ref(|| None::<Timeout>);
-    let seq = use_mut_ref(|| 0u32);
-    {
-        let (hits, seq) = (hits.clone(), seq.clone());
-        let staff = p.staff;
-        use_effect_with(((*search).clone(), *version), move |(search, _)| {
-            let q = KbQuery {
-                search: search.trim().to_string(),
-                include_drafts: staff,
-            };
-            // Only the latest search's reply is shown.
-            *seq.borrow_mut() += 1;
-            let mine = *seq.borrow();
-            spawn_local(async move {
-                let r = call::<SearchKb>(&q).await;
-                if *seq.borrow() == mine {
-                    hits.set(Some(r));
-                }
-            });
-        });
-    }
+    let hits = use_command::<SearchKb>(KbQuery {
+        search: search.trim().to_string(),
+        include_drafts: p.staff,
+    });
     let on_search = {
         let (typed, search, timer) = (typed.clone(), search.clone(), timer.clone());
         Callback::from(move |e: InputEvent| {
@@ -82,25 +64,27 @@ pub fn kb_view(p: &KbProps) -> Html {
             </li>
         }
     };
-    let results = match &*hits {
-        None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(Err(e)) => html! { <p class="error" id="kb-error">{ e.message.clone() }</p> },
-        Some(Ok(l)) if l.is_empty() => {
+    let results = match (hits.data(), hits.error()) {
+        (Some(l), _) if l.is_empty() => {
             html! { <p class="muted" id="kb-empty">{ "No article matches." }</p> }
         }
-        Some(Ok(l)) => html! { <ul class="kb-hits" id="kb-hits">{ for l.iter().map(hit) }</ul> },
+        (Some(l), _) => html! { <ul class="kb-hits" id="kb-hits">{ for l.iter().map(hit) }</ul> },
+        (None, Some(e)) => html! { <p class="error" id="kb-error">{ e.message.clone() }</p> },
+        (None, None) => html! { <p class="muted">{ "Loading…" }</p> },
     };
     let on_saved = {
-        let (open, editing, saved, version) = (
+        let (open, editing, saved, version, reload) = (
             open.clone(),
             editing.clone(),
             saved.clone(),
             version.clone(),
+            hits.reload(),
         );
         Callback::from(move |a: Article| {
             editing.set(None);
             saved.set(true);
             version.set(version.wrapping_add(1));
+            reload.emit(());
             open.set(Some(a.id));
         })
     };
@@ -168,56 +152,53 @@ pub struct ArticleProps {
 }
 
 /// A click on a link in an article: never followed in the window (the shell refuses it
-/// anyway); on a desktop the system browser opens it after the user says yes. A kiosk's
-/// articles have no links (the core renders them as text).
-fn follow_link(e: MouseEvent) {
+/// anyway); on a desktop the system browser opens it after the user says yes, so the address
+/// comes back only then. A kiosk's articles have no links (the core renders them as text).
+fn link_to_follow(e: &MouseEvent) -> Option<String> {
     use wasm_bindgen::JsCast;
-    let Some(link) = e
+    let link = e
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|el| el.closest("a[href]").ok().flatten())
-    else {
-        return;
-    };
+        .and_then(|el| el.closest("a[href]").ok().flatten())?;
     e.prevent_default();
-    let Some(href) = link.get_attribute("href") else {
-        return;
-    };
+    let href = link.get_attribute("href")?;
     let ask = format!("Open this address outside Portdesk?\n\n{href}");
-    let yes = web_sys::window()
+    web_sys::window()
         .and_then(|w| w.confirm_with_message(&ask).ok())
-        .unwrap_or(false);
-    if yes {
-        spawn_local(async move {
-            let _ = crate::common::ipc::open_url(&href).await;
-        });
-    }
+        .unwrap_or(false)
+        .then_some(href)
 }
 
 #[function_component(ArticleView)]
 pub fn article_view(p: &ArticleProps) -> Html {
-    let article = use_state(|| None::<Result<Article, ApiError>>);
+    let article = use_command::<GetArticle>(ArticleRef { id: p.id });
+    let opener = use_job();
     let node = use_node_ref();
     {
-        let (article, node) = (article.clone(), node.clone());
-        use_effect_with(p.id, move |id| {
-            let id = *id;
-            spawn_local(async move {
-                article.set(Some(call::<GetArticle>(&ArticleRef { id }).await));
-                if let Some(el) = node.cast::<web_sys::Element>() {
-                    el.scroll_into_view();
-                }
-            });
+        // Once the article (or its error) came, it is scrolled into view.
+        let node = node.clone();
+        let came = article.data().is_some() || article.error().is_some();
+        use_effect_with(came, move |came| {
+            if let (true, Some(el)) = (*came, node.cast::<web_sys::Element>()) {
+                el.scroll_into_view();
+            }
         });
     }
+    let follow = Callback::from(move |e: MouseEvent| {
+        if let Some(href) = link_to_follow(&e) {
+            opener.run(async move { open_url(&href).await });
+        }
+    });
     let close = {
         let on_close = p.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let body = match &*article {
-        None => html! { <p class="muted">{ "Loading…" }</p> },
-        Some(Err(e)) => html! { <p class="error" id="kb-article-error">{ e.message.clone() }</p> },
-        Some(Ok(a)) => {
+    let body = match (article.data(), article.error()) {
+        (None, None) => html! { <p class="muted">{ "Loading…" }</p> },
+        (None, Some(e)) => {
+            html! { <p class="error" id="kb-article-error">{ e.message.clone() }</p> }
+        }
+        (Some(a), _) => {
             let edit = p.on_edit.clone().map(|cb| {
                 let a = a.clone();
                 Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
@@ -230,7 +211,7 @@ pub fn article_view(p: &ArticleProps) -> Html {
                         if p.staff && a.status == ArticleStatus::Draft { <span class="kb-draft">{ "Draft" }</span> }
                     </p>
                     // The core rendered the Markdown and sanitised the HTML.
-                    <div class="kb-body" id="kb-article-body" onclick={Callback::from(follow_link)}>{ Html::from_html_unchecked(AttrValue::from(a.html.clone())) }</div>
+                    <div class="kb-body" id="kb-article-body" onclick={follow}>{ Html::from_html_unchecked(AttrValue::from(a.html.clone())) }</div>
                     if let Some(edit) = edit {
                         <div class="actions"><button type="button" class="secondary" id="kb-article-edit" onclick={edit}>{ "Edit" }</button></div>
                     }
@@ -258,8 +239,7 @@ struct EditorProps {
 #[function_component(ArticleEditor)]
 fn article_editor(p: &EditorProps) -> Html {
     let edit = use_state(|| p.edit.clone());
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    let save = use_action::<SaveArticle>();
     let set = |f: fn(&mut ArticleEdit, String)| {
         let edit = edit.clone();
         Callback::from(move |e: InputEvent| {
@@ -280,50 +260,34 @@ fn article_editor(p: &EditorProps) -> Html {
             edit.set(next);
         })
     };
-    let save = {
-        let (edit, error, busy, on_saved) = (
-            edit.clone(),
-            error.clone(),
-            busy.clone(),
-            p.on_saved.clone(),
-        );
+    let submit = {
+        let (edit, save, on_saved) = (edit.clone(), save.clone(), p.on_saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
-            let req = (*edit).clone();
-            let (error, busy, on_saved) = (error.clone(), busy.clone(), on_saved.clone());
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<SaveArticle>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(a) => on_saved.emit(a),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            let on_saved = on_saved.clone();
+            save.run((*edit).clone(), move |a| on_saved.emit(a));
         })
     };
     let cancel = {
         let on_cancel = p.on_cancel.clone();
         Callback::from(move |_: MouseEvent| on_cancel.emit(()))
     };
-    let invalid = |n: &str| super::about(&error, &[n]).then_some("invalid");
+    let error = save.error();
+    let invalid = |n: &str| about(error, &[n]).then_some("invalid");
     let e = &*edit;
     html! {
-        <form class="card kb-edit" id="kb-edit" onsubmit={save}>
+        <form class="card kb-edit" id="kb-edit" onsubmit={submit}>
             <h2>{ if e.id.is_some() { "Edit article" } else { "New article" } }</h2>
             <label for="kb-title">{ "Title" }</label>
             <input id="kb-title" type="text" value={e.title.clone()} oninput={set(|a, v| a.title = v)} class={invalid("title")} />
-            { field_error(&error, "kb-title", &["title"]) }
+            { field_error(error, "kb-title", &["title"]) }
             <div class="grid2">
                 <div>
                     <label for="kb-category">{ "Category" }</label>
                     <input id="kb-category" type="text" list="kb-categories" value={e.category.clone()}
                         oninput={set(|a, v| a.category = v)} class={invalid("category")} />
                     <datalist id="kb-categories">{ for CATEGORIES.iter().map(|c| html! { <option value={*c} /> }) }</datalist>
-                    { field_error(&error, "kb-category", &["category"]) }
+                    { field_error(error, "kb-category", &["category"]) }
                 </div>
                 <div>
                     <label for="kb-status">{ "Status" }</label>
@@ -335,10 +299,10 @@ fn article_editor(p: &EditorProps) -> Html {
             </div>
             <label for="kb-body">{ "Text (Markdown)" }</label>
             <textarea id="kb-body" rows="14" value={e.body.clone()} oninput={set(|a, v| a.body = v)} class={invalid("body")} />
-            { field_error(&error, "kb-body", &["body"]) }
-            { form_error("kb-edit-error", &error, &["title", "category", "body"]) }
+            { field_error(error, "kb-body", &["body"]) }
+            { form_error("kb-edit-error", error, &["title", "category", "body"]) }
             <div class="actions">
-                <button type="submit" id="kb-save" disabled={*busy}>{ "Save" }</button>
+                <button type="submit" id="kb-save" disabled={save.busy()}>{ "Save" }</button>
                 <button type="button" class="secondary" id="kb-cancel" onclick={cancel}>{ "Cancel" }</button>
             </div>
         </form>

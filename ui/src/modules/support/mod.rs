@@ -7,25 +7,24 @@
 //! list's tick (list and notifications are read again) and, when it is about the open ticket
 //! or about no ticket in particular, the detail's tick too.
 //!
-//! Files: `tickets.rs` (list, new ticket), `detail.rs` (thread, attachments, reply, staff
-//! controls, the ticket's calls), `customer.rs` (call request and feedback forms), `kb.rs`
-//! (knowledge base), `admin.rs` (calls tab, settings).
+//! Files: `head.rs` (tabs and notifications), `tickets.rs` (list; the new ticket in
+//! `tickets/`), `detail.rs` (the ticket; its thread, reply box and staff controls in
+//! `detail/`), `customer.rs` (call request and feedback forms), `kb.rs` (knowledge base),
+//! `admin.rs` (calls tab, settings).
 
 mod admin;
 mod customer;
 mod detail;
+mod head;
 mod kb;
 mod tickets;
 
-use crate::common::ipc::{call, subscribe};
-use crate::common::widgets::date_time;
-use portdesk_types::ApiError;
+use crate::common::data::{Loaded, use_command, use_event};
 use portdesk_types::api::*;
 use portdesk_types::events::SupportChangedEvent;
-use portdesk_types::support::Notifications;
-use std::cell::RefCell;
+use portdesk_types::support::SupportChange;
+use portdesk_types::{ApiError, Command};
 use std::rc::Rc;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -78,28 +77,14 @@ pub fn support_window(p: &SupportProps) -> Html {
     let open = use_state(|| None::<i64>);
     let creating = use_state(|| false);
     let ticks = use_reducer(Ticks::default);
-    let notifs = use_state(|| None::<Result<Notifications, ApiError>>);
     let notif_open = use_state(|| false);
-    // The event handler outlives renders: it reads the open ticket from here.
-    let open_now = use_mut_ref(|| None::<i64>);
-    *open_now.borrow_mut() = *open;
     {
-        let (ticks, open_now) = (ticks.clone(), open_now.clone());
-        use_effect_with((), move |_| {
-            let sub = subscribe::<SupportChangedEvent>(move |c| {
-                let shown = *open_now.borrow();
-                let about_open = c.ticket_id.is_none() || (shown.is_some() && c.ticket_id == shown);
-                ticks.dispatch(if about_open { Bump::All } else { Bump::List });
-            });
-            move || drop(sub)
-        });
-    }
-    {
-        let notifs = notifs.clone();
-        let seq = use_mut_ref(|| 0u32);
-        use_effect_with(ticks.list, move |_| {
-            load_notifications(notifs, seq);
-        });
+        // The latest render's callback runs: `shown` is the ticket open now.
+        let (ticks, shown) = (ticks.clone(), *open);
+        use_event::<SupportChangedEvent>(Callback::from(move |c: SupportChange| {
+            let about_open = c.ticket_id.is_none() || (shown.is_some() && c.ticket_id == shown);
+            ticks.dispatch(if about_open { Bump::All } else { Bump::List });
+        }));
     }
     let bump_list = {
         let ticks = ticks.clone();
@@ -120,20 +105,8 @@ pub fn support_window(p: &SupportProps) -> Html {
         })
     };
     let toggle_notifs = {
-        let (notif_open, notifs) = (notif_open.clone(), notifs.clone());
-        Callback::from(move |_: MouseEvent| {
-            let now_open = !*notif_open;
-            notif_open.set(now_open);
-            if now_open {
-                // Opening the list is reading it: the badge clears.
-                let notifs = notifs.clone();
-                spawn_local(async move {
-                    if let Ok(n) = call::<MarkNotificationsRead>(&()).await {
-                        notifs.set(Some(Ok(n)));
-                    }
-                });
-            }
-        })
+        let notif_open = notif_open.clone();
+        Callback::from(move |_: ()| notif_open.set(!*notif_open))
     };
     let tab_button = |t: Tab, id: &'static str, label: &'static str| {
         let lit = *tab == t;
@@ -143,38 +116,6 @@ pub fn support_window(p: &SupportProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| tab.set(t))}>{ label }</button>
         }
     };
-    let unread = match &*notifs {
-        Some(Ok(n)) => n.unread,
-        _ => 0,
-    };
-    let panel = notif_open.then(|| {
-        let rows = match &*notifs {
-            Some(Ok(n)) if n.rows.is_empty() => {
-                html! { <p class="muted" id="notif-empty">{ "No notifications." }</p> }
-            }
-            Some(Ok(n)) => html! {
-                <ul class="notif-list">{ for n.rows.iter().map(|r| {
-                    let go = r.ticket_id.map(|id| {
-                        let open_ticket = open_ticket.clone();
-                        Callback::from(move |_: MouseEvent| open_ticket.emit(id))
-                    });
-                    html! {
-                        <li>
-                            <button type="button" class={classes!("notification", "link-row", (!r.read).then_some("unread"))}
-                                data-notification-id={r.id.to_string()} data-ticket-id={r.ticket_id.map(|i| i.to_string())}
-                                disabled={go.is_none()} onclick={go}>
-                                <span class="notif-text">{ r.text.clone() }</span>
-                                <span class="muted notif-time">{ date_time(r.created_at) }</span>
-                            </button>
-                        </li>
-                    }
-                }) }</ul>
-            },
-            Some(Err(e)) => html! { <p class="error" id="notif-error">{ e.message.clone() }</p> },
-            None => html! { <p class="muted">{ "Loading…" }</p> },
-        };
-        html! { <div class="card notif-panel" id="notifications" aria-label="Notifications">{ rows }</div> }
-    });
     let body = match *tab {
         Tab::Tickets if *creating => {
             let cancel = {
@@ -219,39 +160,39 @@ pub fn support_window(p: &SupportProps) -> Html {
     };
     html! {
         <div id="support" class={classes!("support", p.kiosk.then_some("kiosk"))}>
-            <div class="support-head">
-                <div class="support-tabs" role="tablist">
-                    { tab_button(Tab::Tickets, "tab-tickets", if staff { "Queues" } else { "My tickets" }) }
-                    if staff { { tab_button(Tab::Calls, "tab-calls", "Call requests") } }
-                    { tab_button(Tab::Kb, "tab-kb", "Knowledge base") }
-                    if admin { { tab_button(Tab::Settings, "tab-support-settings", "Settings") } }
-                </div>
-                <button type="button" id="notif-toggle" class={classes!("notif-bell", (!*notif_open).then_some("secondary"))}
-                    aria-expanded={notif_open.to_string()} aria-controls="notifications" onclick={toggle_notifs}>
-                    { "Notifications " }
-                    <span id="notif-count" class={classes!("badge", (unread == 0).then_some("zero"))} aria-label="unread notifications">{ unread }</span>
-                </button>
-            </div>
-            { for panel }
+            <head::Head tick={ticks.list} open={*notif_open} on_toggle={toggle_notifs} on_open={open_ticket}>
+                { tab_button(Tab::Tickets, "tab-tickets", if staff { "Queues" } else { "My tickets" }) }
+                if staff { { tab_button(Tab::Calls, "tab-calls", "Call requests") } }
+                { tab_button(Tab::Kb, "tab-kb", "Knowledge base") }
+                if admin { { tab_button(Tab::Settings, "tab-support-settings", "Settings") } }
+            </head::Head>
             { body }
         </div>
     }
 }
 
-/// Reads the notifications; a reply older than the latest request is dropped.
-fn load_notifications(
-    notifs: UseStateHandle<Option<Result<Notifications, ApiError>>>,
-    seq: Rc<RefCell<u32>>,
-) {
-    *seq.borrow_mut() += 1;
-    let mine = *seq.borrow();
-    spawn_local(async move {
-        let r = call::<ListNotifications>(&()).await;
-        // A failed refresh keeps what is shown.
-        if *seq.borrow() == mine && (r.is_ok() || notifs.is_none()) {
-            notifs.set(Some(r));
+/// `C`'s reply for `req`, read again when `tick` changes (a live event, or a change made in
+/// another view), and what to show of it: a failed reload keeps the last good reply (the
+/// thread being answered stays), the error shows only when there is none.
+#[hook]
+fn use_live<C>(req: C::Request, tick: u32) -> (Loaded<C>, Option<Result<C::Reply, ApiError>>)
+where
+    C: Command + 'static,
+    C::Request: Clone + PartialEq + 'static,
+    C::Reply: Clone + 'static,
+{
+    let loaded = use_command::<C>(req);
+    crate::common::data::use_reload_on(tick, loaded.reload());
+    let good = use_mut_ref(|| None::<C::Reply>);
+    let shown = match (loaded.data(), loaded.error()) {
+        (Some(d), _) => {
+            *good.borrow_mut() = Some(d.clone());
+            Some(Ok(d.clone()))
         }
-    });
+        (None, Some(e)) => Some(good.borrow().clone().ok_or_else(|| e.clone())),
+        (None, None) => None,
+    };
+    (loaded, shown)
 }
 
 pub(crate) use crate::common::widgets::{

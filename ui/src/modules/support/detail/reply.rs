@@ -1,6 +1,12 @@
 //! The reply box under a ticket's thread: a reply or an internal note, files, and "Reopen" for a customer on a resolved ticket.
 
-use super::*;
+use super::super::{about, checked_of, field_error, form_error, input_value};
+use crate::common::data::{use_action, use_job};
+use crate::common::ipc::open_files_dialog;
+use portdesk_types::api::AddMessage;
+use portdesk_types::support::*;
+use portdesk_types::{ApiError, ErrorKind};
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct ReplyProps {
@@ -20,69 +26,60 @@ pub(super) fn reply_box(p: &ReplyProps) -> Html {
     let reopen = use_state(|| false);
     let paths = use_state(Vec::<String>::new);
     let typed = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
+    let send = use_action::<AddMessage>();
+    let dialog = use_job();
+    // The file dialog's failure; sending again clears it.
+    let local = use_state(|| None::<ApiError>);
+    let error = (*local).clone().or_else(|| send.error().clone());
     let attach = {
-        let (paths, error) = (paths.clone(), error.clone());
+        let (paths, local) = (paths.clone(), local.clone());
         Callback::from(move |_: MouseEvent| {
-            let (paths, error) = (paths.clone(), error.clone());
-            spawn_local(async move {
+            let (paths, local) = (paths.clone(), local.clone());
+            dialog.run(async move {
                 match open_files_dialog().await {
                     Ok(chosen) => {
                         let mut all = (*paths).clone();
                         all.extend(chosen.into_iter().filter(|c| !paths.contains(c)));
                         paths.set(all);
                     }
-                    Err(e) => error.set(Some(ApiError::new(ErrorKind::Internal, e))),
+                    Err(e) => local.set(Some(ApiError::new(ErrorKind::Internal, e))),
                 }
+                Ok(())
             });
         })
     };
-    let send = {
-        let (body, internal, paths, error, busy, on_detail) = (
+    let submit = {
+        let (body, internal, reopen, paths, local, send, on_detail) = (
             body.clone(),
             internal.clone(),
+            reopen.clone(),
             paths.clone(),
-            error.clone(),
-            busy.clone(),
+            local.clone(),
+            send.clone(),
             p.on_detail.clone(),
         );
         let (ticket_id, staff) = (p.ticket_id, p.staff);
-        let reopen_now = reopen.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
-                return;
-            }
             let req = NewMessage {
                 ticket_id,
                 body: (*body).clone(),
                 internal: staff && *internal,
                 paths: (*paths).clone(),
-                reopen: !staff && *reopen_now,
+                reopen: !staff && *reopen,
             };
-            let (body, internal, paths, error, busy, on_detail) = (
+            local.set(None);
+            let (body, internal, paths, on_detail) = (
                 body.clone(),
                 internal.clone(),
                 paths.clone(),
-                error.clone(),
-                busy.clone(),
                 on_detail.clone(),
             );
-            busy.set(true);
-            spawn_local(async move {
-                let r = call::<AddMessage>(&req).await;
-                busy.set(false);
-                match r {
-                    Ok(d) => {
-                        error.set(None);
-                        body.set(String::new());
-                        paths.set(Vec::new());
-                        internal.set(false);
-                        on_detail.emit(d);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
+            send.run(req, move |d| {
+                body.set(String::new());
+                paths.set(Vec::new());
+                internal.set(false);
+                on_detail.emit(d);
             });
         })
     };
@@ -115,7 +112,7 @@ pub(super) fn reply_box(p: &ReplyProps) -> Html {
     };
     let bad_body = about(&error, &["body"]);
     html! {
-        <form class="reply" id="reply" onsubmit={send}>
+        <form class="reply" id="reply" onsubmit={submit}>
             <label for="reply-body">{ if p.staff { "Reply or note" } else { "Your reply" } }</label>
             <textarea id="reply-body" rows="4" value={(*body).clone()} class={bad_body.then_some("invalid")}
                 oninput={{ let body = body.clone(); Callback::from(move |e: InputEvent| body.set(input_value(&e))) }} />
@@ -145,7 +142,7 @@ pub(super) fn reply_box(p: &ReplyProps) -> Html {
                         { " Internal note" }
                     </label>
                 }
-                <button type="submit" id="reply-send" disabled={*busy}>
+                <button type="submit" id="reply-send" disabled={send.busy()}>
                     { if p.staff && *internal { "Add note" } else { "Send" } }
                 </button>
             </div>

@@ -1,6 +1,11 @@
 //! The staff's controls on a ticket: status, priority, assignee (each change made from what the form shows).
 
-use super::*;
+use super::super::{tickets::priorities, value_of};
+use crate::common::data::{use_action, use_command};
+use crate::common::widgets::error_line;
+use portdesk_types::api::{SupportStaff, UpdateTicket};
+use portdesk_types::support::*;
+use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub(super) struct StaffProps {
@@ -12,21 +17,10 @@ pub(super) struct StaffProps {
 /// Status, priority and assignee: each change is sent at once.
 #[function_component(StaffControls)]
 pub(super) fn staff_controls(p: &StaffProps) -> Html {
-    let staff = use_state(Vec::<StaffMember>::new);
-    let error = use_state(|| None::<ApiError>);
-    {
-        let (staff, error) = (staff.clone(), error.clone());
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                match call::<SupportStaff>(&()).await {
-                    Ok(s) => staff.set(s),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        });
-    }
+    let staff = use_command::<SupportStaff>(());
+    let update = use_action::<UpdateTicket>();
     let send = {
-        let (error, on_detail, id) = (error.clone(), p.on_detail.clone(), p.ticket.id);
+        let (update, on_detail, id) = (update.clone(), p.on_detail.clone(), p.ticket.id);
         // What this form shows: a field changed elsewhere since is refused, not overwritten.
         let seen = TicketSeen {
             status: p.ticket.status,
@@ -36,18 +30,17 @@ pub(super) fn staff_controls(p: &StaffProps) -> Html {
         Callback::from(move |mut u: TicketUpdate| {
             u.id = id;
             u.seen = Some(seen.clone());
-            let (error, on_detail) = (error.clone(), on_detail.clone());
-            spawn_local(async move {
-                match call::<UpdateTicket>(&u).await {
-                    Ok(d) => {
-                        error.set(None);
-                        on_detail.emit(d);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            let on_detail = on_detail.clone();
+            update.run(u, move |d| on_detail.emit(d));
         })
     };
+    // The staff list's failure shows until a change goes through.
+    let error = match (update.error(), update.done()) {
+        (Some(e), _) => Some(e.clone()),
+        (None, None) => staff.error().cloned(),
+        (None, Some(_)) => None,
+    };
+    let staff = staff.data().map_or(&[][..], Vec::as_slice);
     let on_status = send.reform(|e: Event| TicketUpdate {
         status: TicketStatus::parse(&value_of(&e)),
         ..Default::default()
@@ -79,7 +72,7 @@ pub(super) fn staff_controls(p: &StaffProps) -> Html {
             <div>
                 <label for="ticket-priority-set">{ "Priority" }</label>
                 <select id="ticket-priority-set" onchange={on_priority}>
-                    { for super::super::tickets::priorities().into_iter().map(|x| html! {
+                    { for priorities().into_iter().map(|x| html! {
                         <option value={x.as_str()} selected={t.priority == x}>{ x.label() }</option>
                     }) }
                 </select>
@@ -102,7 +95,7 @@ pub(super) fn staff_controls(p: &StaffProps) -> Html {
             <button type="button" id="ticket-assign-me" class="secondary" disabled={t.assignee_id == Some(me)} onclick={assign_me}>
                 { "Assign to me" }
             </button>
-            { crate::common::widgets::error_line("ticket-update-error", &error) }
+            { error_line("ticket-update-error", &error) }
         </div>
     }
 }
