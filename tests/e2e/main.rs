@@ -4,6 +4,7 @@
 //! A missing prerequisite fails the test (it never silently passes); set PORTDESK_SKIP_E2E=1
 //! to leave it out on a machine without a display.
 
+mod backups;
 mod forecasts;
 mod harness;
 mod kiosk;

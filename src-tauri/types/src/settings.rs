@@ -326,6 +326,10 @@ pub struct BackupStatus {
     pub embedded: bool,
     /// Newest first.
     pub backups: Vec<BackupEntry>,
+    /// Beside a server: backups of this desktop's own file (a laptop's journal of offline
+    /// edits), newest first.
+    #[serde(default)]
+    pub laptop: Vec<BackupEntry>,
     /// The last attempt's failure, in words, until a backup succeeds.
     pub last_error: Option<String>,
     /// What the status line says (failed, or the last good backup is too old).

@@ -44,21 +44,29 @@ impl Portdesk {
     pub async fn backup_status(&self) -> BackupStatus {
         let settings = self.backup_settings().await;
         let folder = backup::folder(&settings, &self.paths.data_dir);
-        let list = {
+        let (list, laptop) = {
             let folder = folder.clone();
-            tokio::task::spawn_blocking(move || backup::list(&folder))
-                .await
-                .unwrap_or_default()
+            tokio::task::spawn_blocking(move || {
+                (backup::list(&folder), backup::list(&folder.join("local")))
+            })
+            .await
+            .unwrap_or_default()
         };
-        if let Some(newest) = list.first() {
+        let embedded = self.embedded_file().await.is_some();
+        if let Some(newest) = if embedded {
+            list.first()
+        } else {
+            laptop.first()
+        } {
             *lock(&self.backups.last_good) = Some(newest.taken_at);
         }
         let warning = self.backup_warning().await;
         let last_error = lock(&self.backups.last_error).clone();
         BackupStatus {
             folder: folder.display().to_string(),
-            embedded: self.embedded_file().await.is_some(),
+            embedded,
             backups: list,
+            laptop,
             last_error,
             warning,
             settings,
@@ -111,26 +119,58 @@ impl Portdesk {
         Ok(self.backup_status().await)
     }
 
-    /// Takes a backup of the embedded store now and keeps the newest `keep`. A failure is
-    /// remembered for every window's status line until a backup succeeds.
+    /// Beside a server, this desktop's own SQLite file (a laptop's journal of offline edits,
+    /// its copy of the grid), once it exists; backed up to `local/` in the backup folder.
+    /// Beside the embedded store it holds only caches, which are not backed up.
+    async fn laptop_file(&self) -> Option<std::path::PathBuf> {
+        if self.embedded_file().await.is_some() {
+            return None;
+        }
+        let file = self.paths.data_dir.join(crate::local::FILE_NAME);
+        file.exists().then_some(file)
+    }
+
+    /// Whether this desktop has anything to back up.
+    async fn backs_up(&self) -> bool {
+        self.embedded_file().await.is_some() || self.laptop_file().await.is_some()
+    }
+
+    /// Takes a backup now — of the embedded store, or beside a server of this desktop's own
+    /// file — and keeps the newest `keep`. A failure is remembered for every window's status
+    /// line until a backup succeeds.
     pub async fn take_backup(&self) -> Result<portdesk_types::settings::BackupEntry> {
-        let Some(db) = self.embedded_file().await else {
+        let (portal, laptop) = (self.embedded_file().await, self.laptop_file().await);
+        if portal.is_none() && laptop.is_none() {
             return Err(CoreError::validation(
                 "folder",
                 "This desktop's store is on a PostgreSQL server: back it up there (pg_dump or continuous archiving; see the README).",
             ));
-        };
+        }
         let _one = self.backups.running.lock().await;
         let settings = self.backup_settings().await;
         let dir = backup::folder(&settings, &self.paths.data_dir);
-        let store = self.store().await?;
-        let site = backup::site_id(&store).await?;
+        // A laptop away from its server still backs up its own file: the site id is then
+        // unknown, and only a restore of a portal copy ever compares it.
+        let site = match self.store().await {
+            Ok(store) => backup::site_id(&store).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         let keep = settings.keep;
         let result: Result<portdesk_types::settings::BackupEntry> =
             tokio::task::spawn_blocking(move || {
-                let taken = backup::take(&db, &dir, &site, crate::now_ms())?;
-                backup::prune(&dir, keep);
-                Ok(taken)
+                let now = crate::now_ms();
+                let mut taken = None;
+                if let Some(db) = portal {
+                    taken = Some(backup::take(&db, &dir, &site, now)?);
+                    backup::prune(&dir, keep);
+                }
+                if let Some(own) = laptop {
+                    let local = dir.join("local");
+                    let copy = backup::take(&own, &local, &site, now)?;
+                    backup::prune(&local, keep);
+                    taken.get_or_insert(copy);
+                }
+                taken.ok_or_else(|| CoreError::Internal("nothing was backed up".into()))
             })
             .await
             .map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -151,7 +191,9 @@ impl Portdesk {
     /// What every window's status line says about backups: the last one failed, or the last
     /// good one is older than twice the interval.
     pub async fn backup_warning(&self) -> Option<String> {
-        self.embedded_file().await?;
+        if !self.backs_up().await {
+            return None;
+        }
         let failed = lock(&self.backups.last_error).clone();
         if let Some(e) = failed {
             return Some(format!("{e} Earlier backups are kept."));
@@ -179,7 +221,7 @@ impl Portdesk {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
             let Some(app) = app.upgrade() else { return };
-            if app.moving.load(Ordering::SeqCst) || app.embedded_file().await.is_none() {
+            if app.moving.load(Ordering::SeqCst) || !app.backs_up().await {
                 continue;
             }
             let settings = app.backup_settings().await;
@@ -201,7 +243,7 @@ impl Portdesk {
 
     /// At exit, when the settings ask for it (the shell calls this as the app closes).
     pub async fn backup_at_exit(&self) {
-        if self.embedded_file().await.is_some()
+        if self.backs_up().await
             && self.backup_settings().await.at_exit
             && !self.moving.load(Ordering::SeqCst)
         {

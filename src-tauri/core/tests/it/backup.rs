@@ -371,22 +371,44 @@ async fn the_store_check_reports_a_broken_reference() {
     );
 }
 
-async fn check_and_refuse_on_a_server(h: Harness) {
+async fn check_on_both(h: Harness) {
     h.first_admin().await;
     let check = h.call::<CheckStore>(()).await.unwrap();
     assert!(check.ok, "{:?}", check.findings);
-    if h.call::<GetBackups>(()).await.unwrap().embedded {
-        return;
+    if !h.call::<GetBackups>(()).await.unwrap().embedded {
+        assert!(
+            check.findings.iter().any(|f| f.starts_with("Sequences:")),
+            "{:?}",
+            check.findings
+        );
     }
-    assert!(
-        check.findings.iter().any(|f| f.starts_with("Sequences:")),
-        "{:?}",
-        check.findings
-    );
-    let e = h.call::<BackUpNow>(()).await.unwrap_err();
-    assert!(e.message.contains("pg_dump"), "{}", e.message);
 }
-on_both_stores!(
-    the_store_check_runs_on_both_stores,
-    check_and_refuse_on_a_server
-);
+on_both_stores!(the_store_check_runs_on_both_stores, check_on_both);
+
+/// Beside a server the app does not copy the server; a laptop's own file (its journal of
+/// offline edits) is backed up to `local/` once it exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beside_a_server_only_the_laptops_own_file_is_backed_up() {
+    let h = harness::start_on_postgres().await;
+    h.first_admin().await;
+    let own = h.dir.path().join(portdesk_core::local::FILE_NAME);
+    if own.exists() {
+        std::fs::remove_file(&own).unwrap();
+    }
+    let e = h.call::<BackUpNow>(()).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("folder"));
+    assert!(e.message.contains("pg_dump"), "{}", e.message);
+
+    h.app.local_store().await.unwrap();
+    let s = h.call::<BackUpNow>(()).await.unwrap();
+    assert!(!s.embedded);
+    assert!(s.backups.is_empty(), "the server is not copied");
+    assert_eq!(s.laptop.len(), 1);
+    assert!(
+        Path::new(&s.laptop[0].file).starts_with(Path::new(&s.folder).join("local")),
+        "{}",
+        s.laptop[0].file
+    );
+    portdesk_core::backup::verify(Path::new(&s.laptop[0].file), None, false)
+        .expect_err("a laptop's file is no portal store to restore");
+}

@@ -22,7 +22,12 @@ pub fn backups_card() -> Html {
             html! { <p class="error" id="backup-load-error" role="alert">{ e.message.clone() }</p> }
         }
         Some(Ok(s)) if !s.embedded => html! {
-            <p class="muted" id="backup-server">{ "This desktop's store is on a PostgreSQL server: it is backed up on the server (pg_dump on a schedule, or continuous archiving; see the README). The check below works there too." }</p>
+            <>
+                <p class="muted" id="backup-server">{ "This desktop's store is on a PostgreSQL server: it is backed up on the server (pg_dump on a schedule, or continuous archiving; see the README). The check below works there too. Here, Portdesk backs up this desktop's own file: a laptop's edits made away from the server, until they are synced." }</p>
+                if let Some(w) = &s.warning { <p class="banner warn" id="backup-card-warning" role="status">{ w.clone() }</p> }
+                <ScheduleForm settings={s.settings.clone()} folder={s.folder.clone()} on_status={on_status.clone()} />
+                <p class="muted" id="backup-laptop-count">{ format!("{} backups of this desktop's own file in {}/local", s.laptop.len(), s.folder) }</p>
+            </>
         },
         Some(Ok(s)) => html! {
             <>
