@@ -198,6 +198,8 @@ fn the_app_without_a_display_says_so() {
     }
 }
 
+// Shared with the core's tests, which use all of it; this binary uses a part.
+#[allow(dead_code)]
 #[path = "../../src-tauri/core/tests/it/common/smtp.rs"]
 mod smtp;
 

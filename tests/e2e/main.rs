@@ -8,12 +8,16 @@ mod backups;
 mod forecasts;
 mod harness;
 mod kiosk;
-/// A PostgreSQL server of the test's own, to stop and start (shared with the core's tests).
+// A PostgreSQL server of the test's own, to stop and start: shared with the core's tests,
+// which use all of it; this binary uses a part.
+#[allow(dead_code)]
 #[path = "../../src-tauri/core/tests/it/common/pg_cluster.rs"]
 mod pg_cluster;
 mod procurement;
 mod shop;
 mod support;
+// Shared with the core's tests, which use all of it; this binary uses a part.
+#[allow(dead_code)]
 #[path = "../../src-tauri/core/tests/it/common/tls.rs"]
 mod test_ca;
 

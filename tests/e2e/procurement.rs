@@ -10,6 +10,8 @@ use portdesk_core::audit::Actor;
 use portdesk_types::Role;
 use portdesk_types::mail::*;
 
+// Shared with the core's tests, which use all of it; this binary uses a part.
+#[allow(dead_code)]
 #[path = "../../src-tauri/core/tests/it/common/smtp.rs"]
 mod smtp;
 

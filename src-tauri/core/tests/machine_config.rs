@@ -1,5 +1,7 @@
 //! The machine-wide config (its own test binary: it sets a process-wide variable).
 
+// This binary uses a part of the shared fixtures; the `it` binary uses them all.
+#[allow(dead_code)]
 #[path = "it/common/mod.rs"]
 mod common;
 

@@ -11,6 +11,7 @@ pub mod forecasts;
 pub mod inventory;
 pub mod mail;
 pub mod modules;
+pub mod money;
 pub mod orders;
 pub mod password;
 pub mod procurement;

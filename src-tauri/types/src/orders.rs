@@ -1,7 +1,8 @@
 //! Orders: placed by staff on a customer's behalf (and, next, by customers in the Shop),
 //! through one order path that takes the stock and raises procurement when it runs low.
 
-use crate::procurement::{Cents, ProductPage, ProductQuery};
+use crate::money::Cents;
+use crate::procurement::{ProductPage, ProductQuery};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

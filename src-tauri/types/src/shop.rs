@@ -5,8 +5,8 @@
 //! A variant is a product of the procurement catalogue (its own SKU, price and stock); a
 //! listing groups variants under one name, description, category and picture.
 
+use crate::money::Cents;
 use crate::orders::OrderRow;
-use crate::procurement::Cents;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

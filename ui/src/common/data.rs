@@ -10,13 +10,25 @@
 //! - [`use_command_live`]`::<C, E>(req)`: as `use_command`, and loads again on each event `E`.
 //! - [`use_event`]`::<E>(f)`: runs `f` with each payload of `E` while the component is shown.
 //! - [`use_job`]`()`: the one place for async work that is not a single command (a native
-//!   dialog, then a command; a stream): busy flag and the error in words.
+//!   dialog, then a command): busy flag and the error in words.
+//! - [`send`]`::<C>(req, answer)`: a command outside the hooks, its answer (refusal or not) to
+//!   `answer` — for what keeps its own state: a poll, a progress stream merged with its
+//!   events, the forecast grid's saves, the kiosk's guard. Nothing else spawns a call.
 
 use super::ipc::{Subscription, call, subscribe};
 use portdesk_types::{ApiError, Command, Event};
 use std::future::Future;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
+
+/// Sends `C` with `req` and hands its answer, refusal or not, to `answer`.
+pub fn send<C>(req: C::Request, answer: impl FnOnce(Result<C::Reply, ApiError>) + 'static)
+where
+    C: Command + 'static,
+    C::Request: 'static,
+{
+    spawn_local(async move { answer(call::<C>(&req).await) });
+}
 
 /// A command's reply as loaded: `None` while the first answer is on its way.
 pub struct Loaded<C: Command> {

@@ -4,14 +4,13 @@
 //! checks the session every few seconds and, once it is gone, signs out (which succeeds without
 //! a session and makes the shell close every module window again).
 
-use crate::common::ipc::call;
+use crate::common::data::send;
 use gloo_timers::callback::Interval;
 use portdesk_types::api::{AppStatus, KeepAlive, Logout};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use wasm_bindgen_futures::spawn_local;
 
 fn now() -> f64 {
     web_sys::js_sys::Date::now()
@@ -47,9 +46,7 @@ pub fn install(main_window: bool, on_signed_out: impl Fn() + 'static) -> KioskGu
             let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
                 if now() - last_sent.get() > 10_000.0 {
                     last_sent.set(now());
-                    spawn_local(async {
-                        let _ = call::<KeepAlive>(&()).await;
-                    });
+                    send::<KeepAlive>((), |_| ());
                 }
             });
             let _ = doc.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
@@ -60,13 +57,12 @@ pub fn install(main_window: bool, on_signed_out: impl Fn() + 'static) -> KioskGu
         let on_signed_out = Rc::new(on_signed_out);
         Interval::new(5_000, move || {
             let on_signed_out = on_signed_out.clone();
-            spawn_local(async move {
-                if let Ok(s) = call::<AppStatus>(&()).await
+            send::<AppStatus>((), move |status| {
+                if let Ok(s) = status
                     && s.session.is_none()
                 {
                     // Succeeds without a session; the shell closes the module windows.
-                    let _ = call::<Logout>(&()).await;
-                    on_signed_out();
+                    send::<Logout>((), move |_| on_signed_out());
                 }
             });
         })

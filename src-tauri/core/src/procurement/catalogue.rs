@@ -5,6 +5,7 @@ use crate::audit::{self, Actor};
 use crate::error::{CoreError, Result};
 use crate::stale::{self, Changed, LastChange};
 use crate::store::Store;
+use portdesk_types::money::money;
 use portdesk_types::procurement::*;
 use sqlx::{AnyConnection, Row};
 

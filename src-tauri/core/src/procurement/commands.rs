@@ -8,6 +8,7 @@ use crate::audit;
 use crate::error::{CoreError, Result};
 use portdesk_types::accounts::{ExportReply, ExportRequest, ImportReport};
 use portdesk_types::modules::ModuleId;
+use portdesk_types::money::money;
 use portdesk_types::procurement::commands::*;
 use portdesk_types::procurement::*;
 

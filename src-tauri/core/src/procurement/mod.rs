@@ -24,6 +24,7 @@ use crate::error::{CoreError, Result};
 use crate::mail::templates::{self, Template};
 use crate::store::Store;
 use portdesk_types::Role;
+use portdesk_types::money::parse_price_text;
 use portdesk_types::procurement::*;
 use sqlx::{AnyConnection, Row};
 

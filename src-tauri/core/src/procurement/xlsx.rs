@@ -9,7 +9,8 @@ use crate::error::{CoreError, Result};
 use crate::sheets::Column;
 use crate::store::Store;
 use portdesk_types::accounts::{ImportIssue, ImportMode, ImportReport};
-use portdesk_types::procurement::{ProductEdit, ProductQuery, money};
+use portdesk_types::money::money;
+use portdesk_types::procurement::{ProductEdit, ProductQuery};
 use std::collections::HashMap;
 use std::path::Path;
 

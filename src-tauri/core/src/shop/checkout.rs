@@ -8,8 +8,8 @@ use crate::accounts::User;
 use crate::error::{CoreError, Result};
 use crate::orders::{self, DeliveryNote};
 use crate::store::Store;
+use portdesk_types::money::money;
 use portdesk_types::orders::{AdvanceOrder, NewOrderLine, OrderQuery, OrderStatus};
-use portdesk_types::procurement::money;
 use portdesk_types::shop::*;
 use sqlx::AnyConnection;
 

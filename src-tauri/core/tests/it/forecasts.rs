@@ -26,8 +26,18 @@ fn new_cycle(first: &str, horizon: u32, deadline: i64) -> NewCycle {
     }
 }
 
+/// What [`setup`] makes: the admin, the two reps (account id and actor), the open cycle.
+struct Reps {
+    admin: Actor,
+    rita: i64,
+    rita_a: Actor,
+    sam: i64,
+    sam_a: Actor,
+    c: Cycle,
+}
+
 /// Admin, two reps (Rita: C1 with parts A and B; Sam: C2 with part A), an open cycle.
-async fn setup(store: &Store) -> (Actor, (i64, Actor), (i64, Actor), Cycle) {
+async fn setup(store: &Store) -> Reps {
     let admin_id = user(store, "Ada", Role::Admin).await;
     let admin = Actor::user(admin_id, "ada@example.com");
     let rita = user(store, "Rita", Role::SalesRep).await;
@@ -47,12 +57,14 @@ async fn setup(store: &Store) -> (Actor, (i64, Actor), (i64, Actor), Cycle) {
     .await
     .unwrap();
     let c = forecasts::open_cycle(store, &admin, c.id).await.unwrap();
-    (
+    Reps {
         admin,
-        (rita, Actor::user(rita, "rita@example.com")),
-        (sam, Actor::user(sam, "sam@example.com")),
+        rita,
+        rita_a: Actor::user(rita, "rita@example.com"),
+        sam,
+        sam_a: Actor::user(sam, "sam@example.com"),
         c,
-    )
+    }
 }
 
 fn edit(code: &str, part: &str, month: &str, q: f64, base: i64) -> CellEdit {
@@ -171,7 +183,13 @@ on_both_backends!(cycles_and_their_bad_input, |store: Store| async move {
 });
 
 on_both_backends!(versioned_cells_never_overwrite, |store: Store| async move {
-    let (admin, (rita, rita_a), _, c) = setup(&store).await;
+    let Reps {
+        admin,
+        rita,
+        rita_a,
+        c,
+        ..
+    } = setup(&store).await;
     let save = |edits: Vec<CellEdit>| SaveCells {
         cycle_id: c.id,
         edits,
@@ -255,7 +273,9 @@ on_both_backends!(versioned_cells_never_overwrite, |store: Store| async move {
 on_both_backends!(
     a_bad_cell_refuses_the_whole_batch,
     |store: Store| async move {
-        let (_, (rita, rita_a), (_, _), c) = setup(&store).await;
+        let Reps {
+            rita, rita_a, c, ..
+        } = setup(&store).await;
         let cases = [
             (
                 edit("C1", "A", "2028-01", 1.0, 0),
@@ -309,7 +329,13 @@ on_both_backends!(
 );
 
 on_both_backends!(replay_submit_and_close, |store: Store| async move {
-    let (admin, (rita, rita_a), _, c) = setup(&store).await;
+    let Reps {
+        admin,
+        rita,
+        rita_a,
+        c,
+        ..
+    } = setup(&store).await;
     // The same journal entry replayed twice applies once.
     let keyed = CellEdit {
         key: Some("laptop-1:42".into()),
@@ -554,8 +580,13 @@ async fn reminders_in_outbox(store: &Store) -> Vec<(String, String)> {
 on_both_backends!(
     deadline_reminder_once_to_who_has_not_submitted,
     |store: Store| async move {
-        #[allow(unused_variables)]
-        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let Reps {
+            admin,
+            sam,
+            sam_a,
+            c,
+            ..
+        } = setup(&store).await;
         // A third rep without customers is never reminded.
         user(&store, "Nina", Role::SalesRep).await;
         forecasts::set_submitted(&store, &sam_a, c.id, sam, true)
@@ -638,8 +669,9 @@ on_both_backends!(
     the_cycle_report_and_the_year_before,
     |store: Store| async move {
         use calamine::{Data, Reader, Xlsx, open_workbook};
-        #[allow(unused_variables)]
-        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let Reps {
+            rita, rita_a, c, ..
+        } = setup(&store).await;
         // Sales kept from the ERP: C1 × A sold 40 in 2026-01 (a year before the cycle's first
         // month) and 7 in 2026-12; C2 × A sold 9 in 2026-03.
         for (code, part, month, q) in [
@@ -799,8 +831,9 @@ mod offline_journal {
     }
 
     on_both_backends!(replayed_in_order_once, |store: Store| async move {
-        #[allow(unused_variables)]
-        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let Reps {
+            rita, rita_a, c, ..
+        } = setup(&store).await;
         let (l, _dir) = local().await;
         let me = Replayer {
             user_id: rita,
@@ -908,8 +941,9 @@ mod offline_journal {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_transient_refusal_is_retried_not_refused() {
         let store = common::pg_store().await;
-        #[allow(unused_variables)]
-        let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+        let Reps {
+            rita, rita_a, c, ..
+        } = setup(&store).await;
         let (l, _dir) = local().await;
         let me = Replayer {
             user_id: rita,
@@ -959,8 +993,14 @@ mod offline_journal {
     on_both_backends!(
         conflicts_and_refusals_stay_for_the_rep,
         |store: Store| async move {
-            #[allow(unused_variables)]
-            let (admin, (rita, rita_a), (sam, sam_a), c) = setup(&store).await;
+            let Reps {
+                admin,
+                rita,
+                rita_a,
+                sam,
+                c,
+                ..
+            } = setup(&store).await;
             let (l, _dir) = local().await;
             let me = Replayer {
                 user_id: rita,
@@ -1099,8 +1139,7 @@ async fn the_grid_works_while_the_shared_store_is_away() {
     use portdesk_types::api::{GetGrid, ListCycles, SaveForecastCells};
     let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
-    #[allow(unused_variables)]
-    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    let Reps { rita, c, .. } = setup(&store).await;
     h.sign_in_as("rita@example.com").await;
     let req = GridRequest {
         cycle_id: c.id,
@@ -1168,8 +1207,7 @@ async fn a_rep_signs_in_without_the_store() {
     use portdesk_types::modules::ModuleId;
     let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
-    #[allow(unused_variables)]
-    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    let Reps { admin, rita, c, .. } = setup(&store).await;
     // Ada (admin) and Rita sign in while the store answers; Rita opens her grid.
     h.sign_in_as("ada@example.com").await;
     let info = h.sign_in_as("rita@example.com").await;
@@ -1298,8 +1336,13 @@ async fn a_laptop_trusts_only_what_it_can_check() {
     use portdesk_types::api::*;
     let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
-    #[allow(unused_variables)]
-    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    let Reps {
+        admin,
+        rita,
+        rita_a,
+        c,
+        ..
+    } = setup(&store).await;
     // A new rep's first day: a temporary password, the forced change, then out of the office.
     let (_, temp) = accounts::reset_password(&store, &admin, "sam@example.com", None)
         .await
@@ -1486,8 +1529,7 @@ async fn an_offline_record_expires_without_contact() {
     use portdesk_types::api::*;
     let (server, h) = on_a_server_of_its_own().await;
     let store = h.app.store().await.unwrap();
-    #[allow(unused_variables)]
-    let (admin, (rita, rita_a), sam, c) = setup(&store).await;
+    setup(&store).await;
     h.sign_in_as("rita@example.com").await;
     h.call::<Logout>(()).await.unwrap();
     server.stop();

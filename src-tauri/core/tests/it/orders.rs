@@ -20,16 +20,22 @@ pub(crate) fn staff() -> Actor {
     Actor::user(1, "wendy@example.com")
 }
 
+/// Pat (procurement) and Ada (admin), as the audit log names them.
+struct People {
+    pat: Actor,
+    ada: Actor,
+}
+
 /// The accounts every test starts with: Wendy (id 1, warehouse), Pat (id 2, procurement),
-/// Ada (id 3, admin); returns Pat and Ada as actors.
-async fn people(store: &Store) -> (Actor, Actor) {
+/// Ada (id 3, admin).
+async fn people(store: &Store) -> People {
     user(store, "wendy@example.com", Role::Warehouse).await;
     user(store, "pat@example.com", Role::Procurement).await;
     user(store, "ada@example.com", Role::Admin).await;
-    (
-        Actor::user(2, "pat@example.com"),
-        Actor::user(3, "ada@example.com"),
-    )
+    People {
+        pat: Actor::user(2, "pat@example.com"),
+        ada: Actor::user(3, "ada@example.com"),
+    }
 }
 
 pub(crate) async fn customer(store: &Store, email: &str, code: &str) -> User {
@@ -162,8 +168,7 @@ pub(crate) async fn count(store: &Store, table: &str) -> i64 {
 }
 
 on_both_backends!(seed_worked_example, |store: Store| async move {
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    people(&store).await;
     let buyer = customer(&store, "buyer@northwind.example", "C10000").await;
     let techparts = supplier(&store, "TechParts Inc", "orders@techparts.example").await;
     let mouse = product(
@@ -267,8 +272,7 @@ on_both_backends!(seed_worked_example, |store: Store| async move {
 });
 
 on_both_backends!(quantity_rules, |store: Store| async move {
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    people(&store).await;
     // Shortfall larger than the reorder quantity, rounded up to the pack.
     assert_eq!(procurement::reorder_amount(25, 0, 30, 60, None), 60);
     assert_eq!(procurement::reorder_amount(0, 0, 100, 20, None), 100);
@@ -316,8 +320,7 @@ on_both_backends!(quantity_rules, |store: Store| async move {
 });
 
 on_both_backends!(bad_input_changes_nothing, |store: Store| async move {
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    people(&store).await;
     let buyer = customer(&store, "b@example.com", "C1").await;
     let s = supplier(&store, "S", "s@s.example").await;
     let p = product(
@@ -426,8 +429,7 @@ on_both_backends!(bad_input_changes_nothing, |store: Store| async move {
 on_both_backends!(
     every_order_leaves_the_same_record,
     |store: Store| async move {
-        #[allow(unused_variables)]
-        let (pat, ada) = people(&store).await;
+        people(&store).await;
         let buyer = customer(&store, "b@example.com", "C7").await;
         let s = supplier(&store, "S", "s@s.example").await;
         let p = product(
@@ -519,8 +521,7 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_reach_the_main_file_soon_after() {
     let (store, dir) = common::sqlite_store().await;
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    people(&store).await;
     let buyer = customer(&store, "b@example.com", "C7").await;
     let p = product(
         &store,
@@ -562,8 +563,7 @@ async fn orders_reach_the_main_file_soon_after() {
 }
 
 on_both_backends!(sixteen_writers_never_oversell, |store: Store| async move {
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    people(&store).await;
     let buyer = customer(&store, "b@example.com", "C1").await;
     let s = supplier(&store, "S", "s@s.example").await;
     let p = product(
@@ -610,8 +610,7 @@ on_both_backends!(sixteen_writers_never_oversell, |store: Store| async move {
 });
 
 on_both_backends!(approve_once_receive_and_trail, |store: Store| async move {
-    #[allow(unused_variables)]
-    let (pat, ada) = people(&store).await;
+    let People { pat, ada } = people(&store).await;
     let buyer = customer(&store, "b@example.com", "C1").await;
     let s = supplier(&store, "TechParts Inc", "orders@techparts.example").await;
     let p = product(
@@ -722,8 +721,7 @@ on_both_backends!(approve_once_receive_and_trail, |store: Store| async move {
 on_both_backends!(
     limit_reject_cancel_and_no_email,
     |store: Store| async move {
-        #[allow(unused_variables)]
-        let (pat, ada) = people(&store).await;
+        let People { pat, .. } = people(&store).await;
         let buyer = customer(&store, "b@example.com", "C1").await;
         let silent = supplier(&store, "PackRight Ltd", "").await;
         let p = product(
@@ -781,8 +779,7 @@ on_both_backends!(
 on_both_backends!(
     order_status_and_cancel_returns_stock,
     |store: Store| async move {
-        #[allow(unused_variables)]
-        let (pat, ada) = people(&store).await;
+        people(&store).await;
         let buyer = customer(&store, "b@example.com", "C1").await;
         let other = customer(&store, "o@example.com", "C2").await;
         let p = product(
@@ -907,8 +904,7 @@ on_both_backends!(
 on_both_backends!(
     catalogue_import_reports_every_bad_cell,
     |store: Store| async move {
-        #[allow(unused_variables)]
-        let (pat, ada) = people(&store).await;
+        people(&store).await;
         supplier(&store, "TechParts Inc", "orders@techparts.example").await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("catalogue.xlsx");
@@ -1263,7 +1259,7 @@ on_both_stores!(window_commands, customers_reach_only_their_own_orders);
 on_both_backends!(
     a_product_form_never_restores_sold_stock,
     |store: Store| async move {
-        let (pat, ada) = people(&store).await;
+        let People { pat, ada } = people(&store).await;
         let buyer = customer(&store, "b@example.com", "C7").await;
         let p = product(
             &store,
@@ -1354,7 +1350,7 @@ on_both_backends!(
 on_both_backends!(
     stock_adjustments_are_relative_and_audited,
     |store: Store| async move {
-        let (pat, _ada) = people(&store).await;
+        let People { pat, .. } = people(&store).await;
         let s = supplier(&store, "S", "s@s.example").await;
         let p = product(
             &store,
@@ -1418,7 +1414,7 @@ on_both_backends!(
 on_both_backends!(
     the_approval_limit_uses_the_frozen_price,
     |store: Store| async move {
-        let (pat, _ada) = people(&store).await;
+        let People { pat, .. } = people(&store).await;
         let buyer = customer(&store, "b@example.com", "C7").await;
         let s = supplier(&store, "S", "s@s.example").await;
         let p = product(
@@ -1479,7 +1475,7 @@ on_both_backends!(
 on_both_backends!(
     a_stale_supplier_save_is_refused,
     |store: Store| async move {
-        let (pat, ada) = people(&store).await;
+        let People { pat, ada } = people(&store).await;
         let s = supplier(&store, "S", "s@s.example").await;
         let read = procurement::list_suppliers(&store).await.unwrap().remove(0);
         let form = |email: &str| SupplierEdit {
@@ -1512,7 +1508,7 @@ on_both_backends!(
 on_both_backends!(
     a_cancelled_order_withdraws_its_request,
     |store: Store| async move {
-        let (_pat, _ada) = people(&store).await;
+        people(&store).await;
         let buyer = customer(&store, "b@example.com", "C7").await;
         let s = supplier(&store, "S", "s@s.example").await;
         let p = product(

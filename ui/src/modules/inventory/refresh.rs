@@ -1,14 +1,12 @@
 //! The state of a refresh of the inventory copy, from the events of whichever window started it: rows read, rows saved, done, cancelled, failed.
 
 use super::text::same_customer;
-use crate::common::data::use_event;
-use crate::common::ipc::call;
+use crate::common::data::{self, use_event};
 use portdesk_types::api::{CancelRefresh, RefreshInventory};
 use portdesk_types::events::InventoryRefreshEvent;
 use portdesk_types::inventory::{RefreshPhase, RefreshProgress, RefreshReply, RefreshRequest};
 use portdesk_types::{ApiError, Command, ErrorKind};
 use std::rc::Rc;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 /// The refresh of the customer on screen, whoever started it: this window's own call and the
@@ -243,11 +241,8 @@ fn send<C>(
 ) where
     C: Command<Request = RefreshRequest> + 'static,
 {
-    spawn_local(async move {
-        let req = RefreshRequest {
-            customer_code: Some(customer.clone()),
-        };
-        let r = call::<C>(&req).await;
-        dispatch.dispatch(answer(customer, r));
-    });
+    let req = RefreshRequest {
+        customer_code: Some(customer.clone()),
+    };
+    data::send::<C>(req, move |r| dispatch.dispatch(answer(customer, r)));
 }

@@ -1,13 +1,12 @@
 //! The outbox as an open Mail window polls it.
 
-use crate::common::ipc::call;
+use crate::common::data::send;
 use gloo_timers::callback::Interval;
 use portdesk_types::ApiError;
 use portdesk_types::api::ListMail;
 use portdesk_types::mail::{MailPage, MailQuery};
 use std::cell::Cell;
 use std::rc::Rc;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 /// How often an open Mail window asks for the outbox again.
@@ -36,8 +35,7 @@ pub(super) fn use_outbox(
                 move || {
                     let (q, live, page, error) =
                         (q.clone(), live.clone(), page.clone(), error.clone());
-                    spawn_local(async move {
-                        let r = call::<ListMail>(&q).await;
+                    send::<ListMail>(q, move |r| {
                         if !live.get() {
                             return;
                         }

@@ -6,8 +6,8 @@ use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{Field, date_time, error_line};
 use portdesk_types::ApiError;
 use portdesk_types::api::*;
+use portdesk_types::money::money;
 use portdesk_types::orders::*;
-use portdesk_types::procurement::money;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

@@ -5,6 +5,7 @@ use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{Field, error_line, import_issues};
 use portdesk_types::accounts::{ExportRequest, ImportMode};
 use portdesk_types::api::*;
+use portdesk_types::money::money;
 use portdesk_types::procurement::*;
 use yew::prelude::*;
 

@@ -5,6 +5,7 @@
 use crate::common::data::use_action;
 use crate::common::widgets::{Field, error_line, setter};
 use portdesk_types::api::*;
+use portdesk_types::money::money;
 use portdesk_types::procurement::*;
 use portdesk_types::{ApiError, ErrorKind};
 use web_sys::HtmlSelectElement;

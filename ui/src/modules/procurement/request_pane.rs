@@ -5,6 +5,7 @@ use crate::common::data::{Action, use_action, use_command};
 use crate::common::widgets::{Field, date_time, error_line};
 use portdesk_types::Command;
 use portdesk_types::api::*;
+use portdesk_types::money::money;
 use portdesk_types::procurement::*;
 use yew::prelude::*;
 

@@ -6,7 +6,8 @@ use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{Field, error_line};
 use portdesk_types::ApiError;
 use portdesk_types::api::{GetProcurementSettings, SaveProcurementSettings};
-use portdesk_types::procurement::{ProcurementSettings, money, parse_price_text};
+use portdesk_types::money::{money, parse_price_text};
+use portdesk_types::procurement::ProcurementSettings;
 use yew::prelude::*;
 
 #[function_component(ProcurementSettingsCard)]

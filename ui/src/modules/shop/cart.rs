@@ -4,7 +4,7 @@
 use crate::common::data::use_action;
 use portdesk_types::ApiError;
 use portdesk_types::api::*;
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 

@@ -10,7 +10,7 @@ use detail::ListingDetail;
 use gloo_timers::callback::Timeout;
 pub(super) use picture::{ListingPicture, forget_picture};
 use portdesk_types::api::*;
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 

@@ -6,8 +6,8 @@ use crate::common::data::use_ended;
 use crate::common::data::{use_action, use_command};
 use crate::common::widgets::{date_time, error_line};
 use portdesk_types::api::*;
+use portdesk_types::money::money;
 use portdesk_types::orders::OrderStatus;
-use portdesk_types::procurement::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 

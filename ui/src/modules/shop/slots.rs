@@ -6,7 +6,7 @@ use crate::common::data::use_ended;
 use crate::common::data::{use_action, use_command};
 use portdesk_types::ApiError;
 use portdesk_types::api::*;
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 

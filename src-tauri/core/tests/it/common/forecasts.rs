@@ -1,6 +1,5 @@
 //! Forecast test fixtures shared by the forecast test files: accounts and the plan (who
 //! forecasts which customer, and the customer-product matrix).
-#![allow(dead_code)]
 
 use portdesk_core::accounts::{self, NewUser};
 use portdesk_core::audit::Actor;

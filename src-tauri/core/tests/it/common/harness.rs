@@ -1,5 +1,4 @@
 //! The service as the UI drives it: `Portdesk::dispatch` with JSON, on a fresh data folder.
-#![allow(dead_code)]
 
 use portdesk_core::Portdesk;
 use portdesk_core::accounts::{self, NewUser};

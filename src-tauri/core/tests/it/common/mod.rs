@@ -1,5 +1,4 @@
 //! Test helpers: throwaway stores on both back ends.
-#![allow(dead_code)]
 
 pub mod forecasts;
 #[macro_use]

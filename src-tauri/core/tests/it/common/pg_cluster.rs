@@ -1,6 +1,5 @@
 //! A PostgreSQL server of the test's own, to stop and start again (a laptop losing the shared
 //! store and finding it again). Same binaries and method as `scripts/pg-test.sh`.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,6 +1,5 @@
 //! A real SMTP server for tests: aiosmtpd (tests/support/smtp_server.py) on 127.0.0.1.
 //! Shared by the core's mail tests and the CLI tests (included there by path).
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,5 @@
 //! A certificate authority made by the test: its certificate (what a site gives Portdesk as
 //! "trusted certificates") and a server certificate it signed, for real TLS servers.
-#![allow(dead_code)]
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,

@@ -1,7 +1,7 @@
 //! The grid as the core holds it, and what the grid sends back: cells saved (each save a step
 //! of the undo history), undo, submit and the journal's choices.
 //!
-//! Written with `spawn_local` rather than the data layer's hooks, which fit neither side:
+//! Written with the data layer's `send` rather than its hooks, which fit neither side:
 //! reads overlap and only the newest may be shown (`use_command` shows whichever answers
 //! last); saves must never wait for one another (`use_action` ignores a run while one is on
 //! its way, and a cell left meanwhile would be lost); and whatever the outcome of a save,
@@ -9,16 +9,14 @@
 //! line (`use_action` keeps its own and calls back only on success).
 
 use super::Drafts;
-use crate::common::ipc::call;
+use crate::common::data::send;
 use crate::modules::forecasts::history::{UndoStep, changes_of, patched, undo_edits};
-use portdesk_types::ApiError;
 use portdesk_types::api::{
     GetGrid, ResolveForecastCell, SaveForecastCells, SubmitForecast, TakeBackForecast,
 };
 use portdesk_types::forecasts::*;
-use std::future::Future;
+use portdesk_types::{ApiError, Command};
 use std::rc::Rc;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 /// The grid as last read (or as patched by a save until it is read again).
@@ -64,10 +62,9 @@ pub(super) fn use_sheet(cycle_id: i64, rep_id: Option<i64>, reload: u32) -> Shee
             *reads.borrow_mut() += 1;
             let mine = *reads.borrow();
             let req = req.clone();
-            spawn_local(async move {
-                let read = call::<GetGrid>(&req).await.map(Rc::new);
+            send::<GetGrid>(req, move |read| {
                 if *reads.borrow() == mine {
-                    grid.set(Some(read));
+                    grid.set(Some(read.map(Rc::new)));
                 }
             });
         });
@@ -108,16 +105,16 @@ impl Sheet {
         self.tick.set(*self.tick + 1);
     }
 
-    /// Sends `work`; `done` gets its reply, a refusal goes to the error line; either way the
+    /// Sends `C`; `done` gets its reply, a refusal goes to the error line; either way the
     /// grid is read again.
-    fn send<R: 'static>(
-        &self,
-        work: impl Future<Output = Result<R, ApiError>> + 'static,
-        done: impl FnOnce(R) + 'static,
-    ) {
+    fn send<C>(&self, req: C::Request, done: impl FnOnce(C::Reply) + 'static)
+    where
+        C: Command + 'static,
+        C::Request: 'static,
+    {
         let (error, tick) = (self.error.clone(), self.tick.clone());
-        spawn_local(async move {
-            match work.await {
+        send::<C>(req, move |answer| {
+            match answer {
                 Ok(r) => done(r),
                 Err(e) => error.set(Some(e)),
             }
@@ -136,28 +133,25 @@ impl Sheet {
             cycle_id: self.cycle_id,
             edits,
         };
-        self.send(
-            async move { call::<SaveForecastCells>(&req).await },
-            move |reply| {
-                error.set(None);
-                drafts.set(Drafts::new());
-                // A conflict was not applied: nothing of it to undo.
-                changes.retain(|c| {
-                    !reply.conflicts.iter().any(|x| {
-                        x.customer_code == c.customer_code && x.part == c.part && x.month == c.month
-                    })
-                });
-                if !changes.is_empty() {
-                    // Shown at once; the grid read again after this brings the store's word.
-                    let applied = reply.applied as usize >= changes.len();
-                    shown.set(Some(Ok(Rc::new(patched(&g, &changes, applied)))));
-                    let mut h = (**history).clone();
-                    h.push(UndoStep { what, changes });
-                    history.set(Rc::new(h));
-                    undone.set(None);
-                }
-            },
-        );
+        self.send::<SaveForecastCells>(req, move |reply| {
+            error.set(None);
+            drafts.set(Drafts::new());
+            // A conflict was not applied: nothing of it to undo.
+            changes.retain(|c| {
+                !reply.conflicts.iter().any(|x| {
+                    x.customer_code == c.customer_code && x.part == c.part && x.month == c.month
+                })
+            });
+            if !changes.is_empty() {
+                // Shown at once; the grid read again after this brings the store's word.
+                let applied = reply.applied as usize >= changes.len();
+                shown.set(Some(Ok(Rc::new(patched(&g, &changes, applied)))));
+                let mut h = (**history).clone();
+                h.push(UndoStep { what, changes });
+                history.set(Rc::new(h));
+                undone.set(None);
+            }
+        });
     }
 
     /// Takes the newest step back (saved like any edit, on the versions shown now).
@@ -175,40 +169,33 @@ impl Sheet {
             cycle_id: self.cycle_id,
             edits,
         };
-        self.send(
-            async move {
-                if req.edits.is_empty() {
-                    Ok(())
-                } else {
-                    call::<SaveForecastCells>(&req).await.map(|_| ())
-                }
-            },
-            move |()| {
-                error.set(None);
-                let mut said = format!("Undone: {} ({n} cell(s) put back).", step.what);
-                if moved_on > 0 {
-                    said.push_str(&format!(
-                        " {moved_on} cell(s) changed again since were left as they are."
-                    ));
-                }
-                undone.set(Some(said));
-            },
-        );
+        let done = move || {
+            error.set(None);
+            let mut said = format!("Undone: {} ({n} cell(s) put back).", step.what);
+            if moved_on > 0 {
+                said.push_str(&format!(
+                    " {moved_on} cell(s) changed again since were left as they are."
+                ));
+            }
+            undone.set(Some(said));
+        };
+        if req.edits.is_empty() {
+            // Every cell changed again since: nothing to send, the grid is read again.
+            done();
+            self.read_again();
+        } else {
+            self.send::<SaveForecastCells>(req, move |_| done());
+        }
     }
 
     /// Submits the forecast, or takes it back to edit.
     pub(super) fn submit(&self, take_back: bool) {
         let req = CycleRef { id: self.cycle_id };
-        self.send(
-            async move {
-                if take_back {
-                    call::<TakeBackForecast>(&req).await
-                } else {
-                    call::<SubmitForecast>(&req).await
-                }
-            },
-            |_| (),
-        );
+        if take_back {
+            self.send::<TakeBackForecast>(req, |_| ());
+        } else {
+            self.send::<SubmitForecast>(req, |_| ());
+        }
     }
 
     /// A conflict or refused edit kept in the journal: keep mine (saved on the store's
@@ -226,10 +213,7 @@ impl Sheet {
                 key: None,
             },
         };
-        self.send(
-            async move { call::<ResolveForecastCell>(&req).await },
-            |_| (),
-        );
+        self.send::<ResolveForecastCell>(req, |_| ());
     }
 
     /// An import is one step of the history; its conflicts are kept in the journal and shown

@@ -2,7 +2,8 @@
 //! colour, weight and flavour.
 
 use crate::modules::shop::value_of;
-use portdesk_types::procurement::{Product, money};
+use portdesk_types::money::money;
+use portdesk_types::procurement::Product;
 use portdesk_types::shop::VariantEdit;
 use yew::prelude::*;
 

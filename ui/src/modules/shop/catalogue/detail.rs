@@ -5,7 +5,7 @@ use super::ListingPicture;
 use crate::common::data::{use_action, use_command};
 use crate::modules::shop::{about, field_error, form_error};
 use portdesk_types::api::*;
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The order placed, on screen (no printer needed).
 
+use portdesk_types::money::money;
 use portdesk_types::orders::OrderDetail;
-use portdesk_types::procurement::money;
 use portdesk_types::shop::CheckoutReview;
 use yew::prelude::*;
 

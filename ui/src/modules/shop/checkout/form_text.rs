@@ -1,6 +1,6 @@
 //! What the checkout shows of an address and a slot, and an address as its form.
 
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::{Address, AddressEdit, Slot};
 
 pub(super) fn edit_of(a: &Address) -> AddressEdit {

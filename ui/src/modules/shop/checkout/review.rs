@@ -2,7 +2,7 @@
 
 use crate::common::data::use_command;
 use portdesk_types::api::*;
-use portdesk_types::procurement::money;
+use portdesk_types::money::money;
 use portdesk_types::shop::*;
 use yew::prelude::*;
 
