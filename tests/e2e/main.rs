@@ -341,6 +341,8 @@ async fn journey(c: &Client, pickup: &Path) -> Result<(), String> {
         .select_by_value("pickup_folder")
         .await
         .map_err(|e| e.to_string())?;
+    // The pickup folder's field appears once the window has drawn the new transport.
+    wait_for(c, "#mail-pickup-path").await;
     type_into(c, "#mail-pickup-path", pickup.to_str().unwrap()).await;
     type_into(c, "#mail-from-address", "portal@harbour.example").await;
     type_into(c, "#mail-company", "Harbour Logistics").await;

@@ -73,10 +73,14 @@ pub fn module_window(p: &ModuleProps) -> Html {
             </header>
             if let Some(StatusReply { security_warning: Some(w), .. }) = status.data() { <div class="banner warn" id="security-warning" role="status">{ w.clone() }</div> }
             if let Some(StatusReply { backup_warning: Some(w), .. }) = status.data() { <div class="banner warn" id="backup-warning" role="status">{ w.clone() }</div> }
+            if let Some(StatusReply { store_busy: true, .. }) = status.data() { <div class="banner warn" id="store-busy" role="status">{ STORE_BUSY_LINE }</div> }
             <main>{ body }</main>
         </>
     }
 }
+
+/// The status line while the shared store is busy.
+pub const STORE_BUSY_LINE: &str = "The shared store is busy: Portdesk waits and tries again; what you did was either saved or not sent.";
 
 /// A status with nobody signed in, shown between a session's end and the next status.
 fn signed_out_status() -> StatusReply {
@@ -91,5 +95,6 @@ fn signed_out_status() -> StatusReply {
         kiosk: None,
         security_warning: None,
         backup_warning: None,
+        store_busy: false,
     }
 }

@@ -249,6 +249,7 @@ async fn pg_replay(cells: &[(String, String, String)]) -> Option<f64> {
         user: "postgres".into(),
         allow_unencrypted: true,
         connect_timeout_secs: 10,
+        ..Default::default()
     };
     let store = Store::open_postgres(&settings, None::<&Secret>, &Default::default())
         .await

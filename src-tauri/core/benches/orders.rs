@@ -267,6 +267,7 @@ async fn pg_fresh_database(host: String) -> PostgresSettings {
         user,
         allow_unencrypted: true,
         connect_timeout_secs: 10,
+        ..Default::default()
     }
 }
 

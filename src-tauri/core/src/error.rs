@@ -96,6 +96,13 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(_) => (ErrorKind::NotFound, None),
             CoreError::Conflict { field, .. } => (ErrorKind::Conflict, *field),
             CoreError::Stale(_) => (ErrorKind::Stale, None),
+            // No connection in time: the dispatch asks the server whether it is busy or away.
+            CoreError::Store(crate::store::StoreError::Query(sqlx::Error::PoolTimedOut)) => {
+                return ApiError::new(
+                    ErrorKind::Unavailable,
+                    portdesk_types::settings::STORE_NO_CONNECTION,
+                );
+            }
             CoreError::Store(s) if s.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Erp(e) if e.is_unavailable() => (ErrorKind::Unavailable, None),
             CoreError::Config(_) => (ErrorKind::Unavailable, None),

@@ -99,6 +99,7 @@ impl Portdesk {
             kiosk: self.kiosk().await,
             security_warning: self.security_warning().await,
             backup_warning,
+            store_busy: self.store_busy(),
         })
     }
 

@@ -310,10 +310,17 @@ impl Store {
             reason: e.to_string(),
         })?;
         let timeout = Duration::from_secs(u64::from(pg.connect_timeout_secs.max(1)));
+        // The connection budget (a site's desktops share the server's `max_connections`):
+        // a few pooled connections, given back when idle. Waiting for one, or for a server at
+        // its limit (sqlx retries "too many clients" and "starting up" with back-off), lasts
+        // the connect timeout; then the command answers `STORE_BUSY`, having changed nothing.
+        let (size, idle) = pg.pool_budget(false);
         let pool = tokio::time::timeout(
             timeout,
             AnyPoolOptions::new()
-                .max_connections(8)
+                .max_connections(size)
+                .min_connections(0)
+                .idle_timeout(Duration::from_secs(u64::from(idle)))
                 .acquire_timeout(timeout)
                 .connect_with(opts),
         )
@@ -355,6 +362,29 @@ impl Store {
     }
 
     /// PostgreSQL's connection URL (a secret: it may hold the password).
+    /// Whether a PostgreSQL server that gave this desktop no connection in time is busy — it
+    /// answers, but is at its connection limit or starting up, or this desktop's own
+    /// connections are all in use — rather than away. `None` on SQLite.
+    pub async fn busy(&self) -> Option<bool> {
+        use sqlx::Connection;
+        let url = self.pg_url.as_ref()?;
+        let probe = tokio::time::timeout(
+            Duration::from_secs(3),
+            sqlx::PgConnection::connect(url.expose()),
+        )
+        .await;
+        Some(match probe {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                true
+            }
+            Ok(Err(sqlx::Error::Database(e))) => {
+                e.code().is_some_and(|c| c == "53300" || c == "57P03")
+            }
+            _ => false,
+        })
+    }
+
     pub(crate) fn pg_url(&self) -> Option<&portdesk_types::Secret> {
         self.pg_url.as_ref()
     }

@@ -265,6 +265,10 @@ pub struct StatusReply {
     /// status line shows it).
     #[serde(default)]
     pub backup_warning: Option<String>,
+    /// A command found the shared store busy in the last minute (its connections all taken,
+    /// or the server at its limit): the status line says so.
+    #[serde(default)]
+    pub store_busy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -148,7 +148,40 @@ pub struct PostgresSettings {
     #[serde(default)]
     pub allow_unencrypted: bool,
     pub connect_timeout_secs: u32,
+    /// Pooled connections this desktop keeps to the server at most (1-20; none: 2, at a kiosk
+    /// 1); the live-update listener is one more. See the README's sizing table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u32>,
+    /// Seconds an unused pooled connection stays open before it is given back to the server
+    /// (5-3600; none: 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_secs: Option<u32>,
 }
+
+impl PostgresSettings {
+    /// This desktop's connection budget: (pooled connections, seconds an idle one is kept).
+    /// Values out of range in the config file fall back to the defaults.
+    pub fn pool_budget(&self, kiosk: bool) -> (u32, u32) {
+        let size = self
+            .pool_size
+            .filter(|n| (1..=20).contains(n))
+            .unwrap_or(if kiosk { 1 } else { 2 });
+        let idle = self
+            .idle_secs
+            .filter(|s| (5..=3600).contains(s))
+            .unwrap_or(30);
+        (size, idle)
+    }
+}
+
+/// The first word of a command that got no store connection in time, before the dispatch
+/// tells busy from away (see `STORE_BUSY`); never shown.
+pub const STORE_NO_CONNECTION: &str = "The portal store gave no connection in time.";
+
+/// What a command answers when the shared store has no connection for it within the connect
+/// timeout (every pooled connection busy, or the server at its connection limit): nothing was
+/// changed, and every window's status line says the store is busy for a minute.
+pub const STORE_BUSY: &str = "The shared store is busy: every connection this desktop may use is taken, or the server has reached its connection limit. Nothing was changed; try again in a moment.";
 
 impl Default for PostgresSettings {
     fn default() -> Self {
@@ -159,6 +192,8 @@ impl Default for PostgresSettings {
             user: "portdesk".into(),
             allow_unencrypted: false,
             connect_timeout_secs: 10,
+            pool_size: None,
+            idle_secs: None,
         }
     }
 }

@@ -241,6 +241,26 @@ pub fn access(command: &str) -> Option<Access> {
 }
 
 impl Portdesk {
+    /// A command that got no store connection in time: busy (the status line says so for a
+    /// minute) or away.
+    async fn store_wait_failed(&self) -> ApiError {
+        let current = self.store.read().await.clone();
+        let busy = match &current {
+            Ok(store) => store.busy().await.unwrap_or(false),
+            Err(_) => false,
+        };
+        if busy {
+            self.mark_store_busy();
+            tracing::warn!("the shared store is busy: a command got no connection in time");
+            ApiError::new(ErrorKind::Unavailable, portdesk_types::settings::STORE_BUSY)
+        } else {
+            ApiError::new(
+                ErrorKind::Unavailable,
+                "The portal store does not answer: nothing was changed; Portdesk tries again shortly.",
+            )
+        }
+    }
+
     async fn require(&self, rule: Access, offline: bool) -> Result<Option<User>> {
         match rule {
             Access::Public => Ok(None),
@@ -271,7 +291,13 @@ impl Portdesk {
         payload: serde_json::Value,
     ) -> DispatchFuture<'a> {
         Box::pin(async move {
-            let result = self.dispatch_inner(command, payload).await;
+            let mut result = self.dispatch_inner(command, payload).await;
+            // No store connection in time (for the session check or the handler): busy or away.
+            if let Err(e) = &mut result
+                && e.message == portdesk_types::settings::STORE_NO_CONNECTION
+            {
+                *e = self.store_wait_failed().await;
+            }
             if let Err(e) = &result {
                 // Logged once, here, with the command's name; messages hold no secret (the
                 // log writer redacts what a driver might echo).

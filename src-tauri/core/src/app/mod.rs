@@ -13,7 +13,7 @@ use crate::secrets::{self, SecretStore};
 use crate::store::Store;
 use crate::tls::{SharedTrust, Trust};
 use portdesk_types::Event;
-use portdesk_types::settings::{ErpSettings, StoreSettings};
+use portdesk_types::settings::{ErpSettings, PostgresSettings, StoreSettings};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use tokio::sync::{Mutex, RwLock};
@@ -45,6 +45,8 @@ pub struct Portdesk {
     /// A store that stopped answering is not waited for again until then: offline-capable
     /// commands answer from the local copy at once instead of after a connect timeout each.
     store_down_until: std::sync::Mutex<Option<std::time::Instant>>,
+    /// When a command last got no connection from a busy shared store (status line, 1 min).
+    store_busy_at: std::sync::Mutex<Option<std::time::Instant>>,
     pub(crate) erp: Mutex<Option<Arc<Erp>>>,
     /// This desktop's SQLite file, opened on first use.
     local: tokio::sync::OnceCell<LocalStore>,
@@ -92,7 +94,7 @@ impl Portdesk {
         }
         // A move to a server that something stopped after its copy: finish the switch now.
         let moving = finish_interrupted_move(&paths, &mut config, secrets.as_ref(), &trust).await;
-        let store = open_store(&config.store, &paths, secrets.as_ref(), &trust).await;
+        let store = open_store(&config, &paths, secrets.as_ref(), &trust).await;
         match &store {
             Ok(s) => tracing::info!(store = s.description(), "portal store open"),
             Err(e) => tracing::error!("{e}"),
@@ -105,6 +107,7 @@ impl Portdesk {
             trust: SharedTrust::new(trust),
             store_retry: std::sync::Mutex::new(store.is_err().then(std::time::Instant::now)),
             store_down_until: std::sync::Mutex::new(None),
+            store_busy_at: std::sync::Mutex::new(None),
             store: RwLock::new(store),
             erp: Mutex::new(None),
             session: RwLock::new(None),
@@ -169,8 +172,8 @@ impl Portdesk {
             due
         };
         if due {
-            let settings = self.config.read().await.store.clone();
-            match open_store(&settings, &self.paths, self.secrets.as_ref(), &self.trust()).await {
+            let config = self.config.read().await.clone();
+            match open_store(&config, &self.paths, self.secrets.as_ref(), &self.trust()).await {
                 Ok(store) => {
                     tracing::info!(store = store.description(), "portal store open (retried)");
                     *self.store.write().await = Ok(store.clone());
@@ -319,6 +322,19 @@ impl Portdesk {
     }
 
     /// A pause already running is not extended (its own refusals would keep it forever).
+    pub(crate) fn mark_store_busy(&self) {
+        *self.store_busy_at.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(std::time::Instant::now());
+    }
+
+    /// Whether a command found the shared store busy in the last minute.
+    pub fn store_busy(&self) -> bool {
+        self.store_busy_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60))
+    }
+
     pub(crate) fn pause_store(&self) {
         let now = std::time::Instant::now();
         let mut until = self
@@ -335,11 +351,21 @@ impl Portdesk {
 const STORE_RETRY: std::time::Duration = std::time::Duration::from_secs(15);
 
 async fn open_store(
-    settings: &StoreSettings,
+    config: &Config,
     paths: &AppPaths,
     secrets: &dyn SecretStore,
     trust: &Trust,
 ) -> std::result::Result<Store, String> {
+    // A kiosk serves one customer at a time: one pooled connection unless the config says.
+    let settings = &match &config.store {
+        StoreSettings::Postgres(pg) if config.kiosk.enabled && pg.pool_size.is_none() => {
+            StoreSettings::Postgres(PostgresSettings {
+                pool_size: Some(1),
+                ..pg.clone()
+            })
+        }
+        s => s.clone(),
+    };
     let password = match settings {
         StoreSettings::Postgres(_) => secrets
             .get(secrets::STORE_PASSWORD)

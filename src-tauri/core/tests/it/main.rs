@@ -9,6 +9,7 @@ mod app_commands;
 mod auth_hardening;
 mod backup;
 mod bus;
+mod connection_budget;
 mod erp_sqlserver_wire;
 mod forecast_masters;
 mod forecasts;

@@ -600,6 +600,7 @@ async fn a_server_that_refuses_tls_gets_no_password() {
             user: "portdesk".into(),
             allow_unencrypted,
             connect_timeout_secs: 3,
+            ..Default::default()
         };
     let password = portdesk_types::Secret::new(PASSWORD);
 

@@ -96,6 +96,7 @@ fn banners(s: &StatusReply) -> Html {
             if let Some(w) = &s.config_warning { <div id="config-warning" class="banner warn">{ w.clone() }</div> }
             if let Some(w) = &s.security_warning { <div id="security-warning" class="banner warn" role="status">{ w.clone() }</div> }
             if let Some(w) = &s.backup_warning { <div id="backup-warning" class="banner warn" role="status">{ w.clone() }</div> }
+            if s.store_busy { <div id="store-busy" class="banner warn" role="status">{ crate::window::STORE_BUSY_LINE }</div> }
             if let Some(e) = &s.store_error { <div id="store-error" class="banner err">{ e.clone() }</div> }
             if let Some(k) = &s.kiosk {
                 <div id="kiosk-banner" class="banner info">{ format!("Customer kiosk: sign in with your customer account. You are signed out after {} seconds without activity.", k.idle_seconds) }</div>

@@ -40,6 +40,7 @@ pub fn pg_settings() -> PostgresSettings {
         // test server.
         allow_unencrypted: true,
         connect_timeout_secs: 10,
+        ..Default::default()
     }
 }
 

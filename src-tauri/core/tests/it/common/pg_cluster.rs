@@ -169,6 +169,7 @@ impl Cluster {
             // The test clusters run without TLS (the TLS tests make their own certificates).
             allow_unencrypted: true,
             connect_timeout_secs: 2,
+            ..Default::default()
         }
     }
 }
