@@ -227,10 +227,23 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
         }
         tracing::info!("listening for other desktops' events");
         let Some(c) = cursor.as_mut() else { continue };
+        let mut failed_reads = 0;
         loop {
-            let _ = catch_up(&app, &store, &origin, c).await;
-            if app.strong_count() == 0 {
-                return;
+            failed_reads = match catch_up(&app, &store, &origin, c).await {
+                Ok(()) => 0,
+                Err(_) => failed_reads + 1,
+            };
+            let Some(a) = app.upgrade() else { return };
+            // The store was opened anew (a failover to the standby, a move) or stopped
+            // answering: listen where the store is now. A listener left on a dead server
+            // would only ever wait for its reconnect.
+            let moved = match a.store().await {
+                Ok(now) => now.description() != store.description(),
+                Err(_) => true,
+            };
+            drop(a);
+            if moved || failed_reads >= 2 {
+                break;
             }
             match tokio::time::timeout(POLL, listener.try_recv()).await {
                 // A notification, a lost connection (the next call reconnects), or the poll:

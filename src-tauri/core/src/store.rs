@@ -50,6 +50,11 @@ impl StoreError {
             StoreError::SqliteOpen { .. }
             | StoreError::PostgresConnect { .. }
             | StoreError::Unavailable(_) => true,
+            // The server going away under a command (shut down, crashed, a lost connection),
+            // or turned standby after a failover (read-only): nothing was written.
+            StoreError::Query(sqlx::Error::Database(db)) => db.code().is_some_and(|c| {
+                matches!(&*c, "57P01" | "57P02" | "57P03" | "25006") || c.starts_with("08")
+            }),
             StoreError::Query(e) => matches!(
                 e,
                 sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
@@ -297,7 +302,42 @@ impl Store {
         })
     }
 
+    /// The site's primary: `host`, else the first standby that answers and is not in
+    /// recovery (a failover). A server in recovery is never written to.
     pub async fn open_postgres(
+        pg: &PostgresSettings,
+        password: Option<&Secret>,
+        trust: &Trust,
+    ) -> Result<Store, StoreError> {
+        let servers = pg.servers().map_err(|reason| StoreError::PostgresConnect {
+            server: format!("{}:{}/{}", pg.host, pg.port, pg.database),
+            reason,
+        })?;
+        if servers.len() == 1 {
+            return Self::open_primary(pg, password, trust).await;
+        }
+        let mut tried = Vec::new();
+        for one in &servers {
+            match Self::open_primary(one, password, trust).await {
+                Ok(store) => return Ok(store),
+                Err(e @ (StoreError::Migrate(_) | StoreError::NewerSchema(_))) => return Err(e),
+                Err(e) => tried.push(e.to_string()),
+            }
+        }
+        Err(StoreError::PostgresConnect {
+            server: servers
+                .iter()
+                .map(|s| format!("{}:{}", s.host, s.port))
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: format!(
+                "none of them is a primary that answers; Portdesk keeps looking. {}",
+                tried.join(" ")
+            ),
+        })
+    }
+
+    async fn open_primary(
         pg: &PostgresSettings,
         password: Option<&Secret>,
         trust: &Trust,
@@ -333,6 +373,20 @@ impl Store {
             server: server.clone(),
             reason: crate::tls::explain(e.to_string()),
         })?;
+        let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| StoreError::PostgresConnect {
+                server: server.clone(),
+                reason: e.to_string(),
+            })?;
+        if standby {
+            pool.close().await;
+            return Err(StoreError::PostgresConnect {
+                server,
+                reason: "it is a standby (in recovery), not the primary".into(),
+            });
+        }
         migrate(&pool, Target::PortalPostgres)
             .await
             .map_err(|e| match e {
@@ -383,6 +437,29 @@ impl Store {
             }
             _ => false,
         })
+    }
+
+    /// Whether the server this store writes to still answers as the primary (asked after a
+    /// command found the store away, when the site lists standbys).
+    pub async fn primary_answers(&self) -> bool {
+        use sqlx::Connection;
+        let Some(url) = self.pg_url.as_ref() else {
+            return true;
+        };
+        let probe = async {
+            let mut conn = sqlx::PgConnection::connect(url.expose()).await.ok()?;
+            let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                .fetch_one(&mut conn)
+                .await
+                .ok()?;
+            let _ = conn.close().await;
+            Some(!standby)
+        };
+        tokio::time::timeout(Duration::from_secs(3), probe)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(false)
     }
 
     pub(crate) fn pg_url(&self) -> Option<&portdesk_types::Secret> {

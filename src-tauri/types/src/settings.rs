@@ -156,9 +156,44 @@ pub struct PostgresSettings {
     /// (5-3600; none: 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_secs: Option<u32>,
+    /// The primary's standbys (`host:port` each), tried in order after `host` when it does
+    /// not answer or is itself in recovery: Portdesk only ever writes to the server that is
+    /// not in recovery, and looks for it again when the one it used stops answering.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standbys: Vec<String>,
 }
 
 impl PostgresSettings {
+    /// The servers to try, in order: `host` first, then each standby (same database, user
+    /// and TLS rules). An entry that is not `host:port` is named.
+    pub fn servers(&self) -> Result<Vec<PostgresSettings>, String> {
+        let first = PostgresSettings {
+            standbys: Vec::new(),
+            ..self.clone()
+        };
+        let mut all = vec![first.clone()];
+        for s in self
+            .standbys
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            let (host, port) = s
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+                .filter(|(h, p)| !h.is_empty() && *p > 0)
+                .ok_or_else(|| {
+                    format!("The standby \"{s}\" is not host:port (for example db2.site.lan:5432).")
+                })?;
+            all.push(PostgresSettings {
+                host: host.to_owned(),
+                port,
+                ..first.clone()
+            });
+        }
+        Ok(all)
+    }
+
     /// This desktop's connection budget: (pooled connections, seconds an idle one is kept).
     /// Values out of range in the config file fall back to the defaults.
     pub fn pool_budget(&self, kiosk: bool) -> (u32, u32) {
@@ -194,6 +229,7 @@ impl Default for PostgresSettings {
             connect_timeout_secs: 10,
             pool_size: None,
             idle_secs: None,
+            standbys: Vec::new(),
         }
     }
 }

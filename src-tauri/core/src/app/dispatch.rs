@@ -298,6 +298,11 @@ impl Portdesk {
             {
                 *e = self.store_wait_failed().await;
             }
+            if let Err(e) = &result
+                && e.kind == ErrorKind::Unavailable
+            {
+                self.look_for_primary().await;
+            }
             if let Err(e) = &result {
                 // Logged once, here, with the command's name; messages hold no secret (the
                 // log writer redacts what a driver might echo).

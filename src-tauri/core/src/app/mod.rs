@@ -177,6 +177,9 @@ impl Portdesk {
                 Ok(store) => {
                     tracing::info!(store = store.description(), "portal store open (retried)");
                     *self.store.write().await = Ok(store.clone());
+                    // The mail sender sends from this server now (the listener finds it by
+                    // itself: it reads the store anew when its connection drops).
+                    self.mail_follow_store(store.clone());
                     return Ok(store);
                 }
                 Err(e) => {
@@ -322,6 +325,37 @@ impl Portdesk {
     }
 
     /// A pause already running is not extended (its own refusals would keep it forever).
+    /// After a command found the store away: when the site lists standbys and the server in
+    /// use no longer answers as the primary, the next command opens the store anew, on
+    /// whichever server is the primary now (a failover) — no restart.
+    pub(crate) async fn look_for_primary(&self) {
+        let has_standbys = matches!(
+            &self.config.read().await.store,
+            StoreSettings::Postgres(pg) if !pg.standbys.is_empty()
+        );
+        if !has_standbys {
+            return;
+        }
+        let current = self.store.read().await.clone();
+        let Ok(store) = current else { return };
+        if store.primary_answers().await {
+            return;
+        }
+        tracing::warn!(
+            store = store.description(),
+            "the store's server stopped answering as the primary: looking for it"
+        );
+        *self.store.write().await = Err(
+            "The shared store's server stopped answering; Portdesk is looking for the primary."
+                .into(),
+        );
+        *self.store_retry.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .store_down_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub(crate) fn mark_store_busy(&self) {
         *self.store_busy_at.lock().unwrap_or_else(|p| p.into_inner()) =
             Some(std::time::Instant::now());

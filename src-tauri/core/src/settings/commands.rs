@@ -576,6 +576,8 @@ fn validate_store(store: &StoreSettings) -> Result<()> {
             &pg.user,
         )?;
         check_timeout("store.connect_timeout_secs", pg.connect_timeout_secs)?;
+        pg.servers()
+            .map_err(|m| CoreError::validation("store.standbys", m))?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod backup;
 mod bus;
 mod connection_budget;
 mod erp_sqlserver_wire;
+mod failover;
 mod forecast_masters;
 mod forecasts;
 mod forecasts_xlsx;

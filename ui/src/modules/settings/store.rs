@@ -79,6 +79,9 @@ fn postgres_fields(p: &StoreProps, pg: &PostgresSettings) -> Html {
             <div><Field id="store-port" label="Port" value={pg.port.to_string()} oninput={edit(|pg, v| pg.port = num(&v))} /></div>
             <div><Field id="store-database" label="Database" value={pg.database.clone()} oninput={edit(|pg, v| pg.database = v)} /></div>
             <div><Field id="store-user" label="User" value={pg.user.clone()} oninput={edit(|pg, v| pg.user = v)} /></div>
+            <div><Field id="store-standbys" label="Standbys (host:port, comma-separated)" value={pg.standbys.join(", ")}
+                oninput={edit(|pg, v| pg.standbys = v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())}
+                hint="Used when the server above is down or no longer the primary; Portdesk only writes to the primary." /></div>
             <div><Field id="store-password" label="Password" kind="password" value={p.password.clone()} oninput={p.on_password.clone()}
                 hint={p.password_hint} /></div>
             <div>

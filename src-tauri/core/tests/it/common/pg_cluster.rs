@@ -174,6 +174,99 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A streaming standby of `primary` (its base backup, `-R`: it follows the primary), on a
+    /// port of its own, started; the primary then waits for it at every commit
+    /// (`synchronous_standby_names`), so nothing acknowledged lives on the primary alone.
+    pub fn standby_of(primary: &Cluster) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            assert!(
+                Command::new("chown")
+                    .arg("postgres")
+                    .arg(dir.path())
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let c = Cluster {
+            port,
+            dir,
+            bin: primary.bin.clone(),
+            tls: false,
+        };
+        c.run(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+                "-D",
+                &c.data(),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+        );
+        c.start();
+        primary.sql("ALTER SYSTEM SET synchronous_standby_names = '*'");
+        primary.sql("SELECT pg_reload_conf()");
+        c
+    }
+
+    /// One statement through `psql` on this server.
+    pub fn sql(&self, statement: &str) {
+        self.run(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                statement,
+            ],
+        );
+    }
+
+    /// SIGKILL to the server's main process: a crash, no shutdown.
+    pub fn kill(&self) {
+        let pid = std::fs::read_to_string(self.dir.path().join("data/postmaster.pid"))
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+            .expect("the server's pid");
+        assert!(
+            Command::new("kill")
+                .args(["-9", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Makes a standby the primary.
+    pub fn promote(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-w", "promote"]);
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         // Already stopped is fine.
