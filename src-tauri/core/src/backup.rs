@@ -149,7 +149,6 @@ pub fn take(db: &Path, dir: &Path, site_id: &str, now_ms: i64) -> Result<BackupE
         let (bytes, sha256) = checksum(&partial).map_err(|e| failed(e.to_string()))?;
         std::fs::File::open(&partial)
             .and_then(|f| f.sync_all())
-            .and_then(|()| std::fs::rename(&partial, &copy))
             .map_err(|e| failed(e.to_string()))?;
         let side = Sidecar {
             taken_at: now_ms,
@@ -169,11 +168,13 @@ pub fn take(db: &Path, dir: &Path, site_id: &str, now_ms: i64) -> Result<BackupE
             CoreError::Validation { message, .. } => failed(message),
             e => e,
         })?;
+        // The copy takes its name last: a name with a checksum file beside it is a backup.
+        std::fs::rename(&partial, &copy).map_err(|e| failed(e.to_string()))?;
         Ok(entry(&copy, &side))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
-        let _ = std::fs::remove_file(&copy);
+        let _ = std::fs::remove_file(sidecar_of(&copy));
     }
     result
 }
@@ -244,8 +245,9 @@ fn checksum(file: &Path) -> std::io::Result<(u64, String)> {
     Ok((bytes, digest))
 }
 
-/// What an interrupted backup left: copies never renamed, and copies whose checksum file was
-/// never written.
+/// What an interrupted backup of this folder's one writer left: copies never renamed (and
+/// SQLite's journal beside them). Files that are not ours to judge (a copy without its
+/// checksum file that someone put here) are left alone: they are never listed or restored.
 fn clear_leftovers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -256,9 +258,8 @@ fn clear_leftovers(dir: &Path) {
         if !name.starts_with(PREFIX) {
             continue;
         }
-        let orphan = name.ends_with(".sqlite") && !sidecar_of(&path).exists();
         // `.partial` and SQLite's `.partial-journal` beside it.
-        if name.contains(".sqlite.partial") || orphan {
+        if name.contains(".sqlite.partial") {
             let _ = std::fs::remove_file(&path);
         }
     }
@@ -411,41 +412,93 @@ fn schema_version(file: &Path) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Puts the verified backup `file` in place of the SQLite store `db` (closed by the caller):
-/// the store as it was is renamed beside it, never deleted. Returns where it was kept.
-pub fn swap_in(file: &Path, db: &Path, now_ms: i64) -> Result<PathBuf> {
-    let fail = |what: &str, e: std::io::Error| {
-        CoreError::validation("file", format!("The restore could not {what}: {e}"))
-    };
-    let stamp = chrono::DateTime::from_timestamp_millis(now_ms)
-        .unwrap_or_default()
-        .format("%Y%m%d-%H%M%S");
-    let aside = db.with_file_name(format!(
-        "{}.before-restore-{stamp}",
-        db.file_name().unwrap_or_default().to_string_lossy()
-    ));
+/// Copies the verified backup next to the store (`<db>.restoring`, synced) before anything
+/// is closed: a full disk or a locked file stops the restore here, with the store untouched.
+pub fn stage(file: &Path, db: &Path) -> Result<PathBuf> {
     let incoming = db.with_extension("restoring");
     std::fs::copy(file, &incoming)
         .and_then(|_| std::fs::File::open(&incoming)?.sync_all())
         .map_err(|e| {
             let _ = std::fs::remove_file(&incoming);
-            fail("copy the backup next to the store", e)
+            CoreError::validation(
+                "file",
+                format!(
+                    "{} cannot be copied next to the store ({}): {e}. Nothing was changed.",
+                    file.display(),
+                    incoming.display()
+                ),
+            )
         })?;
-    if db.exists() {
-        std::fs::rename(db, &aside).map_err(|e| {
-            let _ = std::fs::remove_file(&incoming);
-            fail("keep the current store aside", e)
-        })?;
+    Ok(incoming)
+}
+
+/// The store's file and its WAL files, with a suffix after the name.
+fn with_suffix(db: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", db.display()))
+}
+
+/// Puts the staged copy in place of the SQLite store `db`, every connection to it closed by
+/// the caller: the store as it was (and its WAL) is renamed aside under a name no other
+/// restore uses, never deleted. A step that fails puts back what the earlier ones moved.
+/// Returns where the old store is kept.
+pub fn swap(incoming: &Path, db: &Path, now_ms: i64) -> Result<PathBuf> {
+    let fail = |what: String| {
+        CoreError::validation(
+            "file",
+            format!("The restore could not {what}. The store is as it was."),
+        )
+    };
+    let stamp = chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .format("%Y%m%d-%H%M%S%3f");
+    let mut aside = with_suffix(db, &format!(".before-restore-{stamp}"));
+    for n in 1.. {
+        if !aside.exists() {
+            break;
+        }
+        aside = with_suffix(db, &format!(".before-restore-{stamp}-{n}"));
     }
-    // The WAL of the store set aside belongs to it, not to the restored copy.
+    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let put_back = |moved: &[(PathBuf, PathBuf)]| {
+        for (from, to) in moved.iter().rev() {
+            let _ = std::fs::rename(to, from);
+        }
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let from = with_suffix(db, suffix);
+        if !from.exists() {
+            continue;
+        }
+        let to = with_suffix(&aside, suffix);
+        if let Err(e) = std::fs::rename(&from, &to) {
+            put_back(&moved);
+            return Err(fail(format!("keep {} aside ({e})", from.display())));
+        }
+        moved.push((from, to));
+    }
+    if let Err(e) = std::fs::rename(incoming, db) {
+        put_back(&moved);
+        return Err(fail(format!(
+            "put the backup in place of {} ({e})",
+            db.display()
+        )));
+    }
+    Ok(aside)
+}
+
+/// Undoes a `swap` whose restored store did not open: the restored file goes, the old one
+/// (and its WAL) comes back.
+pub fn unswap(db: &Path, aside: &Path) {
+    let _ = std::fs::remove_file(db);
     for suffix in ["-wal", "-shm"] {
-        let side = PathBuf::from(format!("{}{suffix}", db.display()));
-        if side.exists() {
-            let _ = std::fs::rename(&side, PathBuf::from(format!("{}{suffix}", aside.display())));
+        let _ = std::fs::remove_file(with_suffix(db, suffix));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let from = with_suffix(aside, suffix);
+        if from.exists() {
+            let _ = std::fs::rename(&from, with_suffix(db, suffix));
         }
     }
-    std::fs::rename(&incoming, db).map_err(|e| fail("put the backup in place", e))?;
-    Ok(aside)
 }
 
 /// The store's integrity, in words: SQLite's own checks, or on PostgreSQL constraints not
@@ -506,6 +559,7 @@ pub async fn check(store: &Store) -> Result<StoreCheck> {
             .await?;
             let mut behind = 0;
             for (table, column, seq) in &seqs {
+                let (column, table) = (column.replace('"', "\"\""), table.replace('"', "\"\""));
                 let (max_id, next): (i64, i64) = sqlx::query_as(&format!(
                     "SELECT CAST(COALESCE((SELECT MAX(\"{column}\") FROM \"{table}\"), 0) AS BIGINT), \
                      CAST((SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {seq}) AS BIGINT)"

@@ -206,7 +206,10 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen(CHANNEL).await {
+        if let Err(e) = listener
+            .listen_all([CHANNEL, crate::mail::QUEUED_CHANNEL])
+            .await
+        {
             tracing::debug!("event listener cannot listen: {e}");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
@@ -246,8 +249,15 @@ pub(crate) async fn listen(app: Weak<Portdesk>) {
                 break;
             }
             match tokio::time::timeout(POLL, listener.try_recv()).await {
-                // A notification, a lost connection (the next call reconnects), or the poll:
-                // read the log either way.
+                // Mail queued on some desktop: this one's sender looks (it sends only if it
+                // is the site's, or none is named).
+                Ok(Ok(Some(n))) if n.channel() == crate::mail::QUEUED_CHANNEL => {
+                    if let Some(a) = app.upgrade() {
+                        a.wake_mail();
+                    }
+                }
+                // An event, a lost connection (the next call reconnects), or the poll: read
+                // the log either way.
                 Ok(Ok(_)) | Err(_) => {}
                 Ok(Err(e)) => {
                     tracing::debug!("event listener lost its server: {e}");

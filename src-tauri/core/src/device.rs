@@ -101,6 +101,27 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// This desktop's id (a data folder's), made on first use: names the desktop that sends the
+/// site's mail. Only an identity — a changed file at most makes this desktop another one.
+pub fn desktop_id(paths: &crate::paths::AppPaths) -> String {
+    let file = paths.data_dir.join("desktop.id");
+    if let Ok(id) = std::fs::read_to_string(&file) {
+        let id = id.trim();
+        if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return id.to_owned();
+        }
+    }
+    let id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    let _ = std::fs::create_dir_all(&paths.data_dir);
+    if let Err(e) = std::fs::write(&file, &id) {
+        tracing::warn!(
+            "this desktop's id cannot be kept in {}: {e}",
+            file.display()
+        );
+    }
+    id
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

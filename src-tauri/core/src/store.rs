@@ -137,8 +137,12 @@ pub struct Store {
 pub struct SqliteWriter {
     path: PathBuf,
     conn: std::sync::Mutex<Option<rusqlite::Connection>>,
+    /// The checkpointer's own connection (here, so `close` can end it too).
+    checkpoints: std::sync::Mutex<Option<rusqlite::Connection>>,
     /// Set by every run, cleared by the checkpointer.
     wrote: std::sync::atomic::AtomicBool,
+    /// Set by `close`: no connection is opened to the file again (a restore replaces it).
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// How often the checkpointer looks whether the writer wrote since its last checkpoint.
@@ -158,6 +162,12 @@ impl SqliteWriter {
             // A panic inside `f` rolled its transaction back while unwinding: the
             // connection is still sound.
             let mut slot = me.conn.lock().unwrap_or_else(|p| p.into_inner());
+            if me.closed.load(std::sync::atomic::Ordering::Acquire) {
+                return Err(StoreError::Unavailable(
+                    "the store is being replaced (a restore); try again in a moment".into(),
+                )
+                .into());
+            }
             if slot.is_none() {
                 *slot = Some(me.open().map_err(StoreError::from)?);
                 SqliteWriter::start_checkpointer(Arc::downgrade(&me));
@@ -191,6 +201,20 @@ impl SqliteWriter {
         Ok(conn)
     }
 
+    /// Closes the writer's and the checkpointer's connections to the file for good (after the
+    /// one under way finishes): nothing of this store keeps the file open then.
+    pub fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        drop(self.conn.lock().unwrap_or_else(|p| p.into_inner()).take());
+        drop(
+            self.checkpoints
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+    }
+
     /// The writer's checkpoints, on a thread with a connection of its own: a passive
     /// checkpoint after writes, which never waits for or blocks the writer. Ends with the
     /// writer (the store dropped).
@@ -198,23 +222,28 @@ impl SqliteWriter {
         let spawned = std::thread::Builder::new()
             .name("portdesk-checkpoint".into())
             .spawn(move || {
-                let mut conn: Option<rusqlite::Connection> = None;
                 loop {
                     std::thread::sleep(CHECKPOINT_EVERY);
                     let Some(w) = writer.upgrade() else { return };
+                    if w.closed.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
+                    }
                     if !w.wrote.swap(false, std::sync::atomic::Ordering::AcqRel) {
                         continue;
                     }
-                    if conn.is_none() {
-                        conn = w.open().ok();
+                    let mut conn = w.checkpoints.lock().unwrap_or_else(|p| p.into_inner());
+                    if w.closed.load(std::sync::atomic::Ordering::Acquire) {
+                        return;
                     }
-                    drop(w);
-                    if let Some(c) = &conn
+                    if conn.is_none() {
+                        *conn = w.open().ok();
+                    }
+                    if let Some(c) = conn.as_ref()
                         && let Err(e) =
                             c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
                     {
                         tracing::warn!(error = %e, "checkpoint of the portal store failed");
-                        conn = None;
+                        *conn = None;
                     }
                 }
             });
@@ -296,7 +325,9 @@ impl Store {
             writer: Some(Arc::new(SqliteWriter {
                 path: path.to_path_buf(),
                 conn: std::sync::Mutex::new(None),
+                checkpoints: std::sync::Mutex::new(None),
                 wrote: std::sync::atomic::AtomicBool::new(false),
+                closed: std::sync::atomic::AtomicBool::new(false),
             })),
             pg_url: None,
         })
@@ -316,9 +347,30 @@ impl Store {
         if servers.len() == 1 {
             return Self::open_primary(pg, password, trust).await;
         }
+        // Every server is asked first: an old primary that came back without being demoted
+        // (a restart, a healed partition) is on an older timeline than the promoted standby,
+        // and is never chosen over it.
+        let mut best: Option<(i64, usize)> = None;
+        for (i, one) in servers.iter().enumerate() {
+            if let Some(timeline) = primary_timeline(one, password, trust).await {
+                if best.is_some() {
+                    tracing::warn!(
+                        server = %format!("{}:{}", one.host, one.port),
+                        timeline,
+                        "two servers answer as the primary: the later timeline is used"
+                    );
+                }
+                if best.is_none_or(|(t, _)| timeline > t) {
+                    best = Some((timeline, i));
+                }
+            }
+        }
         let mut tried = Vec::new();
-        for one in &servers {
-            match Self::open_primary(one, password, trust).await {
+        let order: Vec<usize> = best
+            .map(|(_, i)| vec![i])
+            .unwrap_or_else(|| (0..servers.len()).collect());
+        for i in order {
+            match Self::open_primary(&servers[i], password, trust).await {
                 Ok(store) => return Ok(store),
                 Err(e @ (StoreError::Migrate(_) | StoreError::NewerSchema(_))) => return Err(e),
                 Err(e) => tried.push(e.to_string()),
@@ -439,26 +491,31 @@ impl Store {
         })
     }
 
-    /// Whether the server this store writes to still answers as the primary (asked after a
-    /// command found the store away, when the site lists standbys).
-    pub async fn primary_answers(&self) -> bool {
+    /// Whether the server this store writes to is gone as the primary: it refuses
+    /// connections (down) or answers as a standby (demoted). A busy server (too many
+    /// clients, starting up) or one that is merely slow is not gone. Asked after a command
+    /// found the store away, when the site lists standbys.
+    pub async fn primary_gone(&self) -> bool {
         use sqlx::Connection;
         let Some(url) = self.pg_url.as_ref() else {
-            return true;
+            return false;
         };
         let probe = async {
-            let mut conn = sqlx::PgConnection::connect(url.expose()).await.ok()?;
-            let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
-                .fetch_one(&mut conn)
-                .await
-                .ok()?;
-            let _ = conn.close().await;
-            Some(!standby)
+            match sqlx::PgConnection::connect(url.expose()).await {
+                Ok(mut conn) => {
+                    let standby = sqlx::query_scalar::<_, bool>("SELECT pg_is_in_recovery()")
+                        .fetch_one(&mut conn)
+                        .await
+                        .unwrap_or(false);
+                    let _ = conn.close().await;
+                    standby
+                }
+                Err(sqlx::Error::Io(_)) => true,
+                Err(_) => false,
+            }
         };
         tokio::time::timeout(Duration::from_secs(3), probe)
             .await
-            .ok()
-            .flatten()
             .unwrap_or(false)
     }
 
@@ -475,8 +532,13 @@ impl Store {
         self.writer.as_ref().map(|w| w.path.as_path())
     }
 
+    /// Closes every connection this store has to its database (the pool, and on SQLite the
+    /// writer and its checkpointer).
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(w) = &self.writer {
+            w.close();
+        }
     }
 }
 
@@ -515,6 +577,39 @@ async fn migrate(pool: &AnyPool, target: Target) -> Result<(), MigrateFailure> {
         sqlx::migrate::MigrateError::Execute(inner) => MigrateFailure::Execute(inner.to_string()),
         other => MigrateFailure::Other(other.to_string()),
     })
+}
+
+/// The timeline of a server that answers as the primary (from its current WAL file's name);
+/// `None` for a standby or a server that does not answer.
+async fn primary_timeline(
+    pg: &PostgresSettings,
+    password: Option<&Secret>,
+    trust: &Trust,
+) -> Option<i64> {
+    use sqlx::Connection;
+    let url = postgres_url(pg, password, trust).ok()?;
+    let timeout = Duration::from_secs(u64::from(pg.connect_timeout_secs.max(1)));
+    let ask = async {
+        let mut conn = sqlx::PgConnection::connect(&url).await.ok()?;
+        let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(&mut conn)
+            .await
+            .ok()?;
+        let timeline: Option<i64> = if standby {
+            None
+        } else {
+            sqlx::query_scalar(
+                "SELECT (('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int)::BIGINT",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .ok()
+            .or(Some(0))
+        };
+        let _ = conn.close().await;
+        timeline
+    };
+    tokio::time::timeout(timeout, ask).await.ok().flatten()
 }
 
 /// `sqlite:` URL for a path; the path is percent-encoded so spaces, `?` and `#` survive, and

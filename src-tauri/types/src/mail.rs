@@ -355,5 +355,24 @@ pub mod commands {
         /// A queued or failed message: due now. A sent one: a copy is queued.
         ResendMail = "resend_mail": MailRef => MailRow, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
         CancelMail = "cancel_mail": MailRef => MailRow, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        /// Which desktop sends the site's mail: every desktop in turn, or one named desktop.
+        GetMailSender = "mail_sender": () => MailSenderView, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
+        /// Names this desktop as the site's one mail sender, or lets every desktop send again.
+        NameMailSender = "mail_name_sender": NameMailSenderRequest => MailSenderView, crate::api::Access::Roles(crate::modules::ModuleId::Mail.allowed_roles());
     }
+}
+
+/// Who sends the site's mail on a shared store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailSenderView {
+    /// One desktop is named (the others only queue and wake it).
+    pub named: bool,
+    /// This desktop is the named one.
+    pub this_desktop: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameMailSenderRequest {
+    /// `true`: this desktop sends the site's mail, alone; `false`: every desktop sends in turn.
+    pub this_desktop: bool,
 }

@@ -216,7 +216,7 @@ pub const STORE_NO_CONNECTION: &str = "The portal store gave no connection in ti
 /// What a command answers when the shared store has no connection for it within the connect
 /// timeout (every pooled connection busy, or the server at its connection limit): nothing was
 /// changed, and every window's status line says the store is busy for a minute.
-pub const STORE_BUSY: &str = "The shared store is busy: every connection this desktop may use is taken, or the server has reached its connection limit. Nothing was changed; try again in a moment.";
+pub const STORE_BUSY: &str = "The shared store is busy: every connection this desktop may use is taken, or the server has reached its connection limit. Try again in a moment (if you were saving, look first whether it was saved).";
 
 impl Default for PostgresSettings {
     fn default() -> Self {

@@ -144,8 +144,7 @@ pub(crate) fn encode<T: serde::Serialize>(
 
 /// A customer reaches only their own records: when `C`'s request names one (declared with
 /// `owns` next to the command), its owner must be the caller. Another customer's record is
-/// answered as unknown, so ids cannot be probed; one that does not exist passes, and the
-/// handler says "not found" as it does to staff.
+/// answered as unknown (so ids cannot be probed), as is one that does not exist.
 pub(crate) async fn check_owner<C: Command>(
     app: &Portdesk,
     user: &User,
@@ -163,20 +162,23 @@ pub(crate) async fn check_owner<C: Command>(
             format!("no module says who owns a {:?}", owned.record),
         )
     })?;
+    let unknown = || -> ApiError {
+        CoreError::NotFound(format!("There is no {} {}.", owned.record.noun(), owned.id)).into()
+    };
     match owner_of(app, owned.id).await.map_err(ApiError::from)? {
-        Some(owner) if owner != user.id => {
+        Some(owner) if owner == user.id => Ok(()),
+        Some(_) => {
             tracing::warn!(
                 user_id = user.id,
                 command = C::NAME,
                 record = ?owned.record,
                 "a customer named another account's record"
             );
-            Err(
-                CoreError::NotFound(format!("There is no {} {}.", owned.record.noun(), owned.id))
-                    .into(),
-            )
+            Err(unknown())
         }
-        _ => Ok(()),
+        // Unknown now is answered as unknown: a record committed between this check and the
+        // handler's read (the next id, polled) is never let through.
+        None => Err(unknown()),
     }
 }
 

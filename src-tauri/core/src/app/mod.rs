@@ -264,6 +264,14 @@ impl Portdesk {
     }
 
     /// Works on `store` from now on (after a move to PostgreSQL).
+    /// Takes the store out of its slot (the slot then answers `why`): a restore closes it.
+    pub(crate) async fn take_store(&self, why: &str) -> std::result::Result<Store, String> {
+        // Not reopened behind the caller's back (a status poll) while it works on the file.
+        *self.store_retry.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(std::time::Instant::now());
+        std::mem::replace(&mut *self.store.write().await, Err(why.to_owned()))
+    }
+
     pub(crate) async fn replace_store(&self, store: Store) {
         *self.store.write().await = Ok(store);
     }
@@ -338,17 +346,24 @@ impl Portdesk {
         }
         let current = self.store.read().await.clone();
         let Ok(store) = current else { return };
-        if store.primary_answers().await {
+        if !store.primary_gone().await {
             return;
         }
-        tracing::warn!(
-            store = store.description(),
-            "the store's server stopped answering as the primary: looking for it"
-        );
-        *self.store.write().await = Err(
-            "The shared store's server stopped answering; Portdesk is looking for the primary."
-                .into(),
-        );
+        {
+            let mut slot = self.store.write().await;
+            // Only the store that was probed: another command may have reopened it meanwhile.
+            if !matches!(&*slot, Ok(s) if s.description() == store.description()) {
+                return;
+            }
+            tracing::warn!(
+                store = store.description(),
+                "the store's server stopped answering as the primary: looking for it"
+            );
+            *slot = Err(
+                "The shared store's server stopped answering; Portdesk is looking for the primary."
+                    .into(),
+            );
+        }
         *self.store_retry.lock().unwrap_or_else(|p| p.into_inner()) = None;
         *self
             .store_down_until

@@ -41,6 +41,8 @@ pub(crate) fn commands() -> ModuleCommands {
             route!(roles GetMail => Portdesk::get_mail),
             route!(roles ResendMail => Portdesk::resend_mail),
             route!(roles CancelMail => Portdesk::cancel_mail),
+            route!(roles GetMailSender => Portdesk::mail_sender),
+            route!(roles NameMailSender => Portdesk::name_mail_sender),
         ],
     }
 }
@@ -216,6 +218,51 @@ impl Portdesk {
         Ok(row)
     }
 
+    pub async fn mail_sender(&self, _: User, _: ()) -> Result<MailSenderView> {
+        let store = self.store().await?;
+        let named = crate::settings::get(store.pool(), mailer::SENDER_KEY).await?;
+        let me = crate::device::desktop_id(&self.paths);
+        Ok(MailSenderView {
+            named: named.is_some(),
+            this_desktop: named.as_deref() == Some(me.as_str()),
+        })
+    }
+
+    /// Names this desktop as the site's one sender (the others skip their passes and only
+    /// wake it), or lets every desktop send again. Audited.
+    pub async fn name_mail_sender(
+        &self,
+        user: User,
+        req: NameMailSenderRequest,
+    ) -> Result<MailSenderView> {
+        let store = self.store().await?;
+        let mut tx = store.pool().begin().await?;
+        if req.this_desktop {
+            let me = crate::device::desktop_id(&self.paths);
+            crate::settings::set(&mut *tx, mailer::SENDER_KEY, &me).await?;
+        } else {
+            sqlx::query("DELETE FROM settings WHERE key = $1")
+                .bind(mailer::SENDER_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::record(
+            &mut tx,
+            &user.actor(),
+            "mail.sender",
+            None,
+            Some(if req.this_desktop {
+                "this desktop sends the site's mail"
+            } else {
+                "every desktop sends in turn"
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.wake_mail();
+        self.mail_sender(user, ()).await
+    }
+
     /// Starts this desktop's mail sender (once). Without a store there is nothing to send.
     pub async fn start_mail_sender(&self, config: SenderConfig) {
         if self.mail.sender.get().is_some() {
@@ -226,6 +273,7 @@ impl Portdesk {
                 // The desktop's own trust, so a change in Settings reaches the sender.
                 let config = SenderConfig {
                     trust: self.trust.clone(),
+                    desktop: Some(crate::device::desktop_id(&self.paths)),
                     ..config
                 };
                 let _ =

@@ -17,6 +17,12 @@ use templates::{Brand, LOGO_CID, Template};
 
 /// Keyring entry of each transport's secret.
 pub const SMTP_PASSWORD: &str = "mail-smtp-password";
+/// The `settings` key naming the one desktop that sends the site's mail (absent: every
+/// desktop's sender claims in turn, with leases).
+pub const SENDER_KEY: &str = "mail.sender_desktop";
+/// The channel a queued message is announced on (PostgreSQL NOTIFY, at its commit), so the
+/// named sender on another desktop wakes at once.
+pub const QUEUED_CHANNEL: &str = "portdesk_mail";
 pub const GRAPH_CLIENT_SECRET: &str = "mail-graph-client-secret";
 pub const WEBHOOK_TOKEN: &str = "mail-webhook-token";
 

@@ -143,6 +143,13 @@ pub async fn enqueue(conn: &mut sqlx::AnyConnection, key: &str, mail: &Mail) -> 
             .execute(&mut *conn)
             .await?;
     }
+    // Heard at the commit by every desktop's listener: the one that sends wakes.
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(super::QUEUED_CHANNEL)
+            .execute(&mut *conn)
+            .await?;
+    }
     tracing::info!(id, kind = %mail.kind, "mail queued");
     Ok(Enqueued {
         id,

@@ -21,6 +21,9 @@ pub struct SenderConfig {
     pub idle_poll: Duration,
     /// Names this sender in claims.
     pub id: String,
+    /// This desktop's id: when the site names one desktop as its sender, any other skips its
+    /// passes (`None`: a one-off `portdesk mail flush`, which always sends).
+    pub desktop: Option<String>,
     /// The site's trusted certificates, read on each pass (Settings can change them).
     pub trust: crate::tls::SharedTrust,
 }
@@ -37,6 +40,7 @@ impl Default for SenderConfig {
                 std::process::id(),
                 fastrand::u32(..)
             ),
+            desktop: None,
             trust: Default::default(),
         }
     }
@@ -67,6 +71,15 @@ pub async fn pass(
     config: &SenderConfig,
 ) -> Result<PassReport> {
     let mut report = PassReport::default();
+    if let Some(me) = &config.desktop
+        && let Some(named) = crate::settings::get(store.pool(), super::SENDER_KEY).await?
+        && &named != me
+    {
+        report.idle_reason = Some(
+            "Another desktop, named in the Mail window, sends the site's mail; this one only queues it.".into(),
+        );
+        return Ok(report);
+    }
     let settings = super::load_settings(store.pool()).await?;
     report.transport = transport::describe(&settings.transport);
     let secret = match super::load_secret(secrets, &settings.transport) {

@@ -46,8 +46,12 @@ impl Portdesk {
         let folder = backup::folder(&settings, &self.paths.data_dir);
         let (list, laptop) = {
             let folder = folder.clone();
+            let desktop = crate::device::desktop_id(&self.paths);
             tokio::task::spawn_blocking(move || {
-                (backup::list(&folder), backup::list(&folder.join("local")))
+                (
+                    backup::list(&folder),
+                    backup::list(&folder.join("local").join(desktop)),
+                )
             })
             .await
             .unwrap_or_default()
@@ -149,13 +153,14 @@ impl Portdesk {
         let _one = self.backups.running.lock().await;
         let settings = self.backup_settings().await;
         let dir = backup::folder(&settings, &self.paths.data_dir);
-        // A laptop away from its server still backs up its own file: the site id is then
-        // unknown, and only a restore of a portal copy ever compares it.
-        let site = match self.store().await {
-            Ok(store) => backup::site_id(&store).await.unwrap_or_default(),
-            Err(_) => String::new(),
+        // The site id goes with a copy of the portal store only (a restore compares it); a
+        // laptop's own file is backed up without asking the server, which may be away.
+        let site = match &portal {
+            Some(_) => backup::site_id(&self.store().await?).await?,
+            None => String::new(),
         };
         let keep = settings.keep;
+        let desktop = crate::device::desktop_id(&self.paths);
         let result: Result<portdesk_types::settings::BackupEntry> =
             tokio::task::spawn_blocking(move || {
                 let now = crate::now_ms();
@@ -165,7 +170,8 @@ impl Portdesk {
                     backup::prune(&dir, keep);
                 }
                 if let Some(own) = laptop {
-                    let local = dir.join("local");
+                    // A folder per desktop: laptops sharing one folder never prune each other.
+                    let local = dir.join("local").join(&desktop);
                     let copy = backup::take(&own, &local, &site, now)?;
                     backup::prune(&local, keep);
                     taken.get_or_insert(copy);
@@ -241,13 +247,20 @@ impl Portdesk {
         }
     }
 
-    /// At exit, when the settings ask for it (the shell calls this as the app closes).
+    /// At exit, when the settings ask for it (the shell calls this as the app closes). Never
+    /// holds the exit for long: the data folder stays locked until the process ends.
     pub async fn backup_at_exit(&self) {
         if self.backs_up().await
             && self.backup_settings().await.at_exit
             && !self.moving.load(Ordering::SeqCst)
         {
-            let _ = self.take_backup().await;
+            let limit = std::time::Duration::from_secs(30);
+            if tokio::time::timeout(limit, self.take_backup())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the backup at exit took longer than 30 s and was left");
+            }
         }
     }
 
@@ -289,35 +302,65 @@ impl Portdesk {
                 .await
                 .map_err(|e| CoreError::Internal(e.to_string()))??
         };
+        // The copy lands next to the store first: a full disk stops the restore here.
+        let incoming = {
+            let (file, db) = (file.clone(), db.clone());
+            tokio::task::spawn_blocking(move || backup::stage(&file, &db))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))??
+        };
         if self.moving.swap(true, Ordering::SeqCst) {
+            let _ = std::fs::remove_file(&incoming);
             return Err(super::commands::moving_now());
         }
         let swapped = async {
             let _sender = self.mail_hold().await;
-            if let Ok(old) = self.store().await {
+            // Every connection to the file closes (the pool, the order writer, its
+            // checkpointer), whatever state the slot is in.
+            if let Ok(old) = self.take_store("Restoring a backup: try again in a moment.").await {
                 old.close().await;
             }
-            let aside = {
-                let (file, db) = (file.clone(), db.clone());
-                tokio::task::spawn_blocking(move || backup::swap_in(&file, &db, crate::now_ms()))
+            let swap = {
+                let (incoming, db) = (incoming.clone(), db.clone());
+                tokio::task::spawn_blocking(move || backup::swap(&incoming, &db, crate::now_ms()))
                     .await
-                    .map_err(|e| CoreError::Internal(e.to_string()))??
+                    .map_err(|e| CoreError::Internal(e.to_string()))?
             };
-            let store = crate::store::Store::open_sqlite(&db).await.map_err(|e| {
-                CoreError::validation(
-                    "file",
-                    format!(
-                        "The restored store does not open: {e}. The store as it was is kept at {}.",
-                        aside.display()
-                    ),
-                )
-            })?;
-            self.replace_store(store.clone()).await;
-            self.mail_follow_store(store.clone());
-            self.bus.store_changed.notify_one();
-            Ok::<_, CoreError>((store, aside))
+            let aside = match swap {
+                Ok(aside) => aside,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&incoming);
+                    return Err(e);
+                }
+            };
+            match crate::store::Store::open_sqlite(&db).await {
+                Ok(store) => Ok((store, aside)),
+                Err(e) => {
+                    // The old store comes back, as it was.
+                    backup::unswap(&db, &aside);
+                    Err(CoreError::validation(
+                        "file",
+                        format!(
+                            "The restored store does not open ({e}); the store as it was is back in place."
+                        ),
+                    ))
+                }
+            }
         }
         .await;
+        // Whatever happened, the desktop works on the store in place now.
+        let current = match &swapped {
+            Ok((store, _)) => Ok(store.clone()),
+            Err(_) => crate::store::Store::open_sqlite(&db).await,
+        };
+        match current {
+            Ok(store) => {
+                self.replace_store(store.clone()).await;
+                self.mail_follow_store(store);
+                self.bus.store_changed.notify_one();
+            }
+            Err(e) => tracing::error!("the store does not open after a restore: {e}"),
+        }
         self.moving.store(false, Ordering::SeqCst);
         let (store, aside) = swapped?;
         *lock(&self.backups.last_error) = None;

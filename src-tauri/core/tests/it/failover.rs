@@ -134,6 +134,18 @@ async fn a_killed_primary_fails_over_to_its_standby_and_no_placed_order_is_lost(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The old primary comes back without being demoted (a service restart): a desktop
+    // started now still chooses the promoted standby, on the later timeline.
+    primary.start();
+    let after = harness::start_on(pg.clone()).await;
+    let chosen = after.app.store().await.unwrap();
+    assert!(
+        chosen
+            .description()
+            .contains(&format!(":{}/", standby.port)),
+        "split: {}",
+        chosen.description()
+    );
     // Every order the desktop was told was placed is on the new primary, once.
     let now =
         portdesk_core::store::Store::open_postgres(&standby.settings(), None, &Default::default())

@@ -47,6 +47,7 @@ fn quick(id: &str) -> SenderConfig {
         lease: Duration::from_secs(30),
         idle_poll: Duration::from_millis(200),
         id: id.into(),
+        desktop: None,
         trust: Default::default(),
     }
 }
@@ -981,4 +982,71 @@ async fn sqlite_a_message_that_used_up_its_attempts_is_failed_not_claimed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_message_that_used_up_its_attempts_is_failed_not_claimed() {
     a_message_that_used_up_its_attempts_is_failed_not_claimed(common::pg_store().await).await;
+}
+
+/// On a shared store one desktop is named the site's sender: the others skip their passes
+/// and only wake it (a queued message is announced at its commit), so it sends at once
+/// although it polls every 30 s; letting every desktop send again restores the leases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_desktop_sends_the_sites_mail_and_the_others_only_wake_it() {
+    let pg = common::pg_fresh_database().await;
+    let a = start_on(pg.clone()).await;
+    a.first_admin().await;
+    let folder = a.dir.path().join("pickup");
+    save(
+        &a,
+        MailSettings {
+            transport: MailTransport::PickupFolder {
+                path: folder.display().to_string(),
+            },
+            ..smtp_settings(1, "")
+        },
+        None,
+    )
+    .await;
+    let b = start_on(pg.clone()).await;
+    b.sign_in_as("ada@example.com").await;
+    // Both desktops run their sender, polling every 30 s.
+    for h in [&a, &b] {
+        h.app.start_mail_sender(SenderConfig::default()).await;
+    }
+    let named = a
+        .call::<NameMailSender>(NameMailSenderRequest { this_desktop: true })
+        .await
+        .unwrap();
+    assert!(named.named && named.this_desktop);
+    let seen_from_b = b.call::<GetMailSender>(()).await.unwrap();
+    assert!(seen_from_b.named && !seen_from_b.this_desktop);
+    // Both senders have passed once and sleep now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Desktop B queues a message: A sends it within seconds, woken by B's commit.
+    b.call::<Logout>(()).await.unwrap();
+    b.call::<RequestResetCode>(ResetCodeRequest {
+        email: "ada@example.com".into(),
+    })
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
+    let sent = || std::fs::read_dir(&folder).map(|d| d.count()).unwrap_or(0);
+    while sent() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the named desktop was not woken"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent(), 1);
+    b.sign_in_as("ada@example.com").await;
+    let status = b.call::<GetMailSettings>(()).await.unwrap().sender_status;
+    assert!(status.contains("Another desktop"), "{status}");
+
+    // Every desktop in turn again: B sends too (its own wake, no name).
+    let back = b
+        .call::<NameMailSender>(NameMailSenderRequest {
+            this_desktop: false,
+        })
+        .await
+        .unwrap();
+    assert!(!back.named);
 }

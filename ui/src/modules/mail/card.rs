@@ -1,6 +1,7 @@
 //! The Mail card of the Settings window: the transport, its secret, the sender's status, and
 //! "Send test message".
 
+mod sender_choice;
 mod transport;
 
 use crate::common::data::{use_action, use_command};
@@ -286,6 +287,7 @@ fn mail_form(p: &FormProps) -> Html {
         <div class="card" id="mail-settings">
             <h2>{ "Mail" }</h2>
             <p class="muted" id="mail-sender-status">{ view.sender_status.clone() }</p>
+            <sender_choice::SenderChoice />
             <TransportFields transport={settings.transport.clone()} saved={view.settings.transport.clone()}
                 secret_saved={view.secret_saved} secret={(*secret).clone()} on_change={on_transport}
                 on_secret={setter(&secret)} refusal={refusal.clone()} />
