@@ -141,7 +141,12 @@ pub enum MailCmd {
     Flush,
     /// Run the outbox sender without a window until stopped (e.g. on a server that shares the
     /// team's PostgreSQL store).
-    Run,
+    Run {
+        /// Name this one the site's only sender first: the desktops then only queue mail and
+        /// wake it (audited).
+        #[arg(long)]
+        site_sender: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -485,7 +490,13 @@ async fn run_async(cmd: Cmd) -> Result<String, String> {
                         r.sent, r.retry, r.failed
                     ))
                 }
-                MailCmd::Run => {
+                MailCmd::Run { site_sender } => {
+                    if site_sender {
+                        core.name_mail_sender_as(&Actor::system("cli"), true)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        eprintln!("This sender is now the site's only one.");
+                    }
                     core.start_mail_sender(config).await;
                     eprintln!("Mail sender running; stop it with Ctrl-C.");
                     tokio::signal::ctrl_c()

@@ -777,3 +777,43 @@ async fn store_backup_check_and_restore_from_the_command_line() {
             .is_some()
     );
 }
+
+/// `portdesk mail run --site-sender` names its data folder's desktop the site's only sender
+/// (audited) before it starts sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_sender_can_be_named_the_sites_only_one() {
+    use portdesk_core::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    create_ops_admin(dir.path());
+    let mut service = Command::new(APP)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["mail", "run", "--site-sender"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let store = Store::open_sqlite(&dir.path().join("portdesk.db"))
+        .await
+        .unwrap();
+    let mut named = None;
+    for _ in 0..100 {
+        named = portdesk_core::settings::get(store.pool(), portdesk_core::mail::SENDER_KEY)
+            .await
+            .unwrap();
+        if named.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    service.kill().unwrap();
+    service.wait().unwrap();
+    let id = std::fs::read_to_string(dir.path().join("desktop.id")).unwrap();
+    assert_eq!(named.as_deref(), Some(id.trim()), "this folder's desktop");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'mail.sender'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -235,6 +235,19 @@ impl Portdesk {
         user: User,
         req: NameMailSenderRequest,
     ) -> Result<MailSenderView> {
+        self.name_mail_sender_as(&user.actor(), req.this_desktop)
+            .await?;
+        self.mail_sender(user, ()).await
+    }
+
+    /// As [`Portdesk::name_mail_sender`], for the command line (`portdesk mail run
+    /// --site-sender`).
+    pub async fn name_mail_sender_as(
+        &self,
+        actor: &crate::audit::Actor,
+        this_desktop: bool,
+    ) -> Result<()> {
+        let req = NameMailSenderRequest { this_desktop };
         let store = self.store().await?;
         let mut tx = store.pool().begin().await?;
         if req.this_desktop {
@@ -248,7 +261,7 @@ impl Portdesk {
         }
         audit::record(
             &mut tx,
-            &user.actor(),
+            actor,
             "mail.sender",
             None,
             Some(if req.this_desktop {
@@ -260,7 +273,7 @@ impl Portdesk {
         .await?;
         tx.commit().await?;
         self.wake_mail();
-        self.mail_sender(user, ()).await
+        Ok(())
     }
 
     /// Starts this desktop's mail sender (once). Without a store there is nothing to send.
