@@ -80,6 +80,10 @@ pub struct NewOrder {
     pub customer_id: i64,
     pub lines: Vec<NewOrderLine>,
     pub note: String,
+    /// The order form's request key (made when the form opens): the same request sent twice
+    /// (a retry after a lost answer, a double click) gets the first order, never a second.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

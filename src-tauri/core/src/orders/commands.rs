@@ -58,8 +58,15 @@ impl Portdesk {
                 .sum();
             crate::orders::check_open_units(&store, user.id, adding).await?;
         }
-        let placed =
-            crate::orders::place(&store, &user.actor(), &customer, &req.lines, &req.note).await?;
+        let placed = crate::orders::place_keyed(
+            &store,
+            &user.actor(),
+            &customer,
+            &req.lines,
+            &req.note,
+            req.key.as_deref(),
+        )
+        .await?;
         let d = crate::orders::detail(&store, placed.order_id).await?;
         Ok(seen_by(&user, d))
     }

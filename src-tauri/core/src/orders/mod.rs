@@ -153,6 +153,7 @@ fn prepare(
         note: (!note.is_empty()).then(|| note.to_owned()),
         delivery: delivery.cloned(),
         now: crate::now_ms(),
+        key: None,
     })
 }
 
@@ -177,7 +178,75 @@ pub async fn place(
     lines: &[NewOrderLine],
     note: &str,
 ) -> Result<Placed> {
-    let draft = prepare(actor, customer, lines, note, None)?;
+    place_keyed(store, actor, customer, lines, note, None).await
+}
+
+/// The order already placed for `customer` under request key `key`, if any.
+pub async fn by_request_key(store: &Store, customer_id: i64, key: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM orders WHERE customer_id = $1 AND request_key = $2")
+            .bind(customer_id)
+            .bind(key)
+            .fetch_optional(store.pool())
+            .await?,
+    )
+}
+
+/// As [`place`], under the order form's request key: the same key again (a retry after a
+/// lost answer, a double click, a failover that lost the acknowledgement) returns the order
+/// placed the first time, which the unique `(customer_id, request_key)` keeps to one.
+pub async fn place_keyed(
+    store: &Store,
+    actor: &Actor,
+    customer: &User,
+    lines: &[NewOrderLine],
+    note: &str,
+    key: Option<&str>,
+) -> Result<Placed> {
+    let key = key.map(str::trim).filter(|k| !k.is_empty());
+    if let Some(k) = key {
+        if k.chars().count() > 100 {
+            return Err(CoreError::validation("key", "The request key is too long."));
+        }
+        if let Some(order_id) = by_request_key(store, customer.id, k).await? {
+            return already(store, order_id).await;
+        }
+    }
+    let placed = place_draft(store, actor, customer, lines, note, key).await;
+    match (placed, key) {
+        // The same request placed meanwhile (the unique key refused this one): that order.
+        (Err(e), Some(k)) => match by_request_key(store, customer.id, k).await? {
+            Some(order_id) => already(store, order_id).await,
+            None => Err(e),
+        },
+        (placed, _) => placed,
+    }
+}
+
+/// What a repeated request is answered with: the order as placed the first time.
+async fn already(store: &Store, order_id: i64) -> Result<Placed> {
+    let total: i64 = sqlx::query_scalar("SELECT total FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(store.pool())
+        .await?;
+    tracing::info!(order = %order_number(order_id), "the same order request again: the first order");
+    Ok(Placed {
+        order_id,
+        raised: Vec::new(),
+        total,
+    })
+}
+
+async fn place_draft(
+    store: &Store,
+    actor: &Actor,
+    customer: &User,
+    lines: &[NewOrderLine],
+    note: &str,
+    key: Option<&str>,
+) -> Result<Placed> {
+    let mut draft = prepare(actor, customer, lines, note, None)?;
+    draft.key = key.map(str::to_owned);
     let draft = match store.sqlite_writer() {
         Some(writer) => {
             let (draft, placed) = writer
@@ -218,6 +287,7 @@ async fn place_general(tx: &mut AnyConnection, d: &Draft) -> Result<Placed> {
         .bind(total)
         .bind(d.note.as_deref())
         .bind(d.now)
+        .bind(d.key.as_deref())
         .fetch_one(&mut *tx)
         .await?;
     for (i, t) in taken.iter().enumerate() {
@@ -274,11 +344,13 @@ struct Draft {
     note: Option<String>,
     delivery: Option<DeliveryNote>,
     now: i64,
+    /// The form's request key (see `NewOrder::key`).
+    key: Option<String>,
 }
 
 const INSERT_ORDER: &str = "INSERT INTO orders (customer_id, customer_name, erp_customer_code, placed_by, \
-     placed_by_name, status, total, note, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, 'placed', $6, $7, $8, $8) RETURNING id";
+     placed_by_name, status, total, note, created_at, updated_at, request_key) \
+     VALUES ($1, $2, $3, $4, $5, 'placed', $6, $7, $8, $8, $9) RETURNING id";
 const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, \
      unit_price, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
@@ -303,6 +375,7 @@ fn place_blocking(conn: &mut rusqlite::Connection, d: &Draft) -> Result<Option<P
         named_params! {
             "$1": d.customer_id, "$2": d.customer_name, "$3": d.code, "$4": d.actor.id,
             "$5": d.actor.label, "$6": total(&taken), "$7": d.note, "$8": d.now,
+            "$9": d.key,
         },
         |r| r.get(0),
     )?;

@@ -38,14 +38,22 @@ async fn a_killed_primary_fails_over_to_its_standby_and_no_placed_order_is_lost(
     )
     .await;
     drop(store);
-    let order = || NewOrder {
+    // Each order form's request key: a retry sends the same one.
+    let order = |key: String| NewOrder {
         customer_id: buyer.id,
         lines: line(p, 1.0),
         note: String::new(),
+        key: Some(key),
     };
     let mut placed = Vec::new();
-    for _ in 0..10 {
-        placed.push(h.call::<PlaceOrder>(order()).await.unwrap().order.id);
+    for i in 0..10 {
+        placed.push(
+            h.call::<PlaceOrder>(order(format!("before-{i}")))
+                .await
+                .unwrap()
+                .order
+                .id,
+        );
     }
 
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -70,7 +78,9 @@ async fn a_killed_primary_fails_over_to_its_standby_and_no_placed_order_is_lost(
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut refused = 0;
     loop {
-        match h.call::<PlaceOrder>(order()).await {
+        // The same form retried: whatever reached the server before an answer was lost is
+        // found again, never placed twice.
+        match h.call::<PlaceOrder>(order("across".into())).await {
             Ok(o) => {
                 placed.push(o.order.id);
                 break;
@@ -91,9 +101,23 @@ async fn a_killed_primary_fails_over_to_its_standby_and_no_placed_order_is_lost(
         "failover: ordering again {:?} after the kill, {refused} order(s) refused meanwhile",
         killed.elapsed()
     );
-    for _ in 0..5 {
-        placed.push(h.call::<PlaceOrder>(order()).await.unwrap().order.id);
+    for i in 0..5 {
+        placed.push(
+            h.call::<PlaceOrder>(order(format!("after-{i}")))
+                .await
+                .unwrap()
+                .order
+                .id,
+        );
     }
+    // A double click on a form already answered: the first order again.
+    let again = h
+        .call::<PlaceOrder>(order("after-4".into()))
+        .await
+        .unwrap()
+        .order
+        .id;
+    assert_eq!(Some(&again), placed.last());
     let status = h.call::<AppStatus>(()).await.unwrap();
     assert!(
         status.store.contains(&standby.port.to_string()),

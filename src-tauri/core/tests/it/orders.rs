@@ -1115,6 +1115,7 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
             customer_id: b,
             lines: line(mouse.id, 25.0),
             note: String::new(),
+            key: None,
         })
         .await
         .unwrap();
@@ -1152,6 +1153,7 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
             customer_id: b,
             lines: line(mouse.id, 1.0),
             note: String::new(),
+            key: None,
         })
         .await
         .unwrap_err();
@@ -1186,6 +1188,7 @@ async fn customers_reach_only_their_own_orders(h: Harness) {
         customer_id: a,
         lines: line(mouse.id, 1.0),
         note: String::new(),
+        key: None,
     })
     .await
     .unwrap();
@@ -1583,3 +1586,40 @@ on_both_backends!(
         assert_eq!(open.len(), 1, "still needed: stock 30 at level 30");
     }
 );
+
+/// The same order form sent twice at once (a double click, a retry racing the first) places
+/// one order and takes the stock once: the request key is unique per customer.
+async fn one_order_per_request_key(h: Harness) {
+    h.first_admin().await;
+    let b = account(&h, "b@example.com", Role::Customer, Some("C10001")).await;
+    let mouse = demo_product(&h, "P123").await;
+    let req = NewOrder {
+        customer_id: b,
+        lines: line(mouse.id, 1.0),
+        note: String::new(),
+        key: Some("form-1".into()),
+    };
+    let (x, y) = tokio::join!(
+        h.call::<PlaceOrder>(req.clone()),
+        h.call::<PlaceOrder>(req.clone())
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x.order.id, y.order.id);
+    let store = h.app.store().await.unwrap();
+    assert_eq!(count(&store, "orders").await, 1);
+    assert_eq!(
+        demo_product(&h, "P123").await.stock,
+        mouse.stock - 1,
+        "the stock taken once"
+    );
+    // Another form (another key) is another order.
+    let other = h
+        .call::<PlaceOrder>(NewOrder {
+            key: Some("form-2".into()),
+            ..req
+        })
+        .await
+        .unwrap();
+    assert_ne!(other.order.id, x.order.id);
+}
+on_both_stores!(one_order_per_request_key_on, one_order_per_request_key);

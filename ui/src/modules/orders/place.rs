@@ -33,6 +33,9 @@ pub(super) fn place_order_card(p: &PlaceProps) -> Html {
     // (product, quantity as typed)
     let lines = use_state(Vec::<(Product, String)>::new);
     let note = use_state(String::new);
+    // This form's request key: sent again by a retry, so a lost answer never orders twice;
+    // a new one once the order is placed.
+    let key = use_state(request_key);
     let place = use_action::<PlaceOrder>();
     // No customer chosen; placing again clears it.
     let local = use_state(|| None::<ApiError>);
@@ -47,13 +50,14 @@ pub(super) fn place_order_card(p: &PlaceProps) -> Html {
         })
     };
     let submit = {
-        let (lines, customer, note, place, local, on_placed) = (
+        let (lines, customer, note, place, local, on_placed, key) = (
             lines.clone(),
             customer.clone(),
             note.clone(),
             place.clone(),
             local.clone(),
             p.on_placed.clone(),
+            key.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let Some(customer_id) = *customer else {
@@ -74,12 +78,15 @@ pub(super) fn place_order_card(p: &PlaceProps) -> Html {
                     })
                     .collect(),
                 note: (*note).clone(),
+                key: Some((*key).clone()),
             };
             local.set(None);
-            let (lines, note, on_placed) = (lines.clone(), note.clone(), on_placed.clone());
+            let (lines, note, on_placed, key) =
+                (lines.clone(), note.clone(), on_placed.clone(), key.clone());
             place.run(req, move |_| {
                 lines.set(Vec::new());
                 note.set(String::new());
+                key.set(request_key());
                 on_placed.emit(());
             });
         })
@@ -203,4 +210,10 @@ fn customer_picker(p: &CustomerProps) -> Html {
         (None, Some(e)) => html! { <p class="error">{ e.message.clone() }</p> },
         (None, None) => html! {},
     }
+}
+
+/// A new order form's request key (random; the core keeps one order per key and customer).
+fn request_key() -> String {
+    let part = || (web_sys::js_sys::Math::random() * 4_294_967_296.0) as u64;
+    format!("{:08x}{:08x}{:08x}", part(), part(), part())
 }
