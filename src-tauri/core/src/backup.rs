@@ -144,7 +144,7 @@ pub fn take(db: &Path, dir: &Path, site_id: &str, now_ms: i64) -> Result<BackupE
     let copy = dir.join(format!("{name}.sqlite"));
     let partial = dir.join(format!("{name}.sqlite.partial"));
     let result = (|| {
-        copy_online(db, &partial).map_err(|e| failed(e.to_string()))?;
+        copy_online(db, &partial).map_err(|e| failed(in_words(&e)))?;
         let schema_version = schema_version(&partial)?;
         let (bytes, sha256) = checksum(&partial).map_err(|e| failed(e.to_string()))?;
         std::fs::File::open(&partial)
@@ -173,7 +173,9 @@ pub fn take(db: &Path, dir: &Path, site_id: &str, now_ms: i64) -> Result<BackupE
         Ok(entry(&copy, &side))
     })();
     if result.is_err() {
+        // The copy, SQLite's journal of it (left when the disk filled up), the checksum file.
         let _ = std::fs::remove_file(&partial);
+        let _ = std::fs::remove_file(with_suffix(&partial, "-journal"));
         let _ = std::fs::remove_file(sidecar_of(&copy));
     }
     result
@@ -212,6 +214,19 @@ fn copy_online(db: &Path, to: &Path) -> std::result::Result<(), rusqlite::Error>
     // One self-contained file (no WAL beside it).
     dst.pragma_update(None, "journal_mode", "DELETE")?;
     dst.close().map_err(|(_, e)| e)
+}
+
+/// A failed copy in words: SQLite reports a full disk or a read-only folder by its code, with
+/// a message that may say nothing ("not an error").
+fn in_words(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DiskFull) => "the disk is full (no space left for the copy)".into(),
+        Some(C::ReadOnly) => "the folder is read-only".into(),
+        Some(C::CannotOpen) => "the copy cannot be created there".into(),
+        Some(C::PermissionDenied) => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 fn sidecar_of(copy: &Path) -> PathBuf {

@@ -415,3 +415,77 @@ async fn beside_a_server_only_the_laptops_own_file_is_backed_up() {
     portdesk_core::backup::verify(Path::new(&s.laptop[0].file), None, false)
         .expect_err("a laptop's file is no portal store to restore");
 }
+
+/// A small file system of the test's own (tmpfs), unmounted when dropped: a backup share that
+/// fills up.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("mount");
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs (root, as CI runs): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk { dir }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A backup folder that fills up in the middle of a copy: the half-written copy is removed,
+/// the earlier backup is kept, and the warning names the folder and the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_that_fills_up_mid_copy_keeps_the_earlier_backup() {
+    let disk = SmallDisk::mount("3m");
+    let h = admin_with_backups_in(disk.dir.path(), 30).await;
+    let first = h.call::<BackUpNow>(()).await.unwrap().backups[0].clone();
+    // The store grows past what the share has left.
+    let store = h.app.store().await.unwrap();
+    portdesk_core::settings::set(store.pool(), "test.ballast", &"x".repeat(4 << 20))
+        .await
+        .unwrap();
+    let e = h.call::<BackUpNow>(()).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("folder"));
+    assert!(
+        e.message.contains(&disk.dir.path().display().to_string()),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.to_lowercase().contains("full") || e.message.contains("space"),
+        "{}",
+        e.message
+    );
+    let left: Vec<String> = std::fs::read_dir(disk.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.contains(".partial")),
+        "the half-written copy is removed: {left:?}"
+    );
+    let kept = h.call::<GetBackups>(()).await.unwrap().backups;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].file, first.file, "the earlier backup is kept");
+    let warning = h.call::<AppStatus>(()).await.unwrap().backup_warning;
+    assert!(
+        warning.is_some_and(|w| w.contains(&disk.dir.path().display().to_string())),
+        "the status line names the folder"
+    );
+}
