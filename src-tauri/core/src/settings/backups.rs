@@ -19,6 +19,9 @@ pub struct State {
     last_good: Mutex<Option<i64>>,
     /// The last attempt's failure, until one succeeds.
     last_error: Mutex<Option<String>>,
+    /// When the schedule's last attempt failed: it tries again after a while, not every
+    /// minute (a share that is away stays away for a time).
+    failed_at: Mutex<Option<std::time::Instant>>,
     /// One backup or restore at a time.
     running: tokio::sync::Mutex<()>,
 }
@@ -185,10 +188,12 @@ impl Portdesk {
                 tracing::info!(file = %taken.file, bytes = taken.bytes, "store backed up");
                 *lock(&self.backups.last_good) = Some(taken.taken_at);
                 *lock(&self.backups.last_error) = None;
+                *lock(&self.backups.failed_at) = None;
             }
             Err(e) => {
                 tracing::warn!("backup failed: {e}");
                 *lock(&self.backups.last_error) = Some(e.to_string());
+                *lock(&self.backups.failed_at) = Some(std::time::Instant::now());
             }
         }
         result
@@ -241,7 +246,10 @@ impl Portdesk {
             }
             let due = lock(&app.backups.last_good)
                 .is_none_or(|t| crate::now_ms() - t >= i64::from(settings.every_hours) * 3_600_000);
-            if due {
+            // After a failure, again in 15 minutes (the status line says it failed meanwhile).
+            let resting = lock(&app.backups.failed_at)
+                .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(15 * 60));
+            if due && !resting {
                 let _ = app.take_backup().await;
             }
         }
