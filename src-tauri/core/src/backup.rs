@@ -125,7 +125,17 @@ pub fn take(db: &Path, dir: &Path, site_id: &str, now_ms: i64) -> Result<BackupE
             format!("The backup to {} failed: {why}", dir.display()),
         )
     };
+    let made = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| failed(format!("the folder cannot be made ({e})")))?;
+    // A backup holds every account's password hash and every customer's orders: a folder
+    // Portdesk makes is this user's only (a share the site chose keeps its own rights).
+    #[cfg(unix)]
+    if made {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    #[cfg(not(unix))]
+    let _ = made;
     clear_leftovers(dir);
     let stamp = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap_or_default()

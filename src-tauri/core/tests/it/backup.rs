@@ -489,3 +489,16 @@ async fn a_folder_that_fills_up_mid_copy_keeps_the_earlier_backup() {
         "the status line names the folder"
     );
 }
+
+/// The backup folder Portdesk makes (the default, in the data folder) is this user's only: a
+/// backup holds every password hash and every customer's orders.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_folder_portdesk_makes_is_the_users_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = harness::start().await;
+    h.first_admin().await;
+    let s = h.call::<BackUpNow>(()).await.unwrap();
+    let mode = std::fs::metadata(&s.folder).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{}", s.folder);
+}

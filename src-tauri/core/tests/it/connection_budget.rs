@@ -45,6 +45,20 @@ async fn saves_of(h: &harness::Harness) -> i64 {
         .unwrap()
 }
 
+/// A settings save started as a window would, left running (it may wait for a connection).
+fn save_in_background(
+    h: &harness::Harness,
+) -> tokio::task::JoinHandle<Result<serde_json::Value, portdesk_types::ApiError>> {
+    let app = h.app.clone();
+    tokio::spawn(async move {
+        app.dispatch(
+            SaveBackupSettings::NAME,
+            serde_json::to_value(portdesk_types::settings::BackupSettings::default()).unwrap(),
+        )
+        .await
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_waits_for_a_connection_and_a_long_wait_is_refused_as_busy() {
     let (pg, mut admin) = own_database_and_role().await;
@@ -57,16 +71,7 @@ async fn a_command_waits_for_a_connection_and_a_long_wait_is_refused_as_busy() {
     assert_eq!(store.pool().size(), 2, "the budget: two pooled connections");
 
     // A write waits, and goes on once when a connection frees.
-    let save = {
-        let h = h.app.clone();
-        tokio::spawn(async move {
-            h.dispatch(
-                SaveBackupSettings::NAME,
-                serde_json::to_value(portdesk_types::settings::BackupSettings::default()).unwrap(),
-            )
-            .await
-        })
-    };
+    let save = save_in_background(&h);
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(!save.is_finished(), "it waits for a connection");
     drop(first);
@@ -96,16 +101,7 @@ async fn a_command_waits_for_a_connection_and_a_long_wait_is_refused_as_busy() {
         .execute(&mut admin)
         .await
         .unwrap();
-    let save = {
-        let h = h.app.clone();
-        tokio::spawn(async move {
-            h.dispatch(
-                SaveBackupSettings::NAME,
-                serde_json::to_value(portdesk_types::settings::BackupSettings::default()).unwrap(),
-            )
-            .await
-        })
-    };
+    let save = save_in_background(&h);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(!save.is_finished(), "it waits for the server");
     sqlx::query(&format!("ALTER ROLE {} CONNECTION LIMIT -1", pg.user))
